@@ -1,0 +1,117 @@
+"""create_app: the ASGI app (Starlette) with Bolt behind /slack/events and Tavus callbacks.
+
+This is the composition root, so it is the one module in bot/ that wires in handlers/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import aiohttp
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.reconciler import Reconciler, recover
+from bot.store import Store
+from bot.tavus import TavusClient
+
+log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT = 10  # seconds for one Web API call
+SLACK_RETRIES = 2  # 429s (after Retry-After) and connection errors
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client, pointed at SLACK_API_URL, retrying 429s the way Slack asks."""
+    return AsyncWebClient(
+        token=settings.SLACK_BOT_TOKEN.get_secret_value(), base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT,
+        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_RETRIES),
+                        AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RETRIES)])
+
+
+def create_app(settings: Settings, *, slack: AsyncWebClient | None = None,
+               tavus: TavusClient | None = None, store: Store | None = None,
+               reconcile: bool = True) -> Starlette:
+    """Build the whole app; tests and the playground pass their own clients or URLs."""
+    from handlers import register_listeners
+    from handlers.webhooks import tavus_callback_endpoint
+
+    store = store or Store.from_url(settings.DATABASE_URL)
+    tavus = tavus or TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL)
+    slack = slack or slack_client(settings)
+    deps = Deps.build(settings, store, tavus, slack)
+    bolt = AsyncApp(client=slack, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+                    name="tavus-slack")
+    bolt.error(on_listener_error)
+    register_listeners(bolt, deps)
+    bolt_handler = AsyncSlackRequestHandler(bolt)
+
+    async def slack_events(request: Request) -> Response:
+        return await bolt_handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        # one pooled HTTP session for every Slack call, instead of one per call
+        slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+        tasks = [asyncio.create_task(_recover(deps))]
+        if reconcile:
+            tasks.append(asyncio.create_task(
+                Reconciler(deps, interval=settings.RECONCILE_SECONDS).run_forever()))
+        if settings.SLACK_APP_TOKEN:
+            tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
+        yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await slack.session.close()
+        await tavus.aclose()
+
+    app = Starlette(routes=[
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ], lifespan=lifespan)
+    app.state.deps = deps
+    app.state.bolt = bolt
+    return app
+
+
+async def on_listener_error(error: Exception, logger: logging.Logger) -> None:
+    """Listeners run after ack, so nobody else would see this: log it loudly."""
+    log.error("listener failed: %s", error, exc_info=error)
+
+
+async def _recover(deps: Deps) -> None:
+    try:
+        await recover(deps)
+    except Exception:
+        log.exception("start-up recovery failed; the reconciler will keep trying")
+
+
+async def _socket_mode(bolt: AsyncApp, settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    assert settings.SLACK_APP_TOKEN is not None
+    handler = AsyncSocketModeHandler(bolt, settings.SLACK_APP_TOKEN.get_secret_value())
+    await handler.connect_async()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()

@@ -1,0 +1,60 @@
+"""Parse what people type after the slash command."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.forms import clean
+from bot.store import PersonaRecord
+
+SUBCOMMANDS = {"help", "persona", "personas", "interview", "interviews", "end", "delete"}
+MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$")
+MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
+
+
+def split_command(text: str | None) -> tuple[str, str]:
+    """('subcommand', 'the rest'); an unknown or empty subcommand becomes 'help'."""
+    text = clean(text or "")[:MAX_TEXT]
+    head, _, rest = text.partition(" ")
+    sub = head.casefold()
+    if sub not in SUBCOMMANDS:
+        return "help", text
+    return sub, rest.strip()
+
+
+@dataclass
+class QuickInterview:
+    persona: PersonaRecord | None = None
+    candidate_id: str | None = None
+    title: str = ""
+    error: str | None = None
+
+
+def parse_quick_interview(rest: str, find: Callable[[str], PersonaRecord | None]) -> QuickInterview:
+    """`<persona id or name> [@user] [title]`; a name may have spaces or be "quoted"."""
+    if rest.startswith('"') and '"' in rest[1:]:
+        ref, _, after = rest[1:].partition('"')
+        persona, words = find(ref), after.split()
+    else:
+        words = rest.split()
+        persona = None
+        # the longest run of leading words that names a persona wins
+        for n in range(len(words), 0, -1):
+            persona = find(" ".join(words[:n]))
+            if persona:
+                words = words[n:]
+                break
+        ref = words[0] if words and persona is None else ""
+    if persona is None:
+        return QuickInterview(error=f"I found no persona called `{ref[:60]}` that you can use.")
+    out = QuickInterview(persona=persona)
+    if words and (m := MENTION.match(words[0])):
+        out.candidate_id = m.group(1)
+        words = words[1:]
+    elif words and words[0].startswith("@"):
+        return QuickInterview(error=f"Mention the candidate so Slack links the name (pick {words[0][:40]} "
+                                    "from the list as you type), or leave them out.")
+    out.title = " ".join(words)[:120]
+    return out

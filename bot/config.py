@@ -1,0 +1,135 @@
+"""Settings read once from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What each variable is, for the start-up message when it is missing or malformed.
+HINTS = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's 'OAuth & Permissions' page",
+    "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's 'Basic Information' page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
+    "SLACK_API_URL": "the Slack Web API base URL",
+    "TAVUS_API_KEY": "your Tavus API key from the Tavus developer portal",
+    "TAVUS_API_URL": "the Tavus API base URL",
+    "TAVUS_DEFAULT_REPLICA_ID": "a Tavus replica id such as rfe12d8b9597",
+    "DATABASE_URL": "where the store lives, e.g. sqlite:///tavus-slack.db",
+    "PUBLIC_URL": "the https base URL where Tavus can reach this app's callbacks",
+    "PORT": "the port to listen on (1-65535)",
+    "TAVUS_SLACK_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
+    "SLACK_COMMAND": "the slash command, e.g. /tavus",
+}
+
+
+class Settings(BaseSettings):
+    """Everything the app reads from its environment; secrets stay SecretStr."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    SLACK_BOT_TOKEN: SecretStr
+    SLACK_SIGNING_SECRET: SecretStr
+    SLACK_APP_TOKEN: SecretStr | None = None
+    SLACK_API_URL: str = "https://slack.com/api/"
+    TAVUS_API_KEY: SecretStr
+    TAVUS_API_URL: str = "https://tavusapi.com"
+    TAVUS_DEFAULT_REPLICA_ID: str = Field("rfe12d8b9597", pattern=r"^r[0-9a-zA-Z]{5,20}$")
+    DATABASE_URL: str = "sqlite:///tavus-slack.db"
+    PUBLIC_URL: str | None = None
+    HOST: str = "0.0.0.0"
+    PORT: int = Field(3000, ge=1, le=65535)
+    TAVUS_SLACK_ADMINS: str = ""
+    SLACK_COMMAND: str = Field("/tavus", pattern=r"^/[a-z0-9_\-]{1,31}$")
+    SLACK_CALLS: bool = False
+    RECONCILE_SECONDS: float = Field(60.0, gt=0)
+
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token_shape(cls, v: SecretStr) -> SecretStr:
+        if not v.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return v
+
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value():
+            return None
+        if v is not None and not v.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return v
+
+    @field_validator("SLACK_SIGNING_SECRET", "TAVUS_API_KEY")
+    @classmethod
+    def _not_blank(cls, v: SecretStr) -> SecretStr:
+        if not v.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return v
+
+    @field_validator("SLACK_API_URL", "TAVUS_API_URL", "PUBLIC_URL")
+    @classmethod
+    def _url_shape(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        AnyHttpUrl(v)  # raises with pydantic's own wording when malformed
+        return v
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_shape(cls, v: str) -> str:
+        if not v.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// (or postgresql:// for PostgreSQL)")
+        return v
+
+    @field_validator("TAVUS_SLACK_ADMINS")
+    @classmethod
+    def _admins_shape(cls, v: str) -> str:
+        for user in _split(v):
+            if user[:1] not in ("U", "W") or not user.isalnum():
+                raise ValueError(f"{user!r} is not a Slack user id (U… or W…)")
+        return v
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """Slack user ids that may manage everything in their workspace."""
+        return frozenset(_split(self.TAVUS_SLACK_ADMINS))
+
+    @property
+    def slack_api_url(self) -> str:
+        """The Web API base, always ending in a slash as slack-sdk expects."""
+        return self.SLACK_API_URL.rstrip("/") + "/"
+
+    @property
+    def sqlite_path(self) -> str:
+        """The file behind a sqlite:/// DATABASE_URL."""
+        return self.DATABASE_URL.removeprefix("sqlite:///")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class SettingsError(Exception):
+    """Start-up configuration is missing or malformed; the text names every variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings once, turning pydantic's errors into one plain message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per bad variable, never echoing the value (it may be a secret)."""
+    lines = ["tavus-slack cannot start: fix these environment variables (or .env):"]
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        hint = HINTS.get(name, "")
+        if error["type"] == "missing":
+            lines.append(f"  {name} is missing: set it to {hint}.")
+        else:
+            reason = error["msg"].removeprefix("Value error, ")
+            lines.append(f"  {name} is malformed ({reason}): it should be {hint}.")
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Read and validate modal submissions; errors are keyed by block_id for inline display."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import ids
+from bot.modals import LANGUAGES, LLM_MODELS
+from bot.store import PersonaRecord
+from bot.tavus_models import (
+    Layers,
+    LlmLayer,
+    PerceptionLayer,
+    PersonaCreate,
+    SttLayer,
+)
+
+REPLICA_ID = re.compile(r"^r[0-9a-zA-Z]{5,20}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_PROMPT = 3000  # Slack's plain_text_input cap; a forged longer value is refused
+
+
+def clean(text: Any) -> str:
+    """Strip control characters (newlines and tabs stay) and surrounding space."""
+    return CONTROL.sub("", text).strip() if isinstance(text, str) else ""
+
+
+def field_value(values: dict[str, Any], block_id: str) -> Any:
+    """The submitted value of one input, whatever its element type."""
+    action = (values.get(block_id) or {}).get(ids.VALUE) or {}
+    if not isinstance(action, dict):
+        return None
+    kind = action.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        return ((action.get("selected_option") or {}) or {}).get("value")
+    if kind == "checkboxes":
+        return [o.get("value") for o in action.get("selected_options") or [] if isinstance(o, dict)]
+    if kind == "users_select":
+        return action.get("selected_user")
+    if kind == "conversations_select":
+        return action.get("selected_conversation")
+    return action.get("value")
+
+
+def _check_length(errors: dict[str, str], block_id: str, text: str, limit: int, label: str) -> None:
+    if len(text) > limit:
+        errors[block_id] = f"{label} is {len(text)} characters long; the limit is {limit}."
+
+
+@dataclass
+class PersonaForm:
+    name: str
+    system_prompt: str
+    context: str
+    replica_id: str
+    pipeline_mode: str
+    perception: str
+    smart_turn: bool
+    llm_model: str | None
+    shared: bool
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def to_request(self) -> PersonaCreate:
+        echo = self.pipeline_mode == "echo"
+        layers = Layers(
+            perception=None if echo else PerceptionLayer(perception_model=self.perception),
+            stt=SttLayer(smart_turn_detection=True) if self.smart_turn and not echo else None,
+            llm=LlmLayer(model=self.llm_model) if self.llm_model else None,
+        )
+        return PersonaCreate(persona_name=self.name, system_prompt=self.system_prompt or None,
+                             context=self.context or None, pipeline_mode=self.pipeline_mode,  # type: ignore[arg-type]
+                             default_replica_id=self.replica_id, layers=layers)
+
+
+def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, str]]:
+    errors: dict[str, str] = {}
+    name = clean(field_value(values, ids.P_NAME))
+    prompt = clean(field_value(values, ids.P_PROMPT))
+    ctx = clean(field_value(values, ids.P_CONTEXT))
+    custom = clean(field_value(values, ids.P_CUSTOM_REPLICA))
+    replica = custom or clean(field_value(values, ids.P_REPLICA))
+    mode = field_value(values, ids.P_MODE) or "full"
+    perception = field_value(values, ids.P_PERCEPTION) or "off"
+    smart_turn = "on" in (field_value(values, ids.P_SMART_TURN) or [])
+    llm = field_value(values, ids.P_LLM)
+    if not name:
+        errors[ids.P_NAME] = "Give the persona a name."
+    _check_length(errors, ids.P_NAME, name, 100, "The name")
+    _check_length(errors, ids.P_PROMPT, prompt, MAX_PROMPT, "The system prompt")
+    _check_length(errors, ids.P_CONTEXT, ctx, MAX_PROMPT, "The context")
+    if mode not in ("full", "echo"):
+        errors[ids.P_MODE] = "Choose full or echo."
+    elif mode == "full" and not prompt:
+        errors[ids.P_PROMPT] = "The full pipeline needs a system prompt: tell the AI who it is."
+    if not REPLICA_ID.match(replica):
+        block = ids.P_CUSTOM_REPLICA if custom else ids.P_REPLICA
+        errors[block] = f"'{replica[:40]}' is not a replica id (they look like rfe12d8b9597)."
+    if perception not in ("raven-0", "off"):
+        errors[ids.P_PERCEPTION] = "Choose Raven-0 or Off."
+    if mode == "echo" and perception != "off":
+        errors[ids.P_PERCEPTION] = "Echo mode cannot use a perception model: choose Off, or the full pipeline."
+    if mode == "echo" and smart_turn:
+        errors[ids.P_SMART_TURN] = "Echo mode has no speech recognition: untick smart turn detection."
+    if llm is not None and llm not in LLM_MODELS:
+        errors[ids.P_LLM] = "Choose one of the listed models."
+    shared = "shared" in (field_value(values, ids.P_SHARED) or [])
+    keep = {"name": name, "system_prompt": prompt, "context": ctx, "replica": replica if not custom else None,
+            "custom_replica": custom, "pipeline_mode": mode, "perception": perception,
+            "smart_turn": smart_turn, "llm_model": llm, "shared": shared}
+    form = PersonaForm(name, prompt, ctx, replica, mode, perception, smart_turn, llm, shared, keep)
+    return form, errors
+
+
+@dataclass
+class InterviewForm:
+    persona: PersonaRecord | None
+    name: str
+    candidate: str | None
+    channel: str
+    greeting: str
+    extra_context: str
+    minutes: int
+    recording: bool
+    captions: bool
+    language: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def read_interview_form(values: dict[str, Any],
+                        personas: list[PersonaRecord]) -> tuple[InterviewForm, dict[str, str]]:
+    errors: dict[str, str] = {}
+    persona_id = field_value(values, ids.I_PERSONA)
+    persona = next((p for p in personas if p.persona_id == persona_id), None)
+    if persona is None:
+        errors[ids.I_PERSONA] = "Choose one of your personas (or one shared with the workspace)."
+    name = clean(field_value(values, ids.I_NAME))
+    _check_length(errors, ids.I_NAME, name, 120, "The name")
+    candidate = field_value(values, ids.I_CANDIDATE)
+    if candidate is not None and not USER_ID.match(str(candidate)):
+        errors[ids.I_CANDIDATE] = "Pick the candidate from the list."
+    channel = field_value(values, ids.I_CHANNEL) or ""
+    if not CHANNEL_ID.match(str(channel)):
+        errors[ids.I_CHANNEL] = "Choose the channel where the join link goes."
+    greeting = clean(field_value(values, ids.I_GREETING))
+    _check_length(errors, ids.I_GREETING, greeting, 500, "The greeting")
+    extra = clean(field_value(values, ids.I_CONTEXT))
+    _check_length(errors, ids.I_CONTEXT, extra, MAX_PROMPT, "The extra context")
+    minutes = _minutes(field_value(values, ids.I_MINUTES), errors)
+    options = set(field_value(values, ids.I_OPTIONS) or [])
+    language = field_value(values, ids.I_LANGUAGE) or "english"
+    if language not in LANGUAGES:
+        errors[ids.I_LANGUAGE] = "Choose a language from the list."
+    keep = {"persona": persona_id, "name": name, "candidate": candidate, "channel": channel,
+            "greeting": greeting, "extra_context": extra, "minutes": minutes,
+            "options": sorted(options), "language": language}
+    form = InterviewForm(persona, name, candidate, str(channel), greeting, extra, minutes,
+                         "recording" in options, "captions" in options, language, keep)
+    return form, errors
+
+
+def _minutes(raw: Any, errors: dict[str, str]) -> int:
+    try:
+        minutes = int(str(raw if raw not in (None, "") else 30).strip())
+    except ValueError:
+        errors[ids.I_MINUTES] = "Enter a whole number of minutes, from 1 to 60."
+        return 30
+    if not 1 <= minutes <= 60:
+        errors[ids.I_MINUTES] = "Interviews last from 1 to 60 minutes (Tavus's limit is an hour)."
+    return minutes

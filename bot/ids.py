@@ -1,0 +1,39 @@
+"""callback_id, action_id and block_id names shared by blocks, handlers and tests."""
+
+# modals (callback_id)
+NEW_PERSONA = "new_persona"
+START_INTERVIEW = "start_interview"
+PROGRESS = "progress"
+
+# buttons (action_id)
+JOIN = "join_interview"
+END = "end_interview"
+DELETE_PERSONA = "delete_persona"
+START_FROM_PERSONA = "start_from_persona"
+OPEN_NEW_PERSONA = "open_new_persona"
+OPEN_START_INTERVIEW = "open_start_interview"
+
+# New persona modal (block_id; each input's action_id is "value")
+P_NAME = "name"
+P_PROMPT = "system_prompt"
+P_CONTEXT = "context"
+P_REPLICA = "replica"
+P_CUSTOM_REPLICA = "custom_replica"
+P_MODE = "pipeline_mode"
+P_PERCEPTION = "perception"
+P_SMART_TURN = "smart_turn"
+P_LLM = "llm_model"
+P_SHARED = "shared"
+
+# Start interview modal
+I_PERSONA = "persona"
+I_NAME = "interview_name"
+I_CANDIDATE = "candidate"
+I_CHANNEL = "channel"
+I_GREETING = "greeting"
+I_CONTEXT = "extra_context"
+I_MINUTES = "minutes"
+I_OPTIONS = "options"
+I_LANGUAGE = "language"
+
+VALUE = "value"  # the action_id of every modal input

@@ -1,0 +1,189 @@
+"""Starting and ending interviews: intent in the store, Tavus, then the channel card."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import tavus_errors as te
+from bot.blocks import build_interview_card, duration_seconds, esc
+from bot.config import Settings
+from bot.messages import slack_post_failure, tavus_failure
+from bot.people import People
+from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
+from bot.tavus import TavusClient
+from bot.tavus_models import ConversationCreate, ConversationProperties
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class InterviewRequest:
+    team_id: str
+    user_id: str
+    persona: PersonaRecord
+    channel_id: str
+    name: str = ""
+    enterprise_id: str | None = None
+    candidate_id: str | None = None
+    greeting: str = ""
+    extra_context: str = ""
+    minutes: int = 30
+    recording: bool = False
+    captions: bool = False
+    language: str = "english"
+    request_key: str | None = None
+
+
+@dataclass
+class StartOutcome:
+    conv: ConversationRecord | None = None
+    error: str | None = None  # Tavus refused or failed: nothing is running
+    post_error: str | None = None  # running, but the card could not go to the channel
+    duplicate: bool = False
+    running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
+
+
+def marker_for(token: str) -> str:
+    """A reference derived from the token, safe to show in a conversation name."""
+    return "ref-" + hashlib.sha256(token.encode()).hexdigest()[:10]
+
+
+class InterviewService:
+    def __init__(self, settings: Settings, store: Store, tavus: TavusClient, slack: AsyncWebClient,
+                 people: People) -> None:
+        self.settings, self.store, self.tavus, self.slack, self.people = settings, store, tavus, slack, people
+
+    def callback_url(self, token: str) -> str | None:
+        base = self.settings.PUBLIC_URL
+        return f"{base.rstrip('/')}/tavus/callback/{token}" if base else None
+
+    def conversation_request(self, req: InterviewRequest, token: str) -> ConversationCreate:
+        title = req.name or f"Interview with {req.persona.name}"
+        return ConversationCreate(
+            persona_id=req.persona.persona_id,
+            conversation_name=f"{title[:200]} [{marker_for(token)}]",
+            conversational_context=req.extra_context or None,
+            custom_greeting=req.greeting or None,
+            callback_url=self.callback_url(token),
+            properties=ConversationProperties(
+                max_call_duration=req.minutes * 60, enable_recording=req.recording or None,
+                enable_closed_captions=req.captions or None, language=req.language))
+
+    async def start(self, req: InterviewRequest) -> StartOutcome:
+        """Record the intent, create at Tavus, post the card, DM the candidate."""
+        token = secrets.token_urlsafe(24)
+        intent = ConversationRecord(
+            token=token, team_id=req.team_id, enterprise_id=req.enterprise_id, owner_id=req.user_id,
+            status="creating", created_at=utcnow(), persona_id=req.persona.persona_id,
+            persona_name=req.persona.name, channel_id=req.channel_id,
+            name=req.name or f"Interview with {req.persona.name}", candidate_id=req.candidate_id,
+            request_key=req.request_key)
+        try:
+            self.store.begin_conversation(intent)
+        except DuplicateRequest as dup:
+            return StartOutcome(conv=dup.existing, duplicate=True)
+        try:
+            created = await self.tavus.create_conversation(
+                self.conversation_request(req, token), marker=marker_for(token))
+        except te.TavusError as exc:
+            self.store.conversation_failed(token, str(exc))
+            running = self.store.active_of(req.team_id, req.user_id) \
+                if isinstance(exc, te.ConcurrencyLimitError) else []
+            return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
+        self.store.conversation_created(token, created.conversation_id, created.conversation_url)
+        return await self.announce(token)
+
+    async def announce(self, token: str) -> StartOutcome:
+        """Post the card and DM the candidate for a created conversation."""
+        conv = self.store.conversation_by_token(token)
+        assert conv is not None
+        post_error = await self.post_card(conv)
+        if conv.candidate_id:
+            await self.dm_candidate(conv)
+        return StartOutcome(conv=self.store.conversation_by_token(token), post_error=post_error)
+
+    async def post_card(self, conv: ConversationRecord) -> str | None:
+        """Post the interview's card in its channel; a sentence saying how to fix it on failure."""
+        if self.settings.SLACK_CALLS and not conv.call_id:
+            conv.call_id = await self.calls_add(conv)
+        text, blocks = build_interview_card(conv)
+        try:
+            answer = await self.slack.chat_postMessage(channel=conv.channel_id, text=text, blocks=blocks,
+                                                       unfurl_links=False)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error")
+            log.warning("could not post interview card in %s: %s", conv.channel_id, error)
+            self.store.note_error(conv.token, f"post_failed: {error}")
+            return slack_post_failure(error, conv.channel_id or "")
+        self.store.set_message(conv.token, answer["channel"], answer["ts"])
+        return None
+
+    async def dm_candidate(self, conv: ConversationRecord) -> None:
+        text = (f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
+                f"Join here when you are ready: {conv.url}")
+        try:
+            await self.slack.chat_postMessage(channel=conv.candidate_id, text=text, unfurl_links=False)
+        except SlackApiError as exc:
+            log.warning("could not DM the candidate: %s", exc.response.get("error"))
+
+    async def refresh_card(self, token: str) -> None:
+        """Redraw the card from the store's current state."""
+        conv = self.store.conversation_by_token(token)
+        if conv is None or not conv.message_ts:
+            return
+        text, blocks = build_interview_card(conv)
+        try:
+            await self.slack.chat_update(channel=conv.channel_id, ts=conv.message_ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not update interview card: %s", exc.response.get("error"))
+
+    async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:
+        """End an interview for its owner or an admin; the answer is a sentence for the user."""
+        conv = self.store.conversation(team_id, conversation_id)
+        if conv is None:
+            return f"I found no interview `{esc(conversation_id[:40])}` in this workspace."
+        if not await self.people.can_manage(team_id, user_id, conv):
+            return f"Only <@{conv.owner_id}> or an admin can end *{esc(conv.name)}*."
+        if conv.status in FINAL:
+            return f"*{esc(conv.name)}* has already ended."
+        try:
+            await self.tavus.end_conversation(conversation_id)
+        except te.NotFoundError:
+            log.info("conversation %s was already gone at Tavus", conversation_id)
+        except te.TavusError as exc:
+            return tavus_failure(exc, f"end *{esc(conv.name)}*")
+        if self.store.mark_ended(conv.token, at=utcnow(), reason="end_conversation_endpoint_hit", by=user_id):
+            await self.refresh_card(conv.token)
+            await self.calls_end(conv.token)
+        return f"Ended *{esc(conv.name)}*."
+
+    async def calls_add(self, conv: ConversationRecord) -> str | None:
+        """Register the interview with Slack's Calls API, so Slack draws a native call card."""
+        try:
+            answer = await self.slack.calls_add(
+                external_unique_id=conv.token[:32], join_url=conv.url, title=conv.name,
+                created_by=conv.owner_id, date_start=int(time.time()),
+                users=[{"slack_id": conv.owner_id}])
+        except SlackApiError as exc:
+            log.warning("calls.add failed: %s", exc.response.get("error"))
+            return None
+        call_id = answer["call"]["id"]
+        self.store.set_call(conv.token, call_id)
+        return call_id
+
+    async def calls_end(self, token: str) -> None:
+        conv = self.store.conversation_by_token(token)
+        if conv is None or not conv.call_id:
+            return
+        seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
+        try:
+            await self.slack.calls_end(id=conv.call_id, duration=seconds)
+        except SlackApiError as exc:
+            log.warning("calls.end failed: %s", exc.response.get("error"))

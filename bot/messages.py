@@ -1,0 +1,67 @@
+"""Plain sentences for users when Tavus or Slack fails."""
+
+from __future__ import annotations
+
+from bot import tavus_errors as te
+
+SHUTDOWN_WORDS = {
+    "max_call_duration reached": "time limit reached",
+    "participant_left_timeout reached": "the candidate left",
+    "participant_absent_timeout reached": "the candidate never joined",
+    "end_conversation_endpoint_hit": "ended through the Tavus API",
+    "bot_could_not_join_meeting_it_was_probably_ended": "the AI could not join the room",
+    "daily_room_has_been_deleted": "the room was deleted",
+    "exception_encountered_during_conversation_startup": "Tavus failed while starting the call",
+}
+
+SLACK_POST_FIXES = {
+    "not_in_channel": "I'm not a member of <#{channel}>. Type `/invite @Tavus` in that channel, "
+                      "or choose another channel.",
+    "channel_not_found": "I can't see <#{channel}>: it is private or no longer exists. If it is "
+                         "private, type `/invite @Tavus` in it.",
+    "is_archived": "<#{channel}> is archived, so nobody can post there. Choose another channel.",
+    "restricted_action": "This workspace does not let apps post in <#{channel}>.",
+}
+
+
+def shutdown_words(reason: str | None, ended_by: str | None = None) -> str | None:
+    """The shutdown reason in words a person understands."""
+    if ended_by:
+        return f"ended by <@{ended_by}> from Slack"
+    if not reason:
+        return None
+    if reason.startswith("internal error"):
+        return "Tavus had an internal error"
+    return SHUTDOWN_WORDS.get(reason, reason.replace("_", " "))
+
+
+def tavus_failure(exc: te.TavusError, doing: str) -> str:
+    """One sentence that says what went wrong and what to do, for `doing` (e.g. "start the interview")."""
+    if isinstance(exc, te.AuthenticationError):
+        return (f"I couldn't {doing}: Tavus rejected this app's API key. Ask whoever runs the app "
+                "to check TAVUS_API_KEY.")
+    if isinstance(exc, te.ConcurrencyLimitError):
+        return (f"I couldn't {doing}: your Tavus account already has its maximum of simultaneous "
+                "conversations. End one that is still running, then try again.")
+    if isinstance(exc, te.OutOfCreditsError):
+        return (f"I couldn't {doing}: the Tavus account is out of conversational credits. "
+                "An account admin can add credits in the Tavus portal.")
+    if isinstance(exc, te.RateLimitError):
+        wait = f" in {int(exc.retry_after)} seconds" if exc.retry_after else " in a minute"
+        return f"I couldn't {doing}: Tavus is asking us to slow down. Try again{wait}."
+    if isinstance(exc, te.TavusTimeoutError):
+        return f"I couldn't {doing}: Tavus did not answer in time. Nothing was changed; try again shortly."
+    if isinstance(exc, te.TavusConnectionError):
+        return f"I couldn't {doing}: Tavus could not be reached. Nothing was changed; try again shortly."
+    if isinstance(exc, te.ServerError):
+        return f"I couldn't {doing}: Tavus had a problem on its side ({exc.status}). Try again shortly."
+    if isinstance(exc, te.NotFoundError):
+        return f"I couldn't {doing}: Tavus no longer knows it ({exc.message})."
+    return f"I couldn't {doing}: Tavus said “{exc.message}”."
+
+
+def slack_post_failure(error: str, channel: str) -> str:
+    fix = SLACK_POST_FIXES.get(error)
+    if fix:
+        return fix.format(channel=channel)
+    return f"Slack refused to post in <#{channel}> ({error})."

@@ -1,0 +1,80 @@
+"""Numbered schema steps, applied once each and recorded in `_migrations`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+MIGRATIONS: list[Callable[[Database], None]] = []
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    db["personas"].create(
+        {
+            "persona_id": str, "team_id": str, "enterprise_id": str, "owner_id": str,
+            "name": str, "pipeline_mode": str, "replica_id": str, "perception_model": str,
+            "shared": int, "created_at": str, "deleted_at": str,
+        },
+        pk="persona_id", not_null={"team_id", "owner_id", "name", "created_at"},
+        defaults={"shared": 0},
+    )
+    db["personas"].create_index(["team_id", "owner_id"])
+    db["conversations"].create(
+        {
+            "token": str, "conversation_id": str, "team_id": str, "enterprise_id": str,
+            "owner_id": str, "persona_id": str, "persona_name": str, "channel_id": str,
+            "message_ts": str, "url": str, "name": str, "candidate_id": str, "status": str,
+            "request_key": str, "created_at": str, "live_at": str, "ended_at": str,
+            "shutdown_reason": str, "ended_by": str, "error": str, "updated_at": str,
+        },
+        pk="token", not_null={"team_id", "owner_id", "status", "created_at"},
+    )
+    db["conversations"].create_index(["conversation_id"], unique=True)
+    db["conversations"].create_index(["request_key"], unique=True)
+    db["conversations"].create_index(["team_id", "owner_id", "status"])
+    db["conversations"].create_index(["status"])
+    db["events"].create(
+        {
+            "id": int, "token": str, "conversation_id": str, "event_type": str,
+            "timestamp": str, "received_at": str, "body": str,
+        },
+        pk="id", not_null={"conversation_id", "event_type", "received_at"},
+    )
+    db["events"].create_index(["conversation_id", "event_type", "timestamp"], unique=True)
+    db["audit"].create(
+        {"id": int, "at": str, "team_id": str, "user_id": str, "action": str,
+         "target": str, "detail": str},
+        pk="id", not_null={"at", "action"},
+    )
+    db["seen_requests"].create({"key": str, "at": str}, pk="key")
+
+
+@migration
+def m002_slack_calls(db: Database) -> None:
+    db["conversations"].add_column("call_id", str)
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied now."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for step in MIGRATIONS:
+        if step.__name__ in done:
+            continue
+        with db.atomic():
+            step(db)
+            db["_migrations"].insert(
+                {"name": step.__name__, "applied_at": datetime.now(UTC).isoformat()}
+            )
+        applied.append(step.__name__)
+    return applied
+

@@ -1,0 +1,49 @@
+"""Who may manage what: the configured admins plus Slack's own admin and owner flags."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.store import ConversationRecord, PersonaRecord, can_manage
+
+log = logging.getLogger(__name__)
+
+ADMIN_CACHE_SECONDS = 300
+
+
+class People:
+    """Answers `is_admin` from TAVUS_SLACK_ADMINS or users.info, cached for a few minutes."""
+
+    def __init__(self, slack: AsyncWebClient, admins: frozenset[str]) -> None:
+        self.slack = slack
+        self.admins = admins
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    async def is_admin(self, team_id: str, user_id: str) -> bool:
+        if user_id in self.admins:
+            return True
+        key = (team_id, user_id)
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < ADMIN_CACHE_SECONDS:
+            return hit[1]
+        try:
+            user = (await self.slack.users_info(user=user_id))["user"]
+            admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        except SlackApiError as exc:
+            log.warning("users.info failed for an admin check: %s", exc.response.get("error"))
+            return False  # fail closed: nobody becomes an admin because Slack was down
+        self._cache[key] = (time.monotonic(), admin)
+        return admin
+
+    async def can_manage(self, team_id: str, user_id: str,
+                         thing: PersonaRecord | ConversationRecord) -> bool:
+        if thing.team_id != team_id:
+            return False
+        if thing.owner_id == user_id:
+            return True
+        return can_manage(user_id, team_id, thing, admins=self.admins,
+                          is_slack_admin=await self.is_admin(team_id, user_id))

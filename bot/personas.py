@@ -1,0 +1,92 @@
+"""Creating, finding and deleting personas: Tavus first, then the store."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot import tavus_errors as te
+from bot.forms import PersonaForm
+from bot.messages import tavus_failure
+from bot.people import People
+from bot.store import PersonaRecord, Store, utcnow
+from bot.tavus import TavusClient
+from bot.tavus_models import Replica
+
+log = logging.getLogger(__name__)
+
+REPLICA_CACHE_SECONDS = 600
+
+
+class PersonaService:
+    def __init__(self, store: Store, tavus: TavusClient, people: People) -> None:
+        self.store, self.tavus, self.people = store, tavus, people
+        self._replicas: tuple[float, list[Replica]] | None = None
+
+    def cached_replicas(self) -> list[Replica] | None:
+        """The stock replicas if fetched recently, else None (the caller shows a loading hint)."""
+        if self._replicas and time.monotonic() - self._replicas[0] < REPLICA_CACHE_SECONDS:
+            return self._replicas[1]
+        return None
+
+    async def replicas(self) -> list[Replica]:
+        cached = self.cached_replicas()
+        if cached is not None:
+            return cached
+        try:
+            found = await self.tavus.list_replicas()
+        except te.TavusError as exc:
+            log.warning("could not list Tavus replicas: %s", exc)
+            return []
+        self._replicas = (time.monotonic(), found)
+        return found
+
+    async def create(self, team_id: str, enterprise_id: str | None, user_id: str,
+                     form: PersonaForm) -> PersonaRecord:
+        """Create at Tavus, then record ownership; if recording fails, undo at Tavus."""
+        created = await self.tavus.create_persona(form.to_request())
+        record = PersonaRecord(
+            persona_id=created.persona_id, team_id=team_id, enterprise_id=enterprise_id,
+            owner_id=user_id, name=form.name, created_at=utcnow(), pipeline_mode=form.pipeline_mode,
+            replica_id=form.replica_id,
+            perception_model=form.perception if form.pipeline_mode == "full" and form.perception != "off" else None,
+            shared=int(form.shared))
+        try:
+            self.store.add_persona(record)
+        except Exception:
+            log.exception("recording persona %s failed; deleting it at Tavus", created.persona_id)
+            await self._forget_at_tavus(created.persona_id)
+            raise
+        return record
+
+    async def _forget_at_tavus(self, persona_id: str) -> None:
+        try:
+            await self.tavus.delete_persona(persona_id)
+        except te.TavusError as exc:
+            log.error("could not delete orphan persona %s at Tavus: %s", persona_id, exc)
+
+    def find(self, team_id: str, user_id: str, ref: str) -> PersonaRecord | None:
+        """A visible persona by id, or by name (case-insensitive; own personas first)."""
+        visible = self.store.visible_personas(team_id, user_id)
+        wanted = ref.strip().casefold()
+        by_id = [p for p in visible if p.persona_id.casefold() == wanted]
+        by_name = sorted((p for p in visible if p.name.casefold() == wanted),
+                         key=lambda p: p.owner_id != user_id)
+        return (by_id or by_name or [None])[0]
+
+    async def delete(self, team_id: str, user_id: str, persona_id: str) -> str:
+        """Delete after checking ownership; the answer is a sentence for the user."""
+        persona = self.store.persona(team_id, persona_id)
+        if persona is None:
+            return f"I found no persona `{persona_id[:40]}` in this workspace."
+        if not await self.people.can_manage(team_id, user_id, persona):
+            return f"Only <@{persona.owner_id}> or an admin can delete *{persona.name}*."
+        try:
+            await self.tavus.delete_persona(persona.persona_id)
+        except te.NotFoundError:
+            log.info("persona %s was already gone at Tavus", persona.persona_id)
+        except te.TavusError as exc:
+            return tavus_failure(exc, f"delete *{persona.name}*")
+        if not self.store.delete_persona(team_id, persona.persona_id, actor=user_id):
+            return f"*{persona.name}* was already deleted."
+        return f"Deleted persona *{persona.name}* (`{persona.persona_id}`)."

@@ -1,0 +1,203 @@
+"""TavusClient: a typed async client for the Tavus v2 API over one pooled httpx client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from bot import tavus_errors as errors
+from bot.tavus_models import (
+    Conversation,
+    ConversationCreate,
+    PatchOperation,
+    Persona,
+    PersonaCreate,
+    Replica,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://tavusapi.com"
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+MAX_RETRIES = 3
+INITIAL_BACKOFF = 0.5  # seconds; doubled each attempt
+MAX_BACKOFF = 8.0
+MAX_RETRY_AFTER = 30.0  # never sleep longer than this on Tavus's word
+PAGE_SIZE = 100
+MAX_PAGES = 50  # a runaway total_count must not loop forever
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+# Failures after which Tavus may or may not have acted on a POST.
+AMBIGUOUS = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.RemoteProtocolError)
+
+
+class TavusClient:
+    """Personas, replicas and conversations. Reads, end and delete retry; creates never bill twice."""
+
+    def __init__(
+        self,
+        api_key: SecretStr | str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = MAX_RETRIES,
+        backoff: float = INITIAL_BACKOFF,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        self._base = base_url.rstrip("/") + "/v2"
+        self._http = http_client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=POOL_LIMITS)
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"TavusClient(base_url={self._base!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # personas
+    async def create_persona(self, persona: PersonaCreate) -> Persona:
+        body = await self._send("POST", "/personas", json=persona.to_json(), retry=False)
+        return Persona.model_validate(body)
+
+    async def list_personas(self, persona_type: str | None = None) -> list[Persona]:
+        rows = await self._all_pages("/personas", {"persona_type": persona_type})
+        return [Persona.model_validate(r) for r in rows]
+
+    async def get_persona(self, persona_id: str) -> Persona:
+        return Persona.model_validate(await self._send("GET", f"/personas/{_id(persona_id)}"))
+
+    async def patch_persona(self, persona_id: str, ops: list[PatchOperation]) -> Persona | None:
+        """Apply a JSON Patch; Tavus's answer body is not documented, so it may be None."""
+        body = await self._send(
+            "PATCH", f"/personas/{_id(persona_id)}", json=[op.to_json() for op in ops], retry=True
+        )
+        return Persona.model_validate(body) if isinstance(body, dict) and body.get("persona_id") else None
+
+    async def delete_persona(self, persona_id: str) -> None:
+        await self._send("DELETE", f"/personas/{_id(persona_id)}")
+
+    # replicas
+    async def list_replicas(self, replica_type: str | None = None) -> list[Replica]:
+        rows = await self._all_pages("/replicas", {"replica_type": replica_type})
+        return [Replica.model_validate(r) for r in rows]
+
+    # conversations
+    async def create_conversation(self, request: ConversationCreate, *, marker: str) -> Conversation:
+        """Create once. `marker` must appear in callback_url or conversation_name: after an
+        ambiguous failure we look for it among active conversations and adopt what we find."""
+        if marker not in (request.callback_url or "") + (request.conversation_name or ""):
+            raise ValueError("marker must appear in callback_url or conversation_name")
+        for attempt in range(self._max_retries + 1):
+            try:
+                body = await self._send("POST", "/conversations", json=request.to_json(), retry=False)
+                return Conversation.model_validate(body)
+            except (errors.TavusConnectionError, errors.ServerError) as exc:
+                ambiguous = isinstance(exc.__cause__, AMBIGUOUS) or isinstance(exc, errors.ServerError)
+                if ambiguous and (found := await self.find_by_marker(marker)):
+                    log.warning("adopted conversation %s after an ambiguous create", found.conversation_id)
+                    return found
+                if attempt == self._max_retries:
+                    raise
+                await self._sleep(self._delay(attempt, None))
+            except errors.RateLimitError as exc:
+                if attempt == self._max_retries:
+                    raise
+                await self._sleep(self._delay(attempt, exc.retry_after))
+        raise AssertionError("unreachable")
+
+    async def list_conversations(self, status: str | None = None) -> list[Conversation]:
+        rows = await self._all_pages("/conversations", {"status": status})
+        return [Conversation.model_validate(r) for r in rows]
+
+    async def get_conversation(self, conversation_id: str, *, verbose: bool = False) -> Conversation:
+        params = {"verbose": "true"} if verbose else None
+        body = await self._send("GET", f"/conversations/{_id(conversation_id)}", params=params)
+        return Conversation.model_validate(body)
+
+    async def end_conversation(self, conversation_id: str) -> None:
+        await self._send("POST", f"/conversations/{_id(conversation_id)}/end", retry=True)
+
+    async def delete_conversation(self, conversation_id: str) -> None:
+        await self._send("DELETE", f"/conversations/{_id(conversation_id)}")
+
+    # plumbing
+    async def find_by_marker(self, marker: str) -> Conversation | None:
+        """The active conversation whose callback_url or name carries `marker`, if any."""
+        try:
+            active = await self.list_conversations(status="active")
+        except errors.TavusError as exc:
+            log.warning("could not check for an adopted conversation: %s", exc)
+            return None
+        for conv in active:
+            if marker in (conv.callback_url or "") or marker in (conv.conversation_name or ""):
+                return conv
+        return None
+
+    async def _all_pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        query = {k: v for k, v in params.items() if v is not None}
+        for page in range(1, MAX_PAGES + 1):
+            body = await self._send("GET", path, params={**query, "limit": PAGE_SIZE, "page": page})
+            data = body.get("data") or [] if isinstance(body, dict) else []
+            rows.extend(data)
+            total = body.get("total_count") if isinstance(body, dict) else None
+            if len(data) < PAGE_SIZE or (isinstance(total, int) and len(rows) >= total):
+                break
+        return rows
+
+    async def _send(self, method: str, path: str, *, json: Any = None,
+                    params: dict[str, Any] | None = None, retry: bool | None = None) -> Any:
+        """One call; reads retry by default, writes only when asked."""
+        retry = method in ("GET", "DELETE") if retry is None else retry
+        attempts = self._max_retries + 1 if retry else 1
+        for attempt in range(attempts):
+            try:
+                return await self._once(method, path, json=json, params=params)
+            except (errors.RateLimitError, errors.ServerError, errors.TavusConnectionError) as exc:
+                if attempt == attempts - 1:
+                    raise
+                delay = self._delay(attempt, getattr(exc, "retry_after", None))
+                log.info("Tavus %s %s failed (%s); retrying in %.2fs", method, path, exc, delay)
+                await self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _once(self, method: str, path: str, *, json: Any, params: dict[str, Any] | None) -> Any:
+        headers = {"x-api-key": self._key.get_secret_value()}
+        try:
+            response = await self._http.request(
+                method, self._base + path, json=json, params=params, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            raise errors.TavusTimeoutError(f"Tavus did not answer in time ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise errors.TavusConnectionError(f"Tavus could not be reached ({type(exc).__name__})") from exc
+        if response.status_code >= 400:
+            raise errors.status_error(response)
+        if response.status_code in (204, 304) or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise errors.ServerError("Tavus answered with a body that is not JSON", status=502) from exc
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, MAX_RETRY_AFTER)
+        capped = min(MAX_BACKOFF, self._backoff * 2**attempt)
+        return capped * (0.5 + random.random() / 2)  # jitter spreads out a thundering herd
+
+
+def _id(value: str) -> str:
+    """Ids go into paths: refuse anything that could change the path."""
+    if not value or not value.replace("-", "").replace("_", "").isalnum():
+        raise errors.NotFoundError(f"{value!r} is not a Tavus id", status=404)
+    return value

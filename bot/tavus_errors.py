@@ -1,0 +1,108 @@
+"""The Tavus error ladder: one class per kind of failure, each carrying Tavus's own words."""
+
+from __future__ import annotations
+
+import httpx
+
+
+class TavusError(Exception):
+    """Base of every failure talking to Tavus. The text never contains the API key."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class TavusConnectionError(TavusError):
+    """Tavus could not be reached (DNS, refused, reset)."""
+
+
+class TavusTimeoutError(TavusConnectionError):
+    """Tavus did not answer within our timeout."""
+
+
+class TavusStatusError(TavusError):
+    """Tavus answered with an error status."""
+
+    def __init__(self, message: str, *, status: int, body: object = None) -> None:
+        super().__init__(f"Tavus answered {status}: {message}", status=status)
+        self.message = message
+        self.body = body
+
+
+class AuthenticationError(TavusStatusError):
+    """401/403: the API key is wrong or revoked."""
+
+
+class ValidationError(TavusStatusError):
+    """400: Tavus refused the request's content."""
+
+
+class NotFoundError(TavusStatusError):
+    """404, or Tavus's 400 'Invalid conversation_id' for an unknown id."""
+
+
+class ConcurrencyLimitError(TavusStatusError):
+    """The account already has its maximum of active conversations."""
+
+
+class OutOfCreditsError(TavusStatusError):
+    """402: the account has no conversational credits left."""
+
+
+class RateLimitError(TavusStatusError):
+    """429: slow down; retry_after is Tavus's Retry-After in seconds, when it sent one."""
+
+    def __init__(self, message: str, *, status: int, body: object = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, status=status, body=body)
+        self.retry_after = retry_after
+
+
+class ServerError(TavusStatusError):
+    """5xx: Tavus failed; the request may be retried."""
+
+
+def error_message(response: httpx.Response) -> tuple[str, object]:
+    """Tavus's message: auth errors use `message`, validation errors `error`."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()[:300]
+        return text or response.reason_phrase or "no message", text
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key], body
+    return str(body)[:300], body
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Retry-After as seconds; an HTTP date or garbage counts as absent."""
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def status_error(response: httpx.Response) -> TavusStatusError:
+    """Map an error answer onto the ladder."""
+    status = response.status_code
+    message, body = error_message(response)
+    lowered = message.lower()
+    kwargs = {"status": status, "body": body}
+    if status in (401, 403):
+        return AuthenticationError(message, **kwargs)
+    if status == 402 or "credit" in lowered:
+        return OutOfCreditsError(message, **kwargs)
+    if status == 429:
+        return RateLimitError(message, retry_after=retry_after_seconds(response), **kwargs)
+    if "concurrent" in lowered:
+        return ConcurrencyLimitError(message, **kwargs)
+    if status == 404 or (status == 400 and lowered.startswith(("invalid conversation", "invalid persona"))):
+        return NotFoundError(message, **kwargs)
+    if status >= 500:
+        return ServerError(message, **kwargs)
+    return ValidationError(message, **kwargs)

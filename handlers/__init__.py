@@ -1,0 +1,14 @@
+"""Thin Bolt listeners: ack, parse, call bot/, render with blocks."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from handlers import actions, commands, events, views
+
+
+def register_listeners(app, deps: Deps) -> None:
+    """Attach every listener to the Bolt app."""
+    commands.register(app, deps)
+    views.register(app, deps)
+    actions.register(app, deps)
+    events.register(app, deps)

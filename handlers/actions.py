@@ -1,0 +1,71 @@
+"""Button clicks on cards, lists and the App Home."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot.blocks import build_notice, build_personas_list
+from bot.deps import Deps
+from handlers.home import publish_home
+from handlers.modals import open_interview_modal, open_persona_modal
+
+
+def _where(body: dict) -> tuple[str, str, str | None]:
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    return body["team"]["id"], body["user"]["id"], channel
+
+
+async def _tell(deps: Deps, body: dict, respond, client, text: str, *, refresh_list: bool = False) -> None:
+    """Answer where the click came from: the ephemeral message, or the Home tab."""
+    team, user, _ = _where(body)
+    if (body.get("container") or {}).get("type") == "view":
+        if (body.get("view") or {}).get("type") == "home":
+            await publish_home(deps, client, team, user, notice=text)
+        return
+    if refresh_list:
+        _, blocks = build_personas_list(deps.store.personas_of(team, user), deps.settings.SLACK_COMMAND)
+        await respond(text=text, blocks=build_notice(text)[1] + blocks, replace_original=True)
+    else:
+        await respond(text=text, replace_original=False)
+
+
+def register(app, deps: Deps) -> None:
+    async def on_join(ack) -> None:
+        await ack()  # the button opens its URL in the browser; Slack still sends the click
+
+    async def on_end(ack, body, respond, client) -> None:
+        await ack()
+        team, user, _ = _where(body)
+        answer = await deps.interviews.end(team, user, body["actions"][0].get("value", ""))
+        await _tell(deps, body, respond, client, answer)
+
+    async def on_delete(ack, body, respond, client) -> None:
+        await ack()
+        team, user, _ = _where(body)
+        answer = await deps.personas.delete(team, user, body["actions"][0].get("value", ""))
+        from_list = (body.get("container") or {}).get("is_ephemeral", False)
+        await _tell(deps, body, respond, client, answer, refresh_list=from_list)
+
+    async def on_start_from_persona(ack, body, respond, client) -> None:
+        await ack()
+        team, user, channel = _where(body)
+        await open_interview_modal(deps, client, body["trigger_id"], respond,
+                                   deps.store.visible_personas(team, user), channel,
+                                   selected=body["actions"][0].get("value"))
+
+    async def on_open_new_persona(ack, body, respond, client) -> None:
+        await ack()
+        await open_persona_modal(deps, client, body["trigger_id"], None)
+
+    async def on_open_start_interview(ack, body, client) -> None:
+        await ack()
+        team, user, _ = _where(body)
+        await open_interview_modal(deps, client, body["trigger_id"], None,
+                                   deps.store.visible_personas(team, user), None)
+
+    app.action(ids.JOIN)(on_join)
+    app.action(ids.END)(on_end)
+    app.action(ids.DELETE_PERSONA)(on_delete)
+    app.action(ids.START_FROM_PERSONA)(on_start_from_persona)
+    app.action(ids.OPEN_NEW_PERSONA)(on_open_new_persona)
+    app.action(ids.OPEN_START_INTERVIEW)(on_open_start_interview)

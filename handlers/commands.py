@@ -1,0 +1,98 @@
+"""The slash command: ack at once, then do any slow work and replace the progress hint."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.blocks import (
+    build_delete_prompt,
+    build_help,
+    build_interviews_list,
+    build_notice,
+    build_personas_list,
+    build_start_outcome,
+    esc,
+)
+from bot.commands import parse_quick_interview, split_command
+from bot.deps import Deps
+from bot.interviews import InterviewRequest
+from handlers.modals import open_interview_modal, open_persona_modal
+
+DUPLICATE_WINDOW = timedelta(seconds=15)  # a command sent twice this fast is one intent
+
+
+def register(app, deps: Deps) -> None:
+    async def handle_command(ack, body, respond, client) -> None:
+        sub, rest = split_command(body.get("text"))
+        team, user = body["team_id"], body["user_id"]
+        command = deps.settings.SLACK_COMMAND
+        if sub == "help":
+            text, blocks = build_help(command)
+            await ack(text=text, blocks=blocks)
+        elif sub == "persona":
+            await ack()
+            await open_persona_modal(deps, client, body["trigger_id"], respond)
+        elif sub == "personas":
+            text, blocks = build_personas_list(deps.store.personas_of(team, user), command)
+            await ack(text=text, blocks=blocks)
+        elif sub == "interviews":
+            text, blocks = build_interviews_list(deps.store.active_of(team, user), command)
+            await ack(text=text, blocks=blocks)
+        elif sub == "interview" and not rest:
+            await ack()
+            personas = deps.store.visible_personas(team, user)
+            await open_interview_modal(deps, client, body["trigger_id"], respond, personas,
+                                       body.get("channel_id"))
+        elif sub == "interview":
+            await quick_interview(deps, ack, respond, body, rest)
+        elif sub == "end":
+            await end_command(deps, ack, respond, body, rest)
+        else:
+            await ack()  # the ownership check may ask Slack, so answer through response_url
+            await delete_command(deps, respond, body, rest)
+
+    app.command(deps.settings.SLACK_COMMAND)(handle_command)
+
+
+async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> None:
+    team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
+    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
+    if parsed.error or parsed.persona is None:
+        await ack(text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`.")
+        return
+    since = (datetime.now(UTC) - DUPLICATE_WINDOW).isoformat(timespec="milliseconds")
+    if deps.store.recent_duplicate(team, user, parsed.persona.persona_id, channel, since):
+        await ack(text="You started this interview moments ago; it is on its way. "
+                       f"See `{deps.settings.SLACK_COMMAND} interviews`.")
+        return
+    await ack(text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…")
+    outcome = await deps.interviews.start(InterviewRequest(
+        team_id=team, enterprise_id=body.get("enterprise_id"), user_id=user, persona=parsed.persona,
+        channel_id=channel, name=parsed.title, candidate_id=parsed.candidate_id))
+    text, blocks = build_start_outcome(outcome)
+    await respond(text=text, blocks=blocks, replace_original=True)
+
+
+async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
+    conversation_id = rest.split()[0] if rest else ""
+    if not conversation_id:
+        await ack(text=f"Which interview? `{deps.settings.SLACK_COMMAND} end <conversation id>`; "
+                       f"`{deps.settings.SLACK_COMMAND} interviews` lists yours.")
+        return
+    await ack(text=":hourglass_flowing_sand: Ending the interview…")
+    answer = await deps.interviews.end(body["team_id"], body["user_id"], conversation_id)
+    await respond(text=answer, replace_original=True)
+
+
+async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
+    persona_id = rest.split()[0] if rest else ""
+    persona = deps.store.persona(body["team_id"], persona_id) if persona_id else None
+    if persona is None:
+        text, blocks = build_notice(
+            f"I found no persona `{esc(persona_id[:40]) or '?'}` in this workspace. "
+            f"Usage: `{deps.settings.SLACK_COMMAND} delete <persona id>`.")
+    elif not await deps.people.can_manage(body["team_id"], body["user_id"], persona):
+        text, blocks = build_notice(f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*.")
+    else:
+        text, blocks = build_delete_prompt(persona)
+    await respond(text=text, blocks=blocks)

@@ -1,0 +1,16 @@
+"""Events API: the App Home tab. Slack retries deliveries, so each event_id counts once."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from handlers.home import publish_home
+
+
+def register(app, deps: Deps) -> None:
+    async def on_home_opened(ack, body, event, client) -> None:
+        await ack()
+        if event.get("tab") != "home" or not deps.store.first_time(f"event:{body.get('event_id')}"):
+            return
+        await publish_home(deps, client, body["team_id"], event["user"])
+
+    app.event("app_home_opened")(on_home_opened)

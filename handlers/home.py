@@ -1,0 +1,22 @@
+"""App Home: published when a person opens the tab and after changes made from it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.home import build_home
+
+log = logging.getLogger(__name__)
+
+
+async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
+    view = build_home(deps.store.personas_of(team, user), deps.store.active_of(team, user),
+                      deps.store.recently_ended(team, user), command=deps.settings.SLACK_COMMAND,
+                      notice=notice)
+    try:
+        await client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.warning("views.publish failed: %s", exc.response.get("error"))

@@ -1,0 +1,51 @@
+"""Opening the two modals fast enough for a 3-second trigger_id."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.modals import build_interview_modal, build_persona_modal
+from bot.store import PersonaRecord
+
+log = logging.getLogger(__name__)
+
+EXPIRED = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
+
+
+async def _open(client, trigger_id: str, view: dict, respond) -> dict | None:
+    try:
+        return (await client.views_open(trigger_id=trigger_id, view=view))["view"]
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.warning("views.open failed: %s", error)
+        if respond is not None:
+            why = "Slack took too long to open the form" if error in EXPIRED else f"Slack said {error}"
+            await respond(text=f"I couldn't open the form ({why}). Please try once more.")
+        return None
+
+
+async def open_persona_modal(deps: Deps, client, trigger_id: str, respond) -> None:
+    """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
+    default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
+    cached = deps.personas.cached_replicas()
+    view = await _open(client, trigger_id,
+                       build_persona_modal(cached or [], default, loading=cached is None), respond)
+    if view is None or cached is not None:
+        return
+    replicas = await deps.personas.replicas()
+    try:
+        await client.views_update(view_id=view["id"], hash=view["hash"],
+                                  view=build_persona_modal(replicas, default))
+    except SlackApiError as exc:  # hash_conflict: the user already moved on; keep their view
+        log.info("replica list not applied: %s", exc.response.get("error"))
+
+
+async def open_interview_modal(deps: Deps, client, trigger_id: str, respond,
+                               personas: list[PersonaRecord], channel_id: str | None,
+                               selected: str | None = None) -> None:
+    values = {"persona": selected} if selected else None
+    await _open(client, trigger_id, build_interview_modal(
+        personas, channel_id, values=values, command=deps.settings.SLACK_COMMAND), respond)

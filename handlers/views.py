@@ -1,0 +1,105 @@
+"""Modal submissions: validate before ack (inline errors), then show progress, then the result."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot import tavus_errors as te
+from bot.blocks import build_start_outcome, button, esc, section
+from bot.deps import Deps
+from bot.forms import PersonaForm, read_interview_form, read_persona_form
+from bot.interviews import InterviewRequest
+from bot.messages import tavus_failure
+from bot.modals import build_interview_modal, build_persona_modal, build_progress_view, build_result_view
+
+log = logging.getLogger(__name__)
+
+
+def submission_key(view: dict) -> str:
+    """The same view at the same hash submitted twice is one double click."""
+    return f"view:{view.get('id')}:{view.get('hash')}"
+
+
+async def update_view(client, view_id: str, view: dict) -> None:
+    try:
+        await client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:  # the user closed the modal: the result is in their lists
+        log.info("views.update after submission failed: %s", exc.response.get("error"))
+
+
+def register(app, deps: Deps) -> None:
+    async def on_new_persona(ack, body, client) -> None:
+        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        form, errors = read_persona_form(view["state"]["values"])
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        progress = build_progress_view("New persona", f"Creating *{esc(form.name)}* at Tavus…")
+        await ack(response_action="update", view=progress)
+        if not deps.store.first_time(submission_key(view)):
+            return
+        try:
+            persona = await deps.personas.create(team, (body.get("enterprise") or {}).get("id"), user, form)
+        except te.TavusError as exc:
+            retry = build_persona_modal(await deps.personas.replicas(), deps.settings.TAVUS_DEFAULT_REPLICA_ID,
+                                        values=form.values, errors=persona_errors(exc, form))
+            await update_view(client, view["id"], retry)
+            return
+        done = build_result_view("Persona created", [
+            section(f":white_check_mark: Created *{esc(persona.name)}* (`{persona.persona_id}`)."),
+            {"type": "actions", "elements": [button("Start an interview", ids.START_FROM_PERSONA,
+                                                    value=persona.persona_id, style="primary")]}])
+        await update_view(client, view["id"], done)
+
+    async def on_start_interview(ack, body, client) -> None:
+        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        personas = deps.store.visible_personas(team, user)
+        form, errors = read_interview_form(view["state"]["values"], personas)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        assert form.persona is not None
+        await ack(response_action="update", view=build_progress_view(
+            "Start interview", f"Creating the interview with *{esc(form.persona.name)}*…"))
+        outcome = await deps.interviews.start(InterviewRequest(
+            team_id=team, enterprise_id=(body.get("enterprise") or {}).get("id"), user_id=user,
+            persona=form.persona, channel_id=form.channel, name=form.name,
+            candidate_id=form.candidate, greeting=form.greeting, extra_context=form.extra_context,
+            minutes=form.minutes, recording=form.recording, captions=form.captions,
+            language=form.language, request_key=submission_key(view)))
+        if outcome.error and not outcome.running:
+            retry = build_interview_modal(personas, _channel(view), values=form.values,
+                                          errors={"_form": outcome.error})
+            await update_view(client, view["id"], retry)
+            return
+        _, blocks = build_start_outcome(outcome)
+        await update_view(client, view["id"], build_result_view("Interview", blocks))
+
+    app.view(ids.NEW_PERSONA)(on_new_persona)
+    app.view(ids.START_INTERVIEW)(on_start_interview)
+    app.view(ids.PROGRESS)(ack_only)
+
+
+async def ack_only(ack) -> None:
+    await ack()
+
+
+def persona_errors(exc: te.TavusError, form: PersonaForm) -> dict[str, str]:
+    """Tavus's refusal shown where it belongs: under the replica when Tavus named it."""
+    if isinstance(exc, te.ValidationError) and "replica" in exc.message.lower():
+        block = ids.P_CUSTOM_REPLICA if form.values.get("custom_replica") else ids.P_REPLICA
+        return {block: f"Tavus does not know replica {form.replica_id}: choose one from the list."}
+    if isinstance(exc, te.ValidationError) and "system_prompt" in exc.message.lower():
+        return {ids.P_PROMPT: f"Tavus refused the system prompt: {exc.message}"}
+    return {"_form": tavus_failure(exc, "create the persona")}
+
+
+def _channel(view: dict) -> str | None:
+    try:
+        return json.loads(view.get("private_metadata") or "{}").get("channel_id")
+    except ValueError:
+        return None

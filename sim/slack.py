@@ -1,0 +1,247 @@
+"""A local stand-in for Slack's Web API and response_url hooks, served over real HTTP.
+
+It answers like slack.com: HTTP 200 with `{"ok": false, "error": ...}` for failures, HTTP 429 with
+Retry-After only for rate limits; it checks the bot token, channel membership, single-use
+trigger_ids that expire, and Block Kit limits, and it records every call in `state.log`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qsl
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sim.blockkit import blocks_problem, view_problem
+from sim.slack_state import SlackState, new_id, new_ts
+
+JSON_FIELDS = ("blocks", "view", "attachments", "users")
+MAX_TEXT = 40_000
+
+
+class SlackSimulator:
+    def __init__(self, state: SlackState | None = None) -> None:
+        self.state = state or SlackState()
+        self.app = Starlette(routes=[
+            Route("/api/{method}", self.api, methods=["POST", "GET"]),
+            Route("/hooks/{rest:path}", self.hook, methods=["POST"]),
+            Route("/_sim/state", self.dump, methods=["GET"]),
+            Route("/_sim/trigger", self.trigger, methods=["POST"]),
+            Route("/_sim/faults", self.fault, methods=["POST"]),
+            Route("/_sim/reset", self.reset, methods=["POST"]),
+        ])
+
+    async def reset(self, request: Request) -> Response:
+        self.state = SlackState(bot_token=self.state.bot_token)
+        return JSONResponse({"ok": True})
+
+    async def api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        args = await _args(request)
+        token = request.headers.get("authorization", "").removeprefix("Bearer ") or args.get("token")
+        entry = {"method": method, "args": args, "at": time.time()}
+        self.state.log.append(entry)
+        fault = self.state.take_fault(method)
+        if fault and fault.get("status") == 429:
+            entry["result"] = "ratelimited"
+            return JSONResponse({"ok": False, "error": "ratelimited"}, status_code=429,
+                                headers={"Retry-After": str(fault.get("retry_after", 1))})
+        if fault:
+            result = {"ok": False, "error": fault["error"]}
+        elif token != self.state.bot_token:
+            result = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        else:
+            handler = getattr(self, "m_" + method.replace(".", "_"), None)
+            result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+        entry["result"] = result
+        return JSONResponse(result)
+
+    async def hook(self, request: Request) -> Response:
+        """response_url: up to 5 uses, ephemeral unless response_type is in_channel."""
+        url = str(request.url)
+        body = await _args(request)
+        used = sum(1 for r in self.state.responses if r["url"] == url)
+        if used >= 5:
+            return Response("used_url", status_code=404)
+        if blocks_problem(body.get("blocks")):
+            return Response("invalid_blocks", status_code=400)
+        self.state.responses.append({"url": url, "body": body, "at": time.time()})
+        return Response("ok")
+
+    async def dump(self, request: Request) -> Response:
+        st = self.state
+        return JSONResponse({
+            "messages": st.messages, "ephemeral": st.ephemeral, "responses": st.responses,
+            "views": st.views, "home": st.home, "calls": st.calls, "log": st.log[-500:],
+            "users": st.users, "channels": {c.id: c.info() for c in st.channels.values()},
+        })
+
+    async def trigger(self, request: Request) -> Response:
+        return JSONResponse({"trigger_id": self.state.new_trigger()})
+
+    async def fault(self, request: Request) -> Response:
+        body = await _args(request)
+        if "method" not in body or not ({"status", "error"} & set(body)):
+            return JSONResponse({"ok": False, "error": "need method and status or error"}, status_code=400)
+        self.state.faults.append(body)
+        return JSONResponse({"ok": True})
+
+    # Web API methods
+    def m_auth_test(self, a: dict) -> dict:
+        st = self.state
+        return {"ok": True, "url": f"https://{st.team_name.lower()}.slack.com/", "team": st.team_name,
+                "user": "tavus", "team_id": st.team_id, "user_id": st.bot_user, "bot_id": st.bot_id,
+                "is_enterprise_install": False}
+
+    def _postable(self, channel_id: str) -> tuple[str | None, str | None]:
+        """(channel id to post in, error) following Slack's membership rules."""
+        st = self.state
+        if channel_id in st.users:
+            return st.dm_channel(channel_id).id, None
+        channel = st.channels.get(channel_id)
+        if channel is None or (channel.is_private and st.bot_user not in channel.members):
+            return None, "channel_not_found"
+        if st.bot_user not in channel.members and "chat:write.public" not in st.scopes:
+            return None, "not_in_channel"
+        return channel.id, None
+
+    def _message_problem(self, a: dict) -> str | None:
+        if not a.get("text") and not a.get("blocks"):
+            return "no_text"
+        if len(a.get("text") or "") > MAX_TEXT:
+            return "msg_too_long"
+        return "invalid_blocks" if blocks_problem(a.get("blocks")) else None
+
+    def m_chat_postMessage(self, a: dict) -> dict:
+        channel, error = self._postable(a.get("channel", ""))
+        error = error or self._message_problem(a)
+        if error:
+            return {"ok": False, "error": error}
+        thread = a.get("thread_ts")
+        if thread and not self.state.find_message(channel, thread):
+            return {"ok": False, "error": "thread_not_found"}
+        msg = {"ts": new_ts(), "type": "message", "user": self.state.bot_user, "bot_id": self.state.bot_id,
+               "text": a.get("text", ""), "blocks": a.get("blocks") or [], "thread_ts": thread}
+        self.state.messages.setdefault(channel, []).append(msg)
+        return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
+
+    def m_chat_update(self, a: dict) -> dict:
+        msg = self.state.find_message(a.get("channel", ""), a.get("ts", ""))
+        if msg is None:
+            return {"ok": False, "error": "message_not_found"}
+        if error := self._message_problem({"text": a.get("text") or msg["text"], **a}):
+            return {"ok": False, "error": error}
+        msg.update({k: a[k] for k in ("text", "blocks") if k in a}, edited=time.time())
+        return {"ok": True, "channel": a["channel"], "ts": msg["ts"], "text": msg["text"]}
+
+    def m_chat_postEphemeral(self, a: dict) -> dict:
+        channel = self.state.channels.get(a.get("channel", ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if self.state.bot_user not in channel.members:
+            return {"ok": False, "error": "not_in_channel"}
+        if a.get("user") not in channel.members:
+            return {"ok": False, "error": "user_not_in_channel"}
+        if error := self._message_problem(a):
+            return {"ok": False, "error": error}
+        ts = new_ts()
+        self.state.ephemeral.append({**a, "message_ts": ts})
+        return {"ok": True, "message_ts": ts}
+
+    def m_conversations_open(self, a: dict) -> dict:
+        users = a.get("users")
+        users = users.split(",") if isinstance(users, str) else users or []
+        if len(users) != 1 or users[0] not in self.state.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.state.dm_channel(users[0]).id}}
+
+    def m_conversations_info(self, a: dict) -> dict:
+        channel = self.state.channels.get(a.get("channel", ""))
+        if channel is None or (channel.is_private and self.state.bot_user not in channel.members):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": channel.info()}
+
+    def m_users_info(self, a: dict) -> dict:
+        user = self.state.users.get(a.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _store_view(self, view: dict, user: str | None, view_id: str | None = None) -> dict:
+        view_id = view_id or new_id("V")
+        stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{new_id('h')}",
+                  "team_id": self.state.team_id, "user_id": user, "app_id": "A0APP0001",
+                  "bot_id": self.state.bot_id, "state": {"values": {}}}
+        stored.setdefault("private_metadata", "")
+        stored.setdefault("callback_id", "")
+        self.state.views[view_id] = stored
+        return stored
+
+    def m_views_open(self, a: dict) -> dict:
+        error, user = self.state.use_trigger(a.get("trigger_id"))
+        if error:
+            return {"ok": False, "error": error}
+        if problem := view_problem(a.get("view")):
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [problem]}}
+        return {"ok": True, "view": self._store_view(a["view"], user)}
+
+    m_views_push = m_views_open
+
+    def m_views_update(self, a: dict) -> dict:
+        view_id = a.get("view_id") or next(
+            (v["id"] for v in self.state.views.values() if v.get("external_id") == a.get("external_id")), None)
+        old = self.state.views.get(view_id or "")
+        if old is None:
+            return {"ok": False, "error": "not_found"}
+        if a.get("hash") and a["hash"] != old["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        if problem := view_problem(a.get("view")):
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [problem]}}
+        return {"ok": True, "view": self._store_view(a["view"], old.get("user_id"), view_id)}
+
+    def m_views_publish(self, a: dict) -> dict:
+        user = a.get("user_id", "")
+        if user not in self.state.users:
+            return {"ok": False, "error": "user_not_found"}
+        if problem := view_problem(a.get("view")):
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [problem]}}
+        self.state.home[user] = self._store_view(a["view"], user)
+        return {"ok": True, "view": self.state.home[user]}
+
+    def m_calls_add(self, a: dict) -> dict:
+        if "calls:write" not in self.state.scopes:
+            return {"ok": False, "error": "missing_scope"}
+        if not a.get("external_unique_id") or not a.get("join_url"):
+            return {"ok": False, "error": "invalid_arguments"}
+        call = {"id": new_id("R"), "date_start": int(time.time()), **a}
+        self.state.calls[call["id"]] = call
+        return {"ok": True, "call": call}
+
+    def m_calls_end(self, a: dict) -> dict:
+        call = self.state.calls.get(a.get("id", ""))
+        if call is None:
+            return {"ok": False, "error": "not_found"}
+        call.update(ended=True, duration=a.get("duration"))
+        return {"ok": True}
+
+
+async def _args(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            return {}
+    else:
+        data = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        data.update(dict(request.query_params))
+    for key in JSON_FIELDS:
+        if isinstance(data.get(key), str) and data[key][:1] in "[{":
+            try:
+                data[key] = json.loads(data[key])
+            except ValueError:
+                pass
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,118 @@
+"""The workspace the Slack stand-in keeps: users, channels, messages, views, triggers."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+_counter = itertools.count(1)
+
+
+def new_ts() -> str:
+    return f"{time.time():.0f}.{next(_counter):06d}"
+
+
+def new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(5).upper()
+
+
+def make_user(uid: str, team_id: str, name: str, real_name: str, *, admin: bool = False,
+              owner: bool = False, bot: bool = False) -> dict[str, Any]:
+    return {"id": uid, "team_id": team_id, "name": name, "real_name": real_name,
+            "is_admin": admin, "is_owner": owner, "is_bot": bot, "deleted": False,
+            "tz": "Europe/London", "profile": {"real_name": real_name, "display_name": name}}
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    members: set[str] = field(default_factory=set)
+    is_im: bool = False
+
+    def info(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "is_private": self.is_private,
+                "is_im": self.is_im, "is_channel": not self.is_im and not self.is_private,
+                "num_members": len(self.members)}
+
+
+@dataclass
+class SlackState:
+    team_id: str = "T0ACME01"
+    team_name: str = "Acme"
+    bot_token: str = "xoxb-sim-token"
+    bot_user: str = "U0BOT0001"
+    bot_id: str = "B0BOT0001"
+    scopes: set[str] = field(default_factory=lambda: {
+        "commands", "chat:write", "chat:write.public", "im:write", "users:read", "calls:write"})
+    trigger_ttl: float = 3.0
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    ephemeral: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    home: dict[str, dict[str, Any]] = field(default_factory=dict)
+    triggers: dict[str, list[Any]] = field(default_factory=dict)  # id -> [issued_at, used, user]
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.users:
+            return
+        t = self.team_id
+        for user in (
+            make_user("U0OWNER1", t, "olivia", "Olivia Owner"),
+            make_user("U0ADMIN1", t, "ada", "Ada Admin", admin=True),
+            make_user("U0OTHER1", t, "oscar", "Oscar Other"),
+            make_user("U0CAND01", t, "casey", "Casey Candidate"),
+            make_user(self.bot_user, t, "tavus", "Tavus", bot=True),
+        ):
+            self.users[user["id"]] = user
+        everyone = {u for u in self.users if u != self.bot_user}
+        self.channels["C0GENERAL"] = Channel("C0GENERAL", "general", members=set(everyone))
+        self.channels["C0HIRING1"] = Channel("C0HIRING1", "hiring", members=set(everyone) | {self.bot_user})
+        self.channels["G0PRIVATE"] = Channel("G0PRIVATE", "secret-hiring", is_private=True,
+                                             members={"U0OWNER1", "U0ADMIN1"})
+
+    def new_trigger(self, user: str | None = None) -> str:
+        trigger = f"{int(time.time())}.{next(_counter)}.{secrets.token_hex(8)}"
+        self.triggers[trigger] = [time.monotonic(), False, user]
+        return trigger
+
+    def use_trigger(self, trigger: str | None) -> tuple[str | None, str | None]:
+        """(error, user): error is None when the trigger is good (and now spent)."""
+        entry = self.triggers.get(trigger or "")
+        if entry is None:
+            return "invalid_trigger_id", None
+        if entry[1]:
+            return "exchanged_trigger_id", entry[2]
+        if time.monotonic() - entry[0] > self.trigger_ttl:
+            return "expired_trigger_id", entry[2]
+        entry[1] = True
+        return None, entry[2]
+
+    def dm_channel(self, user_id: str) -> Channel:
+        cid = "D" + user_id[1:]
+        if cid not in self.channels:
+            self.channels[cid] = Channel(cid, user_id, is_private=True, is_im=True,
+                                         members={user_id, self.bot_user})
+        return self.channels[cid]
+
+    def find_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def take_fault(self, method: str) -> dict[str, Any] | None:
+        for fault in self.faults:
+            if fault["method"] in (method, "*") and fault.get("times", 1) > 0:
+                fault["times"] = fault.get("times", 1) - 1
+                return fault
+        return None
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [c for c in self.log if c["method"] == method]

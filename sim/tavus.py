@@ -1,0 +1,245 @@
+"""A local stand-in for the Tavus v2 API, served over real HTTP.
+
+Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this simulator picks:
+- an unknown persona answers 404 `{"error": "Persona not found"}`;
+- ending an already ended conversation answers 200 (ending is idempotent here);
+- PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
+- deletes answer 204 with no body; lists carry `total_count`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+
+import jsonpatch
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from sim.tavus_callbacks import CallbackSender
+from sim.tavus_control import control_routes
+from sim.tavus_state import TavusState, new_id, now_iso
+from sim.tavus_validate import check_conversation, check_persona, paginate
+
+
+def err(status: int, text: str, key: str = "error", headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({key: text}, status_code=status, headers=headers)
+
+
+class TavusSimulator:
+    """Holds the state and builds the ASGI app; `state` may be changed directly by tests."""
+
+    def __init__(self, state: TavusState | None = None) -> None:
+        self.state = state or TavusState()
+        self.callbacks = CallbackSender(self.state)
+        self._bucket = (time.monotonic(), 0.0)
+        self.app = Starlette(routes=self._routes() + control_routes(self), lifespan=self._lifespan)
+        self.app.add_middleware(_FaultMiddleware, sim=self)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette):
+        yield
+        await self.callbacks.close()
+
+    def _routes(self) -> list[Route]:
+        return [
+            Route("/v2/personas", self.create_persona, methods=["POST"]),
+            Route("/v2/personas", self.list_personas, methods=["GET"]),
+            Route("/v2/personas/{pid}", self.get_persona, methods=["GET"]),
+            Route("/v2/personas/{pid}", self.patch_persona, methods=["PATCH"]),
+            Route("/v2/personas/{pid}", self.delete_persona, methods=["DELETE"]),
+            Route("/v2/replicas", self.list_replicas, methods=["GET"]),
+            Route("/v2/conversations", self.create_conversation, methods=["POST"]),
+            Route("/v2/conversations", self.list_conversations, methods=["GET"]),
+            Route("/v2/conversations/{cid}", self.get_conversation, methods=["GET"]),
+            Route("/v2/conversations/{cid}", self.delete_conversation, methods=["DELETE"]),
+            Route("/v2/conversations/{cid}/end", self.end_conversation, methods=["POST"]),
+            Route("/c/{cid}", self.room_page, methods=["GET"]),
+        ]
+
+    # personas
+    async def create_persona(self, request: Request) -> Response:
+        body = await _json_object(request)
+        problem = body if isinstance(body, Response) else check_persona(body, self.state)
+        if problem:
+            return problem
+        persona = {**body, "persona_id": new_id("p", 7), "created_at": now_iso()}
+        persona.setdefault("pipeline_mode", "full")
+        persona["updated_at"] = persona["created_at"]
+        self.state.personas[persona["persona_id"]] = persona
+        return JSONResponse({k: persona[k] for k in ("persona_id", "persona_name", "created_at")
+                             if k in persona})
+
+    async def list_personas(self, request: Request) -> Response:
+        kind = request.query_params.get("persona_type")
+        rows = [p for p in self.state.personas.values() if kind in (None, "user")]
+        return paginate(request, rows)
+
+    async def get_persona(self, request: Request) -> Response:
+        persona = self.state.personas.get(request.path_params["pid"])
+        return JSONResponse(persona) if persona else err(404, "Persona not found")
+
+    async def patch_persona(self, request: Request) -> Response:
+        pid = request.path_params["pid"]
+        persona = self.state.personas.get(pid)
+        if persona is None:
+            return err(404, "Persona not found")
+        ops = await _json_body(request)
+        if not isinstance(ops, list) or not ops:
+            return err(400, "Request body must be a non-empty JSON Patch array")
+        try:
+            patched = jsonpatch.apply_patch(persona, ops)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+            return err(400, f"Invalid patch: {exc}")
+        if patched == persona:
+            return Response(status_code=304)
+        if patched.get("persona_id") != pid:
+            return err(400, "persona_id cannot be changed")
+        problem = check_persona(patched, self.state)
+        if problem:
+            return problem
+        patched["updated_at"] = now_iso()
+        self.state.personas[pid] = patched
+        return JSONResponse(patched)
+
+    async def delete_persona(self, request: Request) -> Response:
+        if self.state.personas.pop(request.path_params["pid"], None) is None:
+            return err(404, "Persona not found")
+        return Response(status_code=204)
+
+    async def list_replicas(self, request: Request) -> Response:
+        kind = request.query_params.get("replica_type")
+        rows = [r for r in self.state.replicas.values() if kind in (None, r["replica_type"])]
+        return paginate(request, rows)
+
+    # conversations
+    async def create_conversation(self, request: Request) -> Response:
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        problem = check_conversation(body, self.state)
+        if problem:
+            return problem
+        conv = self.callbacks.open_conversation(body, str(request.base_url).rstrip("/"))
+        return JSONResponse(conv.public() | ({"meeting_token": conv.body["meeting_token"]}
+                                             if "meeting_token" in conv.body else {}))
+
+    async def list_conversations(self, request: Request) -> Response:
+        status = request.query_params.get("status")
+        rows = [c.public() for c in self.state.conversations.values() if status in (None, c.status)]
+        return paginate(request, rows)
+
+    async def get_conversation(self, request: Request) -> Response:
+        conv = self.state.conversations.get(request.path_params["cid"])
+        if conv is None:
+            return err(400, "Invalid conversation_id")
+        return JSONResponse(conv.public(request.query_params.get("verbose") == "true"))
+
+    async def end_conversation(self, request: Request) -> Response:
+        conv = self.state.conversations.get(request.path_params["cid"])
+        if conv is None:
+            return err(400, "Invalid conversation_id")
+        self.callbacks.finish(conv, "end")
+        return JSONResponse({"message": "Conversation ended"})
+
+    async def delete_conversation(self, request: Request) -> Response:
+        conv = self.state.conversations.pop(request.path_params["cid"], None)
+        if conv is None:
+            return err(400, "Invalid conversation_id")
+        self.callbacks.cancel_timers(conv.conversation_id)
+        return Response(status_code=204)
+
+    async def room_page(self, request: Request) -> Response:
+        cid = request.path_params["cid"]
+        conv = self.state.conversations.get(cid)
+        if conv is None:
+            return HTMLResponse("<h1>This meeting does not exist</h1>", status_code=404)
+        name = conv.body.get("conversation_name") or cid
+        return HTMLResponse(
+            f"<!doctype html><title>{_html(name)}</title><h1>{_html(name)}</h1>"
+            f"<p>Simulated Tavus room <code>{cid}</code>, status <b>{conv.status}</b>.</p>"
+            f"<form method=post action='/_sim/conversations/{cid}/join'>"
+            "<button>Join as the candidate</button></form>"
+            f"<form method=post action='/_sim/conversations/{cid}/leave'>"
+            "<button>Leave</button></form>"
+        )
+
+    def rate_limited(self) -> bool:
+        """A token bucket: rate_limit_per_second requests a second, bursts of the same size."""
+        rate = self.state.rate_limit_per_second
+        if not rate:
+            return False
+        last, used = self._bucket
+        now = time.monotonic()
+        used = max(0.0, used - (now - last) * rate) + 1
+        self._bucket = (now, used)
+        return used > rate
+
+
+class _FaultMiddleware:
+    """Auth, request log, injected latency and faults, applied before any route."""
+
+    def __init__(self, app, sim: TavusSimulator) -> None:
+        self.app, self.sim = app, sim
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/v2/"):
+            return await self.app(scope, receive, send)
+        state, method = self.sim.state, scope["method"]
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        state.requests.append({"method": method, "path": path, "at": time.time()})
+        if headers.get("x-api-key") != state.api_key:
+            return await err(401, "Invalid access token", key="message")(scope, receive, send)
+        if delay := state.delay_for(method, path):
+            await asyncio.sleep(delay)
+        if self.sim.rate_limited():
+            return await err(429, "Too many requests", key="message",
+                             headers={"Retry-After": "1"})(scope, receive, send)
+        fault = state.take_fault(method, path)
+        if fault is None:
+            return await self.app(scope, receive, send)
+        if fault.kind == "status":
+            extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
+            body = fault.body or {"error": f"Simulated {fault.status}"}
+            return await JSONResponse(body, status_code=fault.status, headers=extra)(scope, receive, send)
+        if fault.kind == "stall_after":  # act, then answer too late: the caller times out
+            await self.app(scope, receive, _discard)
+            await asyncio.sleep(fault.seconds)
+        # drop: start an answer and break it off, as a reset connection looks to a client
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"1000"), (b"content-type", b"application/json")]})
+        raise ConnectionAbortedError("simulated dropped connection")
+
+
+async def _discard(message: dict) -> None:
+    return None
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"null")
+    except ValueError:
+        return None
+
+
+async def _json_object(request: Request) -> dict[str, Any] | Response:
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        return err(400, "Request body must be a JSON object")
+    return body
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def build_app(state: TavusState | None = None) -> TavusSimulator:
+    """A simulator with fresh state; serve `sim.app`."""
+    return TavusSimulator(state)
+

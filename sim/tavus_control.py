@@ -1,0 +1,92 @@
+"""The simulator's control API (`/_sim/…`): what tests, benchmarks and the playground steer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from sim.tavus_state import Fault
+
+if TYPE_CHECKING:
+    from sim.tavus import TavusSimulator
+
+SETTABLE = ("concurrency_limit", "credits", "rate_limit_per_second", "time_scale",
+            "callback_mode", "api_key", "transcript_pairs")
+
+
+def control_routes(sim: TavusSimulator) -> list[Route]:
+    async def body(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    async def config(request: Request) -> Response:
+        data = await body(request)
+        unknown = set(data) - set(SETTABLE)
+        if unknown:
+            return JSONResponse({"error": f"unknown settings: {sorted(unknown)}"}, status_code=400)
+        for key, value in data.items():
+            setattr(sim.state, key, value)
+        return JSONResponse({key: getattr(sim.state, key) for key in SETTABLE if key != "api_key"})
+
+    async def fault(request: Request) -> Response:
+        try:
+            sim.state.faults.append(Fault(**await body(request)))
+        except TypeError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"ok": True, "faults": len(sim.state.faults)})
+
+    async def latency(request: Request) -> Response:
+        data = await body(request)
+        sim.state.latency = [(m, p, s) for m, p, s in sim.state.latency
+                             if (m, p) != (data.get("method", "*"), data.get("path", "/v2/"))]
+        if float(data.get("seconds", 0)) > 0:
+            sim.state.latency.append((data.get("method", "*"), data.get("path", "/v2/"),
+                                      float(data["seconds"])))
+        return JSONResponse({"ok": True, "latency": sim.state.latency})
+
+    def life_cycle(action: str):
+        async def handler(request: Request) -> Response:
+            conv = sim.state.conversations.get(request.path_params["cid"])
+            if conv is None:
+                return JSONResponse({"error": "no such conversation"}, status_code=404)
+            changed = sim.callbacks.join(conv) if action == "join" else sim.callbacks.finish(conv, action)
+            if request.headers.get("content-type", "").startswith("application/x-www-form"):
+                return RedirectResponse(f"/c/{conv.conversation_id}", status_code=303)
+            return JSONResponse({"ok": True, "changed": changed, "status": conv.status})
+        return handler
+
+    async def state(request: Request) -> Response:
+        st = sim.state
+        return JSONResponse({
+            "personas": st.personas,
+            "conversations": {cid: c.public(verbose=True) | {"joined": c.joined}
+                              for cid, c in st.conversations.items()},
+            "requests": st.requests[-500:], "callbacks_sent": st.callbacks_sent[-500:],
+            "faults": [asdict(f) for f in st.faults if f.times > 0],
+        })
+
+    async def reset(request: Request) -> Response:
+        for cid in list(sim.state.conversations):
+            sim.callbacks.cancel_timers(cid)
+        sim.state.__init__(api_key=sim.state.api_key)  # type: ignore[misc]
+        return JSONResponse({"ok": True})
+
+    return [
+        Route("/_sim/config", config, methods=["POST"]),
+        Route("/_sim/faults", fault, methods=["POST"]),
+        Route("/_sim/latency", latency, methods=["POST"]),
+        Route("/_sim/state", state, methods=["GET"]),
+        Route("/_sim/reset", reset, methods=["POST"]),
+        *[Route(f"/_sim/conversations/{{cid}}/{a}", life_cycle(a), methods=["POST"])
+          for a in ("join", "leave", "absent", "timeout", "end", "error")],
+    ]
+

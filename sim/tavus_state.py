@@ -1,0 +1,106 @@
+"""In-memory state of the Tavus simulator: accounts, personas, conversations, faults."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+STOCK_REPLICAS = [
+    ("rfe12d8b9597", "Nathan - Office", "phoenix-3"),
+    ("rf4e9d9790f0", "Anna - Studio", "phoenix-3"),
+    ("r5f0577fc829", "Carter - Lounge", "phoenix-4"),
+    ("r90bbd427f71", "Olivia - Desk", "phoenix-4"),
+    ("re8e740a42", "Benjamin - Library", "phoenix-3"),
+]
+
+SHUTDOWN_REASONS = {
+    "end": "end_conversation_endpoint_hit",
+    "leave": "participant_left_timeout reached",
+    "absent": "participant_absent_timeout reached",
+    "timeout": "max_call_duration reached",
+    "error": "exception_encountered_during_conversation_startup",
+}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def new_id(prefix: str, hex_chars: int = 9) -> str:
+    return prefix + secrets.token_hex(8)[:hex_chars]
+
+
+@dataclass
+class Fault:
+    """One injected failure for requests matching method and path prefix."""
+
+    method: str
+    path: str
+    kind: str = "status"  # status | drop | stall_after
+    status: int = 500
+    body: dict[str, Any] | None = None
+    retry_after: str | None = None
+    times: int = 1
+    seconds: float = 0.0
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and self.method in ("*", method) and path.startswith(self.path)
+
+
+@dataclass
+class SimConversation:
+    conversation_id: str
+    body: dict[str, Any]
+    status: str = "active"
+    joined: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def public(self, verbose: bool = False) -> dict[str, Any]:
+        out = {k: v for k, v in self.body.items() if k != "properties"}
+        out["status"] = self.status
+        if verbose:
+            out["events"] = list(self.events)
+        return out
+
+
+@dataclass
+class TavusState:
+    api_key: str = "sim-tavus-key"
+    concurrency_limit: int = 3
+    credits: int | None = None  # None: unlimited
+    rate_limit_per_second: float | None = None
+    time_scale: float = 1.0  # multiply Tavus's timers (max_call_duration, absent timeout)
+    callback_mode: str = "normal"  # normal | duplicate | reverse | drop
+    transcript_pairs: int = 4  # question/answer pairs in the generated transcript
+    personas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conversations: dict[str, SimConversation] = field(default_factory=dict)
+    replicas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    latency: list[tuple[str, str, float]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    callbacks_sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.replicas:
+            for rid, name, model in STOCK_REPLICAS:
+                self.replicas[rid] = {
+                    "replica_id": rid, "replica_name": name, "status": "ready",
+                    "training_progress": "100/100", "model_name": model, "replica_type": "system",
+                    "thumbnail_video_url": f"https://example.invalid/{rid}.mp4",
+                    "created_at": "2025-01-01T00:00:00Z",
+                }
+
+    def active_count(self) -> int:
+        return sum(1 for c in self.conversations.values() if c.status == "active")
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.matches(method, path):
+                fault.times -= 1
+                return fault
+        return None
+
+    def delay_for(self, method: str, path: str) -> float:
+        return sum(s for m, p, s in self.latency if m in ("*", method) and path.startswith(p))

@@ -1,0 +1,135 @@
+"""Fixtures: the Tavus simulator and the Slack stand-in on loopback, the app served by uvicorn."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.app import create_app
+from bot.config import Settings
+from sim.driver import SlackDriver
+from sim.server import ServerThread
+from sim.slack import SlackSimulator
+from sim.tavus import TavusSimulator
+
+SIGNING_SECRET = "test-signing-secret-5f1e2d3c4b5a"
+BOT_TOKEN = "xoxb-sim-token"
+TAVUS_KEY = "sim-tavus-key"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll until check() is truthy; the app works after its ack, so effects come a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@dataclass
+class Sim:
+    sim: Any
+    url: str
+
+    @property
+    def state(self):
+        return self.sim.state
+
+    def control(self, path: str, body: dict | None = None) -> dict:
+        response = httpx.post(f"{self.url}/_sim/{path}", json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def tavus_server() -> Iterator[Sim]:
+    sim = TavusSimulator()
+    with ServerThread(sim.app) as server:
+        yield Sim(sim, server.url)
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[Sim]:
+    sim = SlackSimulator()
+    with ServerThread(sim.app) as server:
+        yield Sim(sim, server.url)
+
+
+@pytest.fixture
+def tavus(tavus_server: Sim) -> Sim:
+    tavus_server.control("reset")
+    return tavus_server
+
+
+@pytest.fixture
+def slack(slack_server: Sim) -> Sim:
+    slack_server.control("reset")
+    return slack_server
+
+
+def make_settings(tmp_path: Path, tavus: Sim, slack: Sim, **overrides: Any) -> Settings:
+    values = dict(
+        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, TAVUS_API_KEY=TAVUS_KEY,
+        TAVUS_API_URL=tavus.url, SLACK_API_URL=f"{slack.url}/api/",
+        DATABASE_URL=f"sqlite:///{tmp_path}/tavus-slack.db", TAVUS_SLACK_ADMINS="", PORT=3000,
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class Served:
+    url: str
+    app: Any
+    server: ServerThread
+
+    @property
+    def deps(self):
+        return self.app.state.deps
+
+
+@pytest.fixture
+def serve(tmp_path: Path, tavus: Sim, slack: Sim) -> Iterator[Callable[..., Served]]:
+    """serve(**settings) starts the app on a free port with PUBLIC_URL pointing at itself."""
+    started: list[ServerThread] = []
+
+    def start(**overrides: Any) -> Served:
+        port = free_port()
+        overrides.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
+        app = create_app(make_settings(tmp_path, tavus, slack, **overrides), reconcile=False)
+        server = ServerThread(app, port=port).start()
+        started.append(server)
+        return Served(server.url, app, server)
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def served(serve) -> Served:
+    return serve()
+
+
+@pytest.fixture
+def driver(served: Served, slack: Sim) -> Iterator[SlackDriver]:
+    d = SlackDriver(served.url, SIGNING_SECRET, slack.sim.state, slack.url)
+    yield d
+    d.close()
