@@ -28,16 +28,16 @@ def register(app, deps: Deps) -> None:
         command = deps.settings.SLACK_COMMAND
         if sub == "help":
             text, blocks = build_help(command)
-            await ack(text=text, blocks=blocks)
+            await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "persona":
             await ack()
             await open_persona_modal(deps, client, body["trigger_id"], respond)
         elif sub == "personas":
             text, blocks = build_personas_list(deps.store.personas_of(team, user), command)
-            await ack(text=text, blocks=blocks)
+            await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interviews":
             text, blocks = build_interviews_list(deps.store.active_of(team, user), command)
-            await ack(text=text, blocks=blocks)
+            await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interview" and not rest:
             await ack()
             personas = deps.store.visible_personas(team, user)
@@ -58,14 +58,14 @@ async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> No
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
     parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
     if parsed.error or parsed.persona is None:
-        await ack(text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`.")
+        await ack(response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`.")
         return
     since = (datetime.now(UTC) - DUPLICATE_WINDOW).isoformat(timespec="milliseconds")
     if deps.store.recent_duplicate(team, user, parsed.persona.persona_id, channel, since):
-        await ack(text="You started this interview moments ago; it is on its way. "
+        await ack(response_type="ephemeral", text="You started this interview moments ago; it is on its way. "
                        f"See `{deps.settings.SLACK_COMMAND} interviews`.")
         return
-    await ack(text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…")
+    await ack(response_type="ephemeral", text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…")
     outcome = await deps.interviews.start(InterviewRequest(
         team_id=team, enterprise_id=body.get("enterprise_id"), user_id=user, persona=parsed.persona,
         channel_id=channel, name=parsed.title, candidate_id=parsed.candidate_id))
@@ -76,10 +76,10 @@ async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> No
 async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
     conversation_id = rest.split()[0] if rest else ""
     if not conversation_id:
-        await ack(text=f"Which interview? `{deps.settings.SLACK_COMMAND} end <conversation id>`; "
+        await ack(response_type="ephemeral", text=f"Which interview? `{deps.settings.SLACK_COMMAND} end <conversation id>`; "
                        f"`{deps.settings.SLACK_COMMAND} interviews` lists yours.")
         return
-    await ack(text=":hourglass_flowing_sand: Ending the interview…")
+    await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Ending the interview…")
     answer = await deps.interviews.end(body["team_id"], body["user_id"], conversation_id)
     await respond(text=answer, replace_original=True)
 

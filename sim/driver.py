@@ -90,7 +90,10 @@ class SlackDriver:
         response = self.post(urlencode(form), "application/x-www-form-urlencoded")
         response.response_url = response_url  # type: ignore[attr-defined]
         if response.status_code == 200 and response.content:
-            self.state.responses.append({"url": response_url, "body": response.json(), "at": time.time(),
+            # Slack shows a JSON ack as a message, and a plain-text ack as its text
+            is_json = response.headers.get("content-type", "").startswith("application/json")
+            body = response.json() if is_json else {"text": response.text}
+            self.state.responses.append({"url": response_url, "body": body, "at": time.time(),
                                          "from_ack": True})
         return response
 
@@ -137,6 +140,8 @@ class SlackDriver:
         payload["response_urls"] = []
         response = self.interact(payload)
         body = response.json() if response.content and response.status_code == 200 else {}
+        if self.state.views.get(view_id, {}).get("hash") != view.get("hash"):
+            return response  # the app's views.update got there first; Slack keeps the newer view
         if body.get("response_action") == "update":
             self.state.views[view_id] = {**body["view"], "id": view_id, "hash": f"{time.time():.6f}.u",
                                          "user_id": view.get("user_id"), "state": {"values": {}}}

@@ -1,0 +1,132 @@
+"""New persona modal, persona lists and deletion, through signed Slack requests."""
+
+from bot import ids
+from tests.conftest import wait_until
+from tests.helpers import create_persona, open_modal, persona_values, responses_text
+
+
+def test_persona_modal_opens_then_fills_replicas(driver, slack, served):
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    assert slack.state.calls_to("views.open")
+    # the first view went out at once; Tavus's replicas arrive by views.update
+    wait_until(lambda: slack.state.calls_to("views.update"), what="replicas filled in")
+    replica_block = next(b for b in slack.state.views[view["id"]]["blocks"] if b.get("block_id") == ids.P_REPLICA)
+    values = [o["value"] for o in replica_block["element"]["options"]]
+    assert "rfe12d8b9597" in values and "rf4e9d9790f0" in values
+    assert replica_block["element"]["initial_option"]["value"] == "rfe12d8b9597"
+
+
+def test_create_full_pipeline_persona(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    sent = tavus.state.personas[persona.persona_id]
+    assert sent["pipeline_mode"] == "full"
+    assert sent["default_replica_id"] == "rfe12d8b9597"
+    assert sent["layers"]["perception"]["perception_model"] == "raven-0"
+    assert sent["layers"]["stt"]["smart_turn_detection"] is True
+    assert persona.owner_id == "U0OWNER1" and persona.team_id == "T0ACME01"
+    final = wait_until(lambda: [v for v in slack.state.views.values()
+                                if v.get("title", {}).get("text") == "Persona created"], what="result view")
+    assert persona.persona_id in str(final[0]["blocks"])
+
+
+def test_persona_modal_inline_errors(driver, tavus, served):
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    response = driver.submit(view["id"], persona_values(name="", prompt=None))
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {ids.P_NAME, ids.P_PROMPT}
+    assert not tavus.state.personas  # nothing was sent to Tavus
+
+
+def test_echo_with_perception_is_refused(driver, tavus, served):
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    body = driver.submit(view["id"], persona_values(mode="echo", prompt=None)).json()
+    assert body["response_action"] == "errors"
+    assert "Echo mode" in body["errors"][ids.P_PERCEPTION]
+    assert "smart turn" in body["errors"][ids.P_SMART_TURN]
+    assert not tavus.state.personas
+
+
+def test_too_long_prompt_is_refused(driver, tavus, served):
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    body = driver.submit(view["id"], persona_values(prompt="x" * 3001)).json()
+    assert "3001 characters" in body["errors"][ids.P_PROMPT]
+
+
+def test_unknown_custom_replica_is_shown_under_the_field(driver, slack, tavus, served):
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    body = driver.submit(view["id"], persona_values(custom="r00000bad")).json()
+    assert body["response_action"] == "update"  # Tavus is asked after the ack
+    def form_again():
+        current = slack.state.views.get(view["id"], {})
+        return current if current.get("callback_id") == ids.NEW_PERSONA else None
+    again = wait_until(form_again, what="form shown again with the error")
+    blocks = again["blocks"]
+    at = next(i for i, b in enumerate(blocks) if b.get("block_id") == ids.P_CUSTOM_REPLICA)
+    assert "Tavus does not know replica r00000bad" in blocks[at + 1]["elements"][0]["text"]
+    assert blocks[at]["element"]["initial_value"] == "r00000bad"  # what they typed is kept
+    assert not served.deps.store.personas_of("T0ACME01", "U0OWNER1")
+
+
+def test_double_submission_creates_one_persona(driver, tavus, served):
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    values = persona_values(name="Twice")
+    import threading
+
+    submitted = dict(view)
+    threads = [threading.Thread(target=driver.submit, args=(submitted["id"], values)) for _ in range(2)]
+    driver.state.views[view["id"]] = submitted  # both clicks carry the same view and hash
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_until(lambda: served.deps.store.personas_of("T0ACME01", "U0OWNER1"), what="persona")
+    import time
+
+    time.sleep(0.3)
+    assert len([p for p in tavus.state.personas.values() if p["persona_name"] == "Twice"]) == 1
+
+
+def test_personas_list_and_delete_by_owner(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    listing = driver.command("personas")
+    assert persona.persona_id in str(listing.json()["blocks"])
+    response = driver.click(ids.DELETE_PERSONA, persona.persona_id, channel="C0GENERAL", ephemeral=True)
+    assert response.status_code == 200
+    wait_until(lambda: persona.persona_id not in tavus.state.personas, what="deleted at Tavus")
+    assert served.deps.store.persona("T0ACME01", persona.persona_id) is None
+    log = served.deps.store.audit_log("T0ACME01")
+    assert [a["action"] for a in log] == ["persona.create", "persona.delete"]
+
+
+def test_delete_by_someone_else_is_refused(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    response = driver.command(f"delete {persona.persona_id}", user="U0OTHER1")
+    url = response.response_url
+    texts = wait_until(lambda: responses_text(slack, url), what="refusal")
+    assert "Only <@U0OWNER1> or an admin" in texts[0]
+    driver.click(ids.DELETE_PERSONA, persona.persona_id, user="U0OTHER1", channel="C0GENERAL")
+    import time
+
+    time.sleep(0.3)
+    assert persona.persona_id in tavus.state.personas
+
+
+def test_delete_by_slack_admin(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    response = driver.command(f"delete {persona.persona_id}", user="U0ADMIN1")
+    texts = wait_until(lambda: responses_text(slack, response.response_url), what="confirm prompt")
+    assert "Delete persona" in texts[0]
+    driver.click(ids.DELETE_PERSONA, persona.persona_id, user="U0ADMIN1", channel="C0GENERAL")
+    wait_until(lambda: persona.persona_id not in tavus.state.personas, what="deleted by admin")
+
+
+def test_delete_by_configured_admin(serve, slack, tavus):
+    from sim.driver import SlackDriver
+    from tests.conftest import SIGNING_SECRET
+
+    served = serve(TAVUS_SLACK_ADMINS="U0OTHER1")
+    driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
+    persona = create_persona(driver, served)
+    driver.click(ids.DELETE_PERSONA, persona.persona_id, user="U0OTHER1", channel="C0GENERAL")
+    wait_until(lambda: persona.persona_id not in tavus.state.personas, what="deleted by listed admin")
