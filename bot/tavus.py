@@ -93,26 +93,35 @@ class TavusClient:
     # conversations
     async def create_conversation(self, request: ConversationCreate, *, marker: str) -> Conversation:
         """Create once. `marker` must appear in callback_url or conversation_name: after an
-        ambiguous failure we look for it among active conversations and adopt what we find."""
+        ambiguous failure we look for it among active conversations and adopt what we find.
+        A create is retried only when Tavus surely did not act on it, or we checked that it did not."""
         if marker not in (request.callback_url or "") + (request.conversation_name or ""):
             raise ValueError("marker must appear in callback_url or conversation_name")
         for attempt in range(self._max_retries + 1):
             try:
                 body = await self._send("POST", "/conversations", json=request.to_json(), retry=False)
                 return Conversation.model_validate(body)
-            except (errors.TavusConnectionError, errors.ServerError) as exc:
-                ambiguous = isinstance(exc.__cause__, AMBIGUOUS) or isinstance(exc, errors.ServerError)
-                if ambiguous and (found := await self.find_by_marker(marker)):
-                    log.warning("adopted conversation %s after an ambiguous create", found.conversation_id)
-                    return found
+            except (errors.TavusConnectionError, errors.ServerError, errors.RateLimitError) as exc:
+                if _maybe_created(exc):
+                    found = await self._find_after_failure(marker, exc)
+                    if found is not None:
+                        return found
                 if attempt == self._max_retries:
                     raise
-                await self._sleep(self._delay(attempt, None))
-            except errors.RateLimitError as exc:
-                if attempt == self._max_retries:
-                    raise
-                await self._sleep(self._delay(attempt, exc.retry_after))
+                await self._sleep(self._delay(attempt, getattr(exc, "retry_after", None)))
         raise AssertionError("unreachable")
+
+    async def _find_after_failure(self, marker: str, failure: errors.TavusError) -> Conversation | None:
+        """The conversation an ambiguous create made, or None when surely none; if we cannot
+        tell, re-raise the create's failure rather than risk a second billed conversation."""
+        try:
+            found = await self.find_by_marker(marker)
+        except errors.TavusError as exc:
+            log.warning("could not check whether a failed create went through: %s", exc)
+            raise failure from exc
+        if found is not None:
+            log.warning("adopted conversation %s after an ambiguous create", found.conversation_id)
+        return found
 
     async def list_conversations(self, status: str | None = None) -> list[Conversation]:
         rows = await self._all_pages("/conversations", {"status": status})
@@ -132,12 +141,7 @@ class TavusClient:
     # plumbing
     async def find_by_marker(self, marker: str) -> Conversation | None:
         """The active conversation whose callback_url or name carries `marker`, if any."""
-        try:
-            active = await self.list_conversations(status="active")
-        except errors.TavusError as exc:
-            log.warning("could not check for an adopted conversation: %s", exc)
-            return None
-        for conv in active:
+        for conv in await self.list_conversations(status="active"):
             if marker in (conv.callback_url or "") or marker in (conv.conversation_name or ""):
                 return conv
         return None
@@ -194,6 +198,13 @@ class TavusClient:
             return min(retry_after, MAX_RETRY_AFTER)
         capped = min(MAX_BACKOFF, self._backoff * 2**attempt)
         return capped * (0.5 + random.random() / 2)  # jitter spreads out a thundering herd
+
+
+def _maybe_created(exc: errors.TavusError) -> bool:
+    """Whether Tavus may have acted on a POST that failed this way."""
+    if isinstance(exc, errors.ServerError):
+        return True
+    return isinstance(exc, errors.TavusConnectionError) and isinstance(exc.__cause__, AMBIGUOUS)
 
 
 def _id(value: str) -> str:

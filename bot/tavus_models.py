@@ -30,7 +30,7 @@ class PerceptionLayer(TavusModel):
 
 class SttLayer(TavusModel):
     stt_engine: str | None = None
-    hotwords: str | None = None
+    hotwords: str | list[str] | None = None  # a string in Tavus's docs, a list in some specs
     smart_turn_detection: bool | None = None  # the quickstart's older form
 
 
@@ -52,7 +52,7 @@ class TtsLayer(TavusModel):
     tts_engine: str | None = None
     external_voice_id: str | None = None
     tts_model_name: str | None = None
-    tts_emotion_control: bool | None = None
+    tts_emotion_control: bool | str | None = None
     voice_settings: dict[str, Any] | None = None
 
 

@@ -27,6 +27,10 @@ from sim.tavus_state import TavusState, new_id, now_iso
 from sim.tavus_validate import check_conversation, check_persona, paginate
 
 
+CREATE_ANSWER_FIELDS = ("conversation_id", "conversation_name", "conversation_url", "status",
+                        "callback_url", "created_at")
+
+
 def err(status: int, text: str, key: str = "error", headers: dict | None = None) -> JSONResponse:
     return JSONResponse({key: text}, status_code=status, headers=headers)
 
@@ -126,8 +130,10 @@ class TavusSimulator:
         if problem:
             return problem
         conv = self.callbacks.open_conversation(body, str(request.base_url).rstrip("/"))
-        return JSONResponse(conv.public() | ({"meeting_token": conv.body["meeting_token"]}
-                                             if "meeting_token" in conv.body else {}))
+        answer = {k: v for k, v in conv.public().items() if k in CREATE_ANSWER_FIELDS}
+        if "meeting_token" in conv.body:
+            answer["meeting_token"] = conv.body["meeting_token"]
+        return JSONResponse(answer)
 
     async def list_conversations(self, request: Request) -> Response:
         status = request.query_params.get("status")

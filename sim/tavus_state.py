@@ -24,6 +24,10 @@ SHUTDOWN_REASONS = {
 }
 
 
+PUBLIC_CONVERSATION_FIELDS = ("conversation_id", "conversation_name", "conversation_url", "callback_url",
+                              "replica_id", "persona_id", "created_at", "updated_at")
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -58,7 +62,8 @@ class SimConversation:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def public(self, verbose: bool = False) -> dict[str, Any]:
-        out = {k: v for k, v in self.body.items() if k != "properties"}
+        """The fields tavus-api.md lists for GET /v2/conversations/{id}."""
+        out = {k: self.body.get(k) for k in PUBLIC_CONVERSATION_FIELDS}
         out["status"] = self.status
         if verbose:
             out["events"] = list(self.events)

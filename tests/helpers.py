@@ -48,7 +48,12 @@ def open_modal(driver: SlackDriver, text: str, callback_id: str, user: str = "U0
                channel: str = "C0GENERAL") -> dict[str, Any]:
     response = driver.command(text, user=user, channel=channel)
     assert response.status_code == 200, response.text
-    return wait_until(lambda: driver.latest_view(callback_id, user), what=f"{callback_id} modal")
+
+    def ready():  # the persona modal fills in Tavus's replicas a moment after it opens
+        view = driver.latest_view(callback_id, user)
+        return view if view and "Loading replicas" not in str(view["blocks"]) else None
+
+    return wait_until(ready, what=f"{callback_id} modal")
 
 
 def create_persona(driver: SlackDriver, served, user: str = "U0OWNER1", **values: Any):
