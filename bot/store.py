@@ -239,7 +239,7 @@ class Store:
 
     def active_everywhere(self) -> list[ConversationRecord]:
         """Every waiting or live conversation, for the reconciler."""
-        return self._conversations("status in ('waiting', 'live')", ())
+        return self._conversations("status in ('waiting', 'live')", (), limit=100_000)
 
     def recently_ended(self, team_id: str, owner_id: str, limit: int = 10) -> list[ConversationRecord]:
         return self._conversations("team_id = ? and owner_id = ? and status = 'ended'",

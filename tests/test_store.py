@@ -1,0 +1,152 @@
+"""The ownership store on a real SQLite file."""
+
+import sqlite3
+import threading
+
+import pytest
+
+from bot.migrations import MIGRATIONS
+from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, can_manage, utcnow
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / "store.db"))
+    yield s
+    s.close()
+
+
+def persona(pid="p1234567", team="T1", owner="U1", shared=0, name="Interviewer"):
+    return PersonaRecord(persona_id=pid, team_id=team, owner_id=owner, name=name, created_at=utcnow(),
+                         shared=shared)
+
+
+def intent(token="tok1", team="T1", owner="U1", key=None, **kw):
+    return ConversationRecord(token=token, team_id=team, owner_id=owner, status="creating",
+                              created_at=utcnow(), request_key=key, name="Round 1", **kw)
+
+
+def test_migrations_from_empty_are_recorded_and_idempotent(tmp_path):
+    path = str(tmp_path / "m.db")
+    Store(path).close()
+    Store(path).close()  # a second start applies nothing twice
+    conn = sqlite3.connect(path)
+    names = [r[0] for r in conn.execute("select name from _migrations order by name")]
+    assert names == [m.__name__ for m in MIGRATIONS]
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    assert {"personas", "conversations", "events", "audit", "seen_requests"} <= tables
+    assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_personas_are_scoped_by_workspace_and_owner(store):
+    store.add_persona(persona("p0000001", "T1", "U1"))
+    store.add_persona(persona("p0000002", "T1", "U2", shared=1))
+    store.add_persona(persona("p0000003", "T2", "U1"))
+    assert [p.persona_id for p in store.personas_of("T1", "U1")] == ["p0000001"]
+    assert {p.persona_id for p in store.visible_personas("T1", "U1")} == {"p0000001", "p0000002"}
+    assert store.persona("T2", "p0000001") is None  # another workspace cannot see it
+    assert store.delete_persona("T1", "p0000001", actor="U1")
+    assert not store.delete_persona("T1", "p0000001", actor="U1")
+    assert store.persona("T1", "p0000001") is None
+
+
+def test_conversation_life_cycle(store):
+    store.begin_conversation(intent())
+    assert [c.token for c in store.creating()] == ["tok1"]
+    store.conversation_created("tok1", "c123456789", "https://x/c123456789")
+    store.set_message("tok1", "C1", "1.2")
+    assert [c.conversation_id for c in store.active_of("T1", "U1")] == ["c123456789"]
+    assert store.mark_live("tok1", "2026-01-01T00:00:00Z")
+    assert store.mark_ended("tok1", at="2026-01-01T00:10:00Z", reason="x", by="U1")
+    assert not store.mark_ended("tok1", at="2026-01-01T00:11:00Z", reason="y")
+    ended = store.conversation("T1", "c123456789")
+    assert ended.status == "ended" and ended.shutdown_reason == "x" and ended.ended_by == "U1"
+    assert store.recently_ended("T1", "U1")[0].token == "tok1"
+    assert store.conversation("T2", "c123456789") is None
+    assert store.invariant_violations() == []
+
+
+def test_late_join_does_not_reopen_an_ended_call(store):
+    store.begin_conversation(intent())
+    store.conversation_created("tok1", "c1", "u")
+    store.mark_ended("tok1", at="2026-01-01T00:10:00Z", reason="r")
+    assert store.mark_live("tok1", "2026-01-01T00:01:00Z")  # live_at is learnt...
+    conv = store.conversation_by_token("tok1")
+    assert conv.status == "ended" and conv.live_at == "2026-01-01T00:01:00Z"  # ...status stays
+    assert not store.mark_live("tok1", "2026-01-01T00:01:00Z")
+
+
+def test_failed_then_adopted(store):
+    store.begin_conversation(intent())
+    store.conversation_failed("tok1", "timeout")
+    assert store.conversation_by_token("tok1").status == "failed"
+    store.conversation_created("tok1", "c1", "u")
+    assert store.conversation_by_token("tok1").status == "waiting"
+
+
+def test_request_key_makes_a_start_idempotent(store):
+    store.begin_conversation(intent("tok1", key="view:V1:h1"))
+    with pytest.raises(DuplicateRequest) as dup:
+        store.begin_conversation(intent("tok2", key="view:V1:h1"))
+    assert dup.value.existing.token == "tok1"
+    assert len(store.creating()) == 1
+
+
+def test_events_are_deduplicated(store):
+    event = {"conversation_id": "c1", "event_type": "system.shutdown", "timestamp": "t1"}
+    assert store.record_event("tok1", event)
+    assert not store.record_event("tok1", event)
+    assert store.record_event("tok1", {**event, "timestamp": "t2"})
+    assert len(store.events_of("c1")) == 2
+
+
+def test_first_time(store):
+    assert store.first_time("event:Ev1")
+    assert not store.first_time("event:Ev1")
+
+
+def test_can_manage():
+    mine = persona(owner="U1")
+    assert can_manage("U1", "T1", mine)
+    assert not can_manage("U2", "T1", mine)
+    assert can_manage("U2", "T1", mine, admins=frozenset({"U2"}))
+    assert can_manage("U2", "T1", mine, is_slack_admin=True)
+    assert not can_manage("U1", "T2", mine)  # same user id, other workspace
+    assert not can_manage("U2", "T2", mine, is_slack_admin=True)
+
+
+def test_audit_log(store):
+    store.add_persona(persona())
+    store.begin_conversation(intent())
+    store.conversation_created("tok1", "c1", "u")
+    store.mark_ended("tok1", at=utcnow(), reason="r", by="U9")
+    assert [(a["action"], a["user_id"]) for a in store.audit_log("T1")] == [
+        ("persona.create", "U1"), ("interview.start", "U1"), ("interview.end", "U9")]
+
+
+def test_concurrent_writers_do_not_lock(tmp_path):
+    store = Store(str(tmp_path / "busy.db"))
+    errors: list[Exception] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(60):
+                token = f"t{n}-{i}"
+                store.begin_conversation(intent(token, key=f"k{n}-{i}"))
+                store.conversation_created(token, f"c{n:02d}{i:04d}", "u")
+                store.record_event(token, {"conversation_id": f"c{n:02d}{i:04d}",
+                                           "event_type": "system.replica_joined", "timestamp": "t"})
+                store.mark_live(token, utcnow())
+                store.first_time(f"key-{n}-{i}")
+        except Exception as exc:  # collected: a thread's exception would be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.active_everywhere()) == 480
+    assert store.invariant_violations() == []
+    store.close()
