@@ -37,15 +37,24 @@ SLACK_RETRIES = 2  # 429s (after Retry-After) and connection errors
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at SLACK_API_URL, retrying 429s the way Slack asks."""
     return AsyncWebClient(
-        token=settings.SLACK_BOT_TOKEN.get_secret_value(), base_url=settings.slack_api_url,
+        token=settings.SLACK_BOT_TOKEN.get_secret_value(),
+        base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT,
-        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_RETRIES),
-                        AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RETRIES)])
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RETRIES),
+        ],
+    )
 
 
-def create_app(settings: Settings, *, slack: AsyncWebClient | None = None,
-               tavus: TavusClient | None = None, store: Store | None = None,
-               reconcile: bool = True) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    slack: AsyncWebClient | None = None,
+    tavus: TavusClient | None = None,
+    store: Store | None = None,
+    reconcile: bool = True,
+) -> Starlette:
     """Build the whole app; tests and the playground pass their own clients or URLs."""
     from handlers import register_listeners
     from handlers.webhooks import tavus_callback_endpoint
@@ -54,8 +63,9 @@ def create_app(settings: Settings, *, slack: AsyncWebClient | None = None,
     tavus = tavus or TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL)
     slack = slack or slack_client(settings)
     deps = Deps.build(settings, store, tavus, slack)
-    bolt = AsyncApp(client=slack, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
-                    name="tavus-slack")
+    bolt = AsyncApp(
+        client=slack, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(), name="tavus-slack"
+    )
     bolt.error(on_listener_error)
     register_listeners(bolt, deps)
     bolt_handler = AsyncSlackRequestHandler(bolt)
@@ -72,8 +82,9 @@ def create_app(settings: Settings, *, slack: AsyncWebClient | None = None,
         slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
         tasks = [asyncio.create_task(_recover(deps))]
         if reconcile:
-            tasks.append(asyncio.create_task(
-                Reconciler(deps, interval=settings.RECONCILE_SECONDS).run_forever()))
+            tasks.append(
+                asyncio.create_task(Reconciler(deps, interval=settings.RECONCILE_SECONDS).run_forever())
+            )
         if settings.SLACK_APP_TOKEN:
             tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
         yield
@@ -83,11 +94,14 @@ def create_app(settings: Settings, *, slack: AsyncWebClient | None = None,
         await slack.session.close()
         await tavus.aclose()
 
-    app = Starlette(routes=[
-        Route("/slack/events", slack_events, methods=["POST"]),
-        Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
     app.state.deps = deps
     app.state.bolt = bolt
     return app

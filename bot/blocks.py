@@ -44,8 +44,15 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, 150)}
 
 
-def button(text: str, action_id: str, *, value: str | None = None, url: str | None = None,
-           style: str | None = None, confirm: dict[str, Any] | None = None) -> dict[str, Any]:
+def button(
+    text: str,
+    action_id: str,
+    *,
+    value: str | None = None,
+    url: str | None = None,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     el: dict[str, Any] = {"type": "button", "text": plain(text), "action_id": action_id}
     for key, val in (("value", value), ("url", url), ("style", style), ("confirm", confirm)):
         if val is not None:
@@ -54,8 +61,13 @@ def button(text: str, action_id: str, *, value: str | None = None, url: str | No
 
 
 def confirm(title: str, text: str, yes: str) -> dict[str, Any]:
-    return {"title": plain(title, 100), "text": {"type": "mrkdwn", "text": cut(text, 300)},
-            "confirm": plain(yes, 30), "deny": plain("Cancel", 30), "style": "danger"}
+    return {
+        "title": plain(title, 100),
+        "text": {"type": "mrkdwn", "text": cut(text, 300)},
+        "confirm": plain(yes, 30),
+        "deny": plain("Cancel", 30),
+        "style": "danger",
+    }
 
 
 def slack_date(iso: str | None, fmt: str = "{date_short_pretty} at {time}") -> str:
@@ -112,17 +124,28 @@ def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
     who = f"*Persona:* {esc(conv.persona_name or conv.persona_id)}\n*Started by:* <@{conv.owner_id}>"
     if conv.candidate_id:
         who += f"\n*Candidate:* <@{conv.candidate_id}>"
-    blocks = [header(f":movie_camera: {title}"), section(who, block_id="who"),
-              context(status_line(conv))]
+    blocks = [header(f":movie_camera: {title}"), section(who, block_id="who"), context(status_line(conv))]
     if conv.call_id:
         blocks.insert(1, {"type": "call", "call_id": conv.call_id})
     if conv.status in ("waiting", "live") and conv.url:
-        blocks.append({"type": "actions", "block_id": "card", "elements": [
-            button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
-            button("End", ids.END, value=conv.conversation_id, style="danger",
-                   confirm=confirm("End interview?", f"This ends *{esc(cut(title, 100))}* for everyone.",
-                                   "End it")),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "card",
+                "elements": [
+                    button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
+                    button(
+                        "End",
+                        ids.END,
+                        value=conv.conversation_id,
+                        style="danger",
+                        confirm=confirm(
+                            "End interview?", f"This ends *{esc(cut(title, 100))}* for everyone.", "End it"
+                        ),
+                    ),
+                ],
+            }
+        )
     return f"{title}: {status_line(conv)}", blocks
 
 
@@ -140,40 +163,68 @@ def build_help(command: str) -> tuple[str, list[Block]]:
     ]
     text = "\n".join(f"• {cmd} — {what}" for cmd, what in rows)
     example = f"Example: `{c} interview Interviewer @casey Backend engineer, round 1`"
-    return "Tavus interviews: commands", [section("*Tavus AI interviews in Slack*"), section(text),
-                                           context(example)]
+    return "Tavus interviews: commands", [
+        section("*Tavus AI interviews in Slack*"),
+        section(text),
+        context(example),
+    ]
 
 
 def build_personas_list(personas: list[PersonaRecord], command: str) -> tuple[str, list[Block]]:
     if not personas:
-        return "You have no personas yet.", [section(
-            f"You have no personas yet. Create one with `{command} persona`.")]
+        return "You have no personas yet.", [
+            section(f"You have no personas yet. Create one with `{command} persona`.")
+        ]
     blocks: list[Block] = [section(f"*Your personas* ({len(personas)})")]
     for p in personas[:MAX_LIST]:
         detail = f"*{esc(p.name)}*  `{p.persona_id}`\n{p.pipeline_mode} pipeline · replica `{p.replica_id}`"
         if p.perception_model:
             detail += f" · perception {esc(p.perception_model)}"
         blocks.append(section(detail))
-        blocks.append({"type": "actions", "elements": [
-            button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary"),
-            button("Delete", ids.DELETE_PERSONA, value=p.persona_id, style="danger",
-                   confirm=delete_confirm(p)),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary"),
+                    button(
+                        "Delete",
+                        ids.DELETE_PERSONA,
+                        value=p.persona_id,
+                        style="danger",
+                        confirm=delete_confirm(p),
+                    ),
+                ],
+            }
+        )
     if len(personas) > MAX_LIST:
         blocks.append(context(f"…and {len(personas) - MAX_LIST} more."))
     return f"Your personas ({len(personas)})", blocks
 
 
 def delete_confirm(persona: PersonaRecord) -> dict[str, Any]:
-    return confirm("Delete persona?", f"Delete *{esc(cut(persona.name, 100))}* (`{persona.persona_id}`) "
-                   "at Tavus? Interviews already started keep running.", "Delete")
+    return confirm(
+        "Delete persona?",
+        f"Delete *{esc(cut(persona.name, 100))}* (`{persona.persona_id}`) "
+        "at Tavus? Interviews already started keep running.",
+        "Delete",
+    )
 
 
 def build_delete_prompt(persona: PersonaRecord) -> tuple[str, list[Block]]:
     return f"Delete persona {persona.name}?", [
         section(f"Delete persona *{esc(persona.name)}* (`{persona.persona_id}`)?"),
-        {"type": "actions", "elements": [button("Delete", ids.DELETE_PERSONA, value=persona.persona_id,
-                                                style="danger", confirm=delete_confirm(persona))]},
+        {
+            "type": "actions",
+            "elements": [
+                button(
+                    "Delete",
+                    ids.DELETE_PERSONA,
+                    value=persona.persona_id,
+                    style="danger",
+                    confirm=delete_confirm(persona),
+                )
+            ],
+        },
     ]
 
 
@@ -183,19 +234,27 @@ def interview_rows(convs: list[ConversationRecord]) -> list[Block]:
     for conv in convs[:MAX_LIST]:
         where = f" in <#{conv.channel_id}>" if conv.channel_id else ""
         blocks.append(section(f"*{esc(conv.name)}*  `{conv.conversation_id}`{where}\n{status_line(conv)}"))
-        blocks.append({"type": "actions", "elements": [
-            button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
-            button("End", ids.END, value=conv.conversation_id, style="danger"),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
+                    button("End", ids.END, value=conv.conversation_id, style="danger"),
+                ],
+            }
+        )
     return blocks
 
 
 def build_interviews_list(convs: list[ConversationRecord], command: str) -> tuple[str, list[Block]]:
     if not convs:
-        return "You have no waiting or live interviews.", [section(
-            f"You have no waiting or live interviews. Start one with `{command} interview`.")]
-    return (f"Your interviews ({len(convs)})",
-            [section(f"*Your waiting and live interviews* ({len(convs)})"), *interview_rows(convs)])
+        return "You have no waiting or live interviews.", [
+            section(f"You have no waiting or live interviews. Start one with `{command} interview`.")
+        ]
+    return (
+        f"Your interviews ({len(convs)})",
+        [section(f"*Your waiting and live interviews* ({len(convs)})"), *interview_rows(convs)],
+    )
 
 
 def build_notice(text: str, extra: list[Block] | None = None) -> tuple[str, list[Block]]:
@@ -219,5 +278,6 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
     if outcome.post_error:
         return build_notice(
             f":warning: *{title}* is ready, but {outcome.post_error}\n"
-            f"Share the link yourself meanwhile: {conv.url}")
+            f"Share the link yourself meanwhile: {conv.url}"
+        )
     return build_notice(f":white_check_mark: Started *{title}* in <#{conv.channel_id}>. {join}")

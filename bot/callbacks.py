@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KNOWN = {"system.replica_joined", "system.shutdown", "application.transcription_ready",
-         "application.perception_analysis", "application.recording_ready"}
+KNOWN = {
+    "system.replica_joined",
+    "system.shutdown",
+    "application.transcription_ready",
+    "application.perception_analysis",
+    "application.recording_ready",
+}
 
 
 class CallbackService:
@@ -64,8 +69,11 @@ class CallbackService:
                 await self.reply(conv, text, blocks)
         elif kind == "application.perception_analysis":
             analysis = str(event.properties.get("analysis") or "No analysis was returned.")
-            await self.reply(conv, "Perception analysis",
-                             [section(f":eyes: *Perception analysis*\n{esc(analysis)[:2800]}")])
+            await self.reply(
+                conv,
+                "Perception analysis",
+                [section(f":eyes: *Perception analysis*\n{esc(analysis)[:2800]}")],
+            )
         else:
             await self.reply(conv, "Recording ready", [section(recording_text(event.properties))])
         return True
@@ -73,8 +81,11 @@ class CallbackService:
     async def reply(self, conv: ConversationRecord, text: str, blocks: list[Block]) -> None:
         """A reply in the card's thread; the owner's DM when the card never made it to a channel."""
         fresh = self.store.conversation_by_token(conv.token) or conv
-        where = {"channel": fresh.channel_id, "thread_ts": fresh.message_ts} if fresh.message_ts \
+        where = (
+            {"channel": fresh.channel_id, "thread_ts": fresh.message_ts}
+            if fresh.message_ts
             else {"channel": fresh.owner_id}
+        )
         try:
             await self.slack.chat_postMessage(text=text, blocks=blocks, unfurl_links=False, **where)
         except SlackApiError as exc:
@@ -83,7 +94,8 @@ class CallbackService:
 
 def recording_text(props: dict[str, Any]) -> str:
     where = props.get("storage_uri") or (
-        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None)
+        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
+    )
     duration = props.get("duration")
     took = f" ({int(duration) // 60} min {int(duration) % 60} s)" if isinstance(duration, int | float) else ""
     if not where:

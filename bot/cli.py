@@ -15,8 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
-    for name, what in (("sim-tavus", "the local Tavus API simulator"),
-                       ("sim-slack", "the local Slack Web API stand-in")):
+    for name, what in (
+        ("sim-tavus", "the local Tavus API simulator"),
+        ("sim-slack", "the local Slack Web API stand-in"),
+    ):
         p = sub.add_parser(name, help=f"serve {what}")
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -32,14 +34,24 @@ def serve() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging([settings.SLACK_BOT_TOKEN.get_secret_value(),
-                   settings.SLACK_SIGNING_SECRET.get_secret_value(),
-                   settings.TAVUS_API_KEY.get_secret_value(),
-                   settings.SLACK_APP_TOKEN.get_secret_value() if settings.SLACK_APP_TOKEN else ""])
+    setup_logging(
+        [
+            settings.SLACK_BOT_TOKEN.get_secret_value(),
+            settings.SLACK_SIGNING_SECRET.get_secret_value(),
+            settings.TAVUS_API_KEY.get_secret_value(),
+            settings.SLACK_APP_TOKEN.get_secret_value() if settings.SLACK_APP_TOKEN else "",
+        ]
+    )
     from bot.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.HOST, port=settings.PORT, log_level="info",
-                proxy_headers=True, server_header=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.HOST,
+        port=settings.PORT,
+        log_level="info",
+        proxy_headers=True,
+        server_header=False,
+    )
     return 0
 
 

@@ -54,7 +54,9 @@ def parse_quick_interview(rest: str, find: Callable[[str], PersonaRecord | None]
         out.candidate_id = m.group(1)
         words = words[1:]
     elif words and words[0].startswith("@"):
-        return QuickInterview(error=f"Mention the candidate so Slack links the name (pick {words[0][:40]} "
-                                    "from the list as you type), or leave them out.")
+        return QuickInterview(
+            error=f"Mention the candidate so Slack links the name (pick {words[0][:40]} "
+            "from the list as you type), or leave them out."
+        )
     out.title = " ".join(words)[:120]
     return out

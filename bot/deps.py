@@ -30,5 +30,13 @@ class Deps:
     def build(cls, settings: Settings, store: Store, tavus: TavusClient, slack: AsyncWebClient) -> Deps:
         people = People(slack, settings.admins)
         interviews = InterviewService(settings, store, tavus, slack, people)
-        return cls(settings, store, tavus, slack, people, PersonaService(store, tavus, people),
-                   interviews, CallbackService(store, slack, interviews))
+        return cls(
+            settings,
+            store,
+            tavus,
+            slack,
+            people,
+            PersonaService(store, tavus, people),
+            interviews,
+            CallbackService(store, slack, interviews),
+        )

@@ -71,9 +71,14 @@ class PersonaForm:
             stt=SttLayer(smart_turn_detection=True) if self.smart_turn and not echo else None,
             llm=LlmLayer(model=self.llm_model) if self.llm_model else None,
         )
-        return PersonaCreate(persona_name=self.name, system_prompt=self.system_prompt or None,
-                             context=self.context or None, pipeline_mode=self.pipeline_mode,  # type: ignore[arg-type]
-                             default_replica_id=self.replica_id, layers=layers)
+        return PersonaCreate(
+            persona_name=self.name,
+            system_prompt=self.system_prompt or None,
+            context=self.context or None,
+            pipeline_mode=self.pipeline_mode,  # type: ignore[arg-type]
+            default_replica_id=self.replica_id,
+            layers=layers,
+        )
 
 
 def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, str]]:
@@ -102,15 +107,26 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     if perception not in ("raven-0", "off"):
         errors[ids.P_PERCEPTION] = "Choose Raven-0 or Off."
     if mode == "echo" and perception != "off":
-        errors[ids.P_PERCEPTION] = "Echo mode cannot use a perception model: choose Off, or the full pipeline."
+        errors[ids.P_PERCEPTION] = (
+            "Echo mode cannot use a perception model: choose Off, or the full pipeline."
+        )
     if mode == "echo" and smart_turn:
         errors[ids.P_SMART_TURN] = "Echo mode has no speech recognition: untick smart turn detection."
     if llm is not None and llm not in LLM_MODELS:
         errors[ids.P_LLM] = "Choose one of the listed models."
     shared = "shared" in (field_value(values, ids.P_SHARED) or [])
-    keep = {"name": name, "system_prompt": prompt, "context": ctx, "replica": replica if not custom else None,
-            "custom_replica": custom, "pipeline_mode": mode, "perception": perception,
-            "smart_turn": smart_turn, "llm_model": llm, "shared": shared}
+    keep = {
+        "name": name,
+        "system_prompt": prompt,
+        "context": ctx,
+        "replica": replica if not custom else None,
+        "custom_replica": custom,
+        "pipeline_mode": mode,
+        "perception": perception,
+        "smart_turn": smart_turn,
+        "llm_model": llm,
+        "shared": shared,
+    }
     form = PersonaForm(name, prompt, ctx, replica, mode, perception, smart_turn, llm, shared, keep)
     return form, errors
 
@@ -130,8 +146,9 @@ class InterviewForm:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def read_interview_form(values: dict[str, Any],
-                        personas: list[PersonaRecord]) -> tuple[InterviewForm, dict[str, str]]:
+def read_interview_form(
+    values: dict[str, Any], personas: list[PersonaRecord]
+) -> tuple[InterviewForm, dict[str, str]]:
     errors: dict[str, str] = {}
     persona_id = field_value(values, ids.I_PERSONA)
     persona = next((p for p in personas if p.persona_id == persona_id), None)
@@ -154,11 +171,30 @@ def read_interview_form(values: dict[str, Any],
     language = field_value(values, ids.I_LANGUAGE) or "english"
     if language not in LANGUAGES:
         errors[ids.I_LANGUAGE] = "Choose a language from the list."
-    keep = {"persona": persona_id, "name": name, "candidate": candidate, "channel": channel,
-            "greeting": greeting, "extra_context": extra, "minutes": minutes,
-            "options": sorted(options), "language": language}
-    form = InterviewForm(persona, name, candidate, str(channel), greeting, extra, minutes,
-                         "recording" in options, "captions" in options, language, keep)
+    keep = {
+        "persona": persona_id,
+        "name": name,
+        "candidate": candidate,
+        "channel": channel,
+        "greeting": greeting,
+        "extra_context": extra,
+        "minutes": minutes,
+        "options": sorted(options),
+        "language": language,
+    }
+    form = InterviewForm(
+        persona,
+        name,
+        candidate,
+        str(channel),
+        greeting,
+        extra,
+        minutes,
+        "recording" in options,
+        "captions" in options,
+        language,
+        keep,
+    )
     return form, errors
 
 

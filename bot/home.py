@@ -21,26 +21,51 @@ from bot.store import ConversationRecord, PersonaRecord
 MAX_ROWS = 10
 
 
-def build_home(personas: list[PersonaRecord], active: list[ConversationRecord],
-               ended: list[ConversationRecord], *, command: str = "/tavus",
-               notice: str | None = None) -> dict[str, Any]:
+def build_home(
+    personas: list[PersonaRecord],
+    active: list[ConversationRecord],
+    ended: list[ConversationRecord],
+    *,
+    command: str = "/tavus",
+    notice: str | None = None,
+) -> dict[str, Any]:
     blocks: list[Block] = [header("Tavus AI interviews")]
     if notice:
         blocks.append(section(notice))
-    blocks.append({"type": "actions", "block_id": "home_buttons", "elements": [
-        button("New persona", ids.OPEN_NEW_PERSONA, style="primary"),
-        button("Start interview", ids.OPEN_START_INTERVIEW),
-    ]})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home_buttons",
+            "elements": [
+                button("New persona", ids.OPEN_NEW_PERSONA, style="primary"),
+                button("Start interview", ids.OPEN_START_INTERVIEW),
+            ],
+        }
+    )
     blocks += [{"type": "divider"}, section(f"*Your personas* ({len(personas)})")]
     if not personas:
         blocks.append(context(f"None yet: press New persona, or type `{command} persona`."))
     for p in personas[:MAX_ROWS]:
-        blocks.append(section(f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode}",
-                              accessory=button("Start interview", ids.START_FROM_PERSONA,
-                                               value=p.persona_id)))
-        blocks.append({"type": "actions", "elements": [
-            button("Delete", ids.DELETE_PERSONA, value=p.persona_id, style="danger",
-                   confirm=delete_confirm(p))]})
+        blocks.append(
+            section(
+                f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode}",
+                accessory=button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id),
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button(
+                        "Delete",
+                        ids.DELETE_PERSONA,
+                        value=p.persona_id,
+                        style="danger",
+                        confirm=delete_confirm(p),
+                    )
+                ],
+            }
+        )
     blocks += [{"type": "divider"}, section(f"*Waiting and live* ({len(active)})")]
     if not active:
         blocks.append(context("No interview is waiting or live."))

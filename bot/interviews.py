@@ -56,8 +56,9 @@ def marker_for(token: str) -> str:
 
 
 class InterviewService:
-    def __init__(self, settings: Settings, store: Store, tavus: TavusClient, slack: AsyncWebClient,
-                 people: People) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, tavus: TavusClient, slack: AsyncWebClient, people: People
+    ) -> None:
         self.settings, self.store, self.tavus, self.slack, self.people = settings, store, tavus, slack, people
 
     def callback_url(self, token: str) -> str | None:
@@ -73,29 +74,45 @@ class InterviewService:
             custom_greeting=req.greeting or None,
             callback_url=self.callback_url(token),
             properties=ConversationProperties(
-                max_call_duration=req.minutes * 60, enable_recording=req.recording or None,
-                enable_closed_captions=req.captions or None, language=req.language))
+                max_call_duration=req.minutes * 60,
+                enable_recording=req.recording or None,
+                enable_closed_captions=req.captions or None,
+                language=req.language,
+            ),
+        )
 
     async def start(self, req: InterviewRequest) -> StartOutcome:
         """Record the intent, create at Tavus, post the card, DM the candidate."""
         token = secrets.token_urlsafe(24)
         intent = ConversationRecord(
-            token=token, team_id=req.team_id, enterprise_id=req.enterprise_id, owner_id=req.user_id,
-            status="creating", created_at=utcnow(), persona_id=req.persona.persona_id,
-            persona_name=req.persona.name, channel_id=req.channel_id,
-            name=req.name or f"Interview with {req.persona.name}", candidate_id=req.candidate_id,
-            request_key=req.request_key)
+            token=token,
+            team_id=req.team_id,
+            enterprise_id=req.enterprise_id,
+            owner_id=req.user_id,
+            status="creating",
+            created_at=utcnow(),
+            persona_id=req.persona.persona_id,
+            persona_name=req.persona.name,
+            channel_id=req.channel_id,
+            name=req.name or f"Interview with {req.persona.name}",
+            candidate_id=req.candidate_id,
+            request_key=req.request_key,
+        )
         try:
             self.store.begin_conversation(intent)
         except DuplicateRequest as dup:
             return StartOutcome(conv=dup.existing, duplicate=True)
         try:
             created = await self.tavus.create_conversation(
-                self.conversation_request(req, token), marker=marker_for(token))
+                self.conversation_request(req, token), marker=marker_for(token)
+            )
         except te.TavusError as exc:
             self.store.conversation_failed(token, str(exc))
-            running = self.store.active_of(req.team_id, req.user_id) \
-                if isinstance(exc, te.ConcurrencyLimitError) else []
+            running = (
+                self.store.active_of(req.team_id, req.user_id)
+                if isinstance(exc, te.ConcurrencyLimitError)
+                else []
+            )
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
         self.store.conversation_created(token, created.conversation_id, created.conversation_url)
         return await self.announce(token)
@@ -115,8 +132,9 @@ class InterviewService:
             conv.call_id = await self.calls_add(conv)
         text, blocks = build_interview_card(conv)
         try:
-            answer = await self.slack.chat_postMessage(channel=conv.channel_id, text=text, blocks=blocks,
-                                                       unfurl_links=False)
+            answer = await self.slack.chat_postMessage(
+                channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
+            )
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
             log.warning("could not post interview card in %s: %s", conv.channel_id, error)
@@ -126,8 +144,10 @@ class InterviewService:
         return None
 
     async def dm_candidate(self, conv: ConversationRecord) -> None:
-        text = (f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
-                f"Join here when you are ready: {conv.url}")
+        text = (
+            f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
+            f"Join here when you are ready: {conv.url}"
+        )
         try:
             await self.slack.chat_postMessage(channel=conv.candidate_id, text=text, unfurl_links=False)
         except SlackApiError as exc:
@@ -140,7 +160,9 @@ class InterviewService:
             return
         text, blocks = build_interview_card(conv)
         try:
-            await self.slack.chat_update(channel=conv.channel_id, ts=conv.message_ts, text=text, blocks=blocks)
+            await self.slack.chat_update(
+                channel=conv.channel_id, ts=conv.message_ts, text=text, blocks=blocks
+            )
         except SlackApiError as exc:
             log.warning("could not update interview card: %s", exc.response.get("error"))
 
@@ -168,9 +190,13 @@ class InterviewService:
         """Register the interview with Slack's Calls API, so Slack draws a native call card."""
         try:
             answer = await self.slack.calls_add(
-                external_unique_id=conv.token[:32], join_url=conv.url, title=conv.name,
-                created_by=conv.owner_id, date_start=int(time.time()),
-                users=[{"slack_id": conv.owner_id}])
+                external_unique_id=conv.token[:32],
+                join_url=conv.url,
+                title=conv.name,
+                created_by=conv.owner_id,
+                date_start=int(time.time()),
+                users=[{"slack_id": conv.owner_id}],
+            )
         except SlackApiError as exc:
             log.warning("calls.add failed: %s", exc.response.get("error"))
             return None

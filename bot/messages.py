@@ -16,9 +16,9 @@ SHUTDOWN_WORDS = {
 
 SLACK_POST_FIXES = {
     "not_in_channel": "I'm not a member of <#{channel}>. Type `/invite @Tavus` in that channel, "
-                      "or choose another channel.",
+    "or choose another channel.",
     "channel_not_found": "I can't see <#{channel}>: it is private or no longer exists. If it is "
-                         "private, type `/invite @Tavus` in it.",
+    "private, type `/invite @Tavus` in it.",
     "is_archived": "<#{channel}> is archived, so nobody can post there. Choose another channel.",
     "restricted_action": "This workspace does not let apps post in <#{channel}>.",
 }
@@ -38,14 +38,20 @@ def shutdown_words(reason: str | None, ended_by: str | None = None) -> str | Non
 def tavus_failure(exc: te.TavusError, doing: str) -> str:
     """One sentence that says what went wrong and what to do, for `doing` (e.g. "start the interview")."""
     if isinstance(exc, te.AuthenticationError):
-        return (f"I couldn't {doing}: Tavus rejected this app's API key. Ask whoever runs the app "
-                "to check TAVUS_API_KEY.")
+        return (
+            f"I couldn't {doing}: Tavus rejected this app's API key. Ask whoever runs the app "
+            "to check TAVUS_API_KEY."
+        )
     if isinstance(exc, te.ConcurrencyLimitError):
-        return (f"I couldn't {doing}: your Tavus account already has its maximum of simultaneous "
-                "conversations. End one that is still running, then try again.")
+        return (
+            f"I couldn't {doing}: your Tavus account already has its maximum of simultaneous "
+            "conversations. End one that is still running, then try again."
+        )
     if isinstance(exc, te.OutOfCreditsError):
-        return (f"I couldn't {doing}: the Tavus account is out of conversational credits. "
-                "An account admin can add credits in the Tavus portal.")
+        return (
+            f"I couldn't {doing}: the Tavus account is out of conversational credits. "
+            "An account admin can add credits in the Tavus portal."
+        )
     if isinstance(exc, te.RateLimitError):
         wait = f" in {int(exc.retry_after)} seconds" if exc.retry_after else " in a minute"
         return f"I couldn't {doing}: Tavus is asking us to slow down. Try again{wait}."

@@ -19,23 +19,49 @@ def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
 def m001_initial(db: Database) -> None:
     db["personas"].create(
         {
-            "persona_id": str, "team_id": str, "enterprise_id": str, "owner_id": str,
-            "name": str, "pipeline_mode": str, "replica_id": str, "perception_model": str,
-            "shared": int, "created_at": str, "deleted_at": str,
+            "persona_id": str,
+            "team_id": str,
+            "enterprise_id": str,
+            "owner_id": str,
+            "name": str,
+            "pipeline_mode": str,
+            "replica_id": str,
+            "perception_model": str,
+            "shared": int,
+            "created_at": str,
+            "deleted_at": str,
         },
-        pk="persona_id", not_null={"team_id", "owner_id", "name", "created_at"},
+        pk="persona_id",
+        not_null={"team_id", "owner_id", "name", "created_at"},
         defaults={"shared": 0},
     )
     db["personas"].create_index(["team_id", "owner_id"])
     db["conversations"].create(
         {
-            "token": str, "conversation_id": str, "team_id": str, "enterprise_id": str,
-            "owner_id": str, "persona_id": str, "persona_name": str, "channel_id": str,
-            "message_ts": str, "url": str, "name": str, "candidate_id": str, "status": str,
-            "request_key": str, "created_at": str, "live_at": str, "ended_at": str,
-            "shutdown_reason": str, "ended_by": str, "error": str, "updated_at": str,
+            "token": str,
+            "conversation_id": str,
+            "team_id": str,
+            "enterprise_id": str,
+            "owner_id": str,
+            "persona_id": str,
+            "persona_name": str,
+            "channel_id": str,
+            "message_ts": str,
+            "url": str,
+            "name": str,
+            "candidate_id": str,
+            "status": str,
+            "request_key": str,
+            "created_at": str,
+            "live_at": str,
+            "ended_at": str,
+            "shutdown_reason": str,
+            "ended_by": str,
+            "error": str,
+            "updated_at": str,
         },
-        pk="token", not_null={"team_id", "owner_id", "status", "created_at"},
+        pk="token",
+        not_null={"team_id", "owner_id", "status", "created_at"},
     )
     db["conversations"].create_index(["conversation_id"], unique=True)
     db["conversations"].create_index(["request_key"], unique=True)
@@ -43,16 +69,22 @@ def m001_initial(db: Database) -> None:
     db["conversations"].create_index(["status"])
     db["events"].create(
         {
-            "id": int, "token": str, "conversation_id": str, "event_type": str,
-            "timestamp": str, "received_at": str, "body": str,
+            "id": int,
+            "token": str,
+            "conversation_id": str,
+            "event_type": str,
+            "timestamp": str,
+            "received_at": str,
+            "body": str,
         },
-        pk="id", not_null={"conversation_id", "event_type", "received_at"},
+        pk="id",
+        not_null={"conversation_id", "event_type", "received_at"},
     )
     db["events"].create_index(["conversation_id", "event_type", "timestamp"], unique=True)
     db["audit"].create(
-        {"id": int, "at": str, "team_id": str, "user_id": str, "action": str,
-         "target": str, "detail": str},
-        pk="id", not_null={"at", "action"},
+        {"id": int, "at": str, "team_id": str, "user_id": str, "action": str, "target": str, "detail": str},
+        pk="id",
+        not_null={"at", "action"},
     )
     db["seen_requests"].create({"key": str, "at": str}, pk="key")
 
@@ -72,9 +104,6 @@ def migrate(db: Database) -> list[str]:
             continue
         with db.atomic():
             step(db)
-            db["_migrations"].insert(
-                {"name": step.__name__, "applied_at": datetime.now(UTC).isoformat()}
-            )
+            db["_migrations"].insert({"name": step.__name__, "applied_at": datetime.now(UTC).isoformat()})
         applied.append(step.__name__)
     return applied
-

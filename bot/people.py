@@ -39,11 +39,11 @@ class People:
         self._cache[key] = (time.monotonic(), admin)
         return admin
 
-    async def can_manage(self, team_id: str, user_id: str,
-                         thing: PersonaRecord | ConversationRecord) -> bool:
+    async def can_manage(self, team_id: str, user_id: str, thing: PersonaRecord | ConversationRecord) -> bool:
         if thing.team_id != team_id:
             return False
         if thing.owner_id == user_id:
             return True
-        return can_manage(user_id, team_id, thing, admins=self.admins,
-                          is_slack_admin=await self.is_admin(team_id, user_id))
+        return can_manage(
+            user_id, team_id, thing, admins=self.admins, is_slack_admin=await self.is_admin(team_id, user_id)
+        )

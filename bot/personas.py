@@ -41,16 +41,25 @@ class PersonaService:
         self._replicas = (time.monotonic(), found)
         return found
 
-    async def create(self, team_id: str, enterprise_id: str | None, user_id: str,
-                     form: PersonaForm) -> PersonaRecord:
+    async def create(
+        self, team_id: str, enterprise_id: str | None, user_id: str, form: PersonaForm
+    ) -> PersonaRecord:
         """Create at Tavus, then record ownership; if recording fails, undo at Tavus."""
         created = await self.tavus.create_persona(form.to_request())
         record = PersonaRecord(
-            persona_id=created.persona_id, team_id=team_id, enterprise_id=enterprise_id,
-            owner_id=user_id, name=form.name, created_at=utcnow(), pipeline_mode=form.pipeline_mode,
+            persona_id=created.persona_id,
+            team_id=team_id,
+            enterprise_id=enterprise_id,
+            owner_id=user_id,
+            name=form.name,
+            created_at=utcnow(),
+            pipeline_mode=form.pipeline_mode,
             replica_id=form.replica_id,
-            perception_model=form.perception if form.pipeline_mode == "full" and form.perception != "off" else None,
-            shared=int(form.shared))
+            perception_model=form.perception
+            if form.pipeline_mode == "full" and form.perception != "off"
+            else None,
+            shared=int(form.shared),
+        )
         try:
             self.store.add_persona(record)
         except Exception:
@@ -70,8 +79,9 @@ class PersonaService:
         visible = self.store.visible_personas(team_id, user_id)
         wanted = ref.strip().casefold()
         by_id = [p for p in visible if p.persona_id.casefold() == wanted]
-        by_name = sorted((p for p in visible if p.name.casefold() == wanted),
-                         key=lambda p: p.owner_id != user_id)
+        by_name = sorted(
+            (p for p in visible if p.name.casefold() == wanted), key=lambda p: p.owner_id != user_id
+        )
         return (by_id or by_name or [None])[0]
 
     async def delete(self, team_id: str, user_id: str, persona_id: str) -> str:

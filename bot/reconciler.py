@@ -71,8 +71,12 @@ async def recover(deps: Deps) -> None:
             continue
         if found is None:
             deps.store.conversation_failed(conv.token, "the app restarted before Tavus created it")
-            await tell_owner(deps, conv, f"Your interview *{conv.name}* was not started: the app "
-                                         "restarted at that moment. Please start it again.")
+            await tell_owner(
+                deps,
+                conv,
+                f"Your interview *{conv.name}* was not started: the app "
+                "restarted at that moment. Please start it again.",
+            )
             continue
         log.info("recovered conversation %s after a restart", found.conversation_id)
         deps.store.conversation_created(conv.token, found.conversation_id, found.conversation_url)
@@ -85,8 +89,12 @@ async def recover(deps: Deps) -> None:
 async def announce_or_tell(deps: Deps, token: str) -> None:
     outcome = await deps.interviews.announce(token)
     if outcome.post_error and outcome.conv:
-        await tell_owner(deps, outcome.conv, f"Your interview *{outcome.conv.name}* is ready, but "
-                                             f"{outcome.post_error} Join link: {outcome.conv.url}")
+        await tell_owner(
+            deps,
+            outcome.conv,
+            f"Your interview *{outcome.conv.name}* is ready, but "
+            f"{outcome.post_error} Join link: {outcome.conv.url}",
+        )
 
 
 async def tell_owner(deps: Deps, conv: ConversationRecord, text: str) -> None:

@@ -132,13 +132,22 @@ class Store:
     def add_persona(self, persona: PersonaRecord, *, actor: str | None = None) -> None:
         with self._write() as db:
             db["personas"].insert(asdict(persona))
-            self._audit(db, persona.team_id, actor or persona.owner_id, "persona.create",
-                        persona.persona_id, persona.name)
+            self._audit(
+                db,
+                persona.team_id,
+                actor or persona.owner_id,
+                "persona.create",
+                persona.persona_id,
+                persona.name,
+            )
 
     def persona(self, team_id: str, persona_id: str) -> PersonaRecord | None:
-        return PersonaRecord.from_row(self._one(
-            "select * from personas where team_id = ? and persona_id = ? and deleted_at is null",
-            (team_id, persona_id)))
+        return PersonaRecord.from_row(
+            self._one(
+                "select * from personas where team_id = ? and persona_id = ? and deleted_at is null",
+                (team_id, persona_id),
+            )
+        )
 
     def personas_of(self, team_id: str, owner_id: str) -> list[PersonaRecord]:
         return self._personas("owner_id = ?", (team_id, owner_id))
@@ -148,15 +157,19 @@ class Store:
         return self._personas("(owner_id = ? or shared = 1)", (team_id, user_id))
 
     def _personas(self, where: str, params: tuple) -> list[PersonaRecord]:
-        sql = (f"select * from personas where team_id = ? and {where} and deleted_at is null "
-               "order by created_at desc")
+        sql = (
+            f"select * from personas where team_id = ? and {where} and deleted_at is null "
+            "order by created_at desc"
+        )
         return [PersonaRecord.from_row(r) for r in self._db().query(sql, params)]
 
     def delete_persona(self, team_id: str, persona_id: str, *, actor: str) -> bool:
         with self._write() as db:
             cur = db.execute(
                 "update personas set deleted_at = ? where team_id = ? and persona_id = ? "
-                "and deleted_at is null", (utcnow(), team_id, persona_id))
+                "and deleted_at is null",
+                (utcnow(), team_id, persona_id),
+            )
             if cur.rowcount:
                 self._audit(db, team_id, actor, "persona.delete", persona_id, None)
             return cur.rowcount > 0
@@ -166,8 +179,9 @@ class Store:
         """Record the intent (status `creating`) before Tavus is called."""
         with self._write() as db:
             if conv.request_key:
-                existing = db.execute("select * from conversations where request_key = ?",
-                                      (conv.request_key,)).fetchone()
+                existing = db.execute(
+                    "select * from conversations where request_key = ?", (conv.request_key,)
+                ).fetchone()
                 if existing:
                     raise DuplicateRequest(self.conversation_by_token(existing[0]))
             conv.updated_at = conv.created_at
@@ -181,17 +195,24 @@ class Store:
             db.execute(
                 "update conversations set conversation_id = ?, url = ?, error = null, "
                 "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
-                "updated_at = ? where token = ?", (conversation_id, url, utcnow(), token))
+                "updated_at = ? where token = ?",
+                (conversation_id, url, utcnow(), token),
+            )
 
     def conversation_failed(self, token: str, error: str) -> None:
         with self._write() as db:
-            db.execute("update conversations set status = 'failed', error = ?, updated_at = ? "
-                       "where token = ? and status = 'creating'", (error[:500], utcnow(), token))
+            db.execute(
+                "update conversations set status = 'failed', error = ?, updated_at = ? "
+                "where token = ? and status = 'creating'",
+                (error[:500], utcnow(), token),
+            )
 
     def set_message(self, token: str, channel_id: str, message_ts: str) -> None:
         with self._write() as db:
-            db.execute("update conversations set channel_id = ?, message_ts = ?, updated_at = ? "
-                       "where token = ?", (channel_id, message_ts, utcnow(), token))
+            db.execute(
+                "update conversations set channel_id = ?, message_ts = ?, updated_at = ? where token = ?",
+                (channel_id, message_ts, utcnow(), token),
+            )
 
     def set_call(self, token: str, call_id: str) -> None:
         with self._write() as db:
@@ -200,8 +221,10 @@ class Store:
     def note_error(self, token: str, error: str) -> None:
         """Keep why a step failed (e.g. the card could not be posted) without changing status."""
         with self._write() as db:
-            db.execute("update conversations set error = ?, updated_at = ? where token = ?",
-                       (error[:500], utcnow(), token))
+            db.execute(
+                "update conversations set error = ?, updated_at = ? where token = ?",
+                (error[:500], utcnow(), token),
+            )
 
     def mark_live(self, token: str, at: str) -> bool:
         """Joined: live unless already ended (a late join must not reopen a call)."""
@@ -210,7 +233,8 @@ class Store:
                 "update conversations set live_at = coalesce(live_at, ?), updated_at = ?, "
                 "status = case when status in ('creating', 'waiting') then 'live' else status end "
                 "where token = ? and (live_at is null or status in ('creating', 'waiting'))",
-                (at, utcnow(), token))
+                (at, utcnow(), token),
+            )
             return cur.rowcount > 0
 
     def mark_ended(self, token: str, *, at: str, reason: str | None, by: str | None = None) -> bool:
@@ -219,7 +243,8 @@ class Store:
             cur = db.execute(
                 "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
                 "ended_by = ?, updated_at = ? where token = ? and status != 'ended'",
-                (at, reason, by, utcnow(), token))
+                (at, reason, by, utcnow(), token),
+            )
             if cur.rowcount and by:
                 row = db.execute("select team_id from conversations where token = ?", (token,)).fetchone()
                 self._audit(db, row[0], by, "interview.end", token, reason)
@@ -229,36 +254,48 @@ class Store:
         return ConversationRecord.from_row(self._one("select * from conversations where token = ?", (token,)))
 
     def conversation(self, team_id: str, conversation_id: str) -> ConversationRecord | None:
-        return ConversationRecord.from_row(self._one(
-            "select * from conversations where team_id = ? and conversation_id = ?",
-            (team_id, conversation_id)))
+        return ConversationRecord.from_row(
+            self._one(
+                "select * from conversations where team_id = ? and conversation_id = ?",
+                (team_id, conversation_id),
+            )
+        )
 
     def active_of(self, team_id: str, owner_id: str) -> list[ConversationRecord]:
-        return self._conversations("team_id = ? and owner_id = ? and status in ('waiting', 'live')",
-                                   (team_id, owner_id))
+        return self._conversations(
+            "team_id = ? and owner_id = ? and status in ('waiting', 'live')", (team_id, owner_id)
+        )
 
     def active_everywhere(self) -> list[ConversationRecord]:
         """Every waiting or live conversation, for the reconciler."""
         return self._conversations("status in ('waiting', 'live')", (), limit=100_000)
 
     def recently_ended(self, team_id: str, owner_id: str, limit: int = 10) -> list[ConversationRecord]:
-        return self._conversations("team_id = ? and owner_id = ? and status = 'ended'",
-                                   (team_id, owner_id), order="ended_at desc", limit=limit)
+        return self._conversations(
+            "team_id = ? and owner_id = ? and status = 'ended'",
+            (team_id, owner_id),
+            order="ended_at desc",
+            limit=limit,
+        )
 
     def creating(self) -> list[ConversationRecord]:
         """Intents a crash may have left between the Tavus create and the Slack post."""
         return self._conversations("status = 'creating'", ())
 
-    def recent_duplicate(self, team_id: str, owner_id: str, persona_id: str, channel_id: str,
-                         since: str) -> ConversationRecord | None:
+    def recent_duplicate(
+        self, team_id: str, owner_id: str, persona_id: str, channel_id: str, since: str
+    ) -> ConversationRecord | None:
         rows = self._conversations(
             "team_id = ? and owner_id = ? and persona_id = ? and channel_id = ? and created_at >= ? "
             "and status in ('creating', 'waiting', 'live')",
-            (team_id, owner_id, persona_id, channel_id, since), limit=1)
+            (team_id, owner_id, persona_id, channel_id, since),
+            limit=1,
+        )
         return rows[0] if rows else None
 
-    def _conversations(self, where: str, params: tuple, *, order: str = "created_at desc",
-                       limit: int = 500) -> list[ConversationRecord]:
+    def _conversations(
+        self, where: str, params: tuple, *, order: str = "created_at desc", limit: int = 500
+    ) -> list[ConversationRecord]:
         sql = f"select * from conversations where {where} order by {order} limit {int(limit)}"
         return [ConversationRecord.from_row(r) for r in self._db().query(sql, params)]
 
@@ -269,13 +306,21 @@ class Store:
             cur = db.execute(
                 "insert or ignore into events (token, conversation_id, event_type, timestamp, "
                 "received_at, body) values (?, ?, ?, ?, ?, ?)",
-                (token, event["conversation_id"], event["event_type"], event.get("timestamp") or "",
-                 utcnow(), json.dumps(event)[:200_000]))
+                (
+                    token,
+                    event["conversation_id"],
+                    event["event_type"],
+                    event.get("timestamp") or "",
+                    utcnow(),
+                    json.dumps(event)[:200_000],
+                ),
+            )
             return cur.rowcount > 0
 
     def events_of(self, conversation_id: str) -> list[dict[str, Any]]:
-        rows = self._db().query("select body from events where conversation_id = ? order by id",
-                                (conversation_id,))
+        rows = self._db().query(
+            "select body from events where conversation_id = ? order by id", (conversation_id,)
+        )
         return [json.loads(r["body"]) for r in rows]
 
     def first_time(self, key: str) -> bool:
@@ -284,8 +329,14 @@ class Store:
             cur = db.execute("insert or ignore into seen_requests (key, at) values (?, ?)", (key, utcnow()))
             return cur.rowcount > 0
 
-    def audit(self, team_id: str | None, user_id: str | None, action: str, target: str | None,
-              detail: str | None = None) -> None:
+    def audit(
+        self,
+        team_id: str | None,
+        user_id: str | None,
+        action: str,
+        target: str | None,
+        detail: str | None = None,
+    ) -> None:
         with self._write() as db:
             self._audit(db, team_id, user_id, action, target, detail)
 
@@ -293,25 +344,39 @@ class Store:
         return list(self._db().query("select * from audit where team_id = ? order by id", (team_id,)))
 
     @staticmethod
-    def _audit(db: Database, team_id: str | None, user_id: str | None, action: str,
-               target: str | None, detail: str | None) -> None:
-        db.execute("insert into audit (at, team_id, user_id, action, target, detail) "
-                   "values (?, ?, ?, ?, ?, ?)", (utcnow(), team_id, user_id, action, target, detail))
+    def _audit(
+        db: Database,
+        team_id: str | None,
+        user_id: str | None,
+        action: str,
+        target: str | None,
+        detail: str | None,
+    ) -> None:
+        db.execute(
+            "insert into audit (at, team_id, user_id, action, target, detail) values (?, ?, ?, ?, ?, ?)",
+            (utcnow(), team_id, user_id, action, target, detail),
+        )
 
     def invariant_violations(self) -> list[str]:
         """Rows that break the store's rules; empty when consistent."""
+        rows = "select token from conversations where "
         checks = {
-            "waiting or live without a Tavus id":
-                "select token from conversations where status in ('waiting','live') and conversation_id is null",
-            "ended without an end time": "select token from conversations where status = 'ended' and ended_at is null",
-            "unknown status": "select token from conversations where status not in "
-                              "('creating','waiting','live','ended','failed')",
+            "waiting or live without a Tavus id": rows
+            + "status in ('waiting', 'live') and conversation_id is null",
+            "ended without an end time": rows + "status = 'ended' and ended_at is null",
+            "unknown status": rows + "status not in ('creating', 'waiting', 'live', 'ended', 'failed')",
         }
         return [f"{name}: {row[0]}" for name, sql in checks.items() for row in self._db().execute(sql)]
 
 
-def can_manage(user_id: str, team_id: str, thing: PersonaRecord | ConversationRecord, *,
-               admins: frozenset[str] = frozenset(), is_slack_admin: bool = False) -> bool:
+def can_manage(
+    user_id: str,
+    team_id: str,
+    thing: PersonaRecord | ConversationRecord,
+    *,
+    admins: frozenset[str] = frozenset(),
+    is_slack_admin: bool = False,
+) -> bool:
     """The owner, a listed admin, or a Slack workspace admin — of the thing's own workspace only."""
     if thing.team_id != team_id:
         return False

@@ -158,8 +158,15 @@ class TavusClient:
                 break
         return rows
 
-    async def _send(self, method: str, path: str, *, json: Any = None,
-                    params: dict[str, Any] | None = None, retry: bool | None = None) -> Any:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        retry: bool | None = None,
+    ) -> Any:
         """One call; reads retry by default, writes only when asked."""
         retry = method in ("GET", "DELETE") if retry is None else retry
         attempts = self._max_retries + 1 if retry else 1

@@ -54,8 +54,9 @@ class OutOfCreditsError(TavusStatusError):
 class RateLimitError(TavusStatusError):
     """429: slow down; retry_after is Tavus's Retry-After in seconds, when it sent one."""
 
-    def __init__(self, message: str, *, status: int, body: object = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int, body: object = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message, status=status, body=body)
         self.retry_after = retry_after
 

@@ -49,9 +49,15 @@ def register(app, deps: Deps) -> None:
     async def on_start_from_persona(ack, body, respond, client) -> None:
         await ack()
         team, user, channel = _where(body)
-        await open_interview_modal(deps, client, body["trigger_id"], respond,
-                                   deps.store.visible_personas(team, user), channel,
-                                   selected=body["actions"][0].get("value"))
+        await open_interview_modal(
+            deps,
+            client,
+            body["trigger_id"],
+            respond,
+            deps.store.visible_personas(team, user),
+            channel,
+            selected=body["actions"][0].get("value"),
+        )
 
     async def on_open_new_persona(ack, body, respond, client) -> None:
         await ack()
@@ -60,8 +66,9 @@ def register(app, deps: Deps) -> None:
     async def on_open_start_interview(ack, body, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        await open_interview_modal(deps, client, body["trigger_id"], None,
-                                   deps.store.visible_personas(team, user), None)
+        await open_interview_modal(
+            deps, client, body["trigger_id"], None, deps.store.visible_personas(team, user), None
+        )
 
     app.action(ids.JOIN)(on_join)
     app.action(ids.END)(on_end)

@@ -41,8 +41,9 @@ def register(app, deps: Deps) -> None:
         elif sub == "interview" and not rest:
             await ack()
             personas = deps.store.visible_personas(team, user)
-            await open_interview_modal(deps, client, body["trigger_id"], respond, personas,
-                                       body.get("channel_id"))
+            await open_interview_modal(
+                deps, client, body["trigger_id"], respond, personas, body.get("channel_id")
+            )
         elif sub == "interview":
             await quick_interview(deps, ack, respond, body, rest)
         elif sub == "end":
@@ -58,17 +59,33 @@ async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> No
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
     parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
     if parsed.error or parsed.persona is None:
-        await ack(response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`.")
+        await ack(
+            response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."
+        )
         return
     since = (datetime.now(UTC) - DUPLICATE_WINDOW).isoformat(timespec="milliseconds")
     if deps.store.recent_duplicate(team, user, parsed.persona.persona_id, channel, since):
-        await ack(response_type="ephemeral", text="You started this interview moments ago; it is on its way. "
-                       f"See `{deps.settings.SLACK_COMMAND} interviews`.")
+        await ack(
+            response_type="ephemeral",
+            text="You started this interview moments ago; it is on its way. "
+            f"See `{deps.settings.SLACK_COMMAND} interviews`.",
+        )
         return
-    await ack(response_type="ephemeral", text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…")
-    outcome = await deps.interviews.start(InterviewRequest(
-        team_id=team, enterprise_id=body.get("enterprise_id"), user_id=user, persona=parsed.persona,
-        channel_id=channel, name=parsed.title, candidate_id=parsed.candidate_id))
+    await ack(
+        response_type="ephemeral",
+        text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
+    )
+    outcome = await deps.interviews.start(
+        InterviewRequest(
+            team_id=team,
+            enterprise_id=body.get("enterprise_id"),
+            user_id=user,
+            persona=parsed.persona,
+            channel_id=channel,
+            name=parsed.title,
+            candidate_id=parsed.candidate_id,
+        )
+    )
     text, blocks = build_start_outcome(outcome)
     await respond(text=text, blocks=blocks, replace_original=True)
 
@@ -76,8 +93,11 @@ async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> No
 async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
     conversation_id = rest.split()[0] if rest else ""
     if not conversation_id:
-        await ack(response_type="ephemeral", text=f"Which interview? `{deps.settings.SLACK_COMMAND} end <conversation id>`; "
-                       f"`{deps.settings.SLACK_COMMAND} interviews` lists yours.")
+        await ack(
+            response_type="ephemeral",
+            text=f"Which interview? `{deps.settings.SLACK_COMMAND} end <conversation id>`; "
+            f"`{deps.settings.SLACK_COMMAND} interviews` lists yours.",
+        )
         return
     await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Ending the interview…")
     answer = await deps.interviews.end(body["team_id"], body["user_id"], conversation_id)
@@ -90,9 +110,12 @@ async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
     if persona is None:
         text, blocks = build_notice(
             f"I found no persona `{esc(persona_id[:40]) or '?'}` in this workspace. "
-            f"Usage: `{deps.settings.SLACK_COMMAND} delete <persona id>`.")
+            f"Usage: `{deps.settings.SLACK_COMMAND} delete <persona id>`."
+        )
     elif not await deps.people.can_manage(body["team_id"], body["user_id"], persona):
-        text, blocks = build_notice(f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*.")
+        text, blocks = build_notice(
+            f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
+        )
     else:
         text, blocks = build_delete_prompt(persona)
     await respond(text=text, blocks=blocks)

@@ -13,9 +13,13 @@ log = logging.getLogger(__name__)
 
 
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
-    view = build_home(deps.store.personas_of(team, user), deps.store.active_of(team, user),
-                      deps.store.recently_ended(team, user), command=deps.settings.SLACK_COMMAND,
-                      notice=notice)
+    view = build_home(
+        deps.store.personas_of(team, user),
+        deps.store.active_of(team, user),
+        deps.store.recently_ended(team, user),
+        command=deps.settings.SLACK_COMMAND,
+        notice=notice,
+    )
     try:
         await client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:

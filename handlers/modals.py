@@ -31,21 +31,33 @@ async def open_persona_modal(deps: Deps, client, trigger_id: str, respond) -> No
     """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
     cached = deps.personas.cached_replicas()
-    view = await _open(client, trigger_id,
-                       build_persona_modal(cached or [], default, loading=cached is None), respond)
+    view = await _open(
+        client, trigger_id, build_persona_modal(cached or [], default, loading=cached is None), respond
+    )
     if view is None or cached is not None:
         return
     replicas = await deps.personas.replicas()
     try:
-        await client.views_update(view_id=view["id"], hash=view["hash"],
-                                  view=build_persona_modal(replicas, default))
+        await client.views_update(
+            view_id=view["id"], hash=view["hash"], view=build_persona_modal(replicas, default)
+        )
     except SlackApiError as exc:  # hash_conflict: the user already moved on; keep their view
         log.info("replica list not applied: %s", exc.response.get("error"))
 
 
-async def open_interview_modal(deps: Deps, client, trigger_id: str, respond,
-                               personas: list[PersonaRecord], channel_id: str | None,
-                               selected: str | None = None) -> None:
+async def open_interview_modal(
+    deps: Deps,
+    client,
+    trigger_id: str,
+    respond,
+    personas: list[PersonaRecord],
+    channel_id: str | None,
+    selected: str | None = None,
+) -> None:
     values = {"persona": selected} if selected else None
-    await _open(client, trigger_id, build_interview_modal(
-        personas, channel_id, values=values, command=deps.settings.SLACK_COMMAND), respond)
+    await _open(
+        client,
+        trigger_id,
+        build_interview_modal(personas, channel_id, values=values, command=deps.settings.SLACK_COMMAND),
+        respond,
+    )

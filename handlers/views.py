@@ -45,14 +45,31 @@ def register(app, deps: Deps) -> None:
         try:
             persona = await deps.personas.create(team, (body.get("enterprise") or {}).get("id"), user, form)
         except te.TavusError as exc:
-            retry = build_persona_modal(await deps.personas.replicas(), deps.settings.TAVUS_DEFAULT_REPLICA_ID,
-                                        values=form.values, errors=persona_errors(exc, form))
+            retry = build_persona_modal(
+                await deps.personas.replicas(),
+                deps.settings.TAVUS_DEFAULT_REPLICA_ID,
+                values=form.values,
+                errors=persona_errors(exc, form),
+            )
             await update_view(client, view["id"], retry)
             return
-        done = build_result_view("Persona created", [
-            section(f":white_check_mark: Created *{esc(persona.name)}* (`{persona.persona_id}`)."),
-            {"type": "actions", "elements": [button("Start an interview", ids.START_FROM_PERSONA,
-                                                    value=persona.persona_id, style="primary")]}])
+        done = build_result_view(
+            "Persona created",
+            [
+                section(f":white_check_mark: Created *{esc(persona.name)}* (`{persona.persona_id}`)."),
+                {
+                    "type": "actions",
+                    "elements": [
+                        button(
+                            "Start an interview",
+                            ids.START_FROM_PERSONA,
+                            value=persona.persona_id,
+                            style="primary",
+                        )
+                    ],
+                },
+            ],
+        )
         await update_view(client, view["id"], done)
 
     async def on_start_interview(ack, body, client) -> None:
@@ -63,17 +80,34 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         assert form.persona is not None
-        await ack(response_action="update", view=build_progress_view(
-            "Start interview", f"Creating the interview with *{esc(form.persona.name)}*…"))
-        outcome = await deps.interviews.start(InterviewRequest(
-            team_id=team, enterprise_id=(body.get("enterprise") or {}).get("id"), user_id=user,
-            persona=form.persona, channel_id=form.channel, name=form.name,
-            candidate_id=form.candidate, greeting=form.greeting, extra_context=form.extra_context,
-            minutes=form.minutes, recording=form.recording, captions=form.captions,
-            language=form.language, request_key=submission_key(view)))
+        await ack(
+            response_action="update",
+            view=build_progress_view(
+                "Start interview", f"Creating the interview with *{esc(form.persona.name)}*…"
+            ),
+        )
+        outcome = await deps.interviews.start(
+            InterviewRequest(
+                team_id=team,
+                enterprise_id=(body.get("enterprise") or {}).get("id"),
+                user_id=user,
+                persona=form.persona,
+                channel_id=form.channel,
+                name=form.name,
+                candidate_id=form.candidate,
+                greeting=form.greeting,
+                extra_context=form.extra_context,
+                minutes=form.minutes,
+                recording=form.recording,
+                captions=form.captions,
+                language=form.language,
+                request_key=submission_key(view),
+            )
+        )
         if outcome.error and not outcome.running:
-            retry = build_interview_modal(personas, _channel(view), values=form.values,
-                                          errors={"_form": outcome.error})
+            retry = build_interview_modal(
+                personas, _channel(view), values=form.values, errors={"_form": outcome.error}
+            )
             await update_view(client, view["id"], retry)
             return
         _, blocks = build_start_outcome(outcome)

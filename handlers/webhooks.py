@@ -21,7 +21,9 @@ def tavus_callback_endpoint(deps: Deps):
     async def tavus_callback(request: Request) -> JSONResponse:
         conv = deps.store.conversation_by_token(request.path_params["token"])
         if conv is None:
-            log.warning("Tavus callback with an unknown token from %s", request.client.host if request.client else "?")
+            log.warning(
+                "Tavus callback with an unknown token from %s", request.client.host if request.client else "?"
+            )
             return JSONResponse({"error": "not found"}, status_code=404)
         if int(request.headers.get("content-length") or 0) > MAX_BODY:
             return JSONResponse({"error": "body too large"}, status_code=413)

@@ -5,8 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 LIMITS = {"message": 50, "modal": 100, "home": 100}
-BLOCK_TYPES = {"section", "header", "context", "actions", "divider", "input", "image", "call",
-               "rich_text", "video", "file"}
+BLOCK_TYPES = {
+    "section",
+    "header",
+    "context",
+    "actions",
+    "divider",
+    "input",
+    "image",
+    "call",
+    "rich_text",
+    "video",
+    "file",
+}
 ELEMENT_TEXT_MAX = 75
 
 

@@ -14,8 +14,13 @@ class ServerThread:
 
     def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"):
         config = uvicorn.Config(
-            app, host=host, port=port, log_level=log_level, lifespan="on",
-            timeout_graceful_shutdown=2, ws="none",
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+            ws="none",
         )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # only the main thread may

@@ -7,10 +7,11 @@ trigger_ids that expire, and Block Kit limits, and it records every call in `sta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from urllib.parse import parse_qsl
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,14 +28,16 @@ MAX_TEXT = 40_000
 class SlackSimulator:
     def __init__(self, state: SlackState | None = None) -> None:
         self.state = state or SlackState()
-        self.app = Starlette(routes=[
-            Route("/api/{method}", self.api, methods=["POST", "GET"]),
-            Route("/hooks/{rest:path}", self.hook, methods=["POST"]),
-            Route("/_sim/state", self.dump, methods=["GET"]),
-            Route("/_sim/trigger", self.trigger, methods=["POST"]),
-            Route("/_sim/faults", self.fault, methods=["POST"]),
-            Route("/_sim/reset", self.reset, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/api/{method}", self.api, methods=["POST", "GET"]),
+                Route("/hooks/{rest:path}", self.hook, methods=["POST"]),
+                Route("/_sim/state", self.dump, methods=["GET"]),
+                Route("/_sim/trigger", self.trigger, methods=["POST"]),
+                Route("/_sim/faults", self.fault, methods=["POST"]),
+                Route("/_sim/reset", self.reset, methods=["POST"]),
+            ]
+        )
 
     async def reset(self, request: Request) -> Response:
         self.state = SlackState(bot_token=self.state.bot_token)
@@ -49,8 +52,11 @@ class SlackSimulator:
         fault = self.state.take_fault(method)
         if fault and fault.get("status") == 429:
             entry["result"] = "ratelimited"
-            return JSONResponse({"ok": False, "error": "ratelimited"}, status_code=429,
-                                headers={"Retry-After": str(fault.get("retry_after", 1))})
+            return JSONResponse(
+                {"ok": False, "error": "ratelimited"},
+                status_code=429,
+                headers={"Retry-After": str(fault.get("retry_after", 1))},
+            )
         if fault:
             result = {"ok": False, "error": fault["error"]}
         elif token != self.state.bot_token:
@@ -75,11 +81,19 @@ class SlackSimulator:
 
     async def dump(self, request: Request) -> Response:
         st = self.state
-        return JSONResponse({
-            "messages": st.messages, "ephemeral": st.ephemeral, "responses": st.responses,
-            "views": st.views, "home": st.home, "calls": st.calls, "log": st.log[-500:],
-            "users": st.users, "channels": {c.id: c.info() for c in st.channels.values()},
-        })
+        return JSONResponse(
+            {
+                "messages": st.messages,
+                "ephemeral": st.ephemeral,
+                "responses": st.responses,
+                "views": st.views,
+                "home": st.home,
+                "calls": st.calls,
+                "log": st.log[-500:],
+                "users": st.users,
+                "channels": {c.id: c.info() for c in st.channels.values()},
+            }
+        )
 
     async def trigger(self, request: Request) -> Response:
         return JSONResponse({"trigger_id": self.state.new_trigger()})
@@ -94,9 +108,16 @@ class SlackSimulator:
     # Web API methods
     def m_auth_test(self, a: dict) -> dict:
         st = self.state
-        return {"ok": True, "url": f"https://{st.team_name.lower()}.slack.com/", "team": st.team_name,
-                "user": "tavus", "team_id": st.team_id, "user_id": st.bot_user, "bot_id": st.bot_id,
-                "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": f"https://{st.team_name.lower()}.slack.com/",
+            "team": st.team_name,
+            "user": "tavus",
+            "team_id": st.team_id,
+            "user_id": st.bot_user,
+            "bot_id": st.bot_id,
+            "is_enterprise_install": False,
+        }
 
     def _postable(self, channel_id: str) -> tuple[str | None, str | None]:
         """(channel id to post in, error) following Slack's membership rules."""
@@ -125,8 +146,15 @@ class SlackSimulator:
         thread = a.get("thread_ts")
         if thread and not self.state.find_message(channel, thread):
             return {"ok": False, "error": "thread_not_found"}
-        msg = {"ts": new_ts(), "type": "message", "user": self.state.bot_user, "bot_id": self.state.bot_id,
-               "text": a.get("text", ""), "blocks": a.get("blocks") or [], "thread_ts": thread}
+        msg = {
+            "ts": new_ts(),
+            "type": "message",
+            "user": self.state.bot_user,
+            "bot_id": self.state.bot_id,
+            "text": a.get("text", ""),
+            "blocks": a.get("blocks") or [],
+            "thread_ts": thread,
+        }
         self.state.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
@@ -172,9 +200,16 @@ class SlackSimulator:
 
     def _store_view(self, view: dict, user: str | None, view_id: str | None = None) -> dict:
         view_id = view_id or new_id("V")
-        stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{new_id('h')}",
-                  "team_id": self.state.team_id, "user_id": user, "app_id": "A0APP0001",
-                  "bot_id": self.state.bot_id, "state": {"values": {}}}
+        stored = {
+            **view,
+            "id": view_id,
+            "hash": f"{time.time():.6f}.{new_id('h')}",
+            "team_id": self.state.team_id,
+            "user_id": user,
+            "app_id": "A0APP0001",
+            "bot_id": self.state.bot_id,
+            "state": {"values": {}},
+        }
         stored.setdefault("private_metadata", "")
         stored.setdefault("callback_id", "")
         self.state.views[view_id] = stored
@@ -192,7 +227,8 @@ class SlackSimulator:
 
     def m_views_update(self, a: dict) -> dict:
         view_id = a.get("view_id") or next(
-            (v["id"] for v in self.state.views.values() if v.get("external_id") == a.get("external_id")), None)
+            (v["id"] for v in self.state.views.values() if v.get("external_id") == a.get("external_id")), None
+        )
         old = self.state.views.get(view_id or "")
         if old is None:
             return {"ok": False, "error": "not_found"}
@@ -240,8 +276,6 @@ async def _args(request: Request) -> dict[str, Any]:
         data.update(dict(request.query_params))
     for key in JSON_FIELDS:
         if isinstance(data.get(key), str) and data[key][:1] in "[{":
-            try:
+            with contextlib.suppress(ValueError):
                 data[key] = json.loads(data[key])
-            except ValueError:
-                pass
     return data if isinstance(data, dict) else {}

@@ -19,11 +19,28 @@ def new_id(prefix: str) -> str:
     return prefix + secrets.token_hex(5).upper()
 
 
-def make_user(uid: str, team_id: str, name: str, real_name: str, *, admin: bool = False,
-              owner: bool = False, bot: bool = False) -> dict[str, Any]:
-    return {"id": uid, "team_id": team_id, "name": name, "real_name": real_name,
-            "is_admin": admin, "is_owner": owner, "is_bot": bot, "deleted": False,
-            "tz": "Europe/London", "profile": {"real_name": real_name, "display_name": name}}
+def make_user(
+    uid: str,
+    team_id: str,
+    name: str,
+    real_name: str,
+    *,
+    admin: bool = False,
+    owner: bool = False,
+    bot: bool = False,
+) -> dict[str, Any]:
+    return {
+        "id": uid,
+        "team_id": team_id,
+        "name": name,
+        "real_name": real_name,
+        "is_admin": admin,
+        "is_owner": owner,
+        "is_bot": bot,
+        "deleted": False,
+        "tz": "Europe/London",
+        "profile": {"real_name": real_name, "display_name": name},
+    }
 
 
 @dataclass
@@ -35,9 +52,14 @@ class Channel:
     is_im: bool = False
 
     def info(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "is_private": self.is_private,
-                "is_im": self.is_im, "is_channel": not self.is_im and not self.is_private,
-                "num_members": len(self.members)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_private": self.is_private,
+            "is_im": self.is_im,
+            "is_channel": not self.is_im and not self.is_private,
+            "num_members": len(self.members),
+        }
 
 
 @dataclass
@@ -47,8 +69,16 @@ class SlackState:
     bot_token: str = "xoxb-sim-token"
     bot_user: str = "U0BOT0001"
     bot_id: str = "B0BOT0001"
-    scopes: set[str] = field(default_factory=lambda: {
-        "commands", "chat:write", "chat:write.public", "im:write", "users:read", "calls:write"})
+    scopes: set[str] = field(
+        default_factory=lambda: {
+            "commands",
+            "chat:write",
+            "chat:write.public",
+            "im:write",
+            "users:read",
+            "calls:write",
+        }
+    )
     trigger_ttl: float = 3.0
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
@@ -77,8 +107,9 @@ class SlackState:
         everyone = {u for u in self.users if u != self.bot_user}
         self.channels["C0GENERAL"] = Channel("C0GENERAL", "general", members=set(everyone))
         self.channels["C0HIRING1"] = Channel("C0HIRING1", "hiring", members=set(everyone) | {self.bot_user})
-        self.channels["G0PRIVATE"] = Channel("G0PRIVATE", "secret-hiring", is_private=True,
-                                             members={"U0OWNER1", "U0ADMIN1"})
+        self.channels["G0PRIVATE"] = Channel(
+            "G0PRIVATE", "secret-hiring", is_private=True, members={"U0OWNER1", "U0ADMIN1"}
+        )
 
     def new_trigger(self, user: str | None = None) -> str:
         trigger = f"{int(time.time())}.{next(_counter)}.{secrets.token_hex(8)}"
@@ -100,8 +131,9 @@ class SlackState:
     def dm_channel(self, user_id: str) -> Channel:
         cid = "D" + user_id[1:]
         if cid not in self.channels:
-            self.channels[cid] = Channel(cid, user_id, is_private=True, is_im=True,
-                                         members={user_id, self.bot_user})
+            self.channels[cid] = Channel(
+                cid, user_id, is_private=True, is_im=True, members={user_id, self.bot_user}
+            )
         return self.channels[cid]
 
     def find_message(self, channel: str, ts: str) -> dict[str, Any] | None:

@@ -26,9 +26,14 @@ from sim.tavus_control import control_routes
 from sim.tavus_state import TavusState, new_id, now_iso
 from sim.tavus_validate import check_conversation, check_persona, paginate
 
-
-CREATE_ANSWER_FIELDS = ("conversation_id", "conversation_name", "conversation_url", "status",
-                        "callback_url", "created_at")
+CREATE_ANSWER_FIELDS = (
+    "conversation_id",
+    "conversation_name",
+    "conversation_url",
+    "status",
+    "callback_url",
+    "created_at",
+)
 
 
 def err(status: int, text: str, key: str = "error", headers: dict | None = None) -> JSONResponse:
@@ -76,8 +81,9 @@ class TavusSimulator:
         persona.setdefault("pipeline_mode", "full")
         persona["updated_at"] = persona["created_at"]
         self.state.personas[persona["persona_id"]] = persona
-        return JSONResponse({k: persona[k] for k in ("persona_id", "persona_name", "created_at")
-                             if k in persona})
+        return JSONResponse(
+            {k: persona[k] for k in ("persona_id", "persona_name", "created_at") if k in persona}
+        )
 
     async def list_personas(self, request: Request) -> Response:
         kind = request.query_params.get("persona_type")
@@ -205,8 +211,9 @@ class _FaultMiddleware:
         if delay := state.delay_for(method, path):
             await asyncio.sleep(delay)
         if self.sim.rate_limited():
-            return await err(429, "Too many requests", key="message",
-                             headers={"Retry-After": "1"})(scope, receive, send)
+            return await err(429, "Too many requests", key="message", headers={"Retry-After": "1"})(
+                scope, receive, send
+            )
         fault = state.take_fault(method, path)
         if fault is None:
             return await self.app(scope, receive, send)
@@ -218,8 +225,13 @@ class _FaultMiddleware:
             await self.app(scope, receive, _discard)
             await asyncio.sleep(fault.seconds)
         # drop: start an answer and break it off, as a reset connection looks to a client
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", b"1000"), (b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"1000"), (b"content-type", b"application/json")],
+            }
+        )
         raise ConnectionAbortedError("simulated dropped connection")
 
 
@@ -248,4 +260,3 @@ def _html(text: str) -> str:
 def build_app(state: TavusState | None = None) -> TavusSimulator:
     """A simulator with fresh state; serve `sim.app`."""
     return TavusSimulator(state)
-

@@ -46,10 +46,13 @@ class CallbackSender:
         cid = new_id("c", 9)
         props = body.get("properties") or {}
         stored = {
-            **body, "conversation_id": cid, "conversation_url": f"{base_url}/c/{cid}",
+            **body,
+            "conversation_id": cid,
+            "conversation_url": f"{base_url}/c/{cid}",
             "replica_id": body.get("replica_id")
             or self.state.personas.get(body.get("persona_id") or "", {}).get("default_replica_id"),
-            "created_at": now_iso(), "updated_at": now_iso(),
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
         }
         stored.setdefault("conversation_name", f"Conversation {cid}")
         if body.get("require_auth"):
@@ -72,7 +75,9 @@ class CallbackSender:
         if conv.status != "active" or conv.joined:
             return False
         conv.joined = True
-        self._emit(conv, [self._event(conv, "system.replica_joined", {"replica_id": conv.body["replica_id"]})])
+        self._emit(
+            conv, [self._event(conv, "system.replica_joined", {"replica_id": conv.body["replica_id"]})]
+        )
         return True
 
     def finish(self, conv: SimConversation, why: str) -> bool:
@@ -94,17 +99,37 @@ class CallbackSender:
 
     def _after_call_events(self, conv: SimConversation) -> list[dict[str, Any]]:
         persona = self.state.personas.get(conv.body.get("persona_id") or "", {})
-        events = [self._event(conv, "application.transcription_ready",
-                              {"replica_id": conv.body["replica_id"], "transcript": self._transcript(conv, persona)})]
+        events = [
+            self._event(
+                conv,
+                "application.transcription_ready",
+                {"replica_id": conv.body["replica_id"], "transcript": self._transcript(conv, persona)},
+            )
+        ]
         perception = ((persona.get("layers") or {}).get("perception") or {}).get("perception_model", "")
         if str(perception).startswith("raven"):
-            events.append(self._event(conv, "application.perception_analysis", {
-                "analysis": "The candidate sat upright, kept steady eye contact and smiled often; "
-                            "they looked down briefly when describing the migration."}))
+            events.append(
+                self._event(
+                    conv,
+                    "application.perception_analysis",
+                    {
+                        "analysis": "The candidate sat upright, kept steady eye contact and smiled often; "
+                        "they looked down briefly when describing the migration."
+                    },
+                )
+            )
         if (conv.body.get("properties") or {}).get("enable_recording"):
-            events.append(self._event(conv, "application.recording_ready", {
-                "bucket_name": "tavus-recordings", "s3_key": f"{conv.conversation_id}/recording.mp4",
-                "duration": 312}))
+            events.append(
+                self._event(
+                    conv,
+                    "application.recording_ready",
+                    {
+                        "bucket_name": "tavus-recordings",
+                        "s3_key": f"{conv.conversation_id}/recording.mp4",
+                        "duration": 312,
+                    },
+                )
+            )
         return events
 
     def _transcript(self, conv: SimConversation, persona: dict[str, Any]) -> list[dict[str, str]]:
@@ -118,9 +143,12 @@ class CallbackSender:
 
     def _event(self, conv: SimConversation, kind: str, properties: dict[str, Any]) -> dict[str, Any]:
         return {
-            "conversation_id": conv.conversation_id, "event_type": kind,
-            "message_type": kind.split(".")[0], "timestamp": now_iso(),
-            "webhook_url": conv.body.get("callback_url"), "properties": properties,
+            "conversation_id": conv.conversation_id,
+            "event_type": kind,
+            "message_type": kind.split(".")[0],
+            "timestamp": now_iso(),
+            "webhook_url": conv.body.get("callback_url"),
+            "properties": properties,
         }
 
     def _emit(self, conv: SimConversation, events: list[dict[str, Any]]) -> None:

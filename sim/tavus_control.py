@@ -15,8 +15,15 @@ from sim.tavus_state import Fault
 if TYPE_CHECKING:
     from sim.tavus import TavusSimulator
 
-SETTABLE = ("concurrency_limit", "credits", "rate_limit_per_second", "time_scale",
-            "callback_mode", "api_key", "transcript_pairs")
+SETTABLE = (
+    "concurrency_limit",
+    "credits",
+    "rate_limit_per_second",
+    "time_scale",
+    "callback_mode",
+    "api_key",
+    "transcript_pairs",
+)
 
 
 def control_routes(sim: TavusSimulator) -> list[Route]:
@@ -46,11 +53,15 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
 
     async def latency(request: Request) -> Response:
         data = await body(request)
-        sim.state.latency = [(m, p, s) for m, p, s in sim.state.latency
-                             if (m, p) != (data.get("method", "*"), data.get("path", "/v2/"))]
+        sim.state.latency = [
+            (m, p, s)
+            for m, p, s in sim.state.latency
+            if (m, p) != (data.get("method", "*"), data.get("path", "/v2/"))
+        ]
         if float(data.get("seconds", 0)) > 0:
-            sim.state.latency.append((data.get("method", "*"), data.get("path", "/v2/"),
-                                      float(data["seconds"])))
+            sim.state.latency.append(
+                (data.get("method", "*"), data.get("path", "/v2/"), float(data["seconds"]))
+            )
         return JSONResponse({"ok": True, "latency": sim.state.latency})
 
     def life_cycle(action: str):
@@ -62,17 +73,22 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
             if request.headers.get("content-type", "").startswith("application/x-www-form"):
                 return RedirectResponse(f"/c/{conv.conversation_id}", status_code=303)
             return JSONResponse({"ok": True, "changed": changed, "status": conv.status})
+
         return handler
 
     async def state(request: Request) -> Response:
         st = sim.state
-        return JSONResponse({
-            "personas": st.personas,
-            "conversations": {cid: c.public(verbose=True) | {"joined": c.joined}
-                              for cid, c in st.conversations.items()},
-            "requests": st.requests[-500:], "callbacks_sent": st.callbacks_sent[-500:],
-            "faults": [asdict(f) for f in st.faults if f.times > 0],
-        })
+        return JSONResponse(
+            {
+                "personas": st.personas,
+                "conversations": {
+                    cid: c.public(verbose=True) | {"joined": c.joined} for cid, c in st.conversations.items()
+                },
+                "requests": st.requests[-500:],
+                "callbacks_sent": st.callbacks_sent[-500:],
+                "faults": [asdict(f) for f in st.faults if f.times > 0],
+            }
+        )
 
     async def reset(request: Request) -> Response:
         for cid in list(sim.state.conversations):
@@ -86,7 +102,8 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
         Route("/_sim/latency", latency, methods=["POST"]),
         Route("/_sim/state", state, methods=["GET"]),
         Route("/_sim/reset", reset, methods=["POST"]),
-        *[Route(f"/_sim/conversations/{{cid}}/{a}", life_cycle(a), methods=["POST"])
-          for a in ("join", "leave", "absent", "timeout", "end", "error")],
+        *[
+            Route(f"/_sim/conversations/{{cid}}/{a}", life_cycle(a), methods=["POST"])
+            for a in ("join", "leave", "absent", "timeout", "end", "error")
+        ],
     ]
-

@@ -24,8 +24,16 @@ SHUTDOWN_REASONS = {
 }
 
 
-PUBLIC_CONVERSATION_FIELDS = ("conversation_id", "conversation_name", "conversation_url", "callback_url",
-                              "replica_id", "persona_id", "created_at", "updated_at")
+PUBLIC_CONVERSATION_FIELDS = (
+    "conversation_id",
+    "conversation_name",
+    "conversation_url",
+    "callback_url",
+    "replica_id",
+    "persona_id",
+    "created_at",
+    "updated_at",
+)
 
 
 def now_iso() -> str:
@@ -91,8 +99,12 @@ class TavusState:
         if not self.replicas:
             for rid, name, model in STOCK_REPLICAS:
                 self.replicas[rid] = {
-                    "replica_id": rid, "replica_name": name, "status": "ready",
-                    "training_progress": "100/100", "model_name": model, "replica_type": "system",
+                    "replica_id": rid,
+                    "replica_name": name,
+                    "status": "ready",
+                    "training_progress": "100/100",
+                    "model_name": model,
+                    "replica_type": "system",
                     "thumbnail_video_url": f"https://example.invalid/{rid}.mp4",
                     "created_at": "2025-01-01T00:00:00Z",
                 }

@@ -86,9 +86,14 @@ def slack(slack_server: Sim) -> Sim:
 
 def make_settings(tmp_path: Path, tavus: Sim, slack: Sim, **overrides: Any) -> Settings:
     values = dict(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, TAVUS_API_KEY=TAVUS_KEY,
-        TAVUS_API_URL=tavus.url, SLACK_API_URL=f"{slack.url}/api/",
-        DATABASE_URL=f"sqlite:///{tmp_path}/tavus-slack.db", TAVUS_SLACK_ADMINS="", PORT=3000,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        TAVUS_API_KEY=TAVUS_KEY,
+        TAVUS_API_URL=tavus.url,
+        SLACK_API_URL=f"{slack.url}/api/",
+        DATABASE_URL=f"sqlite:///{tmp_path}/tavus-slack.db",
+        TAVUS_SLACK_ADMINS="",
+        PORT=3000,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)

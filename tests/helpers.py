@@ -18,34 +18,62 @@ from sim.driver import (
 from tests.conftest import wait_until
 
 
-def persona_values(name: str = "Interviewer", prompt: str | None = "You interview backend engineers.",
-                   *, replica: str = "rfe12d8b9597", custom: str | None = None, mode: str = "full",
-                   perception: str = "raven-0", smart_turn: bool = True, shared: bool = False,
-                   context: str | None = "We hire for the payments team.") -> dict[str, Any]:
-    return form_values(**{
-        ids.P_NAME: text_value(name), ids.P_PROMPT: text_value(prompt),
-        ids.P_CONTEXT: text_value(context), ids.P_REPLICA: select_value(replica),
-        ids.P_CUSTOM_REPLICA: text_value(custom), ids.P_MODE: select_value(mode, "radio_buttons"),
-        ids.P_PERCEPTION: select_value(perception),
-        ids.P_SMART_TURN: checks_value("on") if smart_turn else checks_value(),
-        ids.P_LLM: select_value(None), ids.P_SHARED: checks_value("shared") if shared else checks_value(),
-    })
+def persona_values(
+    name: str = "Interviewer",
+    prompt: str | None = "You interview backend engineers.",
+    *,
+    replica: str = "rfe12d8b9597",
+    custom: str | None = None,
+    mode: str = "full",
+    perception: str = "raven-0",
+    smart_turn: bool = True,
+    shared: bool = False,
+    context: str | None = "We hire for the payments team.",
+) -> dict[str, Any]:
+    return form_values(
+        **{
+            ids.P_NAME: text_value(name),
+            ids.P_PROMPT: text_value(prompt),
+            ids.P_CONTEXT: text_value(context),
+            ids.P_REPLICA: select_value(replica),
+            ids.P_CUSTOM_REPLICA: text_value(custom),
+            ids.P_MODE: select_value(mode, "radio_buttons"),
+            ids.P_PERCEPTION: select_value(perception),
+            ids.P_SMART_TURN: checks_value("on") if smart_turn else checks_value(),
+            ids.P_LLM: select_value(None),
+            ids.P_SHARED: checks_value("shared") if shared else checks_value(),
+        }
+    )
 
 
-def interview_values(persona_id: str, *, channel: str = "C0HIRING1", name: str | None = "Backend round 1",
-                     candidate: str | None = "U0CAND01", minutes: str | None = "30",
-                     options: tuple[str, ...] = (), language: str = "english") -> dict[str, Any]:
-    return form_values(**{
-        ids.I_PERSONA: select_value(persona_id), ids.I_NAME: text_value(name),
-        ids.I_CANDIDATE: user_value(candidate), ids.I_CHANNEL: channel_value(channel),
-        ids.I_GREETING: text_value(None), ids.I_CONTEXT: text_value(None),
-        ids.I_MINUTES: number_value(minutes), ids.I_OPTIONS: checks_value(*options),
-        ids.I_LANGUAGE: select_value(language),
-    })
+def interview_values(
+    persona_id: str,
+    *,
+    channel: str = "C0HIRING1",
+    name: str | None = "Backend round 1",
+    candidate: str | None = "U0CAND01",
+    minutes: str | None = "30",
+    options: tuple[str, ...] = (),
+    language: str = "english",
+) -> dict[str, Any]:
+    return form_values(
+        **{
+            ids.I_PERSONA: select_value(persona_id),
+            ids.I_NAME: text_value(name),
+            ids.I_CANDIDATE: user_value(candidate),
+            ids.I_CHANNEL: channel_value(channel),
+            ids.I_GREETING: text_value(None),
+            ids.I_CONTEXT: text_value(None),
+            ids.I_MINUTES: number_value(minutes),
+            ids.I_OPTIONS: checks_value(*options),
+            ids.I_LANGUAGE: select_value(language),
+        }
+    )
 
 
-def open_modal(driver: SlackDriver, text: str, callback_id: str, user: str = "U0OWNER1",
-               channel: str = "C0GENERAL") -> dict[str, Any]:
+def open_modal(
+    driver: SlackDriver, text: str, callback_id: str, user: str = "U0OWNER1", channel: str = "C0GENERAL"
+) -> dict[str, Any]:
     response = driver.command(text, user=user, channel=channel)
     assert response.status_code == 200, response.text
 
@@ -63,8 +91,10 @@ def create_persona(driver: SlackDriver, served, user: str = "U0OWNER1", **values
     response = driver.submit(view["id"], persona_values(**values), user=user)
     assert response.json().get("response_action") == "update", response.text
     store = served.deps.store
-    return wait_until(lambda: next((p for p in store.personas_of(driver.state.team_id, user)
-                                    if p.name == name), None), what="persona in the store")
+    return wait_until(
+        lambda: next((p for p in store.personas_of(driver.state.team_id, user) if p.name == name), None),
+        what="persona in the store",
+    )
 
 
 def start_interview(driver: SlackDriver, served, persona_id: str, user: str = "U0OWNER1", **values: Any):

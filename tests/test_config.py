@@ -7,8 +7,11 @@ import pytest
 
 from bot.config import Settings, SettingsError, load_settings
 
-GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cr3t-signing",
-        "TAVUS_API_KEY": "tavus-key-123"}
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "s3cr3t-signing",
+    "TAVUS_API_KEY": "tavus-key-123",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +68,13 @@ def test_secrets_stay_secret(monkeypatch):
 
 
 def test_serve_without_settings_exits_with_the_message(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True,
-                            cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is missing" in result.stderr

@@ -5,9 +5,9 @@ import asyncio
 import httpx
 import pytest
 
+from bot.interviews import marker_for
 from bot.reconciler import Reconciler, recover
 from bot.store import ConversationRecord, utcnow
-from bot.interviews import marker_for
 from tests.conftest import wait_until
 from tests.helpers import channel_messages, create_persona, start_interview
 
@@ -75,11 +75,19 @@ def test_out_of_order_events_reach_the_same_state(live_interview, slack, tavus, 
 def test_shutdown_before_join_still_ends(live_interview, slack, tavus, served):
     conv = live_interview
     base = f"{served.url}/tavus/callback/{conv.token}"
-    shutdown = {"conversation_id": conv.conversation_id, "event_type": "system.shutdown",
-                "message_type": "system", "timestamp": "2026-01-01T00:10:00Z",
-                "properties": {"shutdown_reason": "participant_left_timeout reached"}}
-    joined = {**shutdown, "event_type": "system.replica_joined", "timestamp": "2026-01-01T00:01:00Z",
-              "properties": {"replica_id": "rfe12d8b9597"}}
+    shutdown = {
+        "conversation_id": conv.conversation_id,
+        "event_type": "system.shutdown",
+        "message_type": "system",
+        "timestamp": "2026-01-01T00:10:00Z",
+        "properties": {"shutdown_reason": "participant_left_timeout reached"},
+    }
+    joined = {
+        **shutdown,
+        "event_type": "system.replica_joined",
+        "timestamp": "2026-01-01T00:01:00Z",
+        "properties": {"replica_id": "rfe12d8b9597"},
+    }
     assert httpx.post(base, json=shutdown).status_code == 200
     assert httpx.post(base, json=joined).status_code == 200
     stored = served.deps.store.conversation_by_token(conv.token)
@@ -89,8 +97,12 @@ def test_shutdown_before_join_still_ends(live_interview, slack, tavus, served):
 
 def test_forged_token_and_malformed_bodies_change_nothing(live_interview, slack, served):
     conv = live_interview
-    event = {"conversation_id": conv.conversation_id, "event_type": "system.shutdown",
-             "timestamp": "t", "properties": {"shutdown_reason": "x"}}
+    event = {
+        "conversation_id": conv.conversation_id,
+        "event_type": "system.shutdown",
+        "timestamp": "t",
+        "properties": {"shutdown_reason": "x"},
+    }
     forged = httpx.post(f"{served.url}/tavus/callback/{conv.token[:-2]}xx", json=event)
     assert forged.status_code == 404 and conv.token not in forged.text
     url = f"{served.url}/tavus/callback/{conv.token}"
@@ -121,8 +133,10 @@ def test_lost_callbacks_are_recovered_by_the_reconciler(live_interview, slack, t
 
 
 def test_reconciler_backs_off_on_429(live_interview, tavus, served):
-    tavus.control("faults", {"method": "GET", "path": "/v2/conversations/", "status": 429,
-                             "retry_after": "0.1", "times": 50})
+    tavus.control(
+        "faults",
+        {"method": "GET", "path": "/v2/conversations/", "status": 429, "retry_after": "0.1", "times": 50},
+    )
     applied = run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round())
     assert applied == 0
     gets = [r for r in tavus.state.requests if r["method"] == "GET" and "/v2/conversations/c" in r["path"]]
@@ -133,17 +147,38 @@ def test_crash_between_tavus_create_and_slack_post_is_recovered(driver, slack, t
     persona = create_persona(driver, served)
     store = served.deps.store
     token = "crashed-token-0000000000000000"
-    store.begin_conversation(ConversationRecord(
-        token=token, team_id="T0ACME01", owner_id="U0OWNER1", status="creating", created_at=utcnow(),
-        persona_id=persona.persona_id, persona_name=persona.name, channel_id="C0HIRING1", name="Crashed"))
+    store.begin_conversation(
+        ConversationRecord(
+            token=token,
+            team_id="T0ACME01",
+            owner_id="U0OWNER1",
+            status="creating",
+            created_at=utcnow(),
+            persona_id=persona.persona_id,
+            persona_name=persona.name,
+            channel_id="C0HIRING1",
+            name="Crashed",
+        )
+    )
     # Tavus created it, then the process died before it knew the answer
-    created = httpx.post(f"{tavus.url}/v2/conversations", headers={"x-api-key": "sim-tavus-key"},
-                         json={"persona_id": persona.persona_id,
-                               "conversation_name": f"Crashed [{marker_for(token)}]"}).json()
+    created = httpx.post(
+        f"{tavus.url}/v2/conversations",
+        headers={"x-api-key": "sim-tavus-key"},
+        json={"persona_id": persona.persona_id, "conversation_name": f"Crashed [{marker_for(token)}]"},
+    ).json()
     lost = "lost-token-00000000000000000000"
-    store.begin_conversation(ConversationRecord(
-        token=lost, team_id="T0ACME01", owner_id="U0OWNER1", status="creating", created_at=utcnow(),
-        persona_id=persona.persona_id, channel_id="C0HIRING1", name="Never created"))
+    store.begin_conversation(
+        ConversationRecord(
+            token=lost,
+            team_id="T0ACME01",
+            owner_id="U0OWNER1",
+            status="creating",
+            created_at=utcnow(),
+            persona_id=persona.persona_id,
+            channel_id="C0HIRING1",
+            name="Never created",
+        )
+    )
     run_in_app_loop(served, recover(served.deps))
     adopted = store.conversation_by_token(token)
     assert adopted.status == "waiting" and adopted.conversation_id == created["conversation_id"]

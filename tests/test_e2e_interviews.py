@@ -23,8 +23,13 @@ def test_start_from_modal_posts_card_and_dms_candidate(driver, slack, tavus, ser
     conv = start_interview(driver, served, persona.persona_id, options=("recording",))
     card = channel_messages(slack, "C0HIRING1")[-1]
     assert card["ts"] == conv.message_ts
-    join = next(el for b in card["blocks"] if b["type"] == "actions" for el in b["elements"]
-                if el["action_id"] == ids.JOIN)
+    join = next(
+        el
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for el in b["elements"]
+        if el["action_id"] == ids.JOIN
+    )
     assert join["url"] == conv.url and conv.url.endswith(f"/c/{conv.conversation_id}")
     assert card_actions(card) == [ids.JOIN, ids.END]
     text = str(card["blocks"])
@@ -36,8 +41,10 @@ def test_start_from_modal_posts_card_and_dms_candidate(driver, slack, tavus, ser
     assert sent["properties"]["max_call_duration"] == 1800
     assert sent["properties"]["enable_recording"] is True
     assert sent["persona_id"] == persona.persona_id
-    result = wait_until(lambda: [v for v in slack.state.views.values()
-                                 if v.get("title", {}).get("text") == "Interview"], what="result view")
+    result = wait_until(
+        lambda: [v for v in slack.state.views.values() if v.get("title", {}).get("text") == "Interview"],
+        what="result view",
+    )
     assert "Started" in str(result[-1]["blocks"])
 
 
@@ -45,10 +52,14 @@ def test_quick_interview_command_shows_progress_then_result(driver, slack, tavus
     create_persona(driver, served, name="Screening bot")
     response = driver.command("interview Screening bot <@U0CAND01|casey> Frontend round", channel="C0HIRING1")
     assert "Creating an interview with *Screening bot*" in response.json()["text"]
-    texts = wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "Started" in t],
-                       what="result replacing the progress hint")
+    texts = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "Started" in t],
+        what="result replacing the progress hint",
+    )
     assert "<#C0HIRING1>" in texts[0]
-    replaced = [r for r in slack.state.responses if r["url"] == response.response_url and not r.get("from_ack")]
+    replaced = [
+        r for r in slack.state.responses if r["url"] == response.response_url and not r.get("from_ack")
+    ]
     assert replaced[-1]["body"]["replace_original"] is True
     conv = served.deps.store.active_of("T0ACME01", "U0OWNER1")[0]
     assert conv.name == "Frontend round" and conv.candidate_id == "U0CAND01"
@@ -89,12 +100,15 @@ def test_someone_else_cannot_end_but_admin_can(driver, slack, tavus, served):
     persona = create_persona(driver, served)
     conv = start_interview(driver, served, persona.persona_id)
     response = driver.command(f"end {conv.conversation_id}", user="U0OTHER1")
-    texts = wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "Only" in t],
-                       what="refusal")
+    texts = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "Only" in t], what="refusal"
+    )
     assert "Only <@U0OWNER1> or an admin can end" in texts[0]
     assert tavus.state.conversations[conv.conversation_id].status == "active"
     response = driver.command(f"end {conv.conversation_id}", user="U0ADMIN1")
-    wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "Ended" in t], what="ended")
+    wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "Ended" in t], what="ended"
+    )
     assert tavus.state.conversations[conv.conversation_id].status == "ended"
     assert served.deps.store.conversation_by_token(conv.token).ended_by == "U0ADMIN1"
 
@@ -102,8 +116,10 @@ def test_someone_else_cannot_end_but_admin_can(driver, slack, tavus, served):
 def test_end_unknown_and_missing_id(driver, slack, served):
     assert "Which interview?" in driver.command("end").json()["text"]
     response = driver.command("end c0000000")
-    wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "found no interview" in t],
-               what="unknown id message")
+    wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "found no interview" in t],
+        what="unknown id message",
+    )
 
 
 def test_tavus_outage_is_explained_and_recorded(driver, slack, tavus, served):
@@ -111,13 +127,17 @@ def test_tavus_outage_is_explained_and_recorded(driver, slack, tavus, served):
     tavus.control("faults", {"method": "POST", "path": "/v2/conversations", "status": 503, "times": 10})
     tavus.control("faults", {"method": "GET", "path": "/v2/conversations", "status": 503, "times": 40})
     response = driver.command(f"interview {persona.persona_id}", channel="C0HIRING1")
-    texts = wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "couldn't" in t],
-                       timeout=30, what="outage message")
+    texts = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "couldn't" in t],
+        timeout=30,
+        what="outage message",
+    )
     assert "Tavus had a problem on its side (503)" in texts[0]
     rows = served.deps.store._conversations("team_id = ?", ("T0ACME01",))
     assert [r.status for r in rows] == ["failed"]
-    assert not channel_messages(slack, "C0HIRING1") or all("Waiting" not in str(m) for m in
-                                                          channel_messages(slack, "C0HIRING1"))
+    assert not channel_messages(slack, "C0HIRING1") or all(
+        "Waiting" not in str(m) for m in channel_messages(slack, "C0HIRING1")
+    )
 
 
 def test_concurrency_limit_lists_running_interviews(driver, slack, tavus, served):
@@ -125,9 +145,14 @@ def test_concurrency_limit_lists_running_interviews(driver, slack, tavus, served
     persona = create_persona(driver, served)
     first = start_interview(driver, served, persona.persona_id)
     response = driver.command(f"interview {persona.persona_id}", channel="C0GENERAL")
-    body = wait_until(lambda: [r["body"] for r in slack.state.responses
-                               if r["url"] == response.response_url and "maximum" in r["body"].get("text", "")],
-                      what="limit message")[0]
+    body = wait_until(
+        lambda: [
+            r["body"]
+            for r in slack.state.responses
+            if r["url"] == response.response_url and "maximum" in r["body"].get("text", "")
+        ],
+        what="limit message",
+    )[0]
     assert first.conversation_id in str(body["blocks"]) and ids.END in str(body["blocks"])
 
 
@@ -135,8 +160,10 @@ def test_not_in_channel_tells_how_to_fix_with_the_link(driver, slack, tavus, ser
     slack.state.scopes.discard("chat:write.public")
     persona = create_persona(driver, served)
     response = driver.command(f"interview {persona.persona_id}", channel="C0GENERAL")
-    texts = wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "ready" in t],
-                       what="not_in_channel message")
+    texts = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "ready" in t],
+        what="not_in_channel message",
+    )
     conv = served.deps.store.active_of("T0ACME01", "U0OWNER1")[0]
     assert "/invite @Tavus" in texts[0] and conv.url in texts[0]
     assert conv.error == "post_failed: not_in_channel"
@@ -145,8 +172,10 @@ def test_not_in_channel_tells_how_to_fix_with_the_link(driver, slack, tavus, ser
 def test_private_channel_not_found(driver, slack, tavus, served):
     persona = create_persona(driver, served)
     response = driver.command(f"interview {persona.persona_id}", channel="G0PRIVATE")
-    texts = wait_until(lambda: [t for t in responses_text(slack, response.response_url) if "ready" in t],
-                       what="channel_not_found message")
+    texts = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "ready" in t],
+        what="channel_not_found message",
+    )
     assert "it is private" in texts[0]
 
 

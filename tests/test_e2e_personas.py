@@ -10,7 +10,9 @@ def test_persona_modal_opens_then_fills_replicas(driver, slack, served):
     assert slack.state.calls_to("views.open")
     # the first view went out at once; Tavus's replicas arrive by views.update
     wait_until(lambda: slack.state.calls_to("views.update"), what="replicas filled in")
-    replica_block = next(b for b in slack.state.views[view["id"]]["blocks"] if b.get("block_id") == ids.P_REPLICA)
+    replica_block = next(
+        b for b in slack.state.views[view["id"]]["blocks"] if b.get("block_id") == ids.P_REPLICA
+    )
     values = [o["value"] for o in replica_block["element"]["options"]]
     assert "rfe12d8b9597" in values and "rf4e9d9790f0" in values
     assert replica_block["element"]["initial_option"]["value"] == "rfe12d8b9597"
@@ -24,8 +26,12 @@ def test_create_full_pipeline_persona(driver, slack, tavus, served):
     assert sent["layers"]["perception"]["perception_model"] == "raven-0"
     assert sent["layers"]["stt"]["smart_turn_detection"] is True
     assert persona.owner_id == "U0OWNER1" and persona.team_id == "T0ACME01"
-    final = wait_until(lambda: [v for v in slack.state.views.values()
-                                if v.get("title", {}).get("text") == "Persona created"], what="result view")
+    final = wait_until(
+        lambda: [
+            v for v in slack.state.views.values() if v.get("title", {}).get("text") == "Persona created"
+        ],
+        what="result view",
+    )
     assert persona.persona_id in str(final[0]["blocks"])
 
 
@@ -57,9 +63,11 @@ def test_unknown_custom_replica_is_shown_under_the_field(driver, slack, tavus, s
     view = open_modal(driver, "persona", ids.NEW_PERSONA)
     body = driver.submit(view["id"], persona_values(custom="r00000bad")).json()
     assert body["response_action"] == "update"  # Tavus is asked after the ack
+
     def form_again():
         current = slack.state.views.get(view["id"], {})
         return current if "Tavus does not know" in str(current.get("blocks")) else None
+
     again = wait_until(form_again, what="form shown again with the error")
     blocks = again["blocks"]
     at = next(i for i, b in enumerate(blocks) if b.get("block_id") == ids.P_CUSTOM_REPLICA)

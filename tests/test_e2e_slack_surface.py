@@ -57,8 +57,9 @@ def test_app_home_buttons_open_modals_and_end(driver, slack, tavus, served):
 
 def test_event_retries_are_handled_once(driver, slack, served):
     driver.event({"type": "app_home_opened", "user": "U0OWNER1", "tab": "home"}, event_id="Ev0SAME1")
-    driver.event({"type": "app_home_opened", "user": "U0OWNER1", "tab": "home"}, event_id="Ev0SAME1",
-                 retry_num=1)
+    driver.event(
+        {"type": "app_home_opened", "user": "U0OWNER1", "tab": "home"}, event_id="Ev0SAME1", retry_num=1
+    )
     wait_until(lambda: slack.state.calls_to("views.publish"), what="publish")
     time.sleep(0.3)
     assert len(slack.state.calls_to("views.publish")) == 1
@@ -67,7 +68,9 @@ def test_event_retries_are_handled_once(driver, slack, served):
 def test_url_verification(driver):
     import json
 
-    response = driver.post(json.dumps({"type": "url_verification", "challenge": "abc123"}), "application/json")
+    response = driver.post(
+        json.dumps({"type": "url_verification", "challenge": "abc123"}), "application/json"
+    )
     assert response.json() == {"challenge": "abc123"}
 
 
@@ -77,8 +80,11 @@ def test_bad_signatures_are_rejected_without_effect(driver, slack, served):
     body = "command=%2Ftavus&text=persona&team_id=T0ACME01&user_id=U0OWNER1&trigger_id=1.2.3"
     url = f"{served.url}/slack/events"
     ts = str(int(time.time()))
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-               "X-Slack-Signature": "v0=" + "0" * 64}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": "v0=" + "0" * 64,
+    }
     assert httpx.post(url, content=body, headers=headers).status_code == 401
     assert httpx.post(url, content=body, headers={"Content-Type": headers["Content-Type"]}).status_code == 401
     driver.clock_skew = -600  # a replay from ten minutes ago
@@ -89,8 +95,10 @@ def test_bad_signatures_are_rejected_without_effect(driver, slack, served):
 def test_expired_trigger_is_explained(driver, slack, served):
     slack.state.trigger_ttl = 0.0
     response = driver.command("persona")
-    texts = wait_until(lambda: [r["body"]["text"] for r in slack.state.responses
-                                if r["url"] == response.response_url], what="explanation")
+    texts = wait_until(
+        lambda: [r["body"]["text"] for r in slack.state.responses if r["url"] == response.response_url],
+        what="explanation",
+    )
     assert "Slack took too long to open the form" in texts[0]
 
 

@@ -1,6 +1,3 @@
-from tests.conftest import wait_until
-
-
 def test_help(driver, slack):
     r = driver.command("")
     assert r.status_code == 200, r.text

@@ -17,13 +17,22 @@ def store(tmp_path):
 
 
 def persona(pid="p1234567", team="T1", owner="U1", shared=0, name="Interviewer"):
-    return PersonaRecord(persona_id=pid, team_id=team, owner_id=owner, name=name, created_at=utcnow(),
-                         shared=shared)
+    return PersonaRecord(
+        persona_id=pid, team_id=team, owner_id=owner, name=name, created_at=utcnow(), shared=shared
+    )
 
 
 def intent(token="tok1", team="T1", owner="U1", key=None, **kw):
-    return ConversationRecord(token=token, team_id=team, owner_id=owner, status="creating",
-                              created_at=utcnow(), request_key=key, name="Round 1", **kw)
+    return ConversationRecord(
+        token=token,
+        team_id=team,
+        owner_id=owner,
+        status="creating",
+        created_at=utcnow(),
+        request_key=key,
+        name="Round 1",
+        **kw,
+    )
 
 
 def test_migrations_from_empty_are_recorded_and_idempotent(tmp_path):
@@ -121,7 +130,10 @@ def test_audit_log(store):
     store.conversation_created("tok1", "c1", "u")
     store.mark_ended("tok1", at=utcnow(), reason="r", by="U9")
     assert [(a["action"], a["user_id"]) for a in store.audit_log("T1")] == [
-        ("persona.create", "U1"), ("interview.start", "U1"), ("interview.end", "U9")]
+        ("persona.create", "U1"),
+        ("interview.start", "U1"),
+        ("interview.end", "U9"),
+    ]
 
 
 def test_concurrent_writers_do_not_lock(tmp_path):
@@ -134,8 +146,14 @@ def test_concurrent_writers_do_not_lock(tmp_path):
                 token = f"t{n}-{i}"
                 store.begin_conversation(intent(token, key=f"k{n}-{i}"))
                 store.conversation_created(token, f"c{n:02d}{i:04d}", "u")
-                store.record_event(token, {"conversation_id": f"c{n:02d}{i:04d}",
-                                           "event_type": "system.replica_joined", "timestamp": "t"})
+                store.record_event(
+                    token,
+                    {
+                        "conversation_id": f"c{n:02d}{i:04d}",
+                        "event_type": "system.replica_joined",
+                        "timestamp": "t",
+                    },
+                )
                 store.mark_live(token, utcnow())
                 store.first_time(f"key-{n}-{i}")
         except Exception as exc:  # collected: a thread's exception would be lost

@@ -20,10 +20,15 @@ from bot.tavus_models import (
 from tests.conftest import TAVUS_KEY, free_port
 
 SEED = PersonaCreate(
-    persona_name="Interviewer", system_prompt="You are a friendly interviewer.",
-    context="Backend role.", pipeline_mode="full", default_replica_id="rfe12d8b9597",
-    layers=Layers(perception=PerceptionLayer(perception_model="raven-0"),
-                  stt=SttLayer(smart_turn_detection=True)))
+    persona_name="Interviewer",
+    system_prompt="You are a friendly interviewer.",
+    context="Backend role.",
+    pipeline_mode="full",
+    default_replica_id="rfe12d8b9597",
+    layers=Layers(
+        perception=PerceptionLayer(perception_model="raven-0"), stt=SttLayer(smart_turn_detection=True)
+    ),
+)
 
 
 class Sleeps(list):
@@ -34,8 +39,13 @@ class Sleeps(list):
 @pytest.fixture
 async def client(tavus):
     sleeps = Sleeps()
-    c = TavusClient(TAVUS_KEY, base_url=tavus.url, backoff=0.01, sleep=sleeps,
-                    http_client=httpx.AsyncClient(timeout=httpx.Timeout(2.0)))
+    c = TavusClient(
+        TAVUS_KEY,
+        base_url=tavus.url,
+        backoff=0.01,
+        sleep=sleeps,
+        http_client=httpx.AsyncClient(timeout=httpx.Timeout(2.0)),
+    )
     c.sleeps = sleeps
     yield c
     await c.aclose()
@@ -51,8 +61,9 @@ async def test_persona_endpoints(client, tavus):
     got = await client.get_persona(created.persona_id)
     assert got.layers.perception.perception_model == "raven-0"
     assert got.layers.stt.smart_turn_detection is True
-    patched = await client.patch_persona(created.persona_id, [
-        PatchOperation(op="replace", path="/context", value="Frontend role.")])
+    patched = await client.patch_persona(
+        created.persona_id, [PatchOperation(op="replace", path="/context", value="Frontend role.")]
+    )
     assert patched.context == "Frontend role."
     assert [p.persona_id for p in await client.list_personas()] == [created.persona_id]
     await client.delete_persona(created.persona_id)
@@ -61,14 +72,24 @@ async def test_persona_endpoints(client, tavus):
 
 
 async def test_conversational_flow_form_is_expressible(client, tavus):
-    persona = PersonaCreate(persona_name="Newer", system_prompt="Hi", layers=Layers(
-        conversational_flow=ConversationalFlowLayer(turn_detection_model="sparrow-1",
-                                                    turn_taking_patience="medium",
-                                                    replica_interruptibility="low")))
+    persona = PersonaCreate(
+        persona_name="Newer",
+        system_prompt="Hi",
+        layers=Layers(
+            conversational_flow=ConversationalFlowLayer(
+                turn_detection_model="sparrow-1",
+                turn_taking_patience="medium",
+                replica_interruptibility="low",
+            )
+        ),
+    )
     created = await client.create_persona(persona)
     flow = tavus.state.personas[created.persona_id]["layers"]["conversational_flow"]
-    assert flow == {"turn_detection_model": "sparrow-1", "turn_taking_patience": "medium",
-                    "replica_interruptibility": "low"}
+    assert flow == {
+        "turn_detection_model": "sparrow-1",
+        "turn_taking_patience": "medium",
+        "replica_interruptibility": "low",
+    }
 
 
 async def test_list_personas_reads_every_page(client, tavus):
@@ -94,12 +115,17 @@ async def test_replicas(client):
 
 async def test_conversation_endpoints(client, tavus):
     persona = await client.create_persona(SEED)
-    conv = await client.create_conversation(conv_request(
-        persona.persona_id, properties=ConversationProperties(max_call_duration=600, language="english")),
-        marker="ref-test0001")
+    conv = await client.create_conversation(
+        conv_request(
+            persona.persona_id, properties=ConversationProperties(max_call_duration=600, language="english")
+        ),
+        marker="ref-test0001",
+    )
     assert conv.conversation_id.startswith("c") and conv.status == "active"
     assert conv.conversation_url.endswith(conv.conversation_id)
-    assert [c.conversation_id for c in await client.list_conversations(status="active")] == [conv.conversation_id]
+    assert [c.conversation_id for c in await client.list_conversations(status="active")] == [
+        conv.conversation_id
+    ]
     tavus.control(f"conversations/{conv.conversation_id}/join")
     await client.end_conversation(conv.conversation_id)
     got = await client.get_conversation(conv.conversation_id, verbose=True)
@@ -127,8 +153,9 @@ async def test_validation_and_not_found(client):
     with pytest.raises(te.ValidationError, match="system_prompt is required"):
         await client.create_persona(PersonaCreate(persona_name="x", pipeline_mode="full"))
     with pytest.raises(te.ValidationError, match="Invalid replica_uuid"):
-        await client.create_persona(PersonaCreate(persona_name="x", system_prompt="y",
-                                                  default_replica_id="r000000000"))
+        await client.create_persona(
+            PersonaCreate(persona_name="x", system_prompt="y", default_replica_id="r000000000")
+        )
     with pytest.raises(te.NotFoundError):
         await client.get_persona("p0000000")
     with pytest.raises(te.NotFoundError):
@@ -139,8 +166,11 @@ async def test_validation_and_not_found(client):
 
 async def test_echo_with_perception_cannot_be_built():
     with pytest.raises(ValueError, match="echo mode"):
-        PersonaCreate(persona_name="e", pipeline_mode="echo",
-                      layers=Layers(perception=PerceptionLayer(perception_model="raven-0")))
+        PersonaCreate(
+            persona_name="e",
+            pipeline_mode="echo",
+            layers=Layers(perception=PerceptionLayer(perception_model="raven-0")),
+        )
 
 
 async def test_concurrency_limit_and_credits(client, tavus):
@@ -156,8 +186,9 @@ async def test_concurrency_limit_and_credits(client, tavus):
 
 
 async def test_reads_retry_429_honouring_retry_after(client, tavus):
-    tavus.control("faults", {"method": "GET", "path": "/v2/replicas", "status": 429, "retry_after": "0.25",
-                             "times": 2})
+    tavus.control(
+        "faults", {"method": "GET", "path": "/v2/replicas", "status": 429, "retry_after": "0.25", "times": 2}
+    )
     assert await client.list_replicas()
     assert client.sleeps == [0.25, 0.25]
 
@@ -170,8 +201,9 @@ async def test_429_without_retry_after_backs_off_with_jitter(client, tavus):
 
 
 async def test_rate_limit_error_carries_retry_after(client, tavus):
-    tavus.control("faults", {"method": "GET", "path": "/v2/replicas", "status": 429, "retry_after": "7",
-                             "times": 10})
+    tavus.control(
+        "faults", {"method": "GET", "path": "/v2/replicas", "status": 429, "retry_after": "7", "times": 10}
+    )
     with pytest.raises(te.RateLimitError) as info:
         await client.list_replicas()
     assert info.value.retry_after == 7.0
@@ -180,8 +212,16 @@ async def test_rate_limit_error_carries_retry_after(client, tavus):
 async def test_server_errors_retry_then_fail(client, tavus):
     tavus.control("faults", {"method": "GET", "path": "/v2/personas", "status": 502, "times": 2})
     assert await client.list_personas() == []
-    tavus.control("faults", {"method": "POST", "path": "/v2/conversations/c", "status": 500, "times": 10,
-                             "body": {"message": "boom"}})
+    tavus.control(
+        "faults",
+        {
+            "method": "POST",
+            "path": "/v2/conversations/c",
+            "status": 500,
+            "times": 10,
+            "body": {"message": "boom"},
+        },
+    )
     with pytest.raises(te.ServerError, match="boom"):
         await client.end_conversation("c123456789")
     assert len(client.sleeps) == 2 + 3
@@ -195,8 +235,13 @@ async def test_connection_error_and_timeout():
 
 
 async def test_timeout(tavus):
-    slow = TavusClient(TAVUS_KEY, base_url=tavus.url, backoff=0.001, max_retries=0,
-                       http_client=httpx.AsyncClient(timeout=0.2))
+    slow = TavusClient(
+        TAVUS_KEY,
+        base_url=tavus.url,
+        backoff=0.001,
+        max_retries=0,
+        http_client=httpx.AsyncClient(timeout=0.2),
+    )
     tavus.control("latency", {"method": "GET", "path": "/v2/replicas", "seconds": 0.5})
     with pytest.raises(te.TavusTimeoutError):
         await slow.list_replicas()
@@ -205,8 +250,9 @@ async def test_timeout(tavus):
 
 async def test_ambiguous_create_that_timed_out_is_adopted(client, tavus):
     persona = await client.create_persona(SEED)
-    tavus.control("faults", {"method": "POST", "path": "/v2/conversations", "kind": "stall_after",
-                             "seconds": 3})
+    tavus.control(
+        "faults", {"method": "POST", "path": "/v2/conversations", "kind": "stall_after", "seconds": 3}
+    )
     conv = await client.create_conversation(conv_request(persona.persona_id, "ref-amb1"), marker="ref-amb1")
     assert list(tavus.state.conversations) == [conv.conversation_id]
     assert "ref-amb1" in conv.conversation_name

@@ -15,15 +15,22 @@ from bot import tavus_models as m
 from tests.conftest import SHARED, TAVUS_KEY
 
 SPEC = SHARED / "tavus-openapi.yaml"
-pytestmark = pytest.mark.skipif(not SPEC.exists(), reason="../shared/tavus-openapi.yaml is not here "
-                                "(a user's clone has no ../shared/)")
+pytestmark = pytest.mark.skipif(
+    not SPEC.exists(), reason="../shared/tavus-openapi.yaml is not here (a user's clone has no ../shared/)"
+)
 
 PAIRS = [
-    (m.PersonaCreate, "CreatePersonaRequest"), (m.Persona, "Persona"), (m.Layers, "PersonaLayers"),
-    (m.PerceptionLayer, "PerceptionLayer"), (m.SttLayer, "SttLayer"),
-    (m.ConversationalFlowLayer, "ConversationalFlowLayer"), (m.LlmLayer, "LlmLayer"),
-    (m.TtsLayer, "TtsLayer"), (m.ConversationCreate, "CreateConversationRequest"),
-    (m.ConversationProperties, "ConversationProperties"), (m.Conversation, "Conversation"),
+    (m.PersonaCreate, "CreatePersonaRequest"),
+    (m.Persona, "Persona"),
+    (m.Layers, "PersonaLayers"),
+    (m.PerceptionLayer, "PerceptionLayer"),
+    (m.SttLayer, "SttLayer"),
+    (m.ConversationalFlowLayer, "ConversationalFlowLayer"),
+    (m.LlmLayer, "LlmLayer"),
+    (m.TtsLayer, "TtsLayer"),
+    (m.ConversationCreate, "CreateConversationRequest"),
+    (m.ConversationProperties, "ConversationProperties"),
+    (m.Conversation, "Conversation"),
     (m.Replica, "Replica"),
 ]
 
@@ -40,8 +47,14 @@ DOCUMENTED_ONLY = {
     "Conversation.meeting_token": "tavus-api.md: the create answer adds meeting_token with require_auth",
     "Conversation.events": "tavus-api.md: GET ?verbose=true adds events",
 }
-JSON_TYPES = {"string": (str,), "integer": (int,), "boolean": (bool,), "array": (list,),
-              "object": (dict, BaseModel), "number": (int, float)}
+JSON_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict, BaseModel),
+    "number": (int, float),
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +88,9 @@ def test_models_agree_with_the_spec(model, name, schemas):
     for field, info in model.model_fields.items():
         key = info.alias or field
         if key not in props:
-            assert f"{model.__name__}.{key}" in DOCUMENTED_ONLY, f"{model.__name__}.{key} is in neither source"
+            assert f"{model.__name__}.{key}" in DOCUMENTED_ONLY, (
+                f"{model.__name__}.{key} is in neither source"
+            )
             continue
         assert compatible(info.annotation, props[key]), f"{model.__name__}.{key}: {props[key]}"
 
@@ -92,12 +107,15 @@ def check_answer(body: dict, schema: dict, allowed_extra: set[str] = frozenset()
 def test_simulator_answers_match_the_spec(tavus, schemas):
     h = {"x-api-key": TAVUS_KEY}
     with httpx.Client(base_url=tavus.url, headers=h) as http:
-        created = http.post("/v2/personas", json={"persona_name": "a", "system_prompt": "b",
-                                                   "default_replica_id": "rfe12d8b9597"}).json()
+        created = http.post(
+            "/v2/personas",
+            json={"persona_name": "a", "system_prompt": "b", "default_replica_id": "rfe12d8b9597"},
+        ).json()
         check_answer(created, schemas["Persona"])
         check_answer(http.get(f"/v2/personas/{created['persona_id']}").json(), schemas["Persona"])
-        conv = http.post("/v2/conversations", json={"persona_id": created["persona_id"],
-                                                    "require_auth": True}).json()
+        conv = http.post(
+            "/v2/conversations", json={"persona_id": created["persona_id"], "require_auth": True}
+        ).json()
         check_answer(conv, schemas["CreateConversationResponse"])
         assert conv["meeting_token"]
         got = http.get(f"/v2/conversations/{conv['conversation_id']}", params={"verbose": "true"}).json()
