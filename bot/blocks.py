@@ -146,7 +146,7 @@ def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
                 ],
             }
         )
-    return f"{title}: {status_line(conv)}", blocks
+    return f"{esc(title)}: {status_line(conv)}", blocks
 
 
 def build_help(command: str) -> tuple[str, list[Block]]:
@@ -211,7 +211,7 @@ def delete_confirm(persona: PersonaRecord) -> dict[str, Any]:
 
 
 def build_delete_prompt(persona: PersonaRecord) -> tuple[str, list[Block]]:
-    return f"Delete persona {persona.name}?", [
+    return f"Delete persona {esc(persona.name)}?", [
         section(f"Delete persona *{esc(persona.name)}* (`{persona.persona_id}`)?"),
         {
             "type": "actions",

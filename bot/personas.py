@@ -6,6 +6,7 @@ import logging
 import time
 
 from bot import tavus_errors as te
+from bot.blocks import esc
 from bot.forms import PersonaForm
 from bot.messages import tavus_failure
 from bot.people import People
@@ -90,13 +91,13 @@ class PersonaService:
         if persona is None:
             return f"I found no persona `{persona_id[:40]}` in this workspace."
         if not await self.people.can_manage(team_id, user_id, persona):
-            return f"Only <@{persona.owner_id}> or an admin can delete *{persona.name}*."
+            return f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
         try:
             await self.tavus.delete_persona(persona.persona_id)
         except te.NotFoundError:
             log.info("persona %s was already gone at Tavus", persona.persona_id)
         except te.TavusError as exc:
-            return tavus_failure(exc, f"delete *{persona.name}*")
+            return tavus_failure(exc, f"delete *{esc(persona.name)}*")
         if not self.store.delete_persona(team_id, persona.persona_id, actor=user_id):
-            return f"*{persona.name}* was already deleted."
-        return f"Deleted persona *{persona.name}* (`{persona.persona_id}`)."
+            return f"*{esc(persona.name)}* was already deleted."
+        return f"Deleted persona *{esc(persona.name)}* (`{persona.persona_id}`)."

@@ -7,6 +7,7 @@ import logging
 import random
 
 from bot import tavus_errors as te
+from bot.blocks import esc
 from bot.deps import Deps
 from bot.interviews import marker_for
 from bot.store import ConversationRecord, utcnow
@@ -74,7 +75,7 @@ async def recover(deps: Deps) -> None:
             await tell_owner(
                 deps,
                 conv,
-                f"Your interview *{conv.name}* was not started: the app "
+                f"Your interview *{esc(conv.name)}* was not started: the app "
                 "restarted at that moment. Please start it again.",
             )
             continue
@@ -92,7 +93,7 @@ async def announce_or_tell(deps: Deps, token: str) -> None:
         await tell_owner(
             deps,
             outcome.conv,
-            f"Your interview *{outcome.conv.name}* is ready, but "
+            f"Your interview *{esc(outcome.conv.name)}* is ready, but "
             f"{outcome.post_error} Join link: {outcome.conv.url}",
         )
 

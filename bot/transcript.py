@@ -8,7 +8,7 @@ from bot.blocks import Block, cut, esc, section
 
 SPEAKERS = {"assistant": "AI interviewer", "user": "Candidate"}
 CHUNK = 2900  # under the 3000-character section limit
-BLOCKS_PER_MESSAGE = 45  # under the 50-block message limit
+BLOCKS_PER_MESSAGE = 5  # about 14 000 characters a reply: readable, far from any message limit
 MAX_MESSAGES = 20  # a runaway transcript must not flood a thread
 
 

@@ -93,7 +93,7 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
     async def reset(request: Request) -> Response:
         for cid in list(sim.state.conversations):
             sim.callbacks.cancel_timers(cid)
-        sim.state.__init__(api_key=sim.state.api_key)  # type: ignore[misc]
+        sim.state.__init__()  # type: ignore[misc]
         return JSONResponse({"ok": True})
 
     return [

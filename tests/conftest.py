@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -138,3 +139,8 @@ def driver(served: Served, slack: Sim) -> Iterator[SlackDriver]:
     d = SlackDriver(served.url, SIGNING_SECRET, slack.sim.state, slack.url)
     yield d
     d.close()
+
+
+def run_in_app_loop(served, coro):
+    """Run a coroutine on the app server's own event loop (its clients belong to it)."""
+    return asyncio.run_coroutine_threadsafe(coro, served.server.loop).result(timeout=30)

@@ -1,14 +1,12 @@
 """The channel card follows the call: Tavus callbacks, the reconciler and start-up recovery."""
 
-import asyncio
-
 import httpx
 import pytest
 
 from bot.interviews import marker_for
 from bot.reconciler import Reconciler, recover
 from bot.store import ConversationRecord, utcnow
-from tests.conftest import wait_until
+from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, start_interview
 
 
@@ -204,8 +202,3 @@ def test_slack_calls_card(serve, slack, tavus):
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: call.get("ended"), what="calls.end")
     assert int(call["duration"]) >= 0
-
-
-def run_in_app_loop(served, coro):
-    """Run a coroutine on the app server's own event loop (its clients belong to it)."""
-    return asyncio.run_coroutine_threadsafe(coro, served.server.loop).result(timeout=30)

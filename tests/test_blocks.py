@@ -1,0 +1,137 @@
+"""Pure Block Kit builders, checked against the Slack stand-in's Block Kit limits."""
+
+from bot import blocks, home, modals, transcript
+from bot.interviews import StartOutcome
+from bot.store import ConversationRecord, PersonaRecord
+from bot.tavus_models import Replica
+from sim.blockkit import blocks_problem, view_problem
+
+
+def conv(status="waiting", **kw):
+    base = dict(
+        token="t",
+        team_id="T1",
+        owner_id="U1",
+        status=status,
+        created_at="2026-01-01T00:00:00Z",
+        conversation_id="c123456789",
+        url="https://x/c123456789",
+        name="Round <1> & <!channel>",
+        persona_name="Interviewer",
+        channel_id="C1",
+        candidate_id="U2",
+    )
+    return ConversationRecord(**{**base, **kw})
+
+
+def persona(i=0, name="Interviewer"):
+    return PersonaRecord(
+        persona_id=f"p{i:07d}",
+        team_id="T1",
+        owner_id="U1",
+        name=name,
+        created_at="2026-01-01T00:00:00Z",
+        replica_id="rfe12d8b9597",
+    )
+
+
+def mrkdwn_texts(obj) -> list[str]:
+    if isinstance(obj, dict):
+        found = [obj["text"]] if obj.get("type") == "mrkdwn" else []
+        return found + [t for v in obj.values() for t in mrkdwn_texts(v)]
+    if isinstance(obj, list):
+        return [t for v in obj for t in mrkdwn_texts(v)]
+    return []
+
+
+def test_card_by_status():
+    fallback, waiting = blocks.build_interview_card(conv())
+    assert "Waiting for the candidate" in str(waiting) and blocks_problem(waiting) is None
+    # user text cannot ping the channel: escaped wherever Slack parses mrkdwn
+    assert "<!channel>" not in fallback + str(mrkdwn_texts(waiting))
+    assert "&lt;!channel&gt;" in str(mrkdwn_texts(waiting))
+    _, live = blocks.build_interview_card(conv("live", live_at="2026-01-01T00:01:00Z"))
+    assert "Live since <!date^1767225660^{time}|" in str(live)
+    _, ended = blocks.build_interview_card(
+        conv(
+            "ended",
+            live_at="2026-01-01T00:01:00Z",
+            ended_at="2026-01-01T00:13:30Z",
+            shutdown_reason="max_call_duration reached",
+        )
+    )
+    text = str(ended)
+    assert "12 min 30 s" in text and "time limit reached" in text and "end_interview" not in text
+    _, by_user = blocks.build_interview_card(
+        conv(
+            "ended",
+            ended_at="2026-01-01T00:05:00Z",
+            ended_by="U9",
+            shutdown_reason="end_conversation_endpoint_hit",
+        )
+    )
+    assert "ended by <@U9> from Slack" in str(by_user)
+
+
+def test_long_title_is_cut_to_fit():
+    _, card = blocks.build_interview_card(conv(name="x" * 500))
+    assert blocks_problem(card) is None
+
+
+def test_lists_and_help_fit():
+    _, many = blocks.build_personas_list([persona(i) for i in range(40)], "/tavus")
+    assert blocks_problem(many) is None and "…and 25 more." in str(many)
+    _, rows = blocks.build_interviews_list([conv() for _ in range(40)], "/tavus")
+    assert blocks_problem(rows) is None
+    _, help_blocks = blocks.build_help("/tavus")
+    assert blocks_problem(help_blocks) is None
+
+
+def test_outcomes():
+    ok = blocks.build_start_outcome(StartOutcome(conv=conv()))[0]
+    assert "Started" in ok and "<#C1>" in ok
+    dup = blocks.build_start_outcome(StartOutcome(conv=conv(), duplicate=True))[0]
+    assert "already started" in dup
+    failed = blocks.build_start_outcome(StartOutcome(error="no", running=[conv()]))[1]
+    assert "end_interview" in str(failed) and blocks_problem(failed) is None
+
+
+def test_modals_fit():
+    replicas = [Replica(replica_id=f"r{i:011d}", replica_name=f"R{i}") for i in range(150)]
+    view = modals.build_persona_modal(replicas, "rfe12d8b9597", errors={"name": "x", "_form": "y"})
+    assert view_problem(view) is None
+    assert len(next(b for b in view["blocks"] if b.get("block_id") == "replica")["element"]["options"]) == 100
+    interview = modals.build_interview_modal(
+        [persona(i) for i in range(120)], "C1", values={"minutes": 45, "options": ["captions"]}
+    )
+    assert view_problem(interview) is None
+    assert view_problem(modals.build_interview_modal([], "C1")) is None
+    assert view_problem(modals.build_progress_view("A title that is far too long", "x")) is None
+
+
+def test_home_fits_with_many_things():
+    view = home.build_home(
+        [persona(i) for i in range(30)],
+        [conv() for _ in range(30)],
+        [conv("ended", ended_at="2026-01-01T00:05:00Z") for _ in range(30)],
+        notice="hi",
+    )
+    assert view_problem(view) is None
+
+
+def test_transcript_split_and_labels():
+    turns = [
+        {"role": "system", "content": "secret prompt"},
+        {"role": "assistant", "content": "Hello <b>"},
+        {"role": "user", "content": "y" * 7000},
+        {"role": "weird", "content": ""},
+        "junk",
+    ]
+    messages = transcript.build_transcript_messages(turns)
+    text = str(messages)
+    assert "secret prompt" not in text and "2 turns" in text and "&lt;b&gt;" in text
+    for _, msg_blocks in messages:
+        assert blocks_problem(msg_blocks) is None
+    assert "Nothing was said" in str(transcript.build_transcript_messages([]))
+    huge = transcript.build_transcript_messages([{"role": "user", "content": "z" * 2900}] * 200)
+    assert len(huge) == transcript.MAX_MESSAGES + 1 and "rest is in Tavus" in str(huge[-1])
