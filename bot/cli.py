@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 import uvicorn
@@ -15,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
+    play = sub.add_parser("playground", help="try the app in a local Slack-like page, no keys needed")
+    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--port", type=int, default=3000, help="the page's port (a free one if taken)")
     for name, what in (
         ("sim-tavus", "the local Tavus API simulator"),
         ("sim-slack", "the local Slack Web API stand-in"),
@@ -25,7 +29,36 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("sim-tavus", "sim-slack"):
         return serve_simulator(args.command, args.host, args.port)
+    if args.command == "playground":
+        return playground(args.host, args.port)
     return serve()
+
+
+def playground(host: str, port: int) -> int:
+    """The real app against local stand-ins of Slack (and of Tavus, unless TAVUS_API_KEY is set)."""
+    import os
+    import socket
+    import time
+
+    from sim.playground import Playground
+
+    key = os.environ.get("TAVUS_API_KEY") or None
+    setup_logging([key or ""], level=logging.WARNING)
+    with socket.socket() as probe:
+        if probe.connect_ex((host, port)) == 0:
+            print(f"port {port} is taken; using a free one", file=sys.stderr)
+            port = 0
+    pg = Playground(
+        host=host, port=port, tavus_key=key, tavus_url=os.environ.get("TAVUS_API_URL", "https://tavusapi.com")
+    ).start()
+    print(f"tavus-slack playground: open {pg.url}  (Ctrl-C to stop)", flush=True)
+    print("Tavus: " + ("your account (TAVUS_API_KEY)" if key else "the local simulator"), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pg.stop()
+    return 0
 
 
 def serve() -> int:

@@ -175,11 +175,13 @@ class InterviewService:
             return f"Only <@{conv.owner_id}> or an admin can end *{esc(conv.name)}*."
         if conv.status in FINAL:
             return f"*{esc(conv.name)}* has already ended."
+        self.store.set_ending(conv.token, user_id)
         try:
             await self.tavus.end_conversation(conversation_id)
         except te.NotFoundError:
             log.info("conversation %s was already gone at Tavus", conversation_id)
         except te.TavusError as exc:
+            self.store.set_ending(conv.token, None)
             return tavus_failure(exc, f"end *{esc(conv.name)}*")
         if self.store.mark_ended(conv.token, at=utcnow(), reason="end_conversation_endpoint_hit", by=user_id):
             await self.refresh_card(conv.token)

@@ -237,12 +237,20 @@ class Store:
             )
             return cur.rowcount > 0
 
+    def set_ending(self, token: str, by: str | None) -> None:
+        """Who is ending it, written before Tavus is asked, so the shutdown callback that may
+        overtake our own update still says who ended the call. None clears it after a failure."""
+        with self._write() as db:
+            db.execute(
+                "update conversations set ended_by = ? where token = ? and status != 'ended'", (by, token)
+            )
+
     def mark_ended(self, token: str, *, at: str, reason: str | None, by: str | None = None) -> bool:
         """Ended, once: True only for the call that made the change."""
         with self._write() as db:
             cur = db.execute(
                 "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
-                "ended_by = ?, updated_at = ? where token = ? and status != 'ended'",
+                "ended_by = coalesce(?, ended_by), updated_at = ? where token = ? and status != 'ended'",
                 (at, reason, by, utcnow(), token),
             )
             if cur.rowcount and by:

@@ -62,6 +62,7 @@ class SlackDriver:
         self.slack_url = slack_url.rstrip("/")
         self.http = httpx.Client(timeout=timeout)
         self.clock_skew = 0  # seconds added to the signature timestamp (replay tests)
+        self.owners: dict[str, tuple[str, str | None]] = {}  # response_url -> (user, channel)
 
     def close(self) -> None:
         self.http.close()
@@ -92,6 +93,7 @@ class SlackDriver:
     ) -> httpx.Response:
         """Send a slash command; the ack's ephemeral answer is recorded as a response too."""
         response_url = self.response_url()
+        self.owners[response_url] = (user, channel)
         channel_name = self.state.channels[channel].name if channel in self.state.channels else "x"
         form = {
             "token": "legacy",
@@ -114,9 +116,10 @@ class SlackDriver:
             # Slack shows a JSON ack as a message, and a plain-text ack as its text
             is_json = response.headers.get("content-type", "").startswith("application/json")
             body = response.json() if is_json else {"text": response.text}
-            self.state.responses.append(
-                {"url": response_url, "body": body, "at": time.time(), "from_ack": True}
-            )
+            entry = {"url": response_url, "body": body, "at": time.time(), "from_ack": True}
+            # the ack left the app before any later respond() to the same URL: keep that order
+            later = [i for i, r in enumerate(self.state.responses) if r["url"] == response_url]
+            self.state.responses.insert(later[0] if later else len(self.state.responses), entry)
         return response
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
@@ -151,6 +154,7 @@ class SlackDriver:
         view_id: str | None = None,
         ephemeral: bool = False,
         team: str | None = None,
+        response_url: str | None = None,
     ) -> httpx.Response:
         """Click a button in a channel message, an ephemeral message or a view (modal or Home)."""
         payload = self._base("block_actions", user, team)
@@ -178,7 +182,9 @@ class SlackDriver:
             }
             payload["channel"] = {"id": channel, "name": "x"}
             payload["message"] = message or {"ts": ts, "text": "", "blocks": []}
-            payload["response_url"] = self.response_url("actions")
+            # a click in an ephemeral message may replace that message through its response_url
+            payload["response_url"] = response_url or self.response_url("actions")
+            self.owners.setdefault(payload["response_url"], (user, channel))
         return self.interact(payload)
 
     def submit(

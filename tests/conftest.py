@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import pytest
 from bot.app import create_app
 from bot.config import Settings
 from sim.driver import SlackDriver
-from sim.server import ServerThread
+from sim.server import ServerThread, free_port
 from sim.slack import SlackSimulator
 from sim.tavus import TavusSimulator
 
@@ -24,12 +23,6 @@ SIGNING_SECRET = "test-signing-secret-5f1e2d3c4b5a"
 BOT_TOKEN = "xoxb-sim-token"
 TAVUS_KEY = "sim-tavus-key"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:

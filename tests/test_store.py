@@ -168,3 +168,12 @@ def test_concurrent_writers_do_not_lock(tmp_path):
     assert len(store.active_everywhere()) == 480
     assert store.invariant_violations() == []
     store.close()
+
+
+def test_ending_from_slack_survives_an_overtaking_shutdown(store):
+    store.begin_conversation(intent())
+    store.conversation_created("tok1", "c1", "u")
+    store.set_ending("tok1", "U7")  # before Tavus is asked to end it
+    assert store.mark_ended("tok1", at=utcnow(), reason="end_conversation_endpoint_hit")  # the callback
+    assert not store.mark_ended("tok1", at=utcnow(), reason="end_conversation_endpoint_hit", by="U7")
+    assert store.conversation_by_token("tok1").ended_by == "U7"

@@ -1,0 +1,204 @@
+"""The local playground: the real app, the Slack stand-in, the Tavus simulator (or real Tavus) and
+a web page that looks and behaves like a Slack channel.
+
+The page reaches the app only the way Slack does: its endpoints under /pg/ turn each typed
+command, click and form submission into a request signed like Slack's and sent to the app's
+/slack/events (SlackDriver). What the app does comes back through the Slack stand-in's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from sim.driver import SlackDriver
+from sim.playground_state import page_state
+from sim.server import ServerThread, free_port
+from sim.slack import SlackSimulator
+from sim.tavus import TavusSimulator
+
+STATIC = Path(__file__).parent / "static"
+SIM_ACTIONS = ("join", "leave", "timeout")
+
+
+@dataclass
+class Playground:
+    """Start with `start()`; `url` is the page. A real `tavus_key` uses Tavus instead of the simulator."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    tavus_key: str | None = None
+    tavus_url: str = "https://tavusapi.com"
+    data_dir: str | None = None
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # view_id -> inline errors
+    servers: list[ServerThread] = field(default_factory=list)
+
+    def start(self) -> Playground:
+        self.slack = SlackSimulator()
+        self.slack.state.bot_token = "xoxb-playground-" + secrets.token_hex(8)
+        slack_url = self._serve(self.slack.app).url
+        self.tavus = None if self.tavus_key else TavusSimulator()
+        if self.tavus is not None:
+            self.tavus.state.api_key = self.tavus_key_used = "playground-" + secrets.token_hex(8)
+            self.tavus_server = self._serve(self.tavus.app)
+            self.tavus_url = self.tavus_server.url
+        else:
+            self.tavus_key_used = self.tavus_key
+        self.app_url = self._serve_app(slack_url)
+        self.driver = SlackDriver(self.app_url, self.signing_secret, self.slack.state, slack_url)
+        self.page = self._serve(self.page_app(), port=self.port)
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+    def stop(self) -> None:
+        self.driver.close()
+        for server in reversed(self.servers):
+            server.stop()
+
+    def _serve(self, app, port: int = 0) -> ServerThread:
+        server = ServerThread(app, host=self.host, port=port).start()
+        self.servers.append(server)
+        return server
+
+    def _serve_app(self, slack_url: str) -> str:
+        from bot.app import create_app
+        from bot.config import Settings
+
+        self.signing_secret = secrets.token_hex(16)
+        port = free_port(self.host)
+        data_dir = self.data_dir or tempfile.mkdtemp(prefix="tavus-playground-")
+        simulated = self.tavus is not None
+        settings = Settings(
+            _env_file=None,
+            SLACK_BOT_TOKEN=self.slack.state.bot_token,
+            SLACK_SIGNING_SECRET=self.signing_secret,
+            SLACK_API_URL=f"{slack_url}/api/",
+            TAVUS_API_KEY=self.tavus_key_used,
+            TAVUS_API_URL=self.tavus_url,
+            DATABASE_URL=f"sqlite:///{data_dir}/playground.db",
+            # the simulator can call back on loopback; real Tavus cannot reach us, so we poll it
+            PUBLIC_URL=f"http://{self.host}:{port}" if simulated else None,
+            RECONCILE_SECONDS=60 if simulated else 5,
+            SLACK_CALLS=False,
+        )
+        self.app = create_app(settings)
+        return self._serve(self.app, port=port).url
+
+    # the page's own endpoints
+    def page_app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/", lambda r: FileResponse(STATIC / "index.html"), methods=["GET"]),
+                Route("/favicon.ico", lambda r: Response(status_code=204), methods=["GET"]),
+                Route("/pg/state", self.state, methods=["GET"]),
+                Route("/pg/command", self.command, methods=["POST"]),
+                Route("/pg/action", self.action, methods=["POST"]),
+                Route("/pg/submit", self.submit, methods=["POST"]),
+                Route("/pg/close", self.close, methods=["POST"]),
+                Route("/pg/home", self.home, methods=["POST"]),
+                Route("/pg/tavus/{cid}/{what}", self.tavus_control, methods=["POST"]),
+                Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            ]
+        )
+
+    async def state(self, request: Request) -> Response:
+        user = request.query_params.get("user") or "U0OWNER1"
+        if user not in self.slack.state.users:
+            return JSONResponse({"error": "unknown user"}, status_code=404)
+        tavus_state = self.tavus.state if self.tavus else None
+        return JSONResponse(page_state(self.slack.state, self.driver, user, self.errors, tavus_state))
+
+    async def command(self, request: Request) -> Response:
+        body = await _body(request)
+        text = str(body.get("text", "")).strip()
+        command, _, rest = text.partition(" ")
+        if not command.startswith("/"):
+            return JSONResponse({"error": "Type a slash command, e.g. /tavus help"}, status_code=400)
+        response = await _off_loop(
+            self.driver.command,
+            rest,
+            user=body.get("user", "U0OWNER1"),
+            channel=body.get("channel", "C0GENERAL"),
+            command=command,
+        )
+        return JSONResponse({"status": response.status_code})
+
+    async def action(self, request: Request) -> Response:
+        b = await _body(request)
+        response = await _off_loop(
+            self.driver.click,
+            b["action_id"],
+            b.get("value"),
+            user=b.get("user", "U0OWNER1"),
+            message=b.get("message"),
+            channel=b.get("channel"),
+            view_id=b.get("view_id"),
+            ephemeral=bool(b.get("response_url")),
+            response_url=b.get("response_url"),
+        )
+        return JSONResponse({"status": response.status_code})
+
+    async def submit(self, request: Request) -> Response:
+        b = await _body(request)
+        view_id = b["view_id"]
+        response = await _off_loop(
+            self.driver.submit, view_id, b.get("values", {}), user=b.get("user", "U0OWNER1")
+        )
+        answer = response.json() if response.content and response.status_code == 200 else {}
+        if answer.get("response_action") == "errors":
+            self.errors[view_id] = answer.get("errors", {})
+        else:
+            self.errors.pop(view_id, None)
+        return JSONResponse({"status": response.status_code, "errors": self.errors.get(view_id, {})})
+
+    async def close(self, request: Request) -> Response:
+        view_id = (await _body(request)).get("view_id", "")
+        self.slack.state.views.pop(view_id, None)
+        self.errors.pop(view_id, None)
+        return JSONResponse({"ok": True})
+
+    async def home(self, request: Request) -> Response:
+        user = (await _body(request)).get("user", "U0OWNER1")
+        response = await _off_loop(self.driver.home_opened, user)
+        return JSONResponse({"status": response.status_code})
+
+    async def tavus_control(self, request: Request) -> Response:
+        what, cid = request.path_params["what"], request.path_params["cid"]
+        if self.tavus is None or what not in SIM_ACTIONS:
+            return JSONResponse({"error": "only the simulator can be steered"}, status_code=400)
+        conv = self.tavus.state.conversations.get(cid)
+        if conv is None:
+            return JSONResponse({"error": "no such conversation"}, status_code=404)
+        callbacks = self.tavus.callbacks
+
+        async def act() -> bool:  # on the simulator's own loop, which sends its callbacks
+            return callbacks.join(conv) if what == "join" else callbacks.finish(conv, what)
+
+        future = asyncio.run_coroutine_threadsafe(act(), self.tavus_server.loop)
+        return JSONResponse({"ok": True, "changed": await asyncio.wrap_future(future)})
+
+
+async def _off_loop(fn, *args: Any, **kwargs: Any):
+    """SlackDriver is synchronous: run it in a thread so the page's server stays responsive."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,226 @@
+// Renders Slack Block Kit (messages, Home tab, modals) into DOM nodes, the way Slack shows them.
+(function () {
+"use strict";
+
+const EMOJI = {
+  hourglass: "⌛", hourglass_flowing_sand: "⏳", red_circle: "🔴", white_check_mark: "✅",
+  warning: "⚠️", movie_camera: "🎥", scroll: "📜", eyes: "👀", film_frames: "🎞️",
+};
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function unescapeSlack(text) {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function emojify(text) {
+  return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name] || all);
+}
+
+// *bold*, _italic_, ~strike~ and `code` inside one plain run of text.
+function styled(raw) {
+  const text = emojify(raw);  // first, so that the underscores of :white_check_mark: are not italics
+  const out = [];
+  const pattern = /`([^`]+)`|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~/g;
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    if (m.index > last) out.push(emojify(unescapeSlack(text.slice(last, m.index))));
+    if (m[1] !== undefined) out.push(el("code", {}, unescapeSlack(m[1])));
+    else if (m[2] !== undefined) out.push(el("b", {}, ...styled(m[2])));
+    else if (m[3] !== undefined) out.push(el("i", {}, ...styled(m[3])));
+    else out.push(el("s", {}, ...styled(m[4])));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(emojify(unescapeSlack(text.slice(last))));
+  return out;
+}
+
+// Slack's entities: <@U…>, <#C…>, <!date^…|fallback>, <url|label>.
+function entity(inner, names) {
+  const [target, label] = inner.split("|");
+  if (target.startsWith("@")) {
+    const user = names.users[target.slice(1)];
+    return el("span", { class: "mention" }, "@" + (user ? user.name : label || target.slice(1)));
+  }
+  if (target.startsWith("#")) {
+    const channel = names.channels[target.slice(1)];
+    return el("span", { class: "mention" }, "#" + (channel ? channel.name : label || target.slice(1)));
+  }
+  if (target.startsWith("!date^")) {
+    const epoch = Number(target.split("^")[1]);
+    return new Date(epoch * 1000).toLocaleString();
+  }
+  if (target.startsWith("!")) return "@" + target.slice(1);
+  return el("a", { href: target, target: "_blank", rel: "noopener" }, label || target);
+}
+
+function mrkdwn(text, names) {
+  const out = [];
+  const lines = String(text || "").split("\n");
+  lines.forEach((line, i) => {
+    let last = 0;
+    for (const m of line.matchAll(/<([^>]+)>/g)) {
+      out.push(...styled(line.slice(last, m.index)));
+      out.push(entity(m[1], names));
+      last = m.index + m[0].length;
+    }
+    out.push(...styled(line.slice(last)));
+    if (i < lines.length - 1) out.push(el("br"));
+  });
+  return out;
+}
+
+function textObject(obj, names) {
+  if (!obj) return [];
+  return obj.type === "mrkdwn" ? mrkdwn(obj.text, names) : [emojify(obj.text || "")];
+}
+
+function renderButton(button, ctx) {
+  const classes = "bk-button" + (button.style ? " " + button.style : "");
+  return el("button", {
+    class: classes, type: "button", "data-action": button.action_id,
+    onclick: () => ctx.onAction(button),
+  }, textObject(button.text, ctx.names));
+}
+
+function renderElement(element, ctx) {
+  if (element.type === "button") return renderButton(element, ctx);
+  if (element.type === "image") return el("img", { src: element.image_url, alt: element.alt_text, width: 20 });
+  return el("span", {}, `[${element.type}]`);
+}
+
+function renderBlock(block, ctx) {
+  const names = ctx.names;
+  switch (block.type) {
+    case "header":
+      return el("div", { class: "bk-header" }, textObject(block.text, names));
+    case "section": {
+      const body = el("div", {}, textObject(block.text, names),
+        (block.fields || []).map((f) => el("div", {}, textObject(f, names))));
+      return el("div", { class: "bk-section" }, body,
+        block.accessory ? renderElement(block.accessory, ctx) : null);
+    }
+    case "context":
+      return el("div", { class: "bk-context" },
+        block.elements.map((e) => e.type === "image" ? renderElement(e, ctx) : el("span", {}, textObject(e, names))));
+    case "actions":
+      return el("div", { class: "bk-actions" }, block.elements.map((e) => renderElement(e, ctx)));
+    case "divider":
+      return el("hr", { class: "bk-divider" });
+    case "call":
+      return el("div", { class: "bk-call" }, "📞 Slack call ", el("code", {}, block.call_id));
+    case "input":
+      return renderInput(block, ctx);
+    default:
+      return el("div", { class: "bk-context" }, `[${block.type} block]`);
+  }
+}
+
+function renderBlocks(blocks, ctx) {
+  return el("div", { class: "blocks" }, (blocks || []).map((b) => renderBlock(b, ctx)));
+}
+
+// Modal inputs: each control keeps enough data to rebuild Slack's view.state.values.
+function optionLabel(option) { return option.text ? option.text.text : option.value; }
+
+function renderInput(block, ctx) {
+  const element = block.element;
+  const id = "in-" + block.block_id;
+  const error = (ctx.errors || {})[block.block_id];
+  let control;
+  switch (element.type) {
+    case "plain_text_input":
+      control = element.multiline
+        ? el("textarea", { id, maxlength: element.max_length }, element.initial_value || "")
+        : el("input", { id, type: "text", maxlength: element.max_length, value: element.initial_value || "",
+                        placeholder: element.placeholder ? element.placeholder.text : "" });
+      break;
+    case "number_input":
+      control = el("input", { id, type: "number", min: element.min_value, max: element.max_value,
+                              value: element.initial_value || "" });
+      break;
+    case "static_select":
+      control = selectOf(id, element.options, element.initial_option && element.initial_option.value,
+                         block.optional, (o) => [optionLabel(o), o.value]);
+      break;
+    case "users_select":
+      control = selectOf(id, Object.values(ctx.names.users).filter((u) => !u.is_bot), element.initial_user,
+                         true, (u) => [`${u.real_name} (@${u.name})`, u.id]);
+      break;
+    case "conversations_select":
+      control = selectOf(id, Object.values(ctx.names.channels), element.initial_conversation, true,
+                         (c) => ["#" + c.name, c.id]);
+      break;
+    case "radio_buttons":
+    case "checkboxes": {
+      const kind = element.type === "radio_buttons" ? "radio" : "checkbox";
+      const chosen = new Set(kind === "radio"
+        ? [element.initial_option && element.initial_option.value]
+        : (element.initial_options || []).map((o) => o.value));
+      control = el("div", { id }, element.options.map((o) => el("label", { class: "choice" },
+        el("input", { type: kind, name: id, value: o.value, checked: chosen.has(o.value) }), " ", optionLabel(o))));
+      break;
+    }
+    default:
+      control = el("span", {}, `[${element.type}]`);
+  }
+  control.dataset.blockId = block.block_id;
+  control.dataset.actionId = element.action_id;
+  control.dataset.kind = element.type;
+  return el("div", { class: "bk-input" + (error ? " invalid" : "") },
+    el("label", { class: "lbl", for: id }, block.label.text, block.optional ? el("span", { class: "optional" }, " (optional)") : null),
+    control,
+    block.hint ? el("div", { class: "hint" }, block.hint.text) : null,
+    error ? el("div", { class: "error" }, error) : null);
+}
+
+function selectOf(id, items, initial, optional, describe) {
+  const options = items.map((item) => {
+    const [label, value] = describe(item);
+    return el("option", { value, selected: value === initial }, label);
+  });
+  if (optional || !initial) options.unshift(el("option", { value: "", selected: !initial }, "—"));
+  return el("select", { id }, options);
+}
+
+// view.state.values in Slack's own shapes.
+function collectValues(root) {
+  const values = {};
+  for (const control of root.querySelectorAll("[data-block-id]")) {
+    const kind = control.dataset.kind;
+    let action = { type: kind };
+    if (kind === "plain_text_input" || kind === "number_input") {
+      action.value = control.value === "" ? null : control.value;
+    } else if (kind === "static_select" || kind === "radio_buttons") {
+      const picked = kind === "radio_buttons" ? control.querySelector("input:checked") : control;
+      const value = picked ? picked.value : "";
+      action.selected_option = value ? { text: { type: "plain_text", text: value }, value } : null;
+    } else if (kind === "checkboxes") {
+      action.selected_options = [...control.querySelectorAll("input:checked")].map(
+        (i) => ({ text: { type: "plain_text", text: i.value }, value: i.value }));
+    } else if (kind === "users_select") {
+      action.selected_user = control.value || null;
+    } else if (kind === "conversations_select") {
+      action.selected_conversation = control.value || null;
+    } else {
+      continue;
+    }
+    values[control.dataset.blockId] = { [control.dataset.actionId]: action };
+  }
+  return values;
+}
+
+window.BlockKit = { el, mrkdwn, textObject, renderBlocks, collectValues };
+})();

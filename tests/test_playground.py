@@ -1,0 +1,145 @@
+"""The playground page and a whole interview story through the page's own HTTP endpoints."""
+
+import httpx
+import pytest
+
+from bot import ids
+from sim.playground import Playground
+from tests.conftest import wait_until
+from tests.helpers import interview_values, persona_values
+
+
+@pytest.fixture(scope="module")
+def pg(tmp_path_factory):
+    playground = Playground(data_dir=str(tmp_path_factory.mktemp("pg"))).start()
+    yield playground
+    playground.stop()
+
+
+class Page:
+    def __init__(self, pg, user="U0OWNER1"):
+        self.http = httpx.Client(base_url=pg.url, timeout=10)
+        self.user = user
+
+    def state(self):
+        return self.http.get("/pg/state", params={"user": self.user}).json()
+
+    def post(self, path, **body):
+        response = self.http.post(path, json={"user": self.user, **body})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def type(self, text, channel="C0GENERAL"):
+        return self.post("/pg/command", text=text, channel=channel)
+
+    def modal(self, callback_id):
+        def ready():
+            modal = self.state()["modal"]
+            ok = modal and modal["callback_id"] == callback_id and "Loading" not in str(modal["blocks"])
+            return modal if ok else None
+
+        return wait_until(ready, what=f"{callback_id} modal on the page")
+
+    def wait(self, check, what):
+        return wait_until(lambda: check(self.state()), timeout=10, what=what)
+
+
+def card_of(state, channel="C0GENERAL"):
+    return state["messages"].get(channel, [])
+
+
+def test_page_is_served(pg):
+    page = httpx.get(pg.url)
+    assert page.status_code == 200 and "tavus-slack playground" in page.text
+    for asset in ("/static/app.js", "/static/blockkit.js", "/static/style.css"):
+        assert httpx.get(pg.url + asset).status_code == 200
+
+
+def test_full_story_through_the_page(pg):
+    page = Page(pg)
+    # create a persona
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    bad = page.post("/pg/submit", view_id=modal["id"], values=persona_values(name=""))
+    assert ids.P_NAME in bad["errors"]
+    assert page.state()["modal_errors"] == bad["errors"]  # the page shows them under the field
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Playground interviewer"))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"],
+        "persona created",
+    )
+    persona_id = next(
+        p for p in pg.tavus.state.personas.values() if p["persona_name"] == "Playground interviewer"
+    )["persona_id"]
+    page.post("/pg/close", view_id=done["id"])
+    # start an interview in #general
+    page.type("/tavus interview")
+    modal = page.modal(ids.START_INTERVIEW)
+    page.post("/pg/submit", view_id=modal["id"], values=interview_values(persona_id, channel="C0GENERAL"))
+    cards = page.wait(lambda s: card_of(s) and card_of(s), "interview card in #general")
+    assert "Waiting for the candidate" in str(cards[-1]["blocks"])
+    call = page.wait(lambda s: s["tavus"] and s["tavus"][-1], "conversation in the simulator panel")
+    # the candidate joins, then leaves
+    page.post(f"/pg/tavus/{call['conversation_id']}/join")
+    page.wait(lambda s: "Live since" in str(card_of(s)[-1]["blocks"]), "card live")
+    page.post(f"/pg/tavus/{call['conversation_id']}/leave")
+    replies = page.wait(
+        lambda s: len(card_of(s)[-1]["replies"]) >= 2 and card_of(s)[-1]["replies"],
+        "transcript in the thread",
+    )
+    assert "Transcript" in str(replies) and "the candidate left" in str(card_of(page.state())[-1]["blocks"])
+    # a second interview, ended from its card
+    page.type(f"/tavus interview {persona_id} Second round")
+    second = page.wait(lambda s: len(card_of(s)) == 2 and card_of(s)[-1], "second card")
+    end = next(b for b in second["blocks"] if b["type"] == "actions")["elements"][1]
+    page.post(
+        "/pg/action",
+        action_id=end["action_id"],
+        value=end["value"],
+        channel="C0GENERAL",
+        message={"ts": second["ts"], "text": second["text"], "blocks": second["blocks"]},
+    )
+    try:
+        page.wait(lambda s: "ended by" in str(card_of(s)[-1]["blocks"]), "second card ended")
+    except AssertionError:
+        print(card_of(page.state())[-1]["blocks"], page.state()["ephemeral"])
+        print(
+            [
+                (c["method"], str(c.get("args"))[:150], str(c.get("result"))[:100])
+                for c in pg.slack.state.log[-6:]
+            ]
+        )
+        raise
+    # delete the persona from the list
+    page.type("/tavus personas")
+    listing = page.wait(
+        lambda s: [e for e in s["ephemeral"].get("C0GENERAL", []) if "Your personas" in e["text"]],
+        "personas list",
+    )[-1]
+    page.post(
+        "/pg/action",
+        action_id=ids.DELETE_PERSONA,
+        value=persona_id,
+        channel="C0GENERAL",
+        response_url=listing["response_url"],
+    )
+    page.wait(lambda s: any("Deleted persona" in e["text"] for e in s["ephemeral"]["C0GENERAL"]), "deleted")
+    assert persona_id not in pg.tavus.state.personas
+
+
+def test_home_tab_and_users(pg):
+    page = Page(pg, user="U0ADMIN1")
+    page.post("/pg/home")
+    home = page.wait(lambda s: s["home"], "home published")
+    assert ids.OPEN_NEW_PERSONA in str(home["blocks"])
+    assert any(u["is_admin"] for u in page.state()["users"])
+    channels = {c["name"] for c in page.state()["channels"]}
+    assert {"general", "secret-hiring"} <= channels  # the admin is in the private channel
+    assert "secret-hiring" not in {c["name"] for c in Page(pg, "U0OTHER1").state()["channels"]}
+
+
+def test_page_refuses_what_slack_would(pg):
+    page = Page(pg)
+    assert page.http.post("/pg/command", json={"text": "hello"}).status_code == 400
+    assert page.http.get("/pg/state", params={"user": "UNOBODY"}).status_code == 404
+    assert page.http.post("/pg/tavus/c000/explode", json={}).status_code == 400
