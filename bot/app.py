@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -54,8 +55,10 @@ def create_app(
     tavus: TavusClient | None = None,
     store: Store | None = None,
     reconcile: bool = True,
+    listeners: Callable[[AsyncApp, Deps], None] | None = None,
 ) -> Starlette:
-    """Build the whole app; tests and the playground pass their own clients or URLs."""
+    """Build the whole app; tests and the playground pass their own clients or URLs, and the
+    benchmark its deliberately naive listeners."""
     from handlers import register_listeners
     from handlers.webhooks import tavus_callback_endpoint
 
@@ -67,7 +70,7 @@ def create_app(
         client=slack, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(), name="tavus-slack"
     )
     bolt.error(on_listener_error)
-    register_listeners(bolt, deps)
+    (listeners or register_listeners)(bolt, deps)
     bolt_handler = AsyncSlackRequestHandler(bolt)
 
     async def slack_events(request: Request) -> Response:

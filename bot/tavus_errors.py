@@ -15,7 +15,12 @@ class TavusError(Exception):
 
 
 class TavusConnectionError(TavusError):
-    """Tavus could not be reached (DNS, refused, reset)."""
+    """Tavus could not be reached, or the connection broke. `maybe_sent` is False only when the
+    request surely never left (the connection was refused or never opened)."""
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class TavusTimeoutError(TavusConnectionError):

@@ -36,6 +36,7 @@ class SlackSimulator:
                 Route("/_sim/trigger", self.trigger, methods=["POST"]),
                 Route("/_sim/faults", self.fault, methods=["POST"]),
                 Route("/_sim/reset", self.reset, methods=["POST"]),
+                Route("/_sim/stats", self.stats, methods=["GET"]),
             ]
         )
 
@@ -94,6 +95,19 @@ class SlackSimulator:
                 "channels": {c.id: c.info() for c in st.channels.values()},
             }
         )
+
+    async def stats(self, request: Request) -> Response:
+        """Counts per method, and every top-level message's text and time (for benchmarks)."""
+        counts: dict[str, int] = {}
+        for entry in self.state.log:
+            counts[entry["method"]] = counts.get(entry["method"], 0) + 1
+        posted = [
+            {"channel": cid, "text": m["text"], "at": m.get("at")}
+            for cid, msgs in self.state.messages.items()
+            for m in msgs
+            if not m.get("thread_ts")
+        ]
+        return JSONResponse({"calls": counts, "posted": posted})
 
     async def trigger(self, request: Request) -> Response:
         return JSONResponse({"trigger_id": self.state.new_trigger()})
@@ -154,6 +168,7 @@ class SlackSimulator:
             "text": a.get("text", ""),
             "blocks": a.get("blocks") or [],
             "thread_ts": thread,
+            "at": time.time(),
         }
         self.state.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}

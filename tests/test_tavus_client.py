@@ -4,6 +4,7 @@ import logging
 
 import httpx
 import pytest
+from httpx_aiohttp import HttpxAiohttpClient
 
 from bot import tavus_errors as te
 from bot.tavus import TavusClient
@@ -36,15 +37,17 @@ class Sleeps(list):
         self.append(seconds)
 
 
-@pytest.fixture
-async def client(tavus):
+@pytest.fixture(params=["aiohttp-pool", "httpcore-pool"])
+async def client(tavus, request):
+    """Both transports: the app's default (httpx over aiohttp) and plain httpx."""
     sleeps = Sleeps()
+    transport = HttpxAiohttpClient if request.param == "aiohttp-pool" else httpx.AsyncClient
     c = TavusClient(
         TAVUS_KEY,
         base_url=tavus.url,
         backoff=0.01,
         sleep=sleeps,
-        http_client=httpx.AsyncClient(timeout=httpx.Timeout(2.0)),
+        http_client=transport(timeout=httpx.Timeout(2.0)),
     )
     c.sleeps = sleeps
     yield c
@@ -227,20 +230,21 @@ async def test_server_errors_retry_then_fail(client, tavus):
     assert len(client.sleeps) == 2 + 3
 
 
-async def test_connection_error_and_timeout():
-    closed = TavusClient(TAVUS_KEY, base_url=f"http://127.0.0.1:{free_port()}", backoff=0.001)
-    with pytest.raises(te.TavusConnectionError, match="could not be reached"):
+@pytest.mark.parametrize("transport", [HttpxAiohttpClient, httpx.AsyncClient])
+async def test_connection_refused(transport):
+    closed = TavusClient(
+        TAVUS_KEY, base_url=f"http://127.0.0.1:{free_port()}", backoff=0.001, http_client=transport()
+    )
+    with pytest.raises(te.TavusConnectionError, match="could not be reached") as info:
         await closed.list_replicas()
+    assert info.value.maybe_sent is False
     await closed.aclose()
 
 
-async def test_timeout(tavus):
+@pytest.mark.parametrize("transport", [HttpxAiohttpClient, httpx.AsyncClient])
+async def test_timeout(tavus, transport):
     slow = TavusClient(
-        TAVUS_KEY,
-        base_url=tavus.url,
-        backoff=0.001,
-        max_retries=0,
-        http_client=httpx.AsyncClient(timeout=0.2),
+        TAVUS_KEY, base_url=tavus.url, backoff=0.001, max_retries=0, http_client=transport(timeout=0.2)
     )
     tavus.control("latency", {"method": "GET", "path": "/v2/replicas", "seconds": 0.5})
     with pytest.raises(te.TavusTimeoutError):

@@ -1,0 +1,127 @@
+"""Processes the benchmark runs: the stand-ins, and the app in one of three variants.
+
+python -m bench.servers sims --port-file F       Slack stand-in + Tavus simulator
+python -m bench.servers app --variant ours|naive|empty --port P --slack URL --tavus URL --db PATH
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+
+import uvicorn
+
+SIGNING_SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench"
+TAVUS_KEY = "bench-tavus-key"
+
+
+def run_sims(port_file: str) -> None:
+    from sim.server import ServerThread
+    from sim.slack import SlackSimulator
+    from sim.tavus import TavusSimulator
+
+    slack, tavus = SlackSimulator(), TavusSimulator()
+    slack.state.bot_token = BOT_TOKEN
+    tavus.state.api_key = TAVUS_KEY
+    tavus.state.concurrency_limit = 10**9
+    servers = [ServerThread(slack.app).start(), ServerThread(tavus.app).start()]
+    with open(port_file, "w") as f:
+        json.dump({"slack": servers[0].url, "tavus": servers[1].url}, f)
+    while True:
+        time.sleep(3600)
+
+
+def empty_app(slack_url: str):
+    """The floor: Bolt on the same server stack, a command listener that only acks."""
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    bolt = AsyncApp(
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=slack_url + "/api/"), signing_secret=SIGNING_SECRET
+    )
+
+    @bolt.command("/tavus")
+    async def ack_only(ack):
+        await ack(response_type="ephemeral", text="ok")
+
+    handler = AsyncSlackRequestHandler(bolt)
+
+    async def events(request):
+        return await handler.handle(request)
+
+    return Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+
+
+def naive_listeners(bolt, deps) -> None:
+    """The common mistake: call Tavus (and Slack) first, acknowledge afterwards."""
+    from bot.blocks import build_start_outcome
+    from bot.commands import parse_quick_interview, split_command
+    from bot.interviews import InterviewRequest
+    from handlers import register_listeners
+
+    @bolt.command(deps.settings.SLACK_COMMAND)
+    async def start_then_ack(ack, body):
+        _, rest = split_command(body.get("text"))
+        team, user = body["team_id"], body["user_id"]
+        parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
+        outcome = await deps.interviews.start(
+            InterviewRequest(
+                team_id=team,
+                user_id=user,
+                persona=parsed.persona,
+                channel_id=body["channel_id"],
+                name=parsed.title,
+            )
+        )
+        text, blocks = build_start_outcome(outcome)
+        await ack(response_type="ephemeral", text=text, blocks=blocks)
+
+    register_listeners(bolt, deps)
+
+
+def build_app(variant: str, slack_url: str, tavus_url: str, db: str):
+    if variant == "empty":
+        return empty_app(slack_url)
+    from bot.app import create_app
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        TAVUS_API_KEY=TAVUS_KEY,
+        TAVUS_API_URL=tavus_url,
+        SLACK_API_URL=slack_url + "/api/",
+        DATABASE_URL=f"sqlite:///{db}",
+        PUBLIC_URL=None,
+    )
+    return create_app(settings, listeners=naive_listeners if variant == "naive" else None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", choices=["sims", "app"])
+    parser.add_argument("--port-file")
+    parser.add_argument("--variant", default="ours", choices=["ours", "naive", "empty"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--slack")
+    parser.add_argument("--tavus")
+    parser.add_argument("--db")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.what == "sims":
+        run_sims(args.port_file)
+        return
+    app = build_app(args.variant, args.slack, args.tavus, args.db)
+    # production settings: no access log, no reload, one worker
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
