@@ -24,7 +24,7 @@ def run_sims(port_file: str) -> None:
     from sim.tavus import TavusSimulator
 
     slack, tavus = SlackSimulator(), TavusSimulator()
-    slack.state.bot_token = BOT_TOKEN
+    slack.state.bot_token = slack.bot_token = BOT_TOKEN
     tavus.state.api_key = TAVUS_KEY
     tavus.state.concurrency_limit = 10**9
     servers = [ServerThread(slack.app).start(), ServerThread(tavus.app).start()]

@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.reconciler import Reconciler, recover
 from bot.store import Store
-from bot.tavus import TavusClient
+from bot.tavus import TavusClient, default_http_client
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,11 @@ def create_app(
     from handlers.webhooks import tavus_callback_endpoint
 
     store = store or Store.from_url(settings.DATABASE_URL)
-    tavus = tavus or TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL)
+    tavus = tavus or TavusClient(
+        settings.TAVUS_API_KEY,
+        base_url=settings.TAVUS_API_URL,
+        http_client=default_http_client(settings.TAVUS_TIMEOUT_SECONDS),
+    )
     slack = slack or slack_client(settings)
     deps = Deps.build(settings, store, tavus, slack)
     bolt = AsyncApp(

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Block, esc, section
+from bot.slack_errors import slack_failed
 from bot.store import ConversationRecord, Store, utcnow
 from bot.tavus_models import CallbackEvent
 from bot.transcript import build_transcript_messages
@@ -89,7 +90,7 @@ class CallbackService:
         try:
             await self.slack.chat_postMessage(text=text, blocks=blocks, unfurl_links=False, **where)
         except SlackApiError as exc:
-            log.warning("could not post %s for an interview: %s", text, exc.response.get("error"))
+            slack_failed(exc, f"post {text} in an interview's thread")
 
 
 def recording_text(props: dict[str, Any]) -> str:

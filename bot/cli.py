@@ -67,14 +67,7 @@ def serve() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(
-        [
-            settings.SLACK_BOT_TOKEN.get_secret_value(),
-            settings.SLACK_SIGNING_SECRET.get_secret_value(),
-            settings.TAVUS_API_KEY.get_secret_value(),
-            settings.SLACK_APP_TOKEN.get_secret_value() if settings.SLACK_APP_TOKEN else "",
-        ]
-    )
+    setup_logging(settings_secrets(settings), level=getattr(logging, settings.LOG_LEVEL))
     from bot.app import create_app
 
     uvicorn.run(
@@ -86,6 +79,17 @@ def serve() -> int:
         server_header=False,
     )
     return 0
+
+
+def settings_secrets(settings) -> list[str]:
+    """Every secret value, for the log filter that keeps them out of every line."""
+    fields = (
+        settings.SLACK_BOT_TOKEN,
+        settings.SLACK_SIGNING_SECRET,
+        settings.TAVUS_API_KEY,
+        settings.SLACK_APP_TOKEN,
+    )
+    return [f.get_secret_value() for f in fields if f is not None]
 
 
 def serve_simulator(which: str, host: str, port: int) -> int:

@@ -19,6 +19,8 @@ HINTS = {
     "PORT": "the port to listen on (1-65535)",
     "TAVUS_SLACK_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
     "SLACK_COMMAND": "the slash command, e.g. /tavus",
+    "TAVUS_TIMEOUT_SECONDS": "seconds to wait for one Tavus answer (1-120)",
+    "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
 }
 
 
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
     SLACK_COMMAND: str = Field("/tavus", pattern=r"^/[a-z0-9_\-]{1,31}$")
     SLACK_CALLS: bool = False
     RECONCILE_SECONDS: float = Field(60.0, gt=0)
+    TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
+    LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod

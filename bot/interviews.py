@@ -16,6 +16,7 @@ from bot.blocks import build_interview_card, duration_seconds, esc
 from bot.config import Settings
 from bot.messages import slack_post_failure, tavus_failure
 from bot.people import People
+from bot.slack_errors import slack_failed
 from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
 from bot.tavus import TavusClient
 from bot.tavus_models import ConversationCreate, ConversationProperties
@@ -136,8 +137,7 @@ class InterviewService:
                 channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
             )
         except SlackApiError as exc:
-            error = exc.response.get("error", "unknown_error")
-            log.warning("could not post interview card in %s: %s", conv.channel_id, error)
+            error = slack_failed(exc, f"post an interview card in {conv.channel_id}")
             self.store.note_error(conv.token, f"post_failed: {error}")
             return slack_post_failure(error, conv.channel_id or "")
         self.store.set_message(conv.token, answer["channel"], answer["ts"])
@@ -151,7 +151,7 @@ class InterviewService:
         try:
             await self.slack.chat_postMessage(channel=conv.candidate_id, text=text, unfurl_links=False)
         except SlackApiError as exc:
-            log.warning("could not DM the candidate: %s", exc.response.get("error"))
+            slack_failed(exc, "DM the candidate")
 
     async def refresh_card(self, token: str) -> None:
         """Redraw the card from the store's current state."""
@@ -164,7 +164,7 @@ class InterviewService:
                 channel=conv.channel_id, ts=conv.message_ts, text=text, blocks=blocks
             )
         except SlackApiError as exc:
-            log.warning("could not update interview card: %s", exc.response.get("error"))
+            slack_failed(exc, "update an interview card")
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:
         """End an interview for its owner or an admin; the answer is a sentence for the user."""
@@ -200,7 +200,7 @@ class InterviewService:
                 users=[{"slack_id": conv.owner_id}],
             )
         except SlackApiError as exc:
-            log.warning("calls.add failed: %s", exc.response.get("error"))
+            slack_failed(exc, "register a Slack call (calls.add)")
             return None
         call_id = answer["call"]["id"]
         self.store.set_call(conv.token, call_id)
@@ -214,4 +214,4 @@ class InterviewService:
         try:
             await self.slack.calls_end(id=conv.call_id, duration=seconds)
         except SlackApiError as exc:
-            log.warning("calls.end failed: %s", exc.response.get("error"))
+            slack_failed(exc, "end a Slack call (calls.end)")

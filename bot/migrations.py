@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -92,6 +93,22 @@ def m001_initial(db: Database) -> None:
 @migration
 def m002_slack_calls(db: Database) -> None:
     db["conversations"].add_column("call_id", str)
+
+
+@migration
+def m003_callback_token_hash(db: Database) -> None:
+    """Callbacks are looked up by a hash of their token, so lookup time says nothing of the token."""
+    db["conversations"].add_column("token_hash", str)
+    for row in list(db.query("select token from conversations")):
+        db.execute(
+            "update conversations set token_hash = ? where token = ?",
+            (token_hash(row["token"]), row["token"]),
+        )
+    db["conversations"].create_index(["token_hash"], unique=True)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def migrate(db: Database) -> list[str]:

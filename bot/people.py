@@ -8,6 +8,7 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack_errors import slack_failed
 from bot.store import ConversationRecord, PersonaRecord, can_manage
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class People:
             user = (await self.slack.users_info(user=user_id))["user"]
             admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         except SlackApiError as exc:
-            log.warning("users.info failed for an admin check: %s", exc.response.get("error"))
+            slack_failed(exc, "check whether a user is an admin (users.info)")
             return False  # fail closed: nobody becomes an admin because Slack was down
         self._cache[key] = (time.monotonic(), admin)
         return admin

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
 
 from bot import tavus_errors as te
 from bot.blocks import esc
 from bot.deps import Deps
 from bot.interviews import marker_for
+from bot.slack_errors import slack_failed
 from bot.store import ConversationRecord, utcnow
 
 log = logging.getLogger(__name__)
 
 PACE_SECONDS = 0.2  # between two Tavus reads: at most 5 a second, well under any rate limit
 RATE_LIMIT_PAUSE = 10.0  # when Tavus says 429 without Retry-After
+LATE_CREATE_WINDOW = timedelta(hours=2)  # how long a timed-out create may still turn up
 
 
 class Reconciler:
@@ -32,6 +38,10 @@ class Reconciler:
 
     async def round(self) -> int:
         """Check every active conversation once; returns how many events were applied."""
+        try:
+            await adopt_late_creates(self.deps)
+        except te.TavusError as exc:
+            log.info("could not look for late creates: %s", exc)
         applied = 0
         for conv in self.deps.store.active_everywhere():
             try:
@@ -62,6 +72,32 @@ class Reconciler:
         return applied
 
 
+async def adopt_late_creates(deps: Deps) -> int:
+    """A create that timed out may finish later at Tavus: find it by its marker, post its card
+    and tell its owner, so no billed conversation runs unknown."""
+    since = (datetime.now(UTC) - LATE_CREATE_WINDOW).isoformat(timespec="milliseconds")
+    waiting = {marker_for(c.token): c for c in deps.store.unconfirmed_since(since) if c.status == "failed"}
+    if not waiting:
+        return 0
+    adopted = 0
+    for remote in await deps.tavus.list_conversations(status="active"):
+        carried = f"{remote.conversation_name or ''} {remote.callback_url or ''}"
+        conv = next((c for m, c in waiting.items() if m in carried), None)
+        if conv is None:
+            continue
+        log.warning("adopting conversation %s that Tavus created late", remote.conversation_id)
+        deps.store.conversation_created(conv.token, remote.conversation_id, remote.conversation_url)
+        await announce_or_tell(deps, conv.token)
+        await tell_owner(
+            deps,
+            conv,
+            f"Your interview *{esc(conv.name)}* did start after all: Tavus "
+            f"answered late. Join link: {remote.conversation_url}",
+        )
+        adopted += 1
+    return adopted
+
+
 async def recover(deps: Deps) -> None:
     """Resolve what a crash left behind: intents with no known outcome, cards never posted."""
     for conv in deps.store.creating():
@@ -88,20 +124,25 @@ async def recover(deps: Deps) -> None:
 
 
 async def announce_or_tell(deps: Deps, token: str) -> None:
+    """After a crash: post the card; if that cannot be done, end the call (nobody would know to
+    join it, and it is billed while it runs) and tell its owner why."""
     outcome = await deps.interviews.announce(token)
-    if outcome.post_error and outcome.conv:
-        await tell_owner(
-            deps,
-            outcome.conv,
-            f"Your interview *{esc(outcome.conv.name)}* is ready, but "
-            f"{outcome.post_error} Join link: {outcome.conv.url}",
-        )
+    conv = outcome.conv
+    if not outcome.post_error or conv is None:
+        return
+    with contextlib.suppress(te.TavusError):
+        await deps.tavus.end_conversation(conv.conversation_id or "")
+    deps.store.mark_ended(token, at=utcnow(), reason="the card could not be posted after a restart")
+    await tell_owner(
+        deps,
+        conv,
+        f"Your interview *{esc(conv.name)}* was ended: after a restart "
+        f"{outcome.post_error} Please start it again.",
+    )
 
 
 async def tell_owner(deps: Deps, conv: ConversationRecord, text: str) -> None:
-    from slack_sdk.errors import SlackApiError
-
     try:
         await deps.slack.chat_postMessage(channel=conv.owner_id, text=text, unfurl_links=False)
     except SlackApiError as exc:
-        log.error("could not tell the owner of %s: %s", conv.token[:6], exc.response.get("error"))
+        slack_failed(exc, "tell an interview's owner", level=logging.ERROR)

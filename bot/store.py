@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import sqlite3
 import threading
@@ -13,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.migrations import migrate
+from bot.migrations import migrate, token_hash
 
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
@@ -71,6 +72,7 @@ class ConversationRecord(_Record):
     error: str | None = None
     updated_at: str | None = None
     call_id: str | None = None
+    token_hash: str | None = None
 
 
 class DuplicateRequest(Exception):
@@ -185,6 +187,7 @@ class Store:
                 if existing:
                     raise DuplicateRequest(self.conversation_by_token(existing[0]))
             conv.updated_at = conv.created_at
+            conv.token_hash = token_hash(conv.token)
             db["conversations"].insert(asdict(conv))
             self._audit(db, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name)
         return conv
@@ -258,6 +261,13 @@ class Store:
                 self._audit(db, row[0], by, "interview.end", token, reason)
             return cur.rowcount > 0
 
+    def conversation_by_callback_token(self, token: str) -> ConversationRecord | None:
+        """The conversation a callback URL's token belongs to, compared in constant time."""
+        row = self._one("select * from conversations where token_hash = ?", (token_hash(token),))
+        if row is None or not hmac.compare_digest(row["token"].encode(), token.encode()):
+            return None
+        return ConversationRecord.from_row(row)
+
     def conversation_by_token(self, token: str) -> ConversationRecord | None:
         return ConversationRecord.from_row(self._one("select * from conversations where token = ?", (token,)))
 
@@ -289,6 +299,12 @@ class Store:
     def creating(self) -> list[ConversationRecord]:
         """Intents a crash may have left between the Tavus create and the Slack post."""
         return self._conversations("status = 'creating'", ())
+
+    def unconfirmed_since(self, since: str) -> list[ConversationRecord]:
+        """Starts that Tavus never confirmed (failed or cut short): a late create may still appear."""
+        return self._conversations(
+            "status in ('creating', 'failed') and conversation_id is null and created_at >= ?", (since,)
+        )
 
     def recent_duplicate(
         self, team_id: str, owner_id: str, persona_id: str, channel_id: str, since: str

@@ -31,6 +31,8 @@ MAX_RETRIES = 3
 INITIAL_BACKOFF = 0.5  # seconds; doubled each attempt
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0  # never sleep longer than this on Tavus's word
+ADOPT_CHECKS = 4  # looks for a create that timed out, ADOPT_WAIT apart, before giving up
+ADOPT_WAIT = 1.0
 PAGE_SIZE = 100
 MAX_PAGES = 50  # a runaway total_count must not loop forever
 # A burst of 100 interviews a second at 1.5 s each keeps ~150 creates in flight.
@@ -94,7 +96,9 @@ class TavusClient:
     async def create_conversation(self, request: ConversationCreate, *, marker: str) -> Conversation:
         """Create once. `marker` must appear in callback_url or conversation_name: after an
         ambiguous failure we look for it among active conversations and adopt what we find.
-        A create is retried only when Tavus surely did not act on it, or we checked that it did not."""
+        A create is retried only when Tavus surely did not act on it, or answered 5xx and we
+        checked that it did not. After a timeout or a broken connection Tavus may still be
+        working on it, so we only wait and look; the reconciler adopts a late arrival."""
         if marker not in (request.callback_url or "") + (request.conversation_name or ""):
             raise ValueError("marker must appear in callback_url or conversation_name")
         for attempt in range(self._max_retries + 1):
@@ -103,25 +107,34 @@ class TavusClient:
                 return Conversation.model_validate(body)
             except (errors.TavusConnectionError, errors.ServerError, errors.RateLimitError) as exc:
                 if _maybe_created(exc):
-                    found = await self._find_after_failure(marker, exc)
+                    checks = 1 if isinstance(exc, errors.ServerError) else ADOPT_CHECKS
+                    found = await self._find_after_failure(marker, exc, checks)
                     if found is not None:
                         return found
+                    if not isinstance(exc, errors.ServerError):
+                        raise
                 if attempt == self._max_retries:
                     raise
                 await self._sleep(self._delay(attempt, getattr(exc, "retry_after", None)))
         raise AssertionError("unreachable")
 
-    async def _find_after_failure(self, marker: str, failure: errors.TavusError) -> Conversation | None:
-        """The conversation an ambiguous create made, or None when surely none; if we cannot
-        tell, re-raise the create's failure rather than risk a second billed conversation."""
-        try:
-            found = await self.find_by_marker(marker)
-        except errors.TavusError as exc:
-            log.warning("could not check whether a failed create went through: %s", exc)
-            raise failure from exc
-        if found is not None:
-            log.warning("adopted conversation %s after an ambiguous create", found.conversation_id)
-        return found
+    async def _find_after_failure(
+        self, marker: str, failure: errors.TavusError, checks: int
+    ) -> Conversation | None:
+        """The conversation an ambiguous create made, or None when none showed up after `checks`
+        looks; if we cannot look, re-raise the create's failure rather than risk a second bill."""
+        for check in range(checks):
+            if check:
+                await self._sleep(ADOPT_WAIT)
+            try:
+                found = await self.find_by_marker(marker)
+            except errors.TavusError as exc:
+                log.warning("could not check whether a failed create went through: %s", exc)
+                raise failure from exc
+            if found is not None:
+                log.warning("adopted conversation %s after an ambiguous create", found.conversation_id)
+                return found
+        return None
 
     async def list_conversations(self, status: str | None = None) -> list[Conversation]:
         rows = await self._all_pages("/conversations", {"status": status})
@@ -205,10 +218,11 @@ class TavusClient:
         return capped * (0.5 + random.random() / 2)  # jitter spreads out a thundering herd
 
 
-def default_http_client() -> httpx.AsyncClient:
+def default_http_client(timeout: float | None = None) -> httpx.AsyncClient:
     """httpx's API over aiohttp's connection pool. httpcore's pool rescans every connection and
     queued request on each event, which took 80% of the app's CPU in a burst (bench/README.md)."""
-    return HttpxAiohttpClient(timeout=DEFAULT_TIMEOUT, limits=POOL_LIMITS)
+    limit = DEFAULT_TIMEOUT if timeout is None else httpx.Timeout(timeout, connect=min(5.0, timeout))
+    return HttpxAiohttpClient(timeout=limit, limits=POOL_LIMITS)
 
 
 def _transport_error(exc: httpx.TransportError) -> errors.TavusConnectionError:

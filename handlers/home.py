@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.home import build_home
+from bot.slack_errors import slack_failed
 
 log = logging.getLogger(__name__)
 
@@ -23,4 +24,4 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
     try:
         await client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:
-        log.warning("views.publish failed: %s", exc.response.get("error"))
+        slack_failed(exc, "publish the Home tab")

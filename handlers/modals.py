@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.modals import build_interview_modal, build_persona_modal
+from bot.slack_errors import slack_failed
 from bot.store import PersonaRecord
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,7 @@ async def _open(client, trigger_id: str, view: dict, respond) -> dict | None:
     try:
         return (await client.views_open(trigger_id=trigger_id, view=view))["view"]
     except SlackApiError as exc:
-        error = exc.response.get("error")
-        log.warning("views.open failed: %s", error)
+        error = slack_failed(exc, "open a modal")
         if respond is not None:
             why = "Slack took too long to open the form" if error in EXPIRED else f"Slack said {error}"
             await respond(text=f"I couldn't open the form ({why}). Please try once more.")
@@ -42,7 +42,7 @@ async def open_persona_modal(deps: Deps, client, trigger_id: str, respond) -> No
             view_id=view["id"], hash=view["hash"], view=build_persona_modal(replicas, default)
         )
     except SlackApiError as exc:  # hash_conflict: the user already moved on; keep their view
-        log.info("replica list not applied: %s", exc.response.get("error"))
+        slack_failed(exc, "fill in the replica list", level=logging.INFO)
 
 
 async def open_interview_modal(

@@ -15,6 +15,7 @@ from bot.forms import PersonaForm, read_interview_form, read_persona_form
 from bot.interviews import InterviewRequest
 from bot.messages import tavus_failure
 from bot.modals import build_interview_modal, build_persona_modal, build_progress_view, build_result_view
+from bot.slack_errors import slack_failed
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ async def update_view(client, view_id: str, view: dict) -> None:
     try:
         await client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:  # the user closed the modal: the result is in their lists
-        log.info("views.update after submission failed: %s", exc.response.get("error"))
+        slack_failed(exc, "show a submission's result", level=logging.INFO)
 
 
 def register(app, deps: Deps) -> None:

@@ -19,7 +19,7 @@ MAX_BODY = 2_000_000  # a long transcript is big, but nothing legitimate is bigg
 
 def tavus_callback_endpoint(deps: Deps):
     async def tavus_callback(request: Request) -> JSONResponse:
-        conv = deps.store.conversation_by_token(request.path_params["token"])
+        conv = deps.store.conversation_by_callback_token(request.path_params["token"])
         if conv is None:
             log.warning(
                 "Tavus callback with an unknown token from %s", request.client.host if request.client else "?"

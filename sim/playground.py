@@ -45,7 +45,7 @@ class Playground:
 
     def start(self) -> Playground:
         self.slack = SlackSimulator()
-        self.slack.state.bot_token = "xoxb-playground-" + secrets.token_hex(8)
+        self.slack.state.bot_token = self.slack.bot_token = "xoxb-playground-" + secrets.token_hex(8)
         slack_url = self._serve(self.slack.app).url
         self.tavus = None if self.tavus_key else TavusSimulator()
         if self.tavus is not None:

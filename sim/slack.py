@@ -7,6 +7,7 @@ trigger_ids that expire, and Block Kit limits, and it records every call in `sta
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -28,6 +29,7 @@ MAX_TEXT = 40_000
 class SlackSimulator:
     def __init__(self, state: SlackState | None = None) -> None:
         self.state = state or SlackState()
+        self.bot_token = self.state.bot_token  # what a reset goes back to
         self.app = Starlette(
             routes=[
                 Route("/api/{method}", self.api, methods=["POST", "GET"]),
@@ -41,7 +43,7 @@ class SlackSimulator:
         )
 
     async def reset(self, request: Request) -> Response:
-        self.state = SlackState(bot_token=self.state.bot_token)
+        self.state = SlackState(bot_token=self.bot_token)
         return JSONResponse({"ok": True})
 
     async def api(self, request: Request) -> Response:
@@ -51,6 +53,9 @@ class SlackSimulator:
         entry = {"method": method, "args": args, "at": time.time()}
         self.state.log.append(entry)
         fault = self.state.take_fault(method)
+        if fault and fault.get("delay"):  # a slow Slack: answer late, then as usual
+            await asyncio.sleep(float(fault["delay"]))
+            fault = None
         if fault and fault.get("status") == 429:
             entry["result"] = "ratelimited"
             return JSONResponse(
@@ -114,8 +119,10 @@ class SlackSimulator:
 
     async def fault(self, request: Request) -> Response:
         body = await _args(request)
-        if "method" not in body or not ({"status", "error"} & set(body)):
-            return JSONResponse({"ok": False, "error": "need method and status or error"}, status_code=400)
+        if "method" not in body or not ({"status", "error", "delay"} & set(body)):
+            return JSONResponse(
+                {"ok": False, "error": "need method and status, error or delay"}, status_code=400
+            )
         self.state.faults.append(body)
         return JSONResponse({"ok": True})
 

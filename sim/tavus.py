@@ -4,6 +4,8 @@ Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this sim
 - an unknown persona answers 404 `{"error": "Persona not found"}`;
 - ending an already ended conversation answers 200 (ending is idempotent here);
 - PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
+- injected faults (`/_sim/faults`): `status` answers that status; `stall_after` acts, then answers
+  too late; `drop` acts, then breaks the connection mid-answer; `reset` breaks it without acting;
 - deletes answer 204 with no body; lists carry `total_count`.
 """
 
@@ -208,6 +210,7 @@ class _FaultMiddleware:
         state.requests.append({"method": method, "path": path, "at": time.time()})
         if headers.get("x-api-key") != state.api_key:
             return await err(401, "Invalid access token", key="message")(scope, receive, send)
+        receive = await _buffered(receive)  # the request has arrived whole, whatever the caller does next
         if delay := state.delay_for(method, path):
             await asyncio.sleep(delay)
         if self.sim.rate_limited():
@@ -221,10 +224,11 @@ class _FaultMiddleware:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
             body = fault.body or {"error": f"Simulated {fault.status}"}
             return await JSONResponse(body, status_code=fault.status, headers=extra)(scope, receive, send)
-        if fault.kind == "stall_after":  # act, then answer too late: the caller times out
+        if fault.kind in ("stall_after", "drop"):  # act first: Tavus did the work
             await self.app(scope, receive, _discard)
+        if fault.kind == "stall_after":  # then answer too late: the caller times out
             await asyncio.sleep(fault.seconds)
-        # drop: start an answer and break it off, as a reset connection looks to a client
+        # drop (after acting) and reset (before): start an answer and break it off
         await send(
             {
                 "type": "http.response.start",
@@ -260,3 +264,26 @@ def _html(text: str) -> str:
 def build_app(state: TavusState | None = None) -> TavusSimulator:
     """A simulator with fresh state; serve `sim.app`."""
     return TavusSimulator(state)
+
+
+async def _buffered(receive):
+    """Read the whole request body now and replay it: Tavus acts on what it received even if
+    the caller hangs up while Tavus works."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body, sent = b"".join(chunks), False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # like a client that stays silent
+        return {"type": "http.disconnect"}
+
+    return replay

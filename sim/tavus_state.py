@@ -50,7 +50,7 @@ class Fault:
 
     method: str
     path: str
-    kind: str = "status"  # status | drop | stall_after
+    kind: str = "status"  # status | stall_after | drop | reset
     status: int = 500
     body: dict[str, Any] | None = None
     retry_after: str | None = None

@@ -1,5 +1,6 @@
 """TavusClient against the Tavus simulator over loopback: every endpoint, error and retry."""
 
+import asyncio
 import logging
 
 import httpx
@@ -289,3 +290,28 @@ async def test_create_not_retried_when_it_cannot_be_checked(client, tavus):
 async def test_marker_is_required(client):
     with pytest.raises(ValueError):
         await client.create_conversation(ConversationCreate(persona_id="p1234567"), marker="ref-x")
+
+
+async def test_reset_before_acting_is_not_retried_blindly(client, tavus):
+    persona = await client.create_persona(SEED)
+    tavus.control("faults", {"method": "POST", "path": "/v2/conversations", "kind": "reset"})
+    with pytest.raises(te.TavusConnectionError):
+        await client.create_conversation(conv_request(persona.persona_id, "ref-amb5"), marker="ref-amb5")
+    # it looked (more than once) instead of creating again: nothing is billed twice
+    assert not tavus.state.conversations
+    lists = [r for r in tavus.state.requests if r["method"] == "GET" and r["path"] == "/v2/conversations"]
+    assert len(lists) == 4
+
+
+async def test_slow_create_beyond_the_timeout_is_adopted_not_duplicated(tavus):
+    async def short_sleep(seconds: float) -> None:  # the real waits, shortened
+        await asyncio.sleep(min(seconds, 0.5))
+
+    slow = TavusClient(
+        TAVUS_KEY, base_url=tavus.url, http_client=HttpxAiohttpClient(timeout=0.3), sleep=short_sleep
+    )
+    created = await slow.create_persona(SEED)
+    tavus.control("latency", {"method": "POST", "path": "/v2/conversations", "seconds": 0.8})
+    conv = await slow.create_conversation(conv_request(created.persona_id, "ref-slow"), marker="ref-slow")
+    assert list(tavus.state.conversations) == [conv.conversation_id]
+    await slow.aclose()

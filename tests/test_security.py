@@ -1,0 +1,108 @@
+"""Intruders and secrets: forged requests, other workspaces, non-owners, and secrets in logs."""
+
+import sqlite3
+import time
+
+import httpx
+
+from bot import ids
+from sim.driver import SlackDriver
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY, wait_until
+from tests.helpers import channel_messages, create_persona, responses_text, start_interview
+from tests.procs import start_app
+
+OTHER_TEAM = "T0OTHER99"
+
+
+def answers(slack, response):
+    return wait_until(lambda: responses_text(slack, response.response_url), what="an answer")
+
+
+def test_another_workspace_cannot_see_end_or_delete(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    conv = start_interview(driver, served, persona.persona_id)
+    # the same user id, in another workspace, with the real ids
+    assert "no personas yet" in driver.command("personas", team=OTHER_TEAM).json()["text"]
+    assert "no waiting or live" in driver.command("interviews", team=OTHER_TEAM).json()["text"]
+    response = driver.command(f"end {conv.conversation_id}", team=OTHER_TEAM)
+    assert (
+        "found no interview"
+        in wait_until(
+            lambda: [t for t in responses_text(slack, response.response_url) if "found" in t], what="refusal"
+        )[0]
+    )
+    response = driver.command(f"delete {persona.persona_id}", team=OTHER_TEAM)
+    assert "found no persona" in answers(slack, response)[0]
+    driver.click(ids.END, conv.conversation_id, channel="C0HIRING1", team=OTHER_TEAM)
+    driver.click(ids.DELETE_PERSONA, persona.persona_id, channel="C0HIRING1", team=OTHER_TEAM)
+    body = driver.command(f"interview {persona.persona_id}", team=OTHER_TEAM).json()
+    assert "found no persona" in body["text"]
+    time.sleep(0.3)
+    assert tavus.state.conversations[conv.conversation_id].status == "active"
+    assert persona.persona_id in tavus.state.personas
+    assert len(tavus.state.conversations) == 1
+
+
+def test_non_owner_clicks_change_nothing(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    conv = start_interview(driver, served, persona.persona_id)
+    card = channel_messages(slack, "C0HIRING1")[-1]
+    driver.click(ids.END, conv.conversation_id, user="U0OTHER1", message=card, channel="C0HIRING1")
+    wait_until(
+        lambda: [r for r in slack.state.responses if "Only <@U0OWNER1>" in r["body"].get("text", "")],
+        what="refusal for the non-owner",
+    )
+    assert tavus.state.conversations[conv.conversation_id].status == "active"
+    assert "Waiting" in str(card["blocks"])
+
+
+def test_callback_token_guessing_is_404_and_logged(driver, served, caplog):
+    for guess in ("x", "a" * 32, "%2e%2e", "%00", "c" * 500):
+        response = httpx.post(f"{served.url}/tavus/callback/{guess}", json={"conversation_id": "c1"})
+        assert response.status_code == 404 and response.json() == {"error": "not found"}
+    assert "unknown token" in caplog.text
+
+
+def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack):
+    app = start_app(tmp_path, tavus.url, slack.url, LOG_LEVEL="DEBUG")
+    driver = SlackDriver(app.url, SIGNING_SECRET, slack.state, slack.url)
+    try:
+        driver.command("help")
+        driver.command("persona")
+        view = wait_until(lambda: driver.latest_view(ids.NEW_PERSONA), what="modal")
+        from tests.helpers import persona_values
+
+        driver.submit(view["id"], persona_values())
+        wait_until(lambda: tavus.state.personas, what="persona")
+        persona_id = next(iter(tavus.state.personas))
+        response = driver.command(f"interview {persona_id}", channel="C0HIRING1")
+        conv = wait_until(
+            lambda: tavus.state.conversations and next(iter(tavus.state.conversations)), what="conversation"
+        )
+        tavus.control(f"conversations/{conv}/join")
+        tavus.control(f"conversations/{conv}/leave")
+        wait_until(lambda: len(tavus.state.callbacks_sent) >= 4, what="callbacks")
+        tavus.control("config", {"api_key": "rotated"})  # Tavus now refuses our key
+        response = driver.command(f"interview {persona_id} again", channel="C0HIRING1")
+        wait_until(
+            lambda: [t for t in responses_text(slack, response.response_url) if "API key" in t],
+            what="bad key message",
+        )
+        slack.state.bot_token = "xoxb-someone-else"  # and Slack our token
+        tavus.control("config", {"api_key": TAVUS_KEY})
+        driver.command(f"interview {persona_id} third", channel="C0HIRING1")
+        time.sleep(1.0)
+    finally:
+        app.stop()
+    log = app.log.read_text()
+    assert "Slack refused the bot token (invalid_auth)" in log  # loud, once per failed call
+    assert log.count("Slack refused the bot token") <= 3  # and no retry loop
+    stored = (tmp_path / "app.db").read_bytes() + b"".join(
+        str(r).encode() for r in sqlite3.connect(tmp_path / "app.db").execute("select * from events")
+    )
+    shown = str(slack.state.messages) + str(slack.state.responses) + str(slack.state.views)
+    for secret in (BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY):
+        assert secret not in log, f"{secret[:6]}… in the logs"
+        assert secret.encode() not in stored
+        assert secret not in shown
+    assert "DEBUG" in log  # the run really logged at the most talkative level
