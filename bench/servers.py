@@ -85,7 +85,14 @@ def naive_listeners(bolt, deps) -> None:
     register_listeners(bolt, deps)
 
 
-def build_app(variant: str, slack_url: str, tavus_url: str, db: str):
+def build_app(
+    variant: str,
+    slack_url: str,
+    tavus_url: str,
+    db: str,
+    public_url: str | None = None,
+    reconcile_seconds: float = 60.0,
+):
     if variant == "empty":
         return empty_app(slack_url)
     from bot.app import create_app
@@ -99,7 +106,9 @@ def build_app(variant: str, slack_url: str, tavus_url: str, db: str):
         TAVUS_API_URL=tavus_url,
         SLACK_API_URL=slack_url + "/api/",
         DATABASE_URL=f"sqlite:///{db}",
-        PUBLIC_URL=None,
+        PUBLIC_URL=public_url,
+        RECONCILE_SECONDS=reconcile_seconds,
+        TAVUS_TIMEOUT_SECONDS=5,
     )
     return create_app(settings, listeners=naive_listeners if variant == "naive" else None)
 
@@ -113,12 +122,14 @@ def main() -> None:
     parser.add_argument("--slack")
     parser.add_argument("--tavus")
     parser.add_argument("--db")
+    parser.add_argument("--public-url")
+    parser.add_argument("--reconcile-seconds", type=float, default=60.0)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "sims":
         run_sims(args.port_file)
         return
-    app = build_app(args.variant, args.slack, args.tavus, args.db)
+    app = build_app(args.variant, args.slack, args.tavus, args.db, args.public_url, args.reconcile_seconds)
     # production settings: no access log, no reload, one worker
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 

@@ -31,19 +31,28 @@ def clean(text: Any) -> str:
 
 def field_value(values: dict[str, Any], block_id: str) -> Any:
     """The submitted value of one input, whatever its element type."""
-    action = (values.get(block_id) or {}).get(ids.VALUE) or {}
+    # a forged submission can put anything anywhere: only strings (or lists of them) get through
+    block = values.get(block_id) if isinstance(values, dict) else None
+    action = block.get(ids.VALUE) if isinstance(block, dict) else None
     if not isinstance(action, dict):
         return None
     kind = action.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
-        return ((action.get("selected_option") or {}) or {}).get("value")
+        option = action.get("selected_option")
+        return _text(option.get("value")) if isinstance(option, dict) else None
     if kind == "checkboxes":
-        return [o.get("value") for o in action.get("selected_options") or [] if isinstance(o, dict)]
+        options = action.get("selected_options")
+        chosen = [o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+        return [v for v in chosen if isinstance(v, str)]
     if kind == "users_select":
-        return action.get("selected_user")
+        return _text(action.get("selected_user"))
     if kind == "conversations_select":
-        return action.get("selected_conversation")
-    return action.get("value")
+        return _text(action.get("selected_conversation"))
+    return _text(action.get("value"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _check_length(errors: dict[str, str], block_id: str, text: str, limit: int, label: str) -> None:

@@ -13,6 +13,7 @@ from bot.blocks import (
     build_start_outcome,
     esc,
 )
+from bot.channels import channel_problem
 from bot.commands import parse_quick_interview, split_command
 from bot.deps import Deps
 from bot.interviews import InterviewRequest
@@ -45,7 +46,7 @@ def register(app, deps: Deps) -> None:
                 deps, client, body["trigger_id"], respond, personas, body.get("channel_id")
             )
         elif sub == "interview":
-            await quick_interview(deps, ack, respond, body, rest)
+            await quick_interview(deps, ack, respond, client, body, rest)
         elif sub == "end":
             await end_command(deps, ack, respond, body, rest)
         else:
@@ -55,7 +56,7 @@ def register(app, deps: Deps) -> None:
     app.command(deps.settings.SLACK_COMMAND)(handle_command)
 
 
-async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> None:
+async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
     parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
     if parsed.error or parsed.persona is None:
@@ -75,6 +76,9 @@ async def quick_interview(deps: Deps, ack, respond, body: dict, rest: str) -> No
         response_type="ephemeral",
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
     )
+    if problem := await channel_problem(client, channel):  # before Tavus bills for a card nobody sees
+        await respond(text=f":warning: {problem}", replace_original=True)
+        return
     outcome = await deps.interviews.start(
         InterviewRequest(
             team_id=team,

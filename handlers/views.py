@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot import tavus_errors as te
 from bot.blocks import build_start_outcome, button, esc, section
+from bot.channels import channel_problem
 from bot.deps import Deps
 from bot.forms import PersonaForm, read_interview_form, read_persona_form
 from bot.interviews import InterviewRequest
@@ -77,6 +78,8 @@ def register(app, deps: Deps) -> None:
         view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
         personas = deps.store.visible_personas(team, user)
         form, errors = read_interview_form(view["state"]["values"], personas)
+        if not errors and (problem := await channel_problem(client, form.channel)):
+            errors = {ids.I_CHANNEL: problem}
         if errors:
             await ack(response_action="errors", errors=errors)
             return

@@ -169,14 +169,15 @@ def test_not_in_channel_tells_how_to_fix_with_the_link(driver, slack, tavus, ser
     assert conv.error == "post_failed: not_in_channel"
 
 
-def test_private_channel_not_found(driver, slack, tavus, served):
+def test_private_channel_not_found_is_caught_before_tavus(driver, slack, tavus, served):
     persona = create_persona(driver, served)
     response = driver.command(f"interview {persona.persona_id}", channel="G0PRIVATE")
     texts = wait_until(
-        lambda: [t for t in responses_text(slack, response.response_url) if "ready" in t],
+        lambda: [t for t in responses_text(slack, response.response_url) if "private" in t],
         what="channel_not_found message",
     )
-    assert "it is private" in texts[0]
+    assert "it is private" in texts[0] and "/invite @Tavus" in texts[0]
+    assert not tavus.state.conversations  # nothing billed for a card nobody could see
 
 
 def test_double_submission_starts_one_interview(driver, slack, tavus, served):
@@ -219,3 +220,13 @@ def test_interview_modal_defaults_to_the_commands_channel(driver, served):
 def test_interview_modal_without_personas_says_so(driver, served):
     view = open_modal(driver, "interview", ids.START_INTERVIEW)
     assert "no personas yet" in str(view["blocks"]) and "submit" not in view
+
+
+def test_forged_or_hidden_channel_is_refused_before_tavus(driver, slack, tavus, served):
+    persona = create_persona(driver, served)
+    for channel in ("C0NOWHERE9", "G0PRIVATE"):  # another workspace's channel; a private one we are not in
+        view = open_modal(driver, "interview", ids.START_INTERVIEW)
+        body = driver.submit(view["id"], interview_values(persona.persona_id, channel=channel)).json()
+        assert body["response_action"] == "errors"
+        assert "/invite @Tavus" in body["errors"][ids.I_CHANNEL]
+    assert not tavus.state.conversations

@@ -26,6 +26,8 @@ def test_manifest_matches_the_app():
         "chat:write.public",
         "im:write",
         "users:read",
+        "channels:read",
+        "groups:read",
     }
     for limit, text in (
         (35, manifest["display_information"]["name"]),

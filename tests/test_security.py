@@ -106,3 +106,28 @@ def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack)
         assert secret.encode() not in stored
         assert secret not in shown
     assert "DEBUG" in log  # the run really logged at the most talkative level
+
+
+def test_log_filter_removes_secrets_from_messages_args_and_tracebacks():
+    import logging
+
+    from bot.logs import RedactSecrets
+
+    redact = RedactSecrets(["tavus-key-123456", "signing-secret-xyz"])
+    try:
+        raise ValueError("boom with tavus-key-123456")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "key %s and %s",
+            ("tavus-key-123456", "xoxb-1234-abcd"),
+            sys.exc_info(),
+        )
+    redact.filter(record)
+    text = record.getMessage() + (record.exc_text or "")
+    assert "tavus-key-123456" not in text and "xoxb-1234-abcd" not in text and "***" in text
