@@ -186,13 +186,7 @@ def build_personas_list(personas: list[PersonaRecord], command: str) -> tuple[st
                 "type": "actions",
                 "elements": [
                     button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary"),
-                    button(
-                        "Delete",
-                        ids.DELETE_PERSONA,
-                        value=p.persona_id,
-                        style="danger",
-                        confirm=delete_confirm(p),
-                    ),
+                    delete_button(p),
                 ],
             }
         )
@@ -210,20 +204,23 @@ def delete_confirm(persona: PersonaRecord) -> dict[str, Any]:
     )
 
 
+def delete_button(persona: PersonaRecord) -> dict[str, Any]:
+    """Delete, behind Slack's own confirmation dialog."""
+    return button(
+        "Delete",
+        ids.DELETE_PERSONA,
+        value=persona.persona_id,
+        style="danger",
+        confirm=delete_confirm(persona),
+    )
+
+
 def build_delete_prompt(persona: PersonaRecord) -> tuple[str, list[Block]]:
     return f"Delete persona {esc(persona.name)}?", [
         section(f"Delete persona *{esc(persona.name)}* (`{persona.persona_id}`)?"),
         {
             "type": "actions",
-            "elements": [
-                button(
-                    "Delete",
-                    ids.DELETE_PERSONA,
-                    value=persona.persona_id,
-                    style="danger",
-                    confirm=delete_confirm(persona),
-                )
-            ],
+            "elements": [delete_button(persona)],
         },
     ]
 

@@ -9,7 +9,7 @@ from bot.blocks import (
     Block,
     button,
     context,
-    delete_confirm,
+    delete_button,
     esc,
     header,
     interview_rows,
@@ -55,15 +55,7 @@ def build_home(
         blocks.append(
             {
                 "type": "actions",
-                "elements": [
-                    button(
-                        "Delete",
-                        ids.DELETE_PERSONA,
-                        value=p.persona_id,
-                        style="danger",
-                        confirm=delete_confirm(p),
-                    )
-                ],
+                "elements": [delete_button(p)],
             }
         )
     blocks += [{"type": "divider"}, section(f"*Waiting and live* ({len(active)})")]
