@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.reconciler import Reconciler, recover
+from bot.reconciler import Reconciler
 from bot.store import Store
 from bot.tavus import TavusClient, default_http_client
 
@@ -87,11 +87,10 @@ def create_app(
     async def lifespan(app: Starlette):
         # one pooled HTTP session for every Slack call, instead of one per call
         slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
-        tasks = [asyncio.create_task(_recover(deps))]
+        reconciler = Reconciler(deps, interval=settings.RECONCILE_SECONDS)
+        tasks = [asyncio.create_task(_start_up(reconciler))]
         if reconcile:
-            tasks.append(
-                asyncio.create_task(Reconciler(deps, interval=settings.RECONCILE_SECONDS).run_forever())
-            )
+            tasks.append(asyncio.create_task(reconciler.run_forever()))
         if settings.SLACK_APP_TOKEN:
             tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
         yield
@@ -100,6 +99,7 @@ def create_app(
         await asyncio.gather(*tasks, return_exceptions=True)
         await slack.session.close()
         await tavus.aclose()
+        store.close()  # also lets another instance lead
 
     app = Starlette(
         routes=[
@@ -119,9 +119,10 @@ async def on_listener_error(error: Exception, logger: logging.Logger) -> None:
     log.error("listener failed: %s", error, exc_info=error)
 
 
-async def _recover(deps: Deps) -> None:
+async def _start_up(reconciler: Reconciler) -> None:
+    """Recover at once what a crash left, if this instance leads (it does when it is alone)."""
     try:
-        await recover(deps)
+        await reconciler.recover_if_leader()
     except Exception:
         log.exception("start-up recovery failed; the reconciler will keep trying")
 

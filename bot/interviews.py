@@ -23,6 +23,8 @@ from bot.tavus_models import ConversationCreate, ConversationProperties
 
 log = logging.getLogger(__name__)
 
+REDRAWS = 3  # card updates per refresh at most, when other instances keep changing the call
+
 
 @dataclass
 class InterviewRequest:
@@ -154,17 +156,24 @@ class InterviewService:
             slack_failed(exc, "DM the candidate")
 
     async def refresh_card(self, token: str) -> None:
-        """Redraw the card from the store's current state."""
-        conv = self.store.conversation_by_token(token)
-        if conv is None or not conv.message_ts:
-            return
-        text, blocks = build_interview_card(conv)
-        try:
-            await self.slack.chat_update(
-                channel=conv.channel_id, ts=conv.message_ts, text=text, blocks=blocks
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "update an interview card")
+        """Redraw the card from the store. Another instance may change the call while our update
+        is on its way, and Slack keeps whichever edit lands last: so draw again until what we drew
+        is what the store holds (usually once)."""
+        for _ in range(REDRAWS):
+            conv = self.store.conversation_by_token(token)
+            if conv is None or not conv.message_ts:
+                return
+            card = build_interview_card(conv)
+            try:
+                await self.slack.chat_update(
+                    channel=conv.channel_id, ts=conv.message_ts, text=card[0], blocks=card[1]
+                )
+            except SlackApiError as exc:
+                slack_failed(exc, "update an interview card")
+                return
+            latest = self.store.conversation_by_token(token)
+            if latest is None or build_interview_card(latest) == card:
+                return
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:
         """End an interview for its owner or an admin; the answer is a sentence for the user."""

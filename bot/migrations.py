@@ -1,4 +1,5 @@
-"""Numbered schema steps, applied once each and recorded in `_migrations`."""
+"""Numbered schema steps, applied once each and recorded in `_migrations`: sqlite-utils calls for
+SQLite, plain DDL for PostgreSQL, with the same names so both stores have the same history."""
 
 from __future__ import annotations
 
@@ -111,7 +112,54 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def migrate(db: Database) -> list[str]:
+PG_MIGRATIONS = {
+    "m001_initial": """
+        create table personas (persona_id text primary key, team_id text not null, enterprise_id text,
+            owner_id text not null, name text not null, pipeline_mode text, replica_id text,
+            perception_model text, shared integer default 0, created_at text not null, deleted_at text);
+        create index personas_team_owner on personas (team_id, owner_id);
+        create table conversations (token text primary key, conversation_id text, team_id text not null,
+            enterprise_id text, owner_id text not null, persona_id text, persona_name text,
+            channel_id text, message_ts text, url text, name text, candidate_id text,
+            status text not null, request_key text, created_at text not null, live_at text,
+            ended_at text, shutdown_reason text, ended_by text, error text, updated_at text);
+        create unique index conversations_conversation_id on conversations (conversation_id);
+        create unique index conversations_request_key on conversations (request_key);
+        create index conversations_team_owner_status on conversations (team_id, owner_id, status);
+        create index conversations_status on conversations (status);
+        create table events (id bigserial primary key, token text, conversation_id text not null,
+            event_type text not null, timestamp text, received_at text not null, body text);
+        create unique index events_once on events (conversation_id, event_type, timestamp);
+        create table audit (id bigserial primary key, at text not null, team_id text, user_id text,
+            action text not null, target text, detail text);
+        create table seen_requests (key text primary key, at text)""",
+    "m002_slack_calls": "alter table conversations add column call_id text",
+    "m003_callback_token_hash": """
+        alter table conversations add column token_hash text;
+        create unique index conversations_token_hash on conversations (token_hash)""",
+}
+PG_MIGRATION_LOCK = 7_353_124  # pg_advisory_xact_lock key: instances starting together migrate once
+
+
+def migrate_postgres(tx) -> list[str]:
+    """Apply PostgreSQL migrations not yet recorded, under an advisory lock."""
+    tx.execute(f"select pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
+    tx.execute("create table if not exists _migrations (name text primary key, applied_at text)")
+    done = {row["name"] for row in tx.query("select name from _migrations")}
+    applied = []
+    for name, ddl in PG_MIGRATIONS.items():
+        if name in done:
+            continue
+        for statement in filter(str.strip, ddl.split(";")):
+            tx.execute(statement)
+        tx.execute(
+            "insert into _migrations (name, applied_at) values (?, ?)", (name, datetime.now(UTC).isoformat())
+        )
+        applied.append(name)
+    return applied
+
+
+def migrate_sqlite(db: Database) -> list[str]:
     """Apply every migration not yet recorded; return the names applied now."""
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     done = {row["name"] for row in db["_migrations"].rows}

@@ -27,14 +27,32 @@ LATE_CREATE_WINDOW = timedelta(hours=2)  # how long a timed-out create may still
 class Reconciler:
     def __init__(self, deps: Deps, *, interval: float, pace: float = PACE_SECONDS) -> None:
         self.deps, self.interval, self.pace = deps, interval, pace
+        self.recovered = False
 
     async def run_forever(self) -> None:
         while True:
             await asyncio.sleep(self.interval * random.uniform(0.8, 1.2))
             try:
-                await self.round()
+                await self.round_if_leader()
             except Exception:  # one bad round must not end reconciliation
                 log.exception("reconciler round failed")
+
+    async def recover_if_leader(self) -> bool:
+        """Recover once, on the leading instance (a follower does it when it takes over)."""
+        if not self.deps.store.lead():
+            return False
+        if not self.recovered:
+            await recover(self.deps)
+            self.recovered = True
+        return True
+
+    async def round_if_leader(self) -> bool:
+        """Run a round only on the leading instance: one reconciler at a time. A follower takes
+        over when the leader dies, and then first recovers what it left behind."""
+        if not await self.recover_if_leader():
+            return False
+        await self.round()
+        return True
 
     async def round(self) -> int:
         """Check every active conversation once; returns how many events were applied."""

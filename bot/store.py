@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
-from bot.migrations import migrate, token_hash
+from bot.db import Backend, Tx, insert_sql, open_backend
+from bot.migrations import token_hash
 
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
@@ -84,58 +79,32 @@ class DuplicateRequest(Exception):
 
 
 class Store:
-    """SQLite in WAL mode, one connection per thread; every write in BEGIN IMMEDIATE."""
+    """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/db.py)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._local = threading.local()
-        with self._write() as db:
-            migrate(db)
+    def __init__(self, where: str | Backend) -> None:
+        """`where`: a DATABASE_URL, a SQLite file path, or a backend."""
+        if isinstance(where, str):
+            where = open_backend(where if "://" in where else f"sqlite:///{where}")
+        self.db = where
+        self.db.migrate()
 
     @classmethod
     def from_url(cls, url: str) -> Store:
-        if not url.startswith("sqlite:///"):
-            raise ValueError("only sqlite:/// database URLs are supported by this store")
-        return cls(url.removeprefix("sqlite:///"))
+        return cls(open_backend(url))
 
-    def _db(self) -> Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            db = self._local.db = Database(conn)
-        return db
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Database]:
-        """A write transaction that takes the lock up front, so writers queue instead of failing."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-
-    def _one(self, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
-        rows = list(self._db().query(sql, params))
+    def _one(self, sql: str, params: tuple = ()) -> dict[str, Any] | None:
+        rows = self.db.read(sql, params)
         return rows[0] if rows else None
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self.db.close()
 
     # personas
     def add_persona(self, persona: PersonaRecord, *, actor: str | None = None) -> None:
-        with self._write() as db:
-            db["personas"].insert(asdict(persona))
+        with self.db.write() as tx:
+            tx.execute(*insert_sql("personas", asdict(persona)))
             self._audit(
-                db,
+                tx,
                 persona.team_id,
                 actor or persona.owner_id,
                 "persona.create",
@@ -163,39 +132,36 @@ class Store:
             f"select * from personas where team_id = ? and {where} and deleted_at is null "
             "order by created_at desc"
         )
-        return [PersonaRecord.from_row(r) for r in self._db().query(sql, params)]
+        return [PersonaRecord.from_row(r) for r in self.db.read(sql, params)]
 
     def delete_persona(self, team_id: str, persona_id: str, *, actor: str) -> bool:
-        with self._write() as db:
-            cur = db.execute(
+        with self.db.write() as tx:
+            changed = tx.execute(
                 "update personas set deleted_at = ? where team_id = ? and persona_id = ? "
                 "and deleted_at is null",
                 (utcnow(), team_id, persona_id),
             )
-            if cur.rowcount:
-                self._audit(db, team_id, actor, "persona.delete", persona_id, None)
-            return cur.rowcount > 0
+            if changed:
+                self._audit(tx, team_id, actor, "persona.delete", persona_id, None)
+            return changed > 0
 
     # conversations
     def begin_conversation(self, conv: ConversationRecord) -> ConversationRecord:
-        """Record the intent (status `creating`) before Tavus is called."""
-        with self._write() as db:
-            if conv.request_key:
-                existing = db.execute(
-                    "select * from conversations where request_key = ?", (conv.request_key,)
-                ).fetchone()
-                if existing:
-                    raise DuplicateRequest(self.conversation_by_token(existing[0]))
-            conv.updated_at = conv.created_at
-            conv.token_hash = token_hash(conv.token)
-            db["conversations"].insert(asdict(conv))
-            self._audit(db, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name)
+        """Record the intent (status `creating`) before Tavus is called. A second start with the
+        same request key, from any instance, raises DuplicateRequest with the first one."""
+        conv.updated_at = conv.created_at
+        conv.token_hash = token_hash(conv.token)
+        with self.db.write() as tx:
+            if not tx.execute(*insert_sql("conversations", asdict(conv), ignore_conflict=True)):
+                rows = tx.query("select * from conversations where request_key = ?", (conv.request_key,))
+                raise DuplicateRequest(ConversationRecord.from_row(rows[0]))
+            self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name)
         return conv
 
     def conversation_created(self, token: str, conversation_id: str, url: str | None) -> None:
         """Tavus created it: creating (or failed, when adopted late) → waiting."""
-        with self._write() as db:
-            db.execute(
+        with self.db.write() as tx:
+            tx.execute(
                 "update conversations set conversation_id = ?, url = ?, error = null, "
                 "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
                 "updated_at = ? where token = ?",
@@ -203,63 +169,63 @@ class Store:
             )
 
     def conversation_failed(self, token: str, error: str) -> None:
-        with self._write() as db:
-            db.execute(
+        with self.db.write() as tx:
+            tx.execute(
                 "update conversations set status = 'failed', error = ?, updated_at = ? "
                 "where token = ? and status = 'creating'",
                 (error[:500], utcnow(), token),
             )
 
     def set_message(self, token: str, channel_id: str, message_ts: str) -> None:
-        with self._write() as db:
-            db.execute(
+        with self.db.write() as tx:
+            tx.execute(
                 "update conversations set channel_id = ?, message_ts = ?, updated_at = ? where token = ?",
                 (channel_id, message_ts, utcnow(), token),
             )
 
     def set_call(self, token: str, call_id: str) -> None:
-        with self._write() as db:
-            db.execute("update conversations set call_id = ? where token = ?", (call_id, token))
+        with self.db.write() as tx:
+            tx.execute("update conversations set call_id = ? where token = ?", (call_id, token))
 
     def note_error(self, token: str, error: str) -> None:
         """Keep why a step failed (e.g. the card could not be posted) without changing status."""
-        with self._write() as db:
-            db.execute(
+        with self.db.write() as tx:
+            tx.execute(
                 "update conversations set error = ?, updated_at = ? where token = ?",
                 (error[:500], utcnow(), token),
             )
 
     def mark_live(self, token: str, at: str) -> bool:
         """Joined: live unless already ended (a late join must not reopen a call)."""
-        with self._write() as db:
-            cur = db.execute(
+        with self.db.write() as tx:
+            changed = tx.execute(
                 "update conversations set live_at = coalesce(live_at, ?), updated_at = ?, "
                 "status = case when status in ('creating', 'waiting') then 'live' else status end "
                 "where token = ? and (live_at is null or status in ('creating', 'waiting'))",
                 (at, utcnow(), token),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     def set_ending(self, token: str, by: str | None) -> None:
         """Who is ending it, written before Tavus is asked, so the shutdown callback that may
         overtake our own update still says who ended the call. None clears it after a failure."""
-        with self._write() as db:
-            db.execute(
+        with self.db.write() as tx:
+            tx.execute(
                 "update conversations set ended_by = ? where token = ? and status != 'ended'", (by, token)
             )
 
     def mark_ended(self, token: str, *, at: str, reason: str | None, by: str | None = None) -> bool:
         """Ended, once: True only for the call that made the change."""
-        with self._write() as db:
-            cur = db.execute(
+        with self.db.write() as tx:
+            changed = tx.execute(
                 "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
                 "ended_by = coalesce(?, ended_by), updated_at = ? where token = ? and status != 'ended'",
                 (at, reason, by, utcnow(), token),
             )
-            if cur.rowcount and by:
-                row = db.execute("select team_id from conversations where token = ?", (token,)).fetchone()
-                self._audit(db, row[0], by, "interview.end", token, reason)
-            return cur.rowcount > 0
+            if changed and by:
+                team = tx.query("select team_id from conversations where token = ?", (token,))[0]["team_id"]
+                self._audit(tx, team, by, "interview.end", token, reason)
+            return changed > 0
 
     def conversation_by_callback_token(self, token: str) -> ConversationRecord | None:
         """The conversation a callback URL's token belongs to, compared in constant time."""
@@ -321,15 +287,15 @@ class Store:
         self, where: str, params: tuple, *, order: str = "created_at desc", limit: int = 500
     ) -> list[ConversationRecord]:
         sql = f"select * from conversations where {where} order by {order} limit {int(limit)}"
-        return [ConversationRecord.from_row(r) for r in self._db().query(sql, params)]
+        return [ConversationRecord.from_row(r) for r in self.db.read(sql, params)]
 
     # events, audit, idempotency
     def record_event(self, token: str | None, event: dict[str, Any]) -> bool:
         """Keep a callback event; False when the same (conversation, type, timestamp) came before."""
-        with self._write() as db:
-            cur = db.execute(
-                "insert or ignore into events (token, conversation_id, event_type, timestamp, "
-                "received_at, body) values (?, ?, ?, ?, ?, ?)",
+        with self.db.write() as tx:
+            changed = tx.execute(
+                "insert into events (token, conversation_id, event_type, timestamp, "
+                "received_at, body) values (?, ?, ?, ?, ?, ?) on conflict do nothing",
                 (
                     token,
                     event["conversation_id"],
@@ -339,19 +305,21 @@ class Store:
                     json.dumps(event)[:200_000],
                 ),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     def events_of(self, conversation_id: str) -> list[dict[str, Any]]:
-        rows = self._db().query(
+        rows = self.db.read(
             "select body from events where conversation_id = ? order by id", (conversation_id,)
         )
         return [json.loads(r["body"]) for r in rows]
 
     def first_time(self, key: str) -> bool:
         """True the first time a key is seen: Slack retries and double submissions."""
-        with self._write() as db:
-            cur = db.execute("insert or ignore into seen_requests (key, at) values (?, ?)", (key, utcnow()))
-            return cur.rowcount > 0
+        with self.db.write() as tx:
+            changed = tx.execute(
+                "insert into seen_requests (key, at) values (?, ?) on conflict do nothing", (key, utcnow())
+            )
+            return changed > 0
 
     def audit(
         self,
@@ -361,22 +329,22 @@ class Store:
         target: str | None,
         detail: str | None = None,
     ) -> None:
-        with self._write() as db:
-            self._audit(db, team_id, user_id, action, target, detail)
+        with self.db.write() as tx:
+            self._audit(tx, team_id, user_id, action, target, detail)
 
     def audit_log(self, team_id: str) -> list[dict[str, Any]]:
-        return list(self._db().query("select * from audit where team_id = ? order by id", (team_id,)))
+        return self.db.read("select * from audit where team_id = ? order by id", (team_id,))
 
     @staticmethod
     def _audit(
-        db: Database,
+        tx: Tx,
         team_id: str | None,
         user_id: str | None,
         action: str,
         target: str | None,
         detail: str | None,
     ) -> None:
-        db.execute(
+        tx.execute(
             "insert into audit (at, team_id, user_id, action, target, detail) values (?, ?, ?, ?, ?, ?)",
             (utcnow(), team_id, user_id, action, target, detail),
         )
@@ -390,7 +358,12 @@ class Store:
             "ended without an end time": rows + "status = 'ended' and ended_at is null",
             "unknown status": rows + "status not in ('creating', 'waiting', 'live', 'ended', 'failed')",
         }
-        return [f"{name}: {row[0]}" for name, sql in checks.items() for row in self._db().execute(sql)]
+        return [f"{name}: {row['token']}" for name, sql in checks.items() for row in self.db.read(sql)]
+
+    def lead(self) -> bool:
+        """Whether this process is the one that reconciles and recovers. The lock is released by
+        the operating system or PostgreSQL when the holder dies, so a restart takes over at once."""
+        return self.db.leader_lock()
 
 
 def can_manage(

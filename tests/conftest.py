@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -104,14 +106,49 @@ class Served:
         return self.app.state.deps
 
 
+POSTGRES = os.environ.get("TAVUS_SLACK_TEST_POSTGRES")  # a database where tests may make schemas
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Modules that set BOTH_BACKENDS = True run every test on SQLite and on PostgreSQL."""
+    if "database_url" in metafunc.fixturenames:
+        both = getattr(metafunc.module, "BOTH_BACKENDS", False)
+        metafunc.parametrize("database_url", ["sqlite", "postgres"] if both else ["sqlite"], indirect=True)
+
+
 @pytest.fixture
-def serve(tmp_path: Path, tavus: Sim, slack: Sim) -> Iterator[Callable[..., Served]]:
+def database_url(request, tmp_path: Path) -> Iterator[str]:
+    """A fresh store: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/tavus-slack.db"
+        return
+    if not POSTGRES:
+        pytest.skip("set TAVUS_SLACK_TEST_POSTGRES=postgresql://… to run on PostgreSQL (.ci/run does)")
+    yield from postgres_schema(POSTGRES)
+
+
+def postgres_schema(url: str) -> Iterator[str]:
+    import psycopg
+
+    schema = "t_" + secrets.token_hex(6)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"create schema {schema}")
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"drop schema {schema} cascade")
+
+
+@pytest.fixture
+def serve(tmp_path: Path, tavus: Sim, slack: Sim, database_url: str) -> Iterator[Callable[..., Served]]:
     """serve(**settings) starts the app on a free port with PUBLIC_URL pointing at itself."""
     started: list[ServerThread] = []
 
     def start(**overrides: Any) -> Served:
         port = free_port()
         overrides.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
+        overrides.setdefault("DATABASE_URL", database_url)
         app = create_app(make_settings(tmp_path, tavus, slack, **overrides), reconcile=False)
         server = ServerThread(app, port=port).start()
         started.append(server)

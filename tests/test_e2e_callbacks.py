@@ -9,6 +9,8 @@ from bot.store import ConversationRecord, utcnow
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, start_interview
 
+BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def live_interview(driver, slack, tavus, served):

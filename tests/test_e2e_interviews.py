@@ -13,6 +13,8 @@ from tests.helpers import (
     start_interview,
 )
 
+BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
+
 
 def card_actions(message):
     return [el["action_id"] for b in message["blocks"] if b["type"] == "actions" for el in b["elements"]]

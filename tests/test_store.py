@@ -8,10 +8,12 @@ import pytest
 from bot.migrations import MIGRATIONS
 from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, can_manage, utcnow
 
+BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
+
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(str(tmp_path / "store.db"))
+def store(database_url):
+    s = Store(database_url)
     yield s
     s.close()
 
@@ -136,8 +138,8 @@ def test_audit_log(store):
     ]
 
 
-def test_concurrent_writers_do_not_lock(tmp_path):
-    store = Store(str(tmp_path / "busy.db"))
+def test_concurrent_writers_do_not_lock(database_url):
+    store = Store(database_url)
     errors: list[Exception] = []
 
     def writer(n: int) -> None:

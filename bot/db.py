@@ -1,0 +1,193 @@
+"""The two places the store can live: a SQLite file (sqlite-utils) or PostgreSQL (psycopg 3, pooled).
+
+The store writes portable SQL with `?` placeholders; each backend runs it its own way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sqlite3
+import threading
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from sqlite_utils import Database
+
+
+class Tx(Protocol):
+    def execute(self, sql: str, params: tuple = ()) -> int: ...  # rows changed
+    def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
+
+
+class Backend(Protocol):
+    def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
+    def write(self) -> contextlib.AbstractContextManager[Tx]: ...
+    def migrate(self) -> None: ...
+    def leader_lock(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+def insert_sql(table: str, row: dict[str, Any], *, ignore_conflict: bool = False) -> tuple[str, tuple]:
+    """INSERT for a dict; `on conflict do nothing` is spelt the same in SQLite and PostgreSQL."""
+    names = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    tail = " on conflict do nothing" if ignore_conflict else ""
+    return f"insert into {table} ({names}) values ({marks}){tail}", tuple(row.values())
+
+
+class _SqliteTx:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def execute(self, sql: str, params: tuple = ()) -> int:
+        return self.db.execute(sql, params).rowcount
+
+    def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+
+class SqliteBackend:
+    """WAL mode, one connection per thread, every write in BEGIN IMMEDIATE so writers queue."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._leader = None
+
+    def db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            db = self._local.db = Database(conn)
+        return db
+
+    def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        return list(self.db().query(sql, params))
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[_SqliteTx]:
+        db = self.db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteTx(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def migrate(self) -> None:
+        from bot.migrations import migrate_sqlite
+
+        with self.write() as tx:
+            migrate_sqlite(tx.db)
+
+    def leader_lock(self) -> bool:
+        """An flock on a file beside the database: instances on one host share a SQLite file."""
+        if self._leader is None:
+            handle = open(self.path + ".leader", "a")  # noqa: SIM115 (held for the process's life)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                return False
+            self._leader = handle
+        return True
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+        if self._leader is not None:
+            self._leader.close()
+            self._leader = None
+
+
+class _PostgresTx:
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple = ()) -> int:
+        return self.conn.execute(_pg(sql), params).rowcount
+
+    def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        return self.conn.execute(_pg(sql), params).fetchall()
+
+
+class PostgresBackend:
+    """A psycopg 3 connection pool; each write is one transaction on one pooled connection."""
+
+    MIN_CONNECTIONS, MAX_CONNECTIONS = 1, 10
+
+    def __init__(self, url: str) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self._leader = None
+        self.pool = ConnectionPool(
+            url,
+            min_size=self.MIN_CONNECTIONS,
+            max_size=self.MAX_CONNECTIONS,
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            open=True,
+        )
+
+    def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn:
+            return conn.execute(_pg(sql), params).fetchall()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[_PostgresTx]:
+        with self.pool.connection() as conn, conn.transaction():
+            yield _PostgresTx(conn)
+
+    def migrate(self) -> None:
+        from bot.migrations import migrate_postgres
+
+        with self.write() as tx:
+            migrate_postgres(tx)
+
+    def leader_lock(self) -> bool:
+        """A session advisory lock on a connection of its own: it goes when the holder goes."""
+        import psycopg
+
+        if self._leader is not None and not self._leader.closed:
+            return True
+        try:
+            conn = psycopg.connect(self.url, autocommit=True)
+            held = conn.execute("select pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0]
+        except psycopg.Error:
+            return False
+        if not held:
+            conn.close()
+            return False
+        self._leader = conn
+        return True
+
+    def close(self) -> None:
+        if self._leader is not None:
+            self._leader.close()
+            self._leader = None
+        self.pool.close()
+
+
+LEADER_LOCK = 7_353_125  # pg_try_advisory_lock key of the instance that reconciles
+
+
+def _pg(sql: str) -> str:
+    """`?` placeholders to psycopg's `%s` (our SQL has no literal ? or %)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def open_backend(url: str) -> SqliteBackend | PostgresBackend:
+    """sqlite:///path or postgresql://… (postgres:// too)."""
+    if url.startswith("sqlite:///"):
+        return SqliteBackend(url.removeprefix("sqlite:///"))
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresBackend(url)
+    raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
