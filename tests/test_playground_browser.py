@@ -113,3 +113,26 @@ def _story(browser, wait, visible, text_appears, type_command):
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "playground.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+    # a second interview, ended with its card's End button (Slack's confirm dialog included)
+    type_command("/tavus interview Browser interviewer Second round")
+    text_appears("#messages", "Second round")
+    end = wait.until(
+        lambda d: [
+            b
+            for b in d.find_elements(By.CSS_SELECTOR, "button[data-action=end_interview]")
+            if b.is_displayed()
+        ]
+    )
+    end[-1].click()
+    wait.until(ec.alert_is_present()).accept()
+    text_appears("#messages", "ended by @olivia from Slack")
+
+    # delete the persona from the personas list
+    type_command("/tavus personas")
+    delete = wait.until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".ephemeral button[data-action=delete_persona]")
+    )
+    delete[-1].click()
+    wait.until(ec.alert_is_present()).accept()
+    text_appears("#messages", "Deleted persona")
