@@ -13,6 +13,7 @@ from collections.abc import Callable
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -33,12 +34,22 @@ log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT = 10  # seconds for one Web API call
 SLACK_RETRIES = 2  # 429s (after Retry-After) and connection errors
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "im:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+)  # the same as manifest.yml
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at SLACK_API_URL, retrying 429s the way Slack asks."""
     return AsyncWebClient(
-        token=settings.SLACK_BOT_TOKEN.get_secret_value(),
+        # one workspace: its token; many (OAuth): each call names its workspace's token
+        token=settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None,
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT,
         retry_handlers=[
@@ -63,15 +74,17 @@ def create_app(
     from handlers.webhooks import tavus_callback_endpoint
 
     store = store or Store.from_url(settings.DATABASE_URL)
-    tavus = tavus or TavusClient(
-        settings.TAVUS_API_KEY,
-        base_url=settings.TAVUS_API_URL,
-        http_client=default_http_client(settings.TAVUS_TIMEOUT_SECONDS),
-    )
+    tavus_http = default_http_client(settings.TAVUS_TIMEOUT_SECONDS)
+    if tavus is None and settings.TAVUS_API_KEY:
+        tavus = TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL, http_client=tavus_http)
     slack = slack or slack_client(settings)
-    deps = Deps.build(settings, store, tavus, slack)
+    deps = Deps.build(settings, store, tavus, slack, tavus_http)
     bolt = AsyncApp(
-        client=slack, signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(), name="tavus-slack"
+        client=slack,
+        signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
+        name="tavus-slack",
+        oauth_settings=oauth_settings(settings, deps),
+        installation_store_bot_only=True if settings.oauth else None,
     )
     bolt.error(on_listener_error)
     (listeners or register_listeners)(bolt, deps)
@@ -98,12 +111,14 @@ def create_app(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await slack.session.close()
-        await tavus.aclose()
+        await tavus_http.aclose()
         store.close()  # also lets another instance lead
 
     app = Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/slack/install", slack_events, methods=["GET"]),
+            Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
             Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
@@ -112,6 +127,24 @@ def create_app(
     app.state.deps = deps
     app.state.bolt = bolt
     return app
+
+
+def oauth_settings(settings: Settings, deps: Deps) -> AsyncOAuthSettings | None:
+    """With SLACK_CLIENT_ID/SECRET: Bolt's install flow, its stores in our database."""
+    if not settings.oauth:
+        return None
+    from bot.installations import StoreInstallations, StoreStates
+
+    assert settings.SLACK_CLIENT_SECRET is not None
+    return AsyncOAuthSettings(
+        client_id=settings.SLACK_CLIENT_ID,
+        client_secret=settings.SLACK_CLIENT_SECRET.get_secret_value(),
+        scopes=list(BOT_SCOPES),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+        installation_store=StoreInstallations(deps.ws),
+        state_store=StoreStates(deps.ws),
+    )
 
 
 async def on_listener_error(error: Exception, logger: logging.Logger) -> None:

@@ -88,7 +88,10 @@ class CallbackService:
             else {"channel": fresh.owner_id}
         )
         try:
-            await self.slack.chat_postMessage(text=text, blocks=blocks, unfurl_links=False, **where)
+            token = self.interviews.ws.slack_token(fresh.team_id)
+            await self.slack.chat_postMessage(
+                token=token, text=text, blocks=blocks, unfurl_links=False, **where
+            )
         except SlackApiError as exc:
             slack_failed(exc, f"post {text} in an interview's thread")
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+import os
+
+from dotenv import dotenv_values
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # What each variable is, for the start-up message when it is missing or malformed.
 HINTS = {
     "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's 'OAuth & Permissions' page",
     "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's 'Basic Information' page",
+    "SLACK_CLIENT_ID": "the client id from your Slack app's 'Basic Information' page",
+    "SLACK_CLIENT_SECRET": "the client secret from your Slack app's 'Basic Information' page",
+    "TAVUS_SLACK_ENCRYPTION_KEY": 'a Fernet key, e.g. from python -c "from cryptography.fernet import '
+    'Fernet; print(Fernet.generate_key().decode())"',
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_API_URL": "the Slack Web API base URL",
     "TAVUS_API_KEY": "your Tavus API key from the Tavus developer portal",
@@ -29,11 +36,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
-    SLACK_BOT_TOKEN: SecretStr
+    SLACK_BOT_TOKEN: SecretStr | None = None  # one workspace; or OAuth with the two below
+    SLACK_CLIENT_ID: str | None = None
+    SLACK_CLIENT_SECRET: SecretStr | None = None
     SLACK_SIGNING_SECRET: SecretStr
     SLACK_APP_TOKEN: SecretStr | None = None
     SLACK_API_URL: str = "https://slack.com/api/"
-    TAVUS_API_KEY: SecretStr
+    TAVUS_API_KEY: SecretStr | None = None  # optional once workspaces can set their own
+    TAVUS_SLACK_ENCRYPTION_KEY: SecretStr | None = None
     TAVUS_API_URL: str = "https://tavusapi.com"
     TAVUS_DEFAULT_REPLICA_ID: str = Field("rfe12d8b9597", pattern=r"^r[0-9a-zA-Z]{5,20}$")
     DATABASE_URL: str = "sqlite:///tavus-slack.db"
@@ -49,10 +59,34 @@ class Settings(BaseSettings):
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
-    def _bot_token_shape(cls, v: SecretStr) -> SecretStr:
-        if not v.get_secret_value().startswith("xoxb-"):
+    def _bot_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith("xoxb-"):
             raise ValueError("must start with xoxb-")
         return v
+
+    @field_validator("TAVUS_SLACK_ENCRYPTION_KEY")
+    @classmethod
+    def _fernet_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(v.get_secret_value().encode())
+            except ValueError:
+                raise ValueError("must be a Fernet key (Fernet.generate_key())") from None
+        return v
+
+    @model_validator(mode="after")
+    def _enough_to_run(self) -> Settings:
+        problems = credential_problems({k: getattr(self, k) for k in CREDENTIALS})
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def oauth(self) -> bool:
+        """Installed in many workspaces through Slack's OAuth flow."""
+        return bool(self.SLACK_CLIENT_ID and self.SLACK_CLIENT_SECRET)
 
     @field_validator("SLACK_APP_TOKEN")
     @classmethod
@@ -65,8 +99,8 @@ class Settings(BaseSettings):
 
     @field_validator("SLACK_SIGNING_SECRET", "TAVUS_API_KEY")
     @classmethod
-    def _not_blank(cls, v: SecretStr) -> SecretStr:
-        if not v.get_secret_value().strip():
+    def _not_blank(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().strip():
             raise ValueError("must not be empty")
         return v
 
@@ -109,6 +143,41 @@ class Settings(BaseSettings):
         return self.DATABASE_URL.removeprefix("sqlite:///")
 
 
+CREDENTIALS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "TAVUS_API_KEY",
+    "TAVUS_SLACK_ENCRYPTION_KEY",
+)
+
+
+def credential_problems(values: dict[str, object]) -> list[str]:
+    """Which credentials are missing, given which others are set (rules across variables)."""
+    has = {name: bool(values.get(name)) for name in CREDENTIALS}
+    oauth = has["SLACK_CLIENT_ID"] and has["SLACK_CLIENT_SECRET"]
+    problems = []
+    if oauth and not has["TAVUS_SLACK_ENCRYPTION_KEY"]:
+        problems.append(
+            "TAVUS_SLACK_ENCRYPTION_KEY is missing: with SLACK_CLIENT_ID/SECRET the app "
+            "stores each workspace's bot token encrypted with it; set it to "
+            + HINTS["TAVUS_SLACK_ENCRYPTION_KEY"]
+        )
+    if not oauth and not has["SLACK_BOT_TOKEN"]:
+        problems.append(
+            "SLACK_BOT_TOKEN is missing: set it to "
+            + HINTS["SLACK_BOT_TOKEN"]
+            + " (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install in many workspaces)"
+        )
+    if not has["TAVUS_API_KEY"] and not has["TAVUS_SLACK_ENCRYPTION_KEY"]:
+        problems.append(
+            "TAVUS_API_KEY is missing: set it to "
+            + HINTS["TAVUS_API_KEY"]
+            + " (or TAVUS_SLACK_ENCRYPTION_KEY, so each workspace's admin can set one)"
+        )
+    return problems
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -122,14 +191,21 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise SettingsError(describe_errors(exc)) from None
+        message = describe_errors(exc)
+        # rules across variables only run once every field is valid: check them here too
+        raw = {**dotenv_values(".env"), **os.environ, **overrides}
+        extra = [p for p in credential_problems(raw) if p.split(":")[0] not in message]
+        raise SettingsError("\n".join([message, *(f"  {p}." for p in extra)])) from None
 
 
 def describe_errors(exc: ValidationError) -> str:
     """One line per bad variable, never echoing the value (it may be a secret)."""
     lines = ["tavus-slack cannot start: fix these environment variables (or .env):"]
     for error in exc.errors(include_input=False, include_url=False):
-        name = str(error["loc"][0]) if error["loc"] else "?"
+        if not error["loc"]:  # a rule about several variables: its message names them
+            lines.append("  " + error["msg"].removeprefix("Value error, ") + ".")
+            continue
+        name = str(error["loc"][0])
         hint = HINTS.get(name, "")
         if error["type"] == "missing":
             lines.append(f"  {name} is missing: set it to {hint}.")

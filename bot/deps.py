@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.callbacks import CallbackService
@@ -13,30 +14,41 @@ from bot.people import People
 from bot.personas import PersonaService
 from bot.store import Store
 from bot.tavus import TavusClient
+from bot.workspaces import Workspaces
 
 
 @dataclass
 class Deps:
     settings: Settings
     store: Store
-    tavus: TavusClient
+    tavus: TavusClient | None  # the global TAVUS_API_KEY's client, if that is set
     slack: AsyncWebClient
+    ws: Workspaces
     people: People
     personas: PersonaService
     interviews: InterviewService
     callbacks: CallbackService
 
     @classmethod
-    def build(cls, settings: Settings, store: Store, tavus: TavusClient, slack: AsyncWebClient) -> Deps:
-        people = People(slack, settings.admins)
-        interviews = InterviewService(settings, store, tavus, slack, people)
+    def build(
+        cls,
+        settings: Settings,
+        store: Store,
+        tavus: TavusClient | None,
+        slack: AsyncWebClient,
+        tavus_http: httpx.AsyncClient,
+    ) -> Deps:
+        ws = Workspaces(settings, store, tavus, tavus_http)
+        people = People(slack, settings.admins, ws)
+        interviews = InterviewService(settings, store, ws, slack, people)
         return cls(
             settings,
             store,
             tavus,
             slack,
+            ws,
             people,
-            PersonaService(store, tavus, people),
+            PersonaService(store, ws, people),
             interviews,
             CallbackService(store, slack, interviews),
         )

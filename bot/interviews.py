@@ -18,8 +18,8 @@ from bot.messages import slack_post_failure, tavus_failure
 from bot.people import People
 from bot.slack_errors import slack_failed
 from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
-from bot.tavus import TavusClient
 from bot.tavus_models import ConversationCreate, ConversationProperties
+from bot.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,9 @@ def marker_for(token: str) -> str:
 
 class InterviewService:
     def __init__(
-        self, settings: Settings, store: Store, tavus: TavusClient, slack: AsyncWebClient, people: People
+        self, settings: Settings, store: Store, ws: Workspaces, slack: AsyncWebClient, people: People
     ) -> None:
-        self.settings, self.store, self.tavus, self.slack, self.people = settings, store, tavus, slack, people
+        self.settings, self.store, self.ws, self.slack, self.people = settings, store, ws, slack, people
 
     def callback_url(self, token: str) -> str | None:
         base = self.settings.PUBLIC_URL
@@ -106,7 +106,7 @@ class InterviewService:
         except DuplicateRequest as dup:
             return StartOutcome(conv=dup.existing, duplicate=True)
         try:
-            created = await self.tavus.create_conversation(
+            created = await self.ws.tavus(req.team_id).create_conversation(
                 self.conversation_request(req, token), marker=marker_for(token)
             )
         except te.TavusError as exc:
@@ -136,7 +136,11 @@ class InterviewService:
         text, blocks = build_interview_card(conv)
         try:
             answer = await self.slack.chat_postMessage(
-                channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
+                token=self.ws.slack_token(conv.team_id),
+                channel=conv.channel_id,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
             )
         except SlackApiError as exc:
             error = slack_failed(exc, f"post an interview card in {conv.channel_id}")
@@ -151,7 +155,12 @@ class InterviewService:
             f"Join here when you are ready: {conv.url}"
         )
         try:
-            await self.slack.chat_postMessage(channel=conv.candidate_id, text=text, unfurl_links=False)
+            await self.slack.chat_postMessage(
+                token=self.ws.slack_token(conv.team_id),
+                channel=conv.candidate_id,
+                text=text,
+                unfurl_links=False,
+            )
         except SlackApiError as exc:
             slack_failed(exc, "DM the candidate")
 
@@ -166,7 +175,11 @@ class InterviewService:
             card = build_interview_card(conv)
             try:
                 await self.slack.chat_update(
-                    channel=conv.channel_id, ts=conv.message_ts, text=card[0], blocks=card[1]
+                    token=self.ws.slack_token(conv.team_id),
+                    channel=conv.channel_id,
+                    ts=conv.message_ts,
+                    text=card[0],
+                    blocks=card[1],
                 )
             except SlackApiError as exc:
                 slack_failed(exc, "update an interview card")
@@ -186,7 +199,7 @@ class InterviewService:
             return f"*{esc(conv.name)}* has already ended."
         self.store.set_ending(conv.token, user_id)
         try:
-            await self.tavus.end_conversation(conversation_id)
+            await self.ws.tavus(team_id).end_conversation(conversation_id)
         except te.NotFoundError:
             log.info("conversation %s was already gone at Tavus", conversation_id)
         except te.TavusError as exc:
@@ -201,6 +214,7 @@ class InterviewService:
         """Register the interview with Slack's Calls API, so Slack draws a native call card."""
         try:
             answer = await self.slack.calls_add(
+                token=self.ws.slack_token(conv.team_id),
                 external_unique_id=conv.token[:32],
                 join_url=conv.url,
                 title=conv.name,
@@ -221,6 +235,8 @@ class InterviewService:
             return
         seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
         try:
-            await self.slack.calls_end(id=conv.call_id, duration=seconds)
+            await self.slack.calls_end(
+                token=self.ws.slack_token(conv.team_id), id=conv.call_id, duration=seconds
+            )
         except SlackApiError as exc:
             slack_failed(exc, "end a Slack call (calls.end)")

@@ -37,6 +37,11 @@ def shutdown_words(reason: str | None, ended_by: str | None = None) -> str | Non
 
 def tavus_failure(exc: te.TavusError, doing: str) -> str:
     """One sentence that says what went wrong and what to do, for `doing` (e.g. "start the interview")."""
+    if isinstance(exc, te.MissingKeyError):
+        return (
+            f"I couldn't {doing}: this workspace has no Tavus API key yet. A workspace admin can "
+            "set one from the app's Home tab (Tavus key)."
+        )
     if isinstance(exc, te.AuthenticationError):
         return (
             f"I couldn't {doing}: Tavus rejected this app's API key. Ask whoever runs the app "

@@ -112,6 +112,30 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@migration
+def m004_workspaces(db: Database) -> None:
+    """Installed workspaces (OAuth) with their bot token and Tavus key, both encrypted, and the
+    OAuth flow's one-time states."""
+    db["workspaces"].create(
+        {
+            "team_id": str,
+            "enterprise_id": str,
+            "app_id": str,
+            "bot_token_enc": str,
+            "bot_id": str,
+            "bot_user_id": str,
+            "bot_scopes": str,
+            "installer_id": str,
+            "installed_at": str,
+            "tavus_key_enc": str,
+            "tavus_key_set_by": str,
+            "tavus_key_set_at": str,
+        },
+        pk="team_id",
+    )
+    db["oauth_states"].create({"state": str, "expires_at": str}, pk="state", not_null={"expires_at"})
+
+
 PG_MIGRATIONS = {
     "m001_initial": """
         create table personas (persona_id text primary key, team_id text not null, enterprise_id text,
@@ -137,6 +161,11 @@ PG_MIGRATIONS = {
     "m003_callback_token_hash": """
         alter table conversations add column token_hash text;
         create unique index conversations_token_hash on conversations (token_hash)""",
+    "m004_workspaces": """
+        create table workspaces (team_id text primary key, enterprise_id text, app_id text,
+            bot_token_enc text, bot_id text, bot_user_id text, bot_scopes text, installer_id text,
+            installed_at text, tavus_key_enc text, tavus_key_set_by text, tavus_key_set_at text);
+        create table oauth_states (state text primary key, expires_at text not null)""",
 }
 PG_MIGRATION_LOCK = 7_353_124  # pg_advisory_xact_lock key: instances starting together migrate once
 

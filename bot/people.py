@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_errors import slack_failed
 from bot.store import ConversationRecord, PersonaRecord, can_manage
+from bot.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,8 @@ ADMIN_CACHE_SECONDS = 300
 class People:
     """Answers `is_admin` from TAVUS_SLACK_ADMINS or users.info, cached for a few minutes."""
 
-    def __init__(self, slack: AsyncWebClient, admins: frozenset[str]) -> None:
-        self.slack = slack
+    def __init__(self, slack: AsyncWebClient, admins: frozenset[str], ws: Workspaces) -> None:
+        self.slack, self.ws = slack, ws
         self.admins = admins
         self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
 
@@ -32,7 +33,7 @@ class People:
         if hit and time.monotonic() - hit[0] < ADMIN_CACHE_SECONDS:
             return hit[1]
         try:
-            user = (await self.slack.users_info(user=user_id))["user"]
+            user = (await self.slack.users_info(token=self.ws.slack_token(team_id), user=user_id))["user"]
             admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         except SlackApiError as exc:
             slack_failed(exc, "check whether a user is an admin (users.info)")

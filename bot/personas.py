@@ -11,8 +11,8 @@ from bot.forms import PersonaForm
 from bot.messages import tavus_failure
 from bot.people import People
 from bot.store import PersonaRecord, Store, utcnow
-from bot.tavus import TavusClient
 from bot.tavus_models import Replica
+from bot.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,8 @@ REPLICA_CACHE_SECONDS = 600
 
 
 class PersonaService:
-    def __init__(self, store: Store, tavus: TavusClient, people: People) -> None:
-        self.store, self.tavus, self.people = store, tavus, people
+    def __init__(self, store: Store, ws: Workspaces, people: People) -> None:
+        self.store, self.ws, self.people = store, ws, people
         self._replicas: tuple[float, list[Replica]] | None = None
 
     def cached_replicas(self) -> list[Replica] | None:
@@ -30,12 +30,12 @@ class PersonaService:
             return self._replicas[1]
         return None
 
-    async def replicas(self) -> list[Replica]:
+    async def replicas(self, team_id: str) -> list[Replica]:
         cached = self.cached_replicas()
         if cached is not None:
             return cached
         try:
-            found = await self.tavus.list_replicas()
+            found = await self.ws.tavus(team_id).list_replicas()
         except te.TavusError as exc:
             log.warning("could not list Tavus replicas: %s", exc)
             return []
@@ -46,7 +46,7 @@ class PersonaService:
         self, team_id: str, enterprise_id: str | None, user_id: str, form: PersonaForm
     ) -> PersonaRecord:
         """Create at Tavus, then record ownership; if recording fails, undo at Tavus."""
-        created = await self.tavus.create_persona(form.to_request())
+        created = await self.ws.tavus(team_id).create_persona(form.to_request())
         record = PersonaRecord(
             persona_id=created.persona_id,
             team_id=team_id,
@@ -65,13 +65,13 @@ class PersonaService:
             self.store.add_persona(record)
         except Exception:
             log.exception("recording persona %s failed; deleting it at Tavus", created.persona_id)
-            await self._forget_at_tavus(created.persona_id)
+            await self._forget_at_tavus(team_id, created.persona_id)
             raise
         return record
 
-    async def _forget_at_tavus(self, persona_id: str) -> None:
+    async def _forget_at_tavus(self, team_id: str, persona_id: str) -> None:
         try:
-            await self.tavus.delete_persona(persona_id)
+            await self.ws.tavus(team_id).delete_persona(persona_id)
         except te.TavusError as exc:
             log.error("could not delete orphan persona %s at Tavus: %s", persona_id, exc)
 
@@ -93,7 +93,7 @@ class PersonaService:
         if not await self.people.can_manage(team_id, user_id, persona):
             return f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
         try:
-            await self.tavus.delete_persona(persona.persona_id)
+            await self.ws.tavus(team_id).delete_persona(persona.persona_id)
         except te.NotFoundError:
             log.info("persona %s was already gone at Tavus", persona.persona_id)
         except te.TavusError as exc:

@@ -77,7 +77,9 @@ class Reconciler:
         if not conv.conversation_id:
             return 0
         try:
-            remote = await self.deps.tavus.get_conversation(conv.conversation_id, verbose=True)
+            remote = await self.deps.ws.tavus(conv.team_id).get_conversation(
+                conv.conversation_id, verbose=True
+            )
         except te.NotFoundError:
             if self.deps.store.mark_ended(conv.token, at=utcnow(), reason="daily_room_has_been_deleted"):
                 await self.deps.interviews.refresh_card(conv.token)
@@ -98,7 +100,10 @@ async def adopt_late_creates(deps: Deps) -> int:
     if not waiting:
         return 0
     adopted = 0
-    for remote in await deps.tavus.list_conversations(status="active"):
+    active = []
+    for team in {c.team_id for c in waiting.values()}:
+        active += await deps.ws.tavus(team).list_conversations(status="active")
+    for remote in active:
         carried = f"{remote.conversation_name or ''} {remote.callback_url or ''}"
         conv = next((c for m, c in waiting.items() if m in carried), None)
         if conv is None:
@@ -120,7 +125,7 @@ async def recover(deps: Deps) -> None:
     """Resolve what a crash left behind: intents with no known outcome, cards never posted."""
     for conv in deps.store.creating():
         try:
-            found = await deps.tavus.find_by_marker(marker_for(conv.token))
+            found = await deps.ws.tavus(conv.team_id).find_by_marker(marker_for(conv.token))
         except te.TavusError as exc:  # cannot tell yet: leave it for the next start
             log.warning("could not resolve an interrupted interview start: %s", exc)
             continue
@@ -149,7 +154,7 @@ async def announce_or_tell(deps: Deps, token: str) -> None:
     if not outcome.post_error or conv is None:
         return
     with contextlib.suppress(te.TavusError):
-        await deps.tavus.end_conversation(conv.conversation_id or "")
+        await deps.ws.tavus(conv.team_id).end_conversation(conv.conversation_id or "")
     deps.store.mark_ended(token, at=utcnow(), reason="the card could not be posted after a restart")
     await tell_owner(
         deps,
@@ -161,6 +166,8 @@ async def announce_or_tell(deps: Deps, token: str) -> None:
 
 async def tell_owner(deps: Deps, conv: ConversationRecord, text: str) -> None:
     try:
-        await deps.slack.chat_postMessage(channel=conv.owner_id, text=text, unfurl_links=False)
+        await deps.slack.chat_postMessage(
+            token=deps.ws.slack_token(conv.team_id), channel=conv.owner_id, text=text, unfurl_links=False
+        )
     except SlackApiError as exc:
         slack_failed(exc, "tell an interview's owner", level=logging.ERROR)

@@ -14,6 +14,10 @@ class TavusError(Exception):
         self.status = status
 
 
+class MissingKeyError(TavusError):
+    """Neither the workspace nor the app has a Tavus API key."""
+
+
 class TavusConnectionError(TavusError):
     """Tavus could not be reached, or the connection broke. `maybe_sent` is False only when the
     request surely never left (the connection was refused or never opened)."""

@@ -61,7 +61,7 @@ def register(app, deps: Deps) -> None:
 
     async def on_open_new_persona(ack, body, respond, client) -> None:
         await ack()
-        await open_persona_modal(deps, client, body["trigger_id"], None)
+        await open_persona_modal(deps, client, body["trigger_id"], None, body["team"]["id"])
 
     async def on_open_start_interview(ack, body, client) -> None:
         await ack()

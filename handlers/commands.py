@@ -32,7 +32,7 @@ def register(app, deps: Deps) -> None:
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "persona":
             await ack()
-            await open_persona_modal(deps, client, body["trigger_id"], respond)
+            await open_persona_modal(deps, client, body["trigger_id"], respond, team)
         elif sub == "personas":
             text, blocks = build_personas_list(deps.store.personas_of(team, user), command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)

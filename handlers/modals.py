@@ -27,7 +27,7 @@ async def _open(client, trigger_id: str, view: dict, respond) -> dict | None:
         return None
 
 
-async def open_persona_modal(deps: Deps, client, trigger_id: str, respond) -> None:
+async def open_persona_modal(deps: Deps, client, trigger_id: str, respond, team_id: str) -> None:
     """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
     cached = deps.personas.cached_replicas()
@@ -36,7 +36,7 @@ async def open_persona_modal(deps: Deps, client, trigger_id: str, respond) -> No
     )
     if view is None or cached is not None:
         return
-    replicas = await deps.personas.replicas()
+    replicas = await deps.personas.replicas(team_id)
     try:
         await client.views_update(
             view_id=view["id"], hash=view["hash"], view=build_persona_modal(replicas, default)

@@ -48,7 +48,7 @@ def register(app, deps: Deps) -> None:
             persona = await deps.personas.create(team, (body.get("enterprise") or {}).get("id"), user, form)
         except te.TavusError as exc:
             retry = build_persona_modal(
-                await deps.personas.replicas(),
+                await deps.personas.replicas(team),
                 deps.settings.TAVUS_DEFAULT_REPLICA_ID,
                 values=form.values,
                 errors=persona_errors(exc, form),

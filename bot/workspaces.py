@@ -1,0 +1,84 @@
+"""Per-workspace credentials: each team's Slack bot token (OAuth installs) and Tavus client
+(its own key when an admin set one, else the global TAVUS_API_KEY). Secrets are stored encrypted."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime
+
+import httpx
+from cryptography.fernet import Fernet, InvalidToken
+
+from bot import tavus_errors as te
+from bot.config import Settings
+from bot.store import Store
+from bot.tavus import TavusClient
+
+log = logging.getLogger(__name__)
+
+
+class Workspaces:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        default_tavus: TavusClient | None,
+        tavus_http: httpx.AsyncClient,
+    ) -> None:
+        self.settings, self.store = settings, store
+        self.default_tavus, self.tavus_http = default_tavus, tavus_http
+        key = settings.TAVUS_SLACK_ENCRYPTION_KEY
+        self.fernet = Fernet(key.get_secret_value().encode()) if key else None
+        self._clients: dict[str, TavusClient] = {}
+
+    # secrets at rest
+    def seal(self, secret: str) -> str:
+        if self.fernet is None:
+            raise RuntimeError("TAVUS_SLACK_ENCRYPTION_KEY is not set")
+        return self.fernet.encrypt(secret.encode()).decode()
+
+    def _open(self, sealed: str | None) -> str | None:
+        if not sealed or self.fernet is None:
+            return None
+        try:
+            return self.fernet.decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            log.error("a stored secret cannot be decrypted: was TAVUS_SLACK_ENCRYPTION_KEY changed?")
+            return None
+
+    # Slack
+    def slack_token(self, team_id: str | None) -> str | None:
+        """The bot token for `team_id`: the single one, or the workspace's installation."""
+        if not self.settings.oauth:
+            return self.settings.SLACK_BOT_TOKEN.get_secret_value() if self.settings.SLACK_BOT_TOKEN else None
+        row = self.store.workspace(team_id or "")
+        return self._open(row["bot_token_enc"]) if row else None
+
+    # Tavus
+    def has_own_tavus_key(self, team_id: str) -> bool:
+        row = self.store.workspace(team_id)
+        return bool(row and row.get("tavus_key_enc"))
+
+    def set_tavus_key(self, team_id: str, key: str, by: str) -> None:
+        self.store.save_workspace(
+            team_id,
+            tavus_key_enc=self.seal(key),
+            tavus_key_set_by=by,
+            tavus_key_set_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+    def tavus(self, team_id: str | None) -> TavusClient:
+        """The client to use for this workspace's personas and conversations."""
+        row = self.store.workspace(team_id or "") if self.fernet else None
+        key = self._open(row.get("tavus_key_enc")) if row else None
+        if key:
+            digest = hashlib.sha256(key.encode()).hexdigest()
+            if digest not in self._clients:  # one client per key, all on one connection pool
+                self._clients[digest] = TavusClient(
+                    key, base_url=self.settings.TAVUS_API_URL, http_client=self.tavus_http
+                )
+            return self._clients[digest]
+        if self.default_tavus is None:
+            raise te.MissingKeyError("this workspace has no Tavus API key yet")
+        return self.default_tavus
