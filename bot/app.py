@@ -84,7 +84,6 @@ def create_app(
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         name="tavus-slack",
         oauth_settings=oauth_settings(settings, deps),
-        installation_store_bot_only=True if settings.oauth else None,
     )
     bolt.error(on_listener_error)
     (listeners or register_listeners)(bolt, deps)
@@ -143,6 +142,7 @@ def oauth_settings(settings: Settings, deps: Deps) -> AsyncOAuthSettings | None:
         install_path="/slack/install",
         redirect_uri_path="/slack/oauth_redirect",
         installation_store=StoreInstallations(deps.ws),
+        installation_store_bot_only=True,
         state_store=StoreStates(deps.ws),
     )
 

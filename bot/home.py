@@ -28,6 +28,7 @@ def build_home(
     *,
     command: str = "/tavus",
     notice: str | None = None,
+    can_set_key: bool = False,
 ) -> dict[str, Any]:
     blocks: list[Block] = [header("Tavus AI interviews")]
     if notice:
@@ -39,6 +40,7 @@ def build_home(
             "elements": [
                 button("New persona", ids.OPEN_NEW_PERSONA, style="primary"),
                 button("Start interview", ids.OPEN_START_INTERVIEW),
+                *([button("Tavus key", ids.OPEN_TAVUS_KEY)] if can_set_key else []),
             ],
         }
     )

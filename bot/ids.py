@@ -4,6 +4,7 @@
 NEW_PERSONA = "new_persona"
 START_INTERVIEW = "start_interview"
 PROGRESS = "progress"
+TAVUS_KEY = "tavus_key"
 
 # buttons (action_id)
 JOIN = "join_interview"
@@ -12,6 +13,7 @@ DELETE_PERSONA = "delete_persona"
 START_FROM_PERSONA = "start_from_persona"
 OPEN_NEW_PERSONA = "open_new_persona"
 OPEN_START_INTERVIEW = "open_start_interview"
+OPEN_TAVUS_KEY = "open_tavus_key"
 
 # New persona modal (block_id; each input's action_id is "value")
 P_NAME = "name"
@@ -35,5 +37,7 @@ I_CONTEXT = "extra_context"
 I_MINUTES = "minutes"
 I_OPTIONS = "options"
 I_LANGUAGE = "language"
+
+K_KEY = "key"  # the Tavus key modal's one input
 
 VALUE = "value"  # the action_id of every modal input

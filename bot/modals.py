@@ -303,3 +303,19 @@ def build_progress_view(title: str, text: str) -> dict[str, Any]:
 
 def build_result_view(title: str, blocks: list[Block]) -> dict[str, Any]:
     return modal(ids.PROGRESS, title, blocks, close="Done")
+
+
+def build_tavus_key_modal(own_key: bool, error: str | None = None) -> dict[str, Any]:
+    """Set this workspace's own Tavus API key. The current key is never shown, only whether one is set."""
+    now = (
+        "This workspace uses *its own* Tavus key."
+        if own_key
+        else "This workspace uses the app's Tavus key, if the app has one."
+    )
+    blocks = [
+        section(now + " A new key replaces it; it is stored encrypted and never shown again."),
+        text_input(ids.K_KEY, "Tavus API key", max_length=200, placeholder="paste the key"),
+    ]
+    return modal(
+        ids.TAVUS_KEY, "Tavus key", with_errors(blocks, {ids.K_KEY: error} if error else None), submit="Save"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, settings, views
 
 
 def register_listeners(app, deps: Deps) -> None:
@@ -12,3 +12,4 @@ def register_listeners(app, deps: Deps) -> None:
     views.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)
+    settings.register(app, deps)

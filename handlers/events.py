@@ -13,4 +13,11 @@ def register(app, deps: Deps) -> None:
             return
         await publish_home(deps, client, body["team_id"], event["user"])
 
+    async def on_uninstalled(ack, body) -> None:
+        """Uninstalled, or its tokens revoked: forget the workspace's bot token at once."""
+        await ack()
+        deps.store.forget_bot(body["team_id"])
+
     app.event("app_home_opened")(on_home_opened)
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_uninstalled)

@@ -14,12 +14,14 @@ log = logging.getLogger(__name__)
 
 
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
+    can_set_key = deps.ws.fernet is not None and await deps.people.is_admin(team, user)
     view = build_home(
         deps.store.personas_of(team, user),
         deps.store.active_of(team, user),
         deps.store.recently_ended(team, user),
         command=deps.settings.SLACK_COMMAND,
         notice=notice,
+        can_set_key=can_set_key,
     )
     try:
         await client.views_publish(user_id=user, view=view)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 EXPIRED = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
 
 
-async def _open(client, trigger_id: str, view: dict, respond) -> dict | None:
+async def open_view(client, trigger_id: str, view: dict, respond) -> dict | None:
     try:
         return (await client.views_open(trigger_id=trigger_id, view=view))["view"]
     except SlackApiError as exc:
@@ -31,7 +31,7 @@ async def open_persona_modal(deps: Deps, client, trigger_id: str, respond, team_
     """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
     cached = deps.personas.cached_replicas()
-    view = await _open(
+    view = await open_view(
         client, trigger_id, build_persona_modal(cached or [], default, loading=cached is None), respond
     )
     if view is None or cached is not None:
@@ -55,7 +55,7 @@ async def open_interview_modal(
     selected: str | None = None,
 ) -> None:
     values = {"persona": selected} if selected else None
-    await _open(
+    await open_view(
         client,
         trigger_id,
         build_interview_modal(personas, channel_id, values=values, command=deps.settings.SLACK_COMMAND),

@@ -39,6 +39,8 @@ class SlackSimulator:
                 Route("/_sim/faults", self.fault, methods=["POST"]),
                 Route("/_sim/reset", self.reset, methods=["POST"]),
                 Route("/_sim/stats", self.stats, methods=["GET"]),
+                Route("/_sim/oauth_code", self.oauth_code, methods=["POST"]),
+                Route("/_sim/revoke", self.revoke, methods=["POST"]),
             ]
         )
 
@@ -50,7 +52,13 @@ class SlackSimulator:
         method = request.path_params["method"]
         args = await _args(request)
         token = request.headers.get("authorization", "").removeprefix("Bearer ") or args.get("token")
-        entry = {"method": method, "args": args, "at": time.time()}
+        grant = self.state.installed.get(token or "")
+        entry = {
+            "method": method,
+            "args": args,
+            "at": time.time(),
+            "team": grant["team_id"] if grant else self.state.team_id,
+        }
         self.state.log.append(entry)
         fault = self.state.take_fault(method)
         if fault and fault.get("delay"):  # a slow Slack: answer late, then as usual
@@ -65,10 +73,13 @@ class SlackSimulator:
             )
         if fault:
             result = {"ok": False, "error": fault["error"]}
-        elif token != self.state.bot_token:
+        elif method == "oauth.v2.access":  # the app authenticates with its client id and secret
+            result = self.oauth_access(args, request.headers.get("authorization", ""))
+        elif token != self.state.bot_token and token not in self.state.installed:
             result = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         else:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
+            self.token = token
             result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         entry["result"] = result
         return JSONResponse(result)
@@ -114,6 +125,12 @@ class SlackSimulator:
         ]
         return JSONResponse({"calls": counts, "posted": posted})
 
+    async def revoke(self, request: Request) -> Response:
+        """The workspace uninstalled the app: its tokens stop working."""
+        team = (await _args(request)).get("team_id")
+        self.state.installed = {t: g for t, g in self.state.installed.items() if g["team_id"] != team}
+        return JSONResponse({"ok": True})
+
     async def trigger(self, request: Request) -> Response:
         return JSONResponse({"trigger_id": self.state.new_trigger()})
 
@@ -127,8 +144,57 @@ class SlackSimulator:
         return JSONResponse({"ok": True})
 
     # Web API methods
+    def oauth_access(self, a: dict, authorization: str) -> dict:
+        """Exchange a code from /_sim/oauth_code for a bot token of that workspace."""
+        import base64
+
+        grant = self.state.oauth_codes.pop(a.get("code", ""), None)
+        client = base64.b64decode(authorization.removeprefix("Basic ") or "Og==").decode(errors="replace")
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        if client != f"{self.state.client_id}:{self.state.client_secret}":
+            return {"ok": False, "error": "invalid_client_id"}
+        token = f"xoxb-{grant['team_id'].lower()}-{new_id('t').lower()}"
+        self.state.installed[token] = grant
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "app_id": "A0APP0001",
+            "scope": ",".join(sorted(self.state.scopes)),
+            "bot_user_id": grant["bot_user"],
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
+            "authed_user": {"id": grant["user"]},
+            "is_enterprise_install": False,
+        }
+
+    async def oauth_code(self, request: Request) -> Response:
+        body = await _args(request)
+        code = new_id("code")
+        team = body.get("team_id", "T0BETA001")
+        self.state.oauth_codes[code] = {
+            "team_id": team,
+            "team_name": body.get("team_name", "Beta"),
+            "user": body.get("user", "U0BETA001"),
+            "bot_user": "UB" + team[1:],
+        }
+        return JSONResponse({"code": code})
+
     def m_auth_test(self, a: dict) -> dict:
         st = self.state
+        grant = st.installed.get(getattr(self, "token", "") or "")
+        if grant:
+            return {
+                "ok": True,
+                "url": "https://beta.slack.com/",
+                "team": grant["team_name"],
+                "user": "tavus",
+                "team_id": grant["team_id"],
+                "user_id": grant["bot_user"],
+                "bot_id": "B" + grant["team_id"][1:],
+                "is_enterprise_install": False,
+            }
         return {
             "ok": True,
             "url": f"https://{st.team_name.lower()}.slack.com/",

@@ -80,6 +80,10 @@ class SlackState:
         }
     )
     trigger_ttl: float = 3.0
+    client_id: str = "1111.2222"
+    client_secret: str = "sim-client-secret"
+    oauth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    installed: dict[str, dict[str, Any]] = field(default_factory=dict)  # bot token -> workspace
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

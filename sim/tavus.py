@@ -208,7 +208,7 @@ class _FaultMiddleware:
         state, method = self.sim.state, scope["method"]
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         state.requests.append({"method": method, "path": path, "at": time.time()})
-        if headers.get("x-api-key") != state.api_key:
+        if headers.get("x-api-key") not in (state.api_key, *state.extra_keys):
             return await err(401, "Invalid access token", key="message")(scope, receive, send)
         receive = await _buffered(receive)  # the request has arrived whole, whatever the caller does next
         if delay := state.delay_for(method, path):

@@ -23,6 +23,7 @@ SETTABLE = (
     "callback_mode",
     "api_key",
     "transcript_pairs",
+    "extra_keys",
 )
 
 

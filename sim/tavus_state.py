@@ -81,6 +81,7 @@ class SimConversation:
 @dataclass
 class TavusState:
     api_key: str = "sim-tavus-key"
+    extra_keys: list[str] = field(default_factory=list)  # other accounts' keys (per-workspace keys)
     concurrency_limit: int = 3
     credits: int | None = None  # None: unlimited
     rate_limit_per_second: float | None = None

@@ -179,3 +179,26 @@ def test_ending_from_slack_survives_an_overtaking_shutdown(store):
     assert store.mark_ended("tok1", at=utcnow(), reason="end_conversation_endpoint_hit")  # the callback
     assert not store.mark_ended("tok1", at=utcnow(), reason="end_conversation_endpoint_hit", by="U7")
     assert store.conversation_by_token("tok1").ended_by == "U7"
+
+
+def test_workspaces_and_oauth_states(store):
+    store.save_workspace("T9", bot_token_enc="sealed-1", bot_id="B9", installed_at="2026-01-01")
+    store.save_workspace("T9", tavus_key_enc="sealed-key")  # an upsert keeps the other columns
+    row = store.workspace("T9")
+    assert row["bot_token_enc"] == "sealed-1" and row["tavus_key_enc"] == "sealed-key"
+    store.forget_bot("T9")
+    assert store.workspace("T9")["bot_token_enc"] is None and store.workspace("T9")["tavus_key_enc"]
+    store.issue_state("s1", "2999-01-01T00:00:00")
+    store.issue_state("old", "2000-01-01T00:00:00")
+    assert store.consume_state("s1", "2026-01-01T00:00:00")
+    assert not store.consume_state("s1", "2026-01-01T00:00:00")  # once
+    assert not store.consume_state("old", "2026-01-01T00:00:00")  # expired
+
+
+def test_one_leader_per_database(database_url):
+    first, second = Store(database_url), Store(database_url)
+    assert first.lead() and first.lead()  # idempotent for the holder
+    assert not second.lead()
+    first.close()  # the leader goes: the other takes over
+    assert second.lead()
+    second.close()

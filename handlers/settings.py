@@ -1,0 +1,71 @@
+"""The workspace's own Tavus key: an admin sets it from the Home tab; it is checked, then sealed."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot import tavus_errors as te
+from bot.blocks import section
+from bot.deps import Deps
+from bot.forms import clean, field_value
+from bot.messages import tavus_failure
+from bot.modals import build_progress_view, build_result_view, build_tavus_key_modal
+from bot.tavus import TavusClient
+from handlers.home import publish_home
+from handlers.modals import open_view
+from handlers.views import update_view
+
+
+def register(app, deps: Deps) -> None:
+    async def on_open(ack, body, client) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        if deps.ws.fernet is None or not await deps.people.is_admin(team, user):
+            return  # the button is only shown to admins; a forged click opens nothing
+        await open_view(
+            client, body["trigger_id"], build_tavus_key_modal(deps.ws.has_own_tavus_key(team)), None
+        )
+
+    async def on_submit(ack, body, client) -> None:
+        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        key = clean(field_value(view["state"]["values"], ids.K_KEY))
+        if not await deps.people.is_admin(team, user):
+            await ack(response_action="errors", errors={ids.K_KEY: "Only a workspace admin can set the key."})
+            return
+        if not key or len(key) > 200 or any(c.isspace() for c in key):
+            await ack(response_action="errors", errors={ids.K_KEY: "Paste the key from the Tavus portal."})
+            return
+        await ack(
+            response_action="update", view=build_progress_view("Tavus key", "Checking the key with Tavus…")
+        )
+        trial = TavusClient(key, base_url=deps.settings.TAVUS_API_URL, http_client=deps.ws.tavus_http)
+        try:
+            await trial.list_replicas()
+        except te.TavusError as exc:
+            error = (
+                "Tavus rejected this key."
+                if isinstance(exc, te.AuthenticationError)
+                else tavus_failure(exc, "check the key")
+            )
+            await update_view(
+                client, view["id"], build_tavus_key_modal(deps.ws.has_own_tavus_key(team), error)
+            )
+            return
+        deps.ws.set_tavus_key(team, key, by=user)
+        deps.store.audit(team, user, "workspace.tavus_key", team, None)
+        await update_view(
+            client,
+            view["id"],
+            build_result_view(
+                "Tavus key",
+                [
+                    section(
+                        ":white_check_mark: Saved. This workspace's personas and interviews now "
+                        "use its own Tavus key."
+                    )
+                ],
+            ),
+        )
+        await publish_home(deps, client, team, user)
+
+    app.action(ids.OPEN_TAVUS_KEY)(on_open)
+    app.view(ids.TAVUS_KEY)(on_submit)
