@@ -330,6 +330,13 @@ class Soak:
             "select count(*) from conversations where status in ('waiting','live') "
             "and conversation_id is null"
         ).fetchone()[0]
+        for cid in lost:  # say what was lost, so a failure can be understood
+            conv = created[cid]
+            print(
+                f"lost: {cid} at Tavus {conv.status} {conv.body.get('conversation_name')!r}, "
+                f"store: {known.get(cid)}",
+                file=sys.stderr,
+            )
         user_errors = sum(
             1
             for r in self.slack.state.responses

@@ -118,6 +118,8 @@ class InterviewService:
             )
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
         self.store.conversation_created(token, created.conversation_id, created.conversation_url)
+        if created.status == "ended":  # adopted after an ambiguous create, and already over
+            self.store.mark_ended(token, at=utcnow(), reason=None)
         return await self.announce(token)
 
     async def announce(self, token: str) -> StartOutcome:

@@ -16,6 +16,7 @@ from bot.deps import Deps
 from bot.interviews import marker_for
 from bot.slack_errors import slack_failed
 from bot.store import ConversationRecord, utcnow
+from bot.tavus import RECENT_PAGES
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +101,25 @@ async def adopt_late_creates(deps: Deps) -> int:
     if not waiting:
         return 0
     adopted = 0
-    active = []
+    recent = []
     for team in {c.team_id for c in waiting.values()}:
-        active += await deps.ws.tavus(team).list_conversations(status="active")
-    for remote in active:
+        recent += await deps.ws.tavus(team).list_conversations(max_pages=RECENT_PAGES)
+    for remote in recent:
         carried = f"{remote.conversation_name or ''} {remote.callback_url or ''}"
         conv = next((c for m, c in waiting.items() if m in carried), None)
         if conv is None:
             continue
         log.warning("adopting conversation %s that Tavus created late", remote.conversation_id)
         deps.store.conversation_created(conv.token, remote.conversation_id, remote.conversation_url)
+        if remote.status == "ended":  # it came and went while we thought it had failed
+            deps.store.mark_ended(conv.token, at=utcnow(), reason=None)
+            await tell_owner(
+                deps,
+                conv,
+                f"Your interview *{esc(conv.name)}* did start at Tavus after all, and has already ended.",
+            )
+            adopted += 1
+            continue
         await announce_or_tell(deps, conv.token)
         await tell_owner(
             deps,
@@ -140,6 +150,14 @@ async def recover(deps: Deps) -> None:
             continue
         log.info("recovered conversation %s after a restart", found.conversation_id)
         deps.store.conversation_created(conv.token, found.conversation_id, found.conversation_url)
+        if found.status == "ended":
+            deps.store.mark_ended(conv.token, at=utcnow(), reason=None)
+            await tell_owner(
+                deps,
+                conv,
+                f"Your interview *{esc(conv.name)}* started while the app restarted, and has already ended.",
+            )
+            continue
         await announce_or_tell(deps, conv.token)
     for conv in deps.store.active_everywhere():
         if conv.message_ts is None and conv.error is None:

@@ -35,6 +35,7 @@ ADOPT_CHECKS = 4  # looks for a create that timed out, ADOPT_WAIT apart, before 
 ADOPT_WAIT = 1.0
 PAGE_SIZE = 100
 MAX_PAGES = 50  # a runaway total_count must not loop forever
+RECENT_PAGES = 3  # where a conversation we just created must be, newest first
 # A burst of 100 interviews a second at 1.5 s each keeps ~150 creates in flight.
 POOL_LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100)
 
@@ -136,8 +137,11 @@ class TavusClient:
                 return found
         return None
 
-    async def list_conversations(self, status: str | None = None) -> list[Conversation]:
-        rows = await self._all_pages("/conversations", {"status": status})
+    async def list_conversations(
+        self, status: str | None = None, *, max_pages: int = MAX_PAGES
+    ) -> list[Conversation]:
+        """Newest first; `max_pages` stops early when only recent ones matter."""
+        rows = await self._all_pages("/conversations", {"status": status}, max_pages)
         return [Conversation.model_validate(r) for r in rows]
 
     async def get_conversation(self, conversation_id: str, *, verbose: bool = False) -> Conversation:
@@ -153,16 +157,19 @@ class TavusClient:
 
     # plumbing
     async def find_by_marker(self, marker: str) -> Conversation | None:
-        """The active conversation whose callback_url or name carries `marker`, if any."""
-        for conv in await self.list_conversations(status="active"):
+        """The recent conversation whose callback_url or name carries `marker`, if any: active or
+        already ended (a candidate may have come and gone before we knew it existed)."""
+        for conv in await self.list_conversations(max_pages=RECENT_PAGES):
             if marker in (conv.callback_url or "") or marker in (conv.conversation_name or ""):
                 return conv
         return None
 
-    async def _all_pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _all_pages(
+        self, path: str, params: dict[str, Any], max_pages: int = MAX_PAGES
+    ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         query = {k: v for k, v in params.items() if v is not None}
-        for page in range(1, MAX_PAGES + 1):
+        for page in range(1, max_pages + 1):
             body = await self._send("GET", path, params={**query, "limit": PAGE_SIZE, "page": page})
             data = body.get("data") or [] if isinstance(body, dict) else []
             rows.extend(data)

@@ -6,7 +6,7 @@ Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this sim
 - PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
 - injected faults (`/_sim/faults`): `status` answers that status; `stall_after` acts, then answers
   too late; `drop` acts, then breaks the connection mid-answer; `reset` breaks it without acting;
-- deletes answer 204 with no body; lists carry `total_count`.
+- deletes answer 204 with no body; lists carry `total_count`; conversations list newest first.
 """
 
 from __future__ import annotations
@@ -145,7 +145,8 @@ class TavusSimulator:
 
     async def list_conversations(self, request: Request) -> Response:
         status = request.query_params.get("status")
-        rows = [c.public() for c in self.state.conversations.values() if status in (None, c.status)]
+        newest_first = reversed(list(self.state.conversations.values()))
+        rows = [c.public() for c in newest_first if status in (None, c.status)]
         return paginate(request, rows)
 
     async def get_conversation(self, request: Request) -> Response:
