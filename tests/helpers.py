@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from bot import ids
+from bot.interviews import marker_for
+from bot.store import ConversationRecord, utcnow
 from sim.driver import (
     SlackDriver,
     channel_value,
@@ -117,3 +121,28 @@ def channel_messages(slack, channel: str) -> list[dict[str, Any]]:
 
 def responses_text(slack, url: str) -> list[str]:
     return [r["body"].get("text", "") for r in slack.state.responses if r["url"] == url]
+
+
+def interrupted_start(store, persona, token: str, name: str, *, created_at_tavus=None) -> dict | None:
+    """What a crash leaves: the intent in the store, and maybe the conversation Tavus made for it
+    (pass the simulator as `created_at_tavus`); returns Tavus's answer when it made one."""
+    store.begin_conversation(
+        ConversationRecord(
+            token=token,
+            team_id="T0ACME01",
+            owner_id="U0OWNER1",
+            status="creating",
+            created_at=utcnow(),
+            persona_id=persona.persona_id,
+            persona_name=persona.name,
+            channel_id="C0HIRING1",
+            name=name,
+        )
+    )
+    if created_at_tavus is None:
+        return None
+    return httpx.post(
+        f"{created_at_tavus.url}/v2/conversations",
+        headers={"x-api-key": "sim-tavus-key"},
+        json={"persona_id": persona.persona_id, "conversation_name": f"{name} [{marker_for(token)}]"},
+    ).json()

@@ -3,11 +3,9 @@
 import httpx
 import pytest
 
-from bot.interviews import marker_for
 from bot.reconciler import Reconciler, recover
-from bot.store import ConversationRecord, utcnow
 from tests.conftest import run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, start_interview
+from tests.helpers import channel_messages, create_persona, interrupted_start, start_interview
 
 BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
 
@@ -147,38 +145,10 @@ def test_crash_between_tavus_create_and_slack_post_is_recovered(driver, slack, t
     persona = create_persona(driver, served)
     store = served.deps.store
     token = "crashed-token-0000000000000000"
-    store.begin_conversation(
-        ConversationRecord(
-            token=token,
-            team_id="T0ACME01",
-            owner_id="U0OWNER1",
-            status="creating",
-            created_at=utcnow(),
-            persona_id=persona.persona_id,
-            persona_name=persona.name,
-            channel_id="C0HIRING1",
-            name="Crashed",
-        )
-    )
     # Tavus created it, then the process died before it knew the answer
-    created = httpx.post(
-        f"{tavus.url}/v2/conversations",
-        headers={"x-api-key": "sim-tavus-key"},
-        json={"persona_id": persona.persona_id, "conversation_name": f"Crashed [{marker_for(token)}]"},
-    ).json()
+    created = interrupted_start(store, persona, token, "Crashed", created_at_tavus=tavus)
     lost = "lost-token-00000000000000000000"
-    store.begin_conversation(
-        ConversationRecord(
-            token=lost,
-            team_id="T0ACME01",
-            owner_id="U0OWNER1",
-            status="creating",
-            created_at=utcnow(),
-            persona_id=persona.persona_id,
-            channel_id="C0HIRING1",
-            name="Never created",
-        )
-    )
+    interrupted_start(store, persona, lost, "Never created")
     run_in_app_loop(served, recover(served.deps))
     adopted = store.conversation_by_token(token)
     assert adopted.status == "waiting" and adopted.conversation_id == created["conversation_id"]

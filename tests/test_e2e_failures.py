@@ -1,14 +1,18 @@
 """Tavus and Slack failures seen by users, long transcripts, no PUBLIC_URL, restarts."""
 
-import httpx
 import pytest
 
-from bot.interviews import marker_for
 from bot.reconciler import Reconciler
-from bot.store import ConversationRecord, utcnow
+from bot.store import PersonaRecord, utcnow
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, free_port, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, responses_text, start_interview
+from tests.helpers import (
+    channel_messages,
+    create_persona,
+    interrupted_start,
+    responses_text,
+    start_interview,
+)
 
 
 def final_answer(slack, response, word):
@@ -40,7 +44,7 @@ def test_tavus_unreachable(serve, slack, tavus):
     served = serve(TAVUS_API_URL=f"http://127.0.0.1:{free_port()}")
     driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
     served.deps.store.add_persona(
-        __import__("bot.store", fromlist=["PersonaRecord"]).PersonaRecord(
+        PersonaRecord(
             persona_id="p1234567",
             team_id="T0ACME01",
             owner_id="U0OWNER1",
@@ -93,24 +97,7 @@ def test_restart_recovers_an_interrupted_start(serve, slack, tavus, tmp_path):
     persona = create_persona(driver, served)
     # the process was killed after Tavus created the conversation, before Slack heard of it
     token = "killed-mid-start-000000000000"
-    served.deps.store.begin_conversation(
-        ConversationRecord(
-            token=token,
-            team_id="T0ACME01",
-            owner_id="U0OWNER1",
-            status="creating",
-            created_at=utcnow(),
-            persona_id=persona.persona_id,
-            persona_name=persona.name,
-            channel_id="C0HIRING1",
-            name="Killed",
-        )
-    )
-    httpx.post(
-        f"{tavus.url}/v2/conversations",
-        headers={"x-api-key": "sim-tavus-key"},
-        json={"persona_id": persona.persona_id, "conversation_name": f"Killed [{marker_for(token)}]"},
-    )
+    interrupted_start(served.deps.store, persona, token, "Killed", created_at_tavus=tavus)
     served.server.stop()
     again = serve()  # same database file: start-up recovery runs
     conv = wait_until(

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.app import BOT_SCOPES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,15 +22,8 @@ def test_manifest_matches_the_app():
     assert all(url.startswith("https://") and url.endswith("/slack/events") for url in urls)
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands",
-        "chat:write",
-        "chat:write.public",
-        "im:write",
-        "users:read",
-        "channels:read",
-        "groups:read",
-    }
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)  # what OAuth asks for too
+    assert {"commands", "chat:write", "chat:write.public", "im:write", "users:read"} <= set(BOT_SCOPES)
     for limit, text in (
         (35, manifest["display_information"]["name"]),
         (80, manifest["features"]["bot_user"]["display_name"]),
