@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.db import Backend, Tx, insert_sql, open_backend
 from bot.migrations import token_hash
+from bot.store_workspaces import WorkspaceRecords
 
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
@@ -78,7 +79,7 @@ class DuplicateRequest(Exception):
         self.existing = existing
 
 
-class Store:
+class Store(WorkspaceRecords):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/db.py)."""
 
     def __init__(self, where: str | Backend) -> None:
@@ -359,37 +360,6 @@ class Store:
             "unknown status": rows + "status not in ('creating', 'waiting', 'live', 'ended', 'failed')",
         }
         return [f"{name}: {row['token']}" for name, sql in checks.items() for row in self.db.read(sql)]
-
-    # installed workspaces (OAuth) and their own Tavus keys; secrets arrive here encrypted
-    def save_workspace(self, team_id: str, **values: Any) -> None:
-        row = {"team_id": team_id, **values}
-        names = ", ".join(f"{k} = excluded.{k}" for k in values)
-        sql, params = insert_sql("workspaces", row)
-        with self.db.write() as tx:
-            tx.execute(f"{sql} on conflict (team_id) do update set {names}", params)
-
-    def workspace(self, team_id: str) -> dict[str, Any] | None:
-        return self._one("select * from workspaces where team_id = ?", (team_id,))
-
-    def forget_bot(self, team_id: str) -> None:
-        """Uninstalled or tokens revoked: drop the bot token, keep the workspace's history."""
-        with self.db.write() as tx:
-            tx.execute("update workspaces set bot_token_enc = null where team_id = ?", (team_id,))
-            self._audit(tx, team_id, None, "workspace.uninstall", team_id, None)
-
-    def issue_state(self, state: str, expires_at: str) -> None:
-        with self.db.write() as tx:
-            tx.execute(*insert_sql("oauth_states", {"state": state, "expires_at": expires_at}))
-
-    def consume_state(self, state: str, now: str) -> bool:
-        """True once for a state issued and not yet expired."""
-        with self.db.write() as tx:
-            return tx.execute("delete from oauth_states where state = ? and expires_at > ?", (state, now)) > 0
-
-    def lead(self) -> bool:
-        """Whether this process is the one that reconciles and recovers. The lock is released by
-        the operating system or PostgreSQL when the holder dies, so a restart takes over at once."""
-        return self.db.leader_lock()
 
 
 def can_manage(
