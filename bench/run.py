@@ -27,7 +27,7 @@ import httpx
 from bench import load
 from bench.servers import TAVUS_KEY
 from bot.store import PersonaRecord, Store, utcnow
-from sim.server import free_port
+from sim.server import free_port, wait_until_serving
 
 
 def pct(values: list[float], p: float) -> float:
@@ -99,15 +99,7 @@ class Stack:
             ]
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 30
-        while True:
-            try:
-                httpx.post(f"{url}/slack/events", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.time() > deadline:
-                    raise RuntimeError(f"{variant} app did not start") from None
-                time.sleep(0.05)
+        wait_until_serving(f"{url}/slack/events", proc)
         return proc, url, db
 
     def tavus_control(self, path: str, body: dict) -> None:

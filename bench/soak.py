@@ -35,7 +35,7 @@ from sim.driver import (
     text_value,
     user_value,
 )
-from sim.server import ServerThread, free_port
+from sim.server import ServerThread, free_port, wait_until_serving
 from sim.slack import SlackSimulator
 from sim.slack_state import make_user
 from sim.tavus import TavusSimulator
@@ -110,15 +110,7 @@ class Soak:
                 "5",
             ]
         )
-        deadline = time.time() + 30
-        while True:
-            try:
-                httpx.get(f"{self.app_url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.time() > deadline:
-                    raise RuntimeError("the app did not start") from None
-                time.sleep(0.05)
+        wait_until_serving(f"{self.app_url}/healthz", self.app)
         self.rss = RssSampler(self.app.pid)
         self.rss.start()
 

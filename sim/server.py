@@ -68,3 +68,18 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, proc=None, timeout: float = 30.0) -> None:
+    """Wait for an HTTP server in another process to answer at `url` (any status will do)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"nothing is serving {url}") from None
+            time.sleep(0.05)

@@ -9,9 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from sim.server import free_port
+from sim.server import free_port, wait_until_serving
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY
 
 
@@ -59,13 +57,8 @@ def start_app(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return AppProcess(proc, url, log)
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the app did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.05)
+    try:
+        wait_until_serving(f"{url}/healthz", proc)
+    except RuntimeError:
+        raise RuntimeError(f"the app did not start:\n{log.read_text()[-3000:]}") from None
+    return AppProcess(proc, url, log)

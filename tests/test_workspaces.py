@@ -16,6 +16,12 @@ from tests.conftest import SIGNING_SECRET, wait_until
 from tests.helpers import open_modal, persona_values
 
 SEAL = Fernet.generate_key().decode()
+OAUTH = {
+    "SLACK_BOT_TOKEN": None,
+    "SLACK_CLIENT_ID": "1111.2222",
+    "SLACK_CLIENT_SECRET": "sim-client-secret",
+    "TAVUS_SLACK_ENCRYPTION_KEY": SEAL,
+}  # the Slack stand-in's client id and secret
 
 
 def install(served, slack, team="T0BETA001") -> None:
@@ -37,12 +43,7 @@ def install(served, slack, team="T0BETA001") -> None:
 
 
 def test_install_use_and_uninstall_a_workspace(serve, slack, tavus, tmp_path):
-    served = serve(
-        SLACK_BOT_TOKEN=None,
-        SLACK_CLIENT_ID="1111.2222",
-        SLACK_CLIENT_SECRET="sim-client-secret",
-        TAVUS_SLACK_ENCRYPTION_KEY=SEAL,
-    )
+    served = serve(**OAUTH)
     driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
     install(served, slack)
     token = served.deps.ws.slack_token("T0BETA001")
@@ -68,12 +69,7 @@ def test_install_use_and_uninstall_a_workspace(serve, slack, tavus, tmp_path):
 
 
 def test_posts_use_each_workspace_token(serve, slack, tavus):
-    served = serve(
-        SLACK_BOT_TOKEN=None,
-        SLACK_CLIENT_ID="1111.2222",
-        SLACK_CLIENT_SECRET="sim-client-secret",
-        TAVUS_SLACK_ENCRYPTION_KEY=SEAL,
-    )
+    served = serve(**OAUTH)
     driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
     install(served, slack)
     view = open_modal_in(driver, "T0BETA001")
