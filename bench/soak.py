@@ -24,7 +24,7 @@ import httpx
 
 from bench.run import RssSampler
 from bench.servers import BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY
-from bot import ids
+from bot.slack import ids
 from sim.driver import (
     SlackDriver,
     channel_value,

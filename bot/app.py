@@ -26,9 +26,9 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.reconciler import Reconciler
+from bot.services.reconciler import Reconciler
 from bot.store import Store
-from bot.tavus import TavusClient, default_http_client
+from bot.tavus.client import TavusClient, default_http_client
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ def create_app(
 ) -> Starlette:
     """Build the whole app; tests and the playground pass their own clients or URLs, and the
     benchmark its deliberately naive listeners."""
+    from bot.web.callbacks import tavus_callback_endpoint
     from handlers import register_listeners
-    from handlers.webhooks import tavus_callback_endpoint
 
     store = store or Store.from_url(settings.DATABASE_URL)
     tavus_http = default_http_client(settings.TAVUS_TIMEOUT_SECONDS)
@@ -132,7 +132,7 @@ def oauth_settings(settings: Settings, deps: Deps) -> AsyncOAuthSettings | None:
     """With SLACK_CLIENT_ID/SECRET: Bolt's install flow, its stores in our database."""
     if not settings.oauth:
         return None
-    from bot.installations import StoreInstallations, StoreStates
+    from bot.slack.oauth import StoreInstallations, StoreStates
 
     assert settings.SLACK_CLIENT_SECRET is not None
     return AsyncOAuthSettings(

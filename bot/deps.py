@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.callbacks import CallbackService
 from bot.config import Settings
-from bot.interviews import InterviewService
-from bot.people import People
-from bot.personas import PersonaService
+from bot.services.callbacks import CallbackService
+from bot.services.interviews import InterviewService
+from bot.services.people import People
+from bot.services.personas import PersonaService
+from bot.services.workspaces import Workspaces
 from bot.store import Store
-from bot.tavus import TavusClient
-from bot.workspaces import Workspaces
+from bot.tavus.client import TavusClient
 
 
 @dataclass

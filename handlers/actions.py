@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import ids
-from bot.blocks import build_notice, build_personas_list
 from bot.deps import Deps
+from bot.slack import ids
+from bot.slack.blocks import build_notice
+from bot.slack.lists import build_personas_list
 from handlers.home import publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.blocks import (
+from bot.deps import Deps
+from bot.services.channels import channel_problem
+from bot.services.interviews import InterviewRequest
+from bot.slack.blocks import build_notice, esc
+from bot.slack.commands import parse_quick_interview, split_command
+from bot.slack.help import build_help
+from bot.slack.lists import (
     build_delete_prompt,
-    build_help,
     build_interviews_list,
-    build_notice,
     build_personas_list,
     build_start_outcome,
-    esc,
 )
-from bot.channels import channel_problem
-from bot.commands import parse_quick_interview, split_command
-from bot.deps import Deps
-from bot.interviews import InterviewRequest
 from handlers.modals import open_interview_modal, open_persona_modal
 
 DUPLICATE_WINDOW = timedelta(seconds=15)  # a command sent twice this fast is one intent

@@ -7,8 +7,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.home import build_home
-from bot.slack_errors import slack_failed
+from bot.slack.errors import slack_failed
+from bot.slack.home import build_home
 
 log = logging.getLogger(__name__)
 

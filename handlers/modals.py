@@ -7,8 +7,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.modals import build_interview_modal, build_persona_modal
-from bot.slack_errors import slack_failed
+from bot.slack.errors import slack_failed
+from bot.slack.interview_modal import build_interview_modal
+from bot.slack.persona_modal import build_persona_modal
 from bot.store import PersonaRecord
 
 log = logging.getLogger(__name__)

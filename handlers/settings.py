@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot import ids
-from bot import tavus_errors as te
-from bot.blocks import section
 from bot.deps import Deps
-from bot.forms import clean, field_value
-from bot.messages import tavus_failure
-from bot.modals import build_progress_view, build_result_view, build_tavus_key_modal
-from bot.tavus import TavusClient
+from bot.slack import ids
+from bot.slack.blocks import section
+from bot.slack.forms import clean, field_value
+from bot.slack.messages import tavus_failure
+from bot.slack.modals import build_progress_view, build_result_view, build_tavus_key_modal
+from bot.tavus import errors as te
+from bot.tavus.client import TavusClient
 from handlers.home import publish_home
 from handlers.modals import open_view
 from handlers.views import update_view

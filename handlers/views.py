@@ -7,16 +7,19 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot import ids
-from bot import tavus_errors as te
-from bot.blocks import build_start_outcome, button, esc, section
-from bot.channels import channel_problem
 from bot.deps import Deps
-from bot.forms import PersonaForm, read_interview_form, read_persona_form
-from bot.interviews import InterviewRequest
-from bot.messages import tavus_failure
-from bot.modals import build_interview_modal, build_persona_modal, build_progress_view, build_result_view
-from bot.slack_errors import slack_failed
+from bot.services.channels import channel_problem
+from bot.services.interviews import InterviewRequest
+from bot.slack import ids
+from bot.slack.blocks import button, esc, section
+from bot.slack.errors import slack_failed
+from bot.slack.forms import PersonaForm, read_interview_form, read_persona_form
+from bot.slack.interview_modal import build_interview_modal
+from bot.slack.lists import build_start_outcome
+from bot.slack.messages import tavus_failure
+from bot.slack.modals import build_progress_view, build_result_view
+from bot.slack.persona_modal import build_persona_modal
+from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)
 

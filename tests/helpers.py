@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from bot import ids
-from bot.interviews import marker_for
+from bot.services.interviews import marker_for
+from bot.slack import ids
 from bot.store import ConversationRecord, utcnow
 from sim.driver import (
     SlackDriver,

@@ -1,9 +1,10 @@
 """Pure Block Kit builders, checked against the Slack stand-in's Block Kit limits."""
 
-from bot import blocks, home, modals, transcript
-from bot.interviews import StartOutcome
+from bot.services.interviews import StartOutcome
+from bot.slack import card, home, interview_modal, lists, modals, persona_modal, transcript
+from bot.slack import help as help_text
 from bot.store import ConversationRecord, PersonaRecord
-from bot.tavus_models import Replica
+from bot.tavus.models import Replica
 from sim.blockkit import blocks_problem, view_problem
 
 
@@ -45,14 +46,14 @@ def mrkdwn_texts(obj) -> list[str]:
 
 
 def test_card_by_status():
-    fallback, waiting = blocks.build_interview_card(conv())
+    fallback, waiting = card.build_interview_card(conv())
     assert "Waiting for the candidate" in str(waiting) and blocks_problem(waiting) is None
     # user text cannot ping the channel: escaped wherever Slack parses mrkdwn
     assert "<!channel>" not in fallback + str(mrkdwn_texts(waiting))
     assert "&lt;!channel&gt;" in str(mrkdwn_texts(waiting))
-    _, live = blocks.build_interview_card(conv("live", live_at="2026-01-01T00:01:00Z"))
+    _, live = card.build_interview_card(conv("live", live_at="2026-01-01T00:01:00Z"))
     assert "Live since <!date^1767225660^{time}|" in str(live)
-    _, ended = blocks.build_interview_card(
+    _, ended = card.build_interview_card(
         conv(
             "ended",
             live_at="2026-01-01T00:01:00Z",
@@ -62,7 +63,7 @@ def test_card_by_status():
     )
     text = str(ended)
     assert "12 min 30 s" in text and "time limit reached" in text and "end_interview" not in text
-    _, by_user = blocks.build_interview_card(
+    _, by_user = card.build_interview_card(
         conv(
             "ended",
             ended_at="2026-01-01T00:05:00Z",
@@ -74,38 +75,38 @@ def test_card_by_status():
 
 
 def test_long_title_is_cut_to_fit():
-    _, card = blocks.build_interview_card(conv(name="x" * 500))
-    assert blocks_problem(card) is None
+    _, long_card = card.build_interview_card(conv(name="x" * 500))
+    assert blocks_problem(long_card) is None
 
 
 def test_lists_and_help_fit():
-    _, many = blocks.build_personas_list([persona(i) for i in range(40)], "/tavus")
+    _, many = lists.build_personas_list([persona(i) for i in range(40)], "/tavus")
     assert blocks_problem(many) is None and "…and 25 more." in str(many)
-    _, rows = blocks.build_interviews_list([conv() for _ in range(40)], "/tavus")
+    _, rows = lists.build_interviews_list([conv() for _ in range(40)], "/tavus")
     assert blocks_problem(rows) is None
-    _, help_blocks = blocks.build_help("/tavus")
+    _, help_blocks = help_text.build_help("/tavus")
     assert blocks_problem(help_blocks) is None
 
 
 def test_outcomes():
-    ok = blocks.build_start_outcome(StartOutcome(conv=conv()))[0]
+    ok = lists.build_start_outcome(StartOutcome(conv=conv()))[0]
     assert "Started" in ok and "<#C1>" in ok
-    dup = blocks.build_start_outcome(StartOutcome(conv=conv(), duplicate=True))[0]
+    dup = lists.build_start_outcome(StartOutcome(conv=conv(), duplicate=True))[0]
     assert "already started" in dup
-    failed = blocks.build_start_outcome(StartOutcome(error="no", running=[conv()]))[1]
+    failed = lists.build_start_outcome(StartOutcome(error="no", running=[conv()]))[1]
     assert "end_interview" in str(failed) and blocks_problem(failed) is None
 
 
 def test_modals_fit():
     replicas = [Replica(replica_id=f"r{i:011d}", replica_name=f"R{i}") for i in range(150)]
-    view = modals.build_persona_modal(replicas, "rfe12d8b9597", errors={"name": "x", "_form": "y"})
+    view = persona_modal.build_persona_modal(replicas, "rfe12d8b9597", errors={"name": "x", "_form": "y"})
     assert view_problem(view) is None
     assert len(next(b for b in view["blocks"] if b.get("block_id") == "replica")["element"]["options"]) == 100
-    interview = modals.build_interview_modal(
+    interview = interview_modal.build_interview_modal(
         [persona(i) for i in range(120)], "C1", values={"minutes": 45, "options": ["captions"]}
     )
     assert view_problem(interview) is None
-    assert view_problem(modals.build_interview_modal([], "C1")) is None
+    assert view_problem(interview_modal.build_interview_modal([], "C1")) is None
     assert view_problem(modals.build_progress_view("A title that is far too long", "x")) is None
 
 

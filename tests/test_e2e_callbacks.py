@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from bot.reconciler import Reconciler, recover
+from bot.services.reconciler import Reconciler, recover
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, interrupted_start, start_interview
 

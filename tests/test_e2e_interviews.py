@@ -2,7 +2,7 @@
 
 import threading
 
-from bot import ids
+from bot.slack import ids
 from tests.conftest import wait_until
 from tests.helpers import (
     channel_messages,

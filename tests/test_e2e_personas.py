@@ -1,6 +1,6 @@
 """New persona modal, persona lists and deletion, through signed Slack requests."""
 
-from bot import ids
+from bot.slack import ids
 from tests.conftest import wait_until
 from tests.helpers import create_persona, open_modal, persona_values, responses_text
 

@@ -2,7 +2,7 @@
 
 import time
 
-from bot import ids
+from bot.slack import ids
 from tests.conftest import wait_until
 from tests.helpers import create_persona, start_interview
 

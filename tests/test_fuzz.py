@@ -8,7 +8,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import ids
+from bot.slack import ids
 from sim.blockkit import blocks_problem
 from tests.conftest import wait_until
 from tests.helpers import create_persona, interview_values, open_modal, persona_values, start_interview

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from bot import ids
+from bot.slack import ids
 from sim.playground import Playground
 from tests.conftest import wait_until
 from tests.helpers import interview_values, persona_values

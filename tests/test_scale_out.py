@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 
-from bot import ids
-from bot.reconciler import Reconciler
+from bot.services.reconciler import Reconciler
+from bot.slack import ids
 from sim.driver import SlackDriver
 from tests.conftest import POSTGRES, SIGNING_SECRET, postgres_schema, run_in_app_loop, wait_until
 from tests.helpers import create_persona, interview_values, open_modal

@@ -5,7 +5,7 @@ import time
 
 import httpx
 
-from bot import ids
+from bot.slack import ids
 from sim.driver import SlackDriver
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY, wait_until
 from tests.helpers import channel_messages, create_persona, responses_text, start_interview

@@ -5,8 +5,9 @@ import threading
 
 import pytest
 
-from bot.migrations import MIGRATIONS
-from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, can_manage, utcnow
+from bot.services.people import can_manage
+from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
+from bot.store.migrations import MIGRATIONS
 
 BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
 

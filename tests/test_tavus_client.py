@@ -7,9 +7,9 @@ import httpx
 import pytest
 from httpx_aiohttp import HttpxAiohttpClient
 
-from bot import tavus_errors as te
-from bot.tavus import TavusClient
-from bot.tavus_models import (
+from bot.tavus import errors as te
+from bot.tavus.client import TavusClient
+from bot.tavus.models import (
     ConversationalFlowLayer,
     ConversationCreate,
     ConversationProperties,

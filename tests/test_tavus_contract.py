@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from bot import tavus_models as m
+from bot.tavus import models as m
 from tests.conftest import SHARED, TAVUS_KEY
 
 SPEC = SHARED / "tavus-openapi.yaml"

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from bot import ids
 from bot.config import SettingsError, load_settings
+from bot.slack import ids
 from sim.driver import SlackDriver, form_values, text_value
 from tests.conftest import SIGNING_SECRET, wait_until
 from tests.helpers import open_modal, persona_values

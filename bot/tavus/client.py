@@ -13,8 +13,8 @@ import httpx
 from httpx_aiohttp import HttpxAiohttpClient
 from pydantic import SecretStr
 
-from bot import tavus_errors as errors
-from bot.tavus_models import (
+from bot.tavus import errors
+from bot.tavus.models import (
     Conversation,
     ConversationCreate,
     PatchOperation,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import tavus_errors as te
+from bot.tavus import errors as te
 
 SHUTDOWN_WORDS = {
     "max_call_duration reached": "time limit reached",

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import ids
-from bot.modals import LANGUAGES, LLM_MODELS
+from bot.slack import ids
+from bot.slack.modals import LANGUAGES, LLM_MODELS
 from bot.store import PersonaRecord
-from bot.tavus_models import (
+from bot.tavus.models import (
     Layers,
     LlmLayer,
     PerceptionLayer,

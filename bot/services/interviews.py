@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import tavus_errors as te
-from bot.blocks import build_interview_card, duration_seconds, esc
+from bot.clock import duration_seconds
 from bot.config import Settings
-from bot.messages import slack_post_failure, tavus_failure
-from bot.people import People
-from bot.slack_errors import slack_failed
+from bot.services.people import People
+from bot.services.workspaces import Workspaces
+from bot.slack.blocks import esc
+from bot.slack.card import build_interview_card
+from bot.slack.errors import slack_failed
+from bot.slack.messages import slack_post_failure, tavus_failure
 from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
-from bot.tavus_models import ConversationCreate, ConversationProperties
-from bot.workspaces import Workspaces
+from bot.tavus import errors as te
+from bot.tavus.models import ConversationCreate, ConversationProperties
 
 log = logging.getLogger(__name__)
 

@@ -80,7 +80,7 @@ class SqliteBackend:
         db.execute("COMMIT")
 
     def migrate(self) -> None:
-        from bot.migrations import migrate_sqlite
+        from bot.store.migrations import migrate_sqlite
 
         with self.write() as tx:
             migrate_sqlite(tx.db)
@@ -147,7 +147,7 @@ class PostgresBackend:
             yield _PostgresTx(conn)
 
     def migrate(self) -> None:
-        from bot.migrations import migrate_postgres
+        from bot.store.migrations import migrate_postgres
 
         with self.write() as tx:
             migrate_postgres(tx)

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot import tavus_errors as te
-from bot.blocks import esc
 from bot.deps import Deps
-from bot.interviews import marker_for
-from bot.slack_errors import slack_failed
+from bot.services.interviews import marker_for
+from bot.slack.blocks import esc
+from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, utcnow
-from bot.tavus import RECENT_PAGES
+from bot.tavus import errors as te
+from bot.tavus.client import RECENT_PAGES
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.forms import clean
+from bot.slack.forms import clean
 from bot.store import PersonaRecord
 
 SUBCOMMANDS = {"help", "persona", "personas", "interview", "interviews", "end", "delete"}

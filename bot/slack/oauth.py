@@ -10,7 +10,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from bot.workspaces import Workspaces
+from bot.services.workspaces import Workspaces
 
 STATE_SECONDS = 600
 

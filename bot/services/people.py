@@ -8,13 +8,27 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_errors import slack_failed
-from bot.store import ConversationRecord, PersonaRecord, can_manage
-from bot.workspaces import Workspaces
+from bot.services.workspaces import Workspaces
+from bot.slack.errors import slack_failed
+from bot.store import ConversationRecord, PersonaRecord
 
 log = logging.getLogger(__name__)
 
 ADMIN_CACHE_SECONDS = 300
+
+
+def can_manage(
+    user_id: str,
+    team_id: str,
+    thing: PersonaRecord | ConversationRecord,
+    *,
+    admins: frozenset[str] = frozenset(),
+    is_slack_admin: bool = False,
+) -> bool:
+    """The owner, a listed admin, or a Slack workspace admin — of the thing's own workspace only."""
+    if thing.team_id != team_id:
+        return False
+    return thing.owner_id == user_id or user_id in admins or is_slack_admin
 
 
 class People:
@@ -42,6 +56,7 @@ class People:
         return admin
 
     async def can_manage(self, team_id: str, user_id: str, thing: PersonaRecord | ConversationRecord) -> bool:
+        """The one authorization rule, asking Slack whether the user is an admin only when needed."""
         if thing.team_id != team_id:
             return False
         if thing.owner_id == user_id:

@@ -7,8 +7,8 @@ import asyncio
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messages import slack_post_failure
-from bot.slack_errors import slack_failed
+from bot.slack.errors import slack_failed
+from bot.slack.messages import slack_post_failure
 
 CHECK_SECONDS = 1.0  # this runs before the modal's ack: never let it eat Slack's 3 seconds
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 
-from bot import tavus_errors as te
 from bot.config import Settings
 from bot.store import Store
-from bot.tavus import TavusClient
+from bot.tavus import errors as te
+from bot.tavus.client import TavusClient
 
 log = logging.getLogger(__name__)
 

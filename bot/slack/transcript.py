@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import Block, cut, esc, section
+from bot.slack.blocks import Block, cut, esc, section
 
 SPEAKERS = {"assistant": "AI interviewer", "user": "Candidate"}
 CHUNK = 2900  # under the 3000-character section limit

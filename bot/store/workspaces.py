@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.db import Backend, insert_sql
+from bot.store.backends import insert_sql
+from bot.store.base import StoreBase
 
 
-class WorkspaceRecords:
-    """Mixed into Store, which provides `db`, `_one` and `_audit`."""
-
-    db: Backend
-
+class WorkspaceRecords(StoreBase):
     def save_workspace(self, team_id: str, **values: Any) -> None:
         row = {"team_id": team_id, **values}
         names = ", ".join(f"{k} = excluded.{k}" for k in values)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.deps import Deps
-from bot.tavus_models import CallbackEvent
+from bot.tavus.models import CallbackEvent
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import time
 
-from bot import tavus_errors as te
-from bot.blocks import esc
-from bot.forms import PersonaForm
-from bot.messages import tavus_failure
-from bot.people import People
+from bot.services.people import People
+from bot.services.workspaces import Workspaces
+from bot.slack.blocks import esc
+from bot.slack.forms import PersonaForm
+from bot.slack.messages import tavus_failure
 from bot.store import PersonaRecord, Store, utcnow
-from bot.tavus_models import Replica
-from bot.workspaces import Workspaces
+from bot.tavus import errors as te
+from bot.tavus.models import Replica
 
 log = logging.getLogger(__name__)
 

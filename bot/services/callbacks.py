@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import Block, esc, section
-from bot.slack_errors import slack_failed
+from bot.slack.blocks import Block, esc, section
+from bot.slack.errors import slack_failed
+from bot.slack.transcript import build_transcript_messages
 from bot.store import ConversationRecord, Store, utcnow
-from bot.tavus_models import CallbackEvent
-from bot.transcript import build_transcript_messages
+from bot.tavus.models import CallbackEvent
 
 if TYPE_CHECKING:
-    from bot.interviews import InterviewService
+    from bot.services.interviews import InterviewService
 
 log = logging.getLogger(__name__)
 

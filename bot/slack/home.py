@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import ids
-from bot.blocks import (
-    Block,
-    button,
-    context,
-    delete_button,
-    esc,
-    header,
-    interview_rows,
-    section,
-    status_line,
-)
+from bot.slack import ids
+from bot.slack.blocks import Block, button, context, esc, header, section
+from bot.slack.card import status_line
+from bot.slack.lists import delete_button, interview_rows
 from bot.store import ConversationRecord, PersonaRecord
 
 MAX_ROWS = 10

@@ -1,0 +1,105 @@
+"""The New persona modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack import ids
+from bot.slack.blocks import context, plain
+from bot.slack.modals import (
+    LLM_MODELS,
+    PERCEPTION,
+    checkbox_input,
+    modal,
+    option,
+    select_input,
+    text_input,
+    with_errors,
+)
+from bot.tavus.models import Replica
+
+
+def build_persona_modal(
+    replicas: list[Replica],
+    default_replica: str,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    loading: bool = False,
+) -> dict[str, Any]:
+    v = values or {}
+    replica_options = [
+        option(r.replica_id, f"{r.replica_name or r.replica_id}")
+        for r in replicas
+        if (r.status or "ready") == "ready"
+    ]
+    if not any(o["value"] == default_replica for o in replica_options):
+        replica_options.insert(0, option(default_replica, f"Default ({default_replica})"))
+    blocks = [
+        text_input(ids.P_NAME, "Name", initial=v.get("name"), max_length=100, placeholder="Interviewer"),
+        text_input(
+            ids.P_PROMPT,
+            "System prompt",
+            multiline=True,
+            initial=v.get("system_prompt"),
+            optional=True,
+            hint="Required for the full pipeline: who the AI is and how it interviews.",
+        ),
+        text_input(
+            ids.P_CONTEXT,
+            "Context",
+            multiline=True,
+            optional=True,
+            initial=v.get("context"),
+            hint="Background the AI may use: the role, the team, what to assess.",
+        ),
+        select_input(ids.P_REPLICA, "Replica", replica_options, initial=v.get("replica") or default_replica),
+        text_input(
+            ids.P_CUSTOM_REPLICA,
+            "Or a custom replica id",
+            optional=True,
+            max_length=40,
+            initial=v.get("custom_replica"),
+            placeholder="r1234abcd",
+        ),
+        {
+            "type": "input",
+            "block_id": ids.P_MODE,
+            "label": plain("Pipeline mode"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": ids.VALUE,
+                "options": [
+                    option("full", "Full (the AI listens and talks)"),
+                    option("echo", "Echo (repeats what you send it)"),
+                ],
+                "initial_option": option("echo", "Echo (repeats what you send it)")
+                if v.get("pipeline_mode") == "echo"
+                else option("full", "Full (the AI listens and talks)"),
+            },
+        },
+        select_input(
+            ids.P_PERCEPTION,
+            "Perception model",
+            [option(a, b) for a, b in PERCEPTION],
+            initial=v.get("perception", "raven-0"),
+        ),
+        checkbox_input(
+            ids.P_SMART_TURN,
+            "Turn taking",
+            [option("on", "Smart turn detection")],
+            {"on"} if v.get("smart_turn", True) else set(),
+        ),
+        select_input(
+            ids.P_LLM, "LLM model", [option(m) for m in LLM_MODELS], initial=v.get("llm_model"), optional=True
+        ),
+        checkbox_input(
+            ids.P_SHARED,
+            "Sharing",
+            [option("shared", "Let the whole workspace use it")],
+            {"shared"} if v.get("shared") else set(),
+        ),
+    ]
+    if loading:
+        blocks.insert(0, context(":hourglass: Loading replicas from Tavus…"))
+    return modal(ids.NEW_PERSONA, "New persona", with_errors(blocks, errors), submit="Create")

@@ -1,0 +1,157 @@
+"""Conversation records and their state machine: creating → waiting → live → ended (or failed)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import asdict
+
+from bot.clock import utcnow
+from bot.store.backends import insert_sql
+from bot.store.base import StoreBase
+from bot.store.migrations import token_hash
+from bot.store.records import ConversationRecord, DuplicateRequest
+
+
+class ConversationRecords(StoreBase):
+    def begin_conversation(self, conv: ConversationRecord) -> ConversationRecord:
+        """Record the intent (status `creating`) before Tavus is called. A second start with the
+        same request key, from any instance, raises DuplicateRequest with the first one."""
+        conv.updated_at = conv.created_at
+        conv.token_hash = token_hash(conv.token)
+        with self.db.write() as tx:
+            if not tx.execute(*insert_sql("conversations", asdict(conv), ignore_conflict=True)):
+                rows = tx.query("select * from conversations where request_key = ?", (conv.request_key,))
+                raise DuplicateRequest(ConversationRecord.from_row(rows[0]))
+            self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name)
+        return conv
+
+    def conversation_created(self, token: str, conversation_id: str, url: str | None) -> None:
+        """Tavus created it: creating (or failed, when adopted late) → waiting."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update conversations set conversation_id = ?, url = ?, error = null, "
+                "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
+                "updated_at = ? where token = ?",
+                (conversation_id, url, utcnow(), token),
+            )
+
+    def conversation_failed(self, token: str, error: str) -> None:
+        with self.db.write() as tx:
+            tx.execute(
+                "update conversations set status = 'failed', error = ?, updated_at = ? "
+                "where token = ? and status = 'creating'",
+                (error[:500], utcnow(), token),
+            )
+
+    def set_message(self, token: str, channel_id: str, message_ts: str) -> None:
+        with self.db.write() as tx:
+            tx.execute(
+                "update conversations set channel_id = ?, message_ts = ?, updated_at = ? where token = ?",
+                (channel_id, message_ts, utcnow(), token),
+            )
+
+    def set_call(self, token: str, call_id: str) -> None:
+        with self.db.write() as tx:
+            tx.execute("update conversations set call_id = ? where token = ?", (call_id, token))
+
+    def note_error(self, token: str, error: str) -> None:
+        """Keep why a step failed (e.g. the card could not be posted) without changing status."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update conversations set error = ?, updated_at = ? where token = ?",
+                (error[:500], utcnow(), token),
+            )
+
+    def mark_live(self, token: str, at: str) -> bool:
+        """Joined: live unless already ended (a late join must not reopen a call)."""
+        with self.db.write() as tx:
+            changed = tx.execute(
+                "update conversations set live_at = coalesce(live_at, ?), updated_at = ?, "
+                "status = case when status in ('creating', 'waiting') then 'live' else status end "
+                "where token = ? and (live_at is null or status in ('creating', 'waiting'))",
+                (at, utcnow(), token),
+            )
+            return changed > 0
+
+    def set_ending(self, token: str, by: str | None) -> None:
+        """Who is ending it, written before Tavus is asked, so the shutdown callback that may
+        overtake our own update still says who ended the call. None clears it after a failure."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update conversations set ended_by = ? where token = ? and status != 'ended'", (by, token)
+            )
+
+    def mark_ended(self, token: str, *, at: str, reason: str | None, by: str | None = None) -> bool:
+        """Ended, once: True only for the call that made the change."""
+        with self.db.write() as tx:
+            changed = tx.execute(
+                "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
+                "ended_by = coalesce(?, ended_by), updated_at = ? where token = ? and status != 'ended'",
+                (at, reason, by, utcnow(), token),
+            )
+            if changed and by:
+                team = tx.query("select team_id from conversations where token = ?", (token,))[0]["team_id"]
+                self._audit(tx, team, by, "interview.end", token, reason)
+            return changed > 0
+
+    def conversation_by_callback_token(self, token: str) -> ConversationRecord | None:
+        """The conversation a callback URL's token belongs to, compared in constant time."""
+        row = self._one("select * from conversations where token_hash = ?", (token_hash(token),))
+        if row is None or not hmac.compare_digest(row["token"].encode(), token.encode()):
+            return None
+        return ConversationRecord.from_row(row)
+
+    def conversation_by_token(self, token: str) -> ConversationRecord | None:
+        return ConversationRecord.from_row(self._one("select * from conversations where token = ?", (token,)))
+
+    def conversation(self, team_id: str, conversation_id: str) -> ConversationRecord | None:
+        return ConversationRecord.from_row(
+            self._one(
+                "select * from conversations where team_id = ? and conversation_id = ?",
+                (team_id, conversation_id),
+            )
+        )
+
+    def active_of(self, team_id: str, owner_id: str) -> list[ConversationRecord]:
+        return self._conversations(
+            "team_id = ? and owner_id = ? and status in ('waiting', 'live')", (team_id, owner_id)
+        )
+
+    def active_everywhere(self) -> list[ConversationRecord]:
+        """Every waiting or live conversation, for the reconciler."""
+        return self._conversations("status in ('waiting', 'live')", (), limit=100_000)
+
+    def recently_ended(self, team_id: str, owner_id: str, limit: int = 10) -> list[ConversationRecord]:
+        return self._conversations(
+            "team_id = ? and owner_id = ? and status = 'ended'",
+            (team_id, owner_id),
+            order="ended_at desc",
+            limit=limit,
+        )
+
+    def creating(self) -> list[ConversationRecord]:
+        """Intents a crash may have left between the Tavus create and the Slack post."""
+        return self._conversations("status = 'creating'", ())
+
+    def unconfirmed_since(self, since: str) -> list[ConversationRecord]:
+        """Starts that Tavus never confirmed (failed or cut short): a late create may still appear."""
+        return self._conversations(
+            "status in ('creating', 'failed') and conversation_id is null and created_at >= ?", (since,)
+        )
+
+    def recent_duplicate(
+        self, team_id: str, owner_id: str, persona_id: str, channel_id: str, since: str
+    ) -> ConversationRecord | None:
+        rows = self._conversations(
+            "team_id = ? and owner_id = ? and persona_id = ? and channel_id = ? and created_at >= ? "
+            "and status in ('creating', 'waiting', 'live')",
+            (team_id, owner_id, persona_id, channel_id, since),
+            limit=1,
+        )
+        return rows[0] if rows else None
+
+    def _conversations(
+        self, where: str, params: tuple, *, order: str = "created_at desc", limit: int = 500
+    ) -> list[ConversationRecord]:
+        sql = f"select * from conversations where {where} order by {order} limit {int(limit)}"
+        return [ConversationRecord.from_row(r) for r in self.db.read(sql, params)]

@@ -1,0 +1,68 @@
+"""The store's records: plain dataclasses read from rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+ACTIVE = ("waiting", "live")
+FINAL = ("ended", "failed")
+
+
+class _Record:
+    @classmethod
+    def from_row(cls, row: dict[str, Any] | None):
+        if row is None:
+            return None
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(slots=True)
+class PersonaRecord(_Record):
+    persona_id: str
+    team_id: str
+    owner_id: str
+    name: str
+    created_at: str
+    enterprise_id: str | None = None
+    pipeline_mode: str = "full"
+    replica_id: str | None = None
+    perception_model: str | None = None
+    shared: int = 0
+    deleted_at: str | None = None
+
+
+@dataclass(slots=True)
+class ConversationRecord(_Record):
+    token: str
+    team_id: str
+    owner_id: str
+    status: str
+    created_at: str
+    conversation_id: str | None = None
+    enterprise_id: str | None = None
+    persona_id: str | None = None
+    persona_name: str | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
+    url: str | None = None
+    name: str | None = None
+    candidate_id: str | None = None
+    request_key: str | None = None
+    live_at: str | None = None
+    ended_at: str | None = None
+    shutdown_reason: str | None = None
+    ended_by: str | None = None
+    error: str | None = None
+    updated_at: str | None = None
+    call_id: str | None = None
+    token_hash: str | None = None
+
+
+class DuplicateRequest(Exception):
+    """The same request key was already used: `existing` is what it started."""
+
+    def __init__(self, existing: ConversationRecord) -> None:
+        super().__init__(existing.token)
+        self.existing = existing
