@@ -8,6 +8,8 @@ from dotenv import dotenv_values
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.formats import REPLICA_ID
+
 # What each variable is, for the start-up message when it is missing or malformed.
 HINTS = {
     "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's 'OAuth & Permissions' page",
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
     TAVUS_API_KEY: SecretStr | None = None  # optional once workspaces can set their own
     TAVUS_SLACK_ENCRYPTION_KEY: SecretStr | None = None
     TAVUS_API_URL: str = "https://tavusapi.com"
-    TAVUS_DEFAULT_REPLICA_ID: str = Field("rfe12d8b9597", pattern=r"^r[0-9a-zA-Z]{5,20}$")
+    TAVUS_DEFAULT_REPLICA_ID: str = Field("rfe12d8b9597", pattern=REPLICA_ID.pattern)
     DATABASE_URL: str = "sqlite:///tavus-slack.db"
     PUBLIC_URL: str | None = None
     HOST: str = "0.0.0.0"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.formats import MENTION
 from bot.slack.forms import clean
 from bot.store import PersonaRecord
 
 SUBCOMMANDS = {"help", "persona", "personas", "interview", "interviews", "end", "delete"}
-MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$")
 MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
 from bot.slack import ids
 from bot.slack.modals import LANGUAGES, LLM_MODELS
 from bot.store import PersonaRecord
@@ -17,9 +18,6 @@ from bot.tavus.models import (
     SttLayer,
 )
 
-REPLICA_ID = re.compile(r"^r[0-9a-zA-Z]{5,20}$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PROMPT = 3000  # Slack's plain_text_input cap; a forged longer value is refused
 

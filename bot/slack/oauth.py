@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from bot.services.workspaces import Workspaces
+if TYPE_CHECKING:  # the stores are handed the service; the slack room never imports services
+    from bot.services.workspaces import Workspaces
 
 STATE_SECONDS = 600
 
