@@ -77,6 +77,8 @@ def test_killed_while_tavus_creates(stack, tavus, slack, tmp_path):
     tavus.control("latency", {"method": "POST", "path": "/v2/conversations", "seconds": 0})
     app = stack()
     wait_until(lambda: slack.state.messages.get("C0HIRING1"), what="card posted after restart")
+    # the card's ts is stored just after Slack answers the post: wait for the store, not only Slack
+    wait_until(lambda: consistent(tmp_path)[0].message_ts, what="card's ts stored after restart")
     rows = consistent(tmp_path)
     assert [r.status for r in rows] == ["waiting"] and rows[0].message_ts
     assert rows[0].conversation_id in tavus.state.conversations
