@@ -21,14 +21,16 @@ from starlette.routing import Route
 
 from sim.blockkit import blocks_problem, view_problem
 from sim.slack_state import SlackState, new_id, new_ts
+from sim.slack_tiers import RateTiers, retry_after
 
 JSON_FIELDS = ("blocks", "view", "attachments", "users")
 MAX_TEXT = 40_000
 
 
 class SlackSimulator:
-    def __init__(self, state: SlackState | None = None) -> None:
+    def __init__(self, state: SlackState | None = None, *, tiers: bool = False) -> None:
         self.state = state or SlackState()
+        self.tiers = RateTiers() if tiers else None  # Slack's rate tiers, when asked for
         self.bot_token = self.state.bot_token  # what a reset goes back to
         self.app = Starlette(
             routes=[
@@ -41,12 +43,32 @@ class SlackSimulator:
                 Route("/_sim/stats", self.stats, methods=["GET"]),
                 Route("/_sim/oauth_code", self.oauth_code, methods=["POST"]),
                 Route("/_sim/revoke", self.revoke, methods=["POST"]),
+                Route("/_sim/tiers", self.set_tiers, methods=["POST"]),
             ]
         )
 
     async def reset(self, request: Request) -> Response:
         self.state = SlackState(bot_token=self.bot_token)
+        if self.tiers is not None:
+            self.tiers = RateTiers()
         return JSONResponse({"ok": True})
+
+    async def set_tiers(self, request: Request) -> Response:
+        """Turn Slack's rate tiers on (`{"on": true}`) or off."""
+        on = bool((await _args(request)).get("on", True))
+        self.tiers = RateTiers() if on else None
+        return JSONResponse({"ok": True, "tiers": on})
+
+    def rate_limited(self, team: str, method: str, args: dict) -> Response | None:
+        """Slack's 429 with Retry-After when the call is over its tier, else None."""
+        if self.tiers is None:
+            return None
+        wait = self.tiers.check(team, method, args.get("channel"))
+        if not wait:
+            return None
+        return JSONResponse(
+            {"ok": False, "error": "ratelimited"}, status_code=429, headers={"Retry-After": retry_after(wait)}
+        )
 
     async def api(self, request: Request) -> Response:
         method = request.path_params["method"]
@@ -60,6 +82,9 @@ class SlackSimulator:
             "team": grant["team_id"] if grant else self.state.team_id,
         }
         self.state.log.append(entry)
+        if (limited := self.rate_limited(entry["team"], method, args)) is not None:
+            entry["result"] = "ratelimited"
+            return limited
         fault = self.state.take_fault(method)
         if fault and fault.get("delay"):  # a slow Slack: answer late, then as usual
             await asyncio.sleep(float(fault["delay"]))
@@ -123,7 +148,8 @@ class SlackSimulator:
             for m in msgs
             if not m.get("thread_ts")
         ]
-        return JSONResponse({"calls": counts, "posted": posted})
+        limited = dict(self.tiers.limited) if self.tiers else {}
+        return JSONResponse({"calls": counts, "posted": posted, "limited": limited})
 
     async def revoke(self, request: Request) -> Response:
         """The workspace uninstalled the app: its tokens stop working."""

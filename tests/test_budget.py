@@ -1,0 +1,94 @@
+"""The Slack rate budget on a virtual clock, and Slack's tiers in the stand-in over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from bot.slack.budget import SHARE, SlackBudget
+from sim.slack_tiers import RateTiers
+
+
+class VirtualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_budget_spaces_a_burst_to_the_tier_and_the_stand_in_lets_all_through():
+    clock = VirtualClock()
+    budget = SlackBudget(clock=clock, sleep=clock.sleep)
+    slack = RateTiers()
+
+    async def updates(n: int) -> list[float]:
+        refused = []
+        for _ in range(n):
+            await budget.wait("T1", "chat.update")
+            if wait := slack.check("T1", "chat.update", None, now=clock.now):
+                refused.append(wait)
+        return refused
+
+    assert asyncio.run(updates(200)) == []  # Slack's rolling minute never refuses one
+    rate = 200 / clock.now * 60
+    assert 50 * SHARE * 0.95 < rate <= 50  # close to the tier, never over it
+
+
+def test_posts_are_budgeted_per_channel_and_other_workspaces_are_apart():
+    clock = VirtualClock()
+    budget = SlackBudget(clock=clock, sleep=clock.sleep)
+
+    async def run() -> None:
+        for _ in range(5):
+            await budget.wait("T1", "chat.postMessage", "C1")
+        start = clock.now
+        await budget.wait("T1", "chat.postMessage", "C2")  # another channel: no wait
+        await budget.wait("T2", "chat.update")  # another workspace: no wait
+        assert clock.now == start
+
+    asyncio.run(run())
+    assert clock.now >= 4 / SHARE - 0.01  # five posts in one channel take four gaps
+
+
+def test_a_429_empties_the_bucket_for_retry_after_and_slows_it():
+    clock = VirtualClock()
+    budget = SlackBudget(clock=clock, sleep=clock.sleep)
+
+    async def run() -> float:
+        await budget.wait("T1", "chat.update")
+        budget.refused("T1", "chat.update", None, retry_after=7)
+        return await budget.wait("T1", "chat.update")
+
+    assert asyncio.run(run()) >= 7
+    assert budget.buckets[("T1", "chat.update")].factor < 1
+
+
+def test_the_stand_in_answers_429_with_retry_after_when_tiers_are_on(slack):
+    token = {"Authorization": f"Bearer {slack.state.bot_token}"}
+    channel = next(iter(slack.state.channels))
+    posted = httpx.post(
+        f"{slack.url}/api/chat.postMessage", data={"channel": channel, "text": "a"}, headers=token
+    )
+    ts = posted.json()["ts"]
+    slack.control("tiers", {"on": True})
+    try:
+        answers = [
+            httpx.post(
+                f"{slack.url}/api/chat.update",
+                data={"channel": channel, "ts": ts, "text": "b"},
+                headers=token,
+            )
+            for _ in range(51)
+        ]
+        assert [a.status_code for a in answers[:50]] == [200] * 50
+        assert answers[50].status_code == 429
+        assert int(answers[50].headers["Retry-After"]) >= 1
+        assert answers[50].json() == {"ok": False, "error": "ratelimited"}
+        assert httpx.get(f"{slack.url}/_sim/stats").json()["limited"] == {"chat.update": 1}
+    finally:
+        slack.control("tiers", {"on": False})
