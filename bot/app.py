@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.config import Settings
@@ -29,6 +29,7 @@ from bot.deps import Deps
 from bot.services.reconciler import Reconciler
 from bot.store import Store
 from bot.tavus.client import TavusClient, default_http_client
+from bot.web.health import LoopLag, healthz, loop_lag_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +89,17 @@ def create_app(
     bolt.error(on_listener_error)
     (listeners or register_listeners)(bolt, deps)
     bolt_handler = AsyncSlackRequestHandler(bolt)
+    lag = LoopLag()
 
     async def slack_events(request: Request) -> Response:
         return await bolt_handler.handle(request)
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # one pooled HTTP session for every Slack call, instead of one per call
         slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
         reconciler = Reconciler(deps, interval=settings.RECONCILE_SECONDS)
-        tasks = [asyncio.create_task(_start_up(reconciler))]
+        tasks = [asyncio.create_task(_start_up(reconciler)), asyncio.create_task(lag.run())]
         if reconcile:
             tasks.append(asyncio.create_task(reconciler.run_forever()))
         if settings.SLACK_APP_TOKEN:
@@ -120,6 +119,7 @@ def create_app(
             Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
             Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/healthz/loop", loop_lag_endpoint(lag), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

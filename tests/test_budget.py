@@ -92,3 +92,16 @@ def test_the_stand_in_answers_429_with_retry_after_when_tiers_are_on(slack):
         assert httpx.get(f"{slack.url}/_sim/stats").json()["limited"] == {"chat.update": 1}
     finally:
         slack.control("tiers", {"on": False})
+
+
+def test_the_app_reports_its_event_loop_lag(served):
+    from tests.conftest import wait_until
+
+    def sampled():
+        summary = httpx.get(f"{served.url}/healthz/loop").json()
+        return summary if summary["samples"] >= 50 else None
+
+    summary = wait_until(sampled, what="loop lag samples")
+    assert 0 <= summary["p50_ms"] <= summary["p99_ms"] <= summary["max_ms"]
+    before = httpx.get(f"{served.url}/healthz/loop?reset=1").json()["samples"]
+    assert httpx.get(f"{served.url}/healthz/loop").json()["samples"] < before  # reset cleared them
