@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from sim.tavus_state import TavusState
 
 MAX_TEXT = 100_000  # a generous cap; Tavus documents none
+TURN_MODELS = (None, "sparrow-1", "sparrow-0", "time-based")  # time-based: older docs
 
 
 def bad(text: str, status: int = 400, key: str = "error") -> JSONResponse:
@@ -38,7 +39,24 @@ def check_persona(body: dict[str, Any], state: TavusState) -> JSONResponse | Non
     perception = (layers.get("perception") or {}).get("perception_model")
     if mode == "echo" and (perception not in (None, "off") or layers.get("stt")):
         return bad("Echo mode cannot be used with the perception or stt layers")
-    return None
+    flow = layers.get("conversational_flow") or {}
+    if not isinstance(flow, dict) or flow.get("turn_detection_model") not in TURN_MODELS:
+        return bad(f"Invalid turn_detection_model: {flow.get('turn_detection_model')!r}")
+    for key, known in (("objectives_id", state.objectives), ("guardrails_id", state.guardrails)):
+        if body.get(key) is not None and body[key] not in known:
+            return bad(f"Invalid {key}")
+    return check_document_ids(body, state)
+
+
+def check_document_ids(body: dict[str, Any], state: TavusState) -> JSONResponse | None:
+    """Attached documents must exist (a document still processing may be attached)."""
+    ids = body.get("document_ids")
+    if ids is None:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return bad("document_ids must be a list of strings")
+    unknown = [i for i in ids if i not in state.documents]
+    return bad(f"Invalid document_ids: {', '.join(unknown)}") if unknown else None
 
 
 def check_conversation(body: dict[str, Any], state: TavusState) -> JSONResponse | None:
@@ -57,6 +75,8 @@ def check_conversation(body: dict[str, Any], state: TavusState) -> JSONResponse 
     duration = props.get("max_call_duration")
     if duration is not None and (not isinstance(duration, int) or not 1 <= duration <= 3600):
         return bad("max_call_duration must be an integer between 1 and 3600")
+    if problem := check_document_ids(body, state):
+        return problem
     if body.get("test_mode"):
         return None  # test conversations hold no slot and cost nothing
     if state.credits is not None and state.credits <= 0:
