@@ -102,7 +102,9 @@ class TavusSimulator:
 
     async def get_persona(self, request: Request) -> Response:
         persona = self.state.personas.get(request.path_params["pid"])
-        return JSONResponse(persona) if persona else err(404, "Persona not found")
+        if persona is None:
+            return err(404, "Persona not found")
+        return JSONResponse({"data": [persona]} if self.state.persona_answer == "wrapped" else persona)
 
     async def patch_persona(self, request: Request) -> Response:
         pid = request.path_params["pid"]

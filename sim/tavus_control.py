@@ -29,6 +29,7 @@ SETTABLE = (
     "document_outcome",
     "document_error",
     "app_message_rate_per_minute",
+    "persona_answer",
 )
 
 

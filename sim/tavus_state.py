@@ -93,6 +93,9 @@ class TavusState:
     document_seconds: float = 0.2  # each document step (started → processing → ready/error) takes this
     document_outcome: str = "ready"  # ready | error: how the next documents finish
     document_error: str = "file_download_failed"  # error_message when document_outcome is error
+    persona_answer: str = (
+        "flat"  # flat (tavus-api.md) | wrapped: GET persona as {"data": [persona]} (2026 file)
+    )
     app_message_rate_per_minute: int = 120  # per conversation; beyond it send-app-message answers 429
     personas: dict[str, dict[str, Any]] = field(default_factory=dict)
     objectives: dict[str, dict[str, Any]] = field(default_factory=dict)  # objectives_id → set

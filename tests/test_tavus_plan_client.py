@@ -217,6 +217,8 @@ async def test_persona_carries_plan_guardrails_documents_and_sparrow(client, tav
     legacy = await make_persona(client, layers=Layers(stt=SttLayer(smart_turn_detection=True)))
     assert (await client.get_persona(legacy.persona_id)).layers.smart_turn_detection()
     assert Layers.with_smart_turns(False).smart_turn_detection() is False
+    tavus.control("config", {"persona_answer": "wrapped"})  # the May 2026 file's {"data": [persona]}
+    assert (await client.get_persona(persona.persona_id)).objectives_id == objectives.objectives_id
 
 
 async def test_unknown_ids_on_a_persona_are_refused(client, tavus):

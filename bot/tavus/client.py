@@ -77,7 +77,10 @@ class TavusClient(ResourcesMixin, AppMessagesMixin):
         return [Persona.model_validate(r) for r in rows]
 
     async def get_persona(self, persona_id: str) -> Persona:
-        return Persona.model_validate(await self._send("GET", f"/personas/{check_id(persona_id)}"))
+        """One persona; the May 2026 OpenAPI file wraps it as `{"data": [persona]}`, so we take both."""
+        body = await self._send("GET", f"/personas/{check_id(persona_id)}")
+        rows = body.get("data") if isinstance(body, dict) and "persona_id" not in body else None
+        return Persona.model_validate(rows[0] if isinstance(rows, list) and rows else body)
 
     async def patch_persona(self, persona_id: str, ops: list[PatchOperation]) -> Persona | None:
         """Apply a JSON Patch; Tavus's answer body is not documented, so it may be None."""
