@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sim.tavus_state import new_id, now_iso
-from sim.tavus_validate import bad, paginate
+from sim.tavus_validate import bad, check_document, check_guardrails, check_objectives, paginate
 
 if TYPE_CHECKING:
     from sim.tavus import TavusSimulator
@@ -231,86 +231,3 @@ async def _json(request: Request) -> Any:
 def _extension(url: str) -> str:
     match = re.search(r"(\.[A-Za-z0-9]{1,5})$", urlparse(url).path)
     return match.group(1).lower() if match else ""
-
-
-def _items(body: Any) -> list[Any] | str:
-    if not isinstance(body, dict):
-        return "Request body must be a JSON object"
-    data = body.get("data")
-    if not isinstance(data, list) or not data:
-        return "data must be a non-empty list"
-    if not all(isinstance(item, dict) for item in data):
-        return "each item of data must be an object"
-    return data
-
-
-def check_objectives(body: Any) -> str | None:
-    """Tavus's complaint about an objectives create, or None."""
-    data = _items(body)
-    if isinstance(data, str):
-        return data
-    names = [o.get("objective_name") for o in data]
-    for o in data:
-        name, prompt = o.get("objective_name"), o.get("objective_prompt")
-        if not isinstance(name, str) or not name:
-            return "objective_name is required"
-        if re.search(r"\s", name):
-            return f"objective_name must not contain spaces: {name!r}"
-        if not isinstance(prompt, str) or not prompt.strip():
-            return "objective_prompt is required"
-        if o.get("confirmation_mode", "auto") not in ("auto", "manual"):
-            return "confirmation_mode must be auto or manual"
-        if o.get("modality", "verbal") not in ("verbal", "visual"):
-            return "modality must be verbal or visual"
-        variables = o.get("output_variables", [])
-        if not isinstance(variables, list) or not all(isinstance(v, str) and v for v in variables):
-            return "output_variables must be a list of names"
-        links = list(o.get("next_conditional_objectives") or {}) + [o.get("next_required_objective")]
-        if any(link is not None and link not in names for link in links):
-            return f"{name} refers to an objective that is not in this request"
-    return "objective names must be unique" if len(set(names)) != len(names) else None
-
-
-def check_guardrails(body: Any) -> str | None:
-    """Tavus's complaint about a guardrails create, or None."""
-    data = _items(body)
-    if isinstance(data, str):
-        return data
-    if body.get("name") is not None and not isinstance(body["name"], str):
-        return "name must be a string"
-    for g in data:
-        name, prompt = g.get("guardrail_name"), g.get("guardrail_prompt")
-        if not isinstance(name, str) or not name:
-            return "guardrail_name is required"
-        if not re.fullmatch(r"[A-Za-z0-9_]{1,100}", name):
-            return f"guardrail_name may hold only letters, digits and underscores (100 at most): {name!r}"
-        if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > 1000:
-            return "guardrail_prompt is required (1000 characters at most)"
-        if g.get("modality", "verbal") not in ("verbal", "visual"):
-            return "modality must be verbal or visual"
-    names = [g["guardrail_name"] for g in data]
-    return "guardrail names must be unique" if len(set(names)) != len(names) else None
-
-
-def check_document(body: Any) -> str | None:
-    """Tavus's complaint about a document create, or None."""
-    if not isinstance(body, dict):
-        return "Invalid request: body must be a JSON object"
-    url = body.get("document_url")
-    if not isinstance(url, str) or not url:
-        return "Invalid request: document_url is required"
-    parts = urlparse(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "Invalid request: document_url must be a valid URL"
-    crawl = body.get("crawl")
-    if crawl is not None:
-        if not isinstance(crawl, dict):
-            return "Invalid request: crawl must be an object"
-        for key, top in (("depth", 10), ("max_pages", 100)):
-            value = crawl.get(key)
-            if value is not None and (not isinstance(value, int) or not 1 <= value <= top):
-                return f"Invalid request: crawl.{key} must be between 1 and {top}"
-    tags = body.get("tags")
-    if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)):
-        return "Invalid request: tags must be a list of strings"
-    return None

@@ -231,6 +231,21 @@ async def test_unknown_ids_on_a_persona_are_refused(client, tavus):
     assert not tavus.state.personas
 
 
+async def test_plan_is_attached_to_an_existing_persona_by_json_patch(client, tavus):
+    from bot.tavus.models import PatchOperation
+
+    persona = await make_persona(client)
+    with pytest.raises(te.NotFoundError, match="Invalid objectives_id"):
+        await client.patch_persona(
+            persona.persona_id, [PatchOperation(op="add", path="/objectives_id", value="o000000000")]
+        )
+    objectives = await client.create_objectives(PLAN)
+    patched = await client.patch_persona(
+        persona.persona_id, [PatchOperation(op="add", path="/objectives_id", value=objectives.objectives_id)]
+    )
+    assert patched.objectives_id == objectives.objectives_id
+
+
 async def test_test_conversation_costs_nothing_and_holds_no_slot(client, tavus):
     tavus.control("config", {"concurrency_limit": 1, "credits": 1})
     persona = await make_persona(client)
