@@ -53,8 +53,11 @@ class CallbackSender:
         return event
 
     def post(self, url: str, body: dict[str, Any]) -> None:
-        """POST one body to a callback URL in the background (a document's status, say)."""
-        self._spawn(self._post_all(url, [body]))
+        """POST one body to a callback URL in the background (a document's status, say), lost or
+        doubled as callback_mode says."""
+        mode = self.state.callback_mode
+        if mode != "drop":
+            self._spawn(self._post_all(url, [body, body] if mode == "duplicate" else [body]))
 
     def open_conversation(self, body: dict[str, Any], base_url: str) -> SimConversation:
         cid = new_id("c", 9)

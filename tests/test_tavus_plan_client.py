@@ -165,6 +165,13 @@ async def test_document_is_processed_and_reported(client, tavus, receiver):
         (doc.document_id, "ready"),
     ]
     assert (await client.get_document(doc.document_id)).ready
+    got.clear()
+    tavus.control("config", {"callback_mode": "drop"})  # lost callbacks: polling still tells
+    lost = await client.create_document(
+        DocumentCreate(document_url="https://example.org/b.pdf", callback_url=url)
+    )
+    wait_until(lambda: tavus.state.documents[lost.document_id]["status"] == "ready", what="second document")
+    assert got == [] and (await client.get_document(lost.document_id)).ready
     await client.delete_document(doc.document_id)
     with pytest.raises(te.NotFoundError, match="Document not found"):
         await client.get_document(doc.document_id)
@@ -285,6 +292,16 @@ async def test_note_reaches_a_live_interviewer(client, tavus):
         ("conversation.append_llm_context", "Probe their Kubernetes experience.", True),
         ("conversation.append_llm_context", "Ask for a concrete example.", False),
     ]
+
+
+async def test_gone_room_counts_as_not_active(client, tavus):
+    conv = await live_conversation(client, tavus)
+    path = f"/v2/conversations/{conv.conversation_id}/send-app-message"
+    gone = {"error": "The conversation's room is no longer available."}
+    tavus.control("faults", {"method": "POST", "path": path, "status": 410, "body": gone})
+    with pytest.raises(te.ConversationNotActiveError, match="no longer available"):
+        await client.append_llm_context(conv.conversation_id, "hello?")
+    assert len(posts(tavus, path)) == 1
 
 
 async def test_note_to_an_ended_conversation_is_refused(client, tavus):

@@ -142,7 +142,7 @@ def status_error(response: httpx.Response) -> TavusStatusError:
         return OutOfCreditsError(message, **kwargs)
     if status == 429:
         return RateLimitError(message, retry_after=retry_after_seconds(response), **kwargs)
-    if status == 410 or (status == 400 and "active conversations" in lowered):
+    if status == 410 or "active conversations" in lowered or "no longer available" in lowered:
         return ConversationNotActiveError(message, **kwargs)
     if "concurrent" in lowered:
         return ConcurrencyLimitError(message, **kwargs)
