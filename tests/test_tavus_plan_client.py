@@ -356,11 +356,11 @@ async def test_broken_connection_is_not_sent_again(client, tavus, kind, delivere
     assert len(tavus.state.conversations[conv.conversation_id].app_messages) == delivered
 
 
-async def test_timeout_is_not_sent_again(tavus):
+async def test_timeout_is_not_sent_again(client, tavus):
     slow = TavusClient(
         TAVUS_KEY, base_url=tavus.url, backoff=0.001, http_client=HttpxAiohttpClient(timeout=0.3)
     )
-    conv = await live_conversation(slow, tavus)
+    conv = await live_conversation(client, tavus)
     path = f"/v2/conversations/{conv.conversation_id}/send-app-message"
     tavus.control("faults", {"method": "POST", "path": path, "kind": "stall_after", "seconds": 2})
     with pytest.raises(te.AppMessageMaybeDeliveredError, match="did not answer in time"):
