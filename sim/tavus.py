@@ -4,9 +4,13 @@ Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this sim
 - an unknown persona answers 404 `{"error": "Persona not found"}`;
 - ending an already ended conversation answers 200 (ending is idempotent here);
 - PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
-- injected faults (`/_sim/faults`): `status` answers that status; `stall_after` acts, then answers
-  too late; `drop` acts, then breaks the connection mid-answer; `reset` breaks it without acting;
-- deletes answer 204 with no body; lists carry `total_count`; conversations list newest first.
+- injected faults (`/_sim/faults`): `status` answers that status; `status_after` acts, then answers
+  that status (a 504 whose message was delivered); `stall_after` acts, then answers too late;
+  `drop` acts, then breaks the connection mid-answer; `reset` breaks it without acting;
+- deletes answer 204 with no body; lists carry `total_count`; conversations list newest first;
+- a private room (`require_auth`) refuses its page without `?t=<meeting_token>` (403);
+- objectives, guardrails, documents and send-app-message: see sim/tavus_resources.py and
+  sim/tavus_messages.py.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from starlette.routing import Route
 
 from sim.tavus_callbacks import CallbackSender
 from sim.tavus_control import control_routes
+from sim.tavus_messages import message_routes
+from sim.tavus_resources import resource_routes
 from sim.tavus_state import TavusState, new_id, now_iso
 from sim.tavus_validate import check_conversation, check_persona, paginate
 
@@ -71,6 +77,8 @@ class TavusSimulator:
             Route("/v2/conversations/{cid}", self.delete_conversation, methods=["DELETE"]),
             Route("/v2/conversations/{cid}/end", self.end_conversation, methods=["POST"]),
             Route("/c/{cid}", self.room_page, methods=["GET"]),
+            *resource_routes(self),
+            *message_routes(self),
         ]
 
     # personas
@@ -94,7 +102,9 @@ class TavusSimulator:
 
     async def get_persona(self, request: Request) -> Response:
         persona = self.state.personas.get(request.path_params["pid"])
-        return JSONResponse(persona) if persona else err(404, "Persona not found")
+        if persona is None:
+            return err(404, "Persona not found")
+        return JSONResponse({"data": [persona]} if self.state.persona_answer == "wrapped" else persona)
 
     async def patch_persona(self, request: Request) -> Response:
         pid = request.path_params["pid"]
@@ -174,6 +184,9 @@ class TavusSimulator:
         conv = self.state.conversations.get(cid)
         if conv is None:
             return HTMLResponse("<h1>This meeting does not exist</h1>", status_code=404)
+        token = conv.body.get("meeting_token")
+        if token and request.query_params.get("t") != token:
+            return HTMLResponse("<h1>You are not allowed to join this meeting</h1>", status_code=403)
         name = conv.body.get("conversation_name") or cid
         return HTMLResponse(
             f"<!doctype html><title>{_html(name)}</title><h1>{_html(name)}</h1>"
@@ -221,7 +234,9 @@ class _FaultMiddleware:
         fault = state.take_fault(method, path)
         if fault is None:
             return await self.app(scope, receive, send)
-        if fault.kind == "status":
+        if fault.kind == "status_after":  # Tavus did the work, then answered an error (a 504)
+            await self.app(scope, receive, _discard)
+        if fault.kind in ("status", "status_after"):
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
             body = fault.body or {"error": f"Simulated {fault.status}"}
             return await JSONResponse(body, status_code=fault.status, headers=extra)(scope, receive, send)

@@ -38,9 +38,26 @@ class CallbackSender:
         self._tasks: set[asyncio.Task] = set()
 
     async def close(self) -> None:
-        for cid in list(self._timers):
-            self.cancel_timers(cid)
+        self.cancel_all()
         await self._http.aclose()
+
+    def cancel_all(self) -> None:
+        """Stop every timer: conversations' and documents'."""
+        for key in list(self._timers):
+            self.cancel_timers(key)
+
+    def emit_live(self, conv: SimConversation, kind: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """Report something that happened during the call (an objective, a guardrail)."""
+        event = self._event(conv, kind, properties)
+        self._emit(conv, [event])
+        return event
+
+    def post(self, url: str, body: dict[str, Any]) -> None:
+        """POST one body to a callback URL in the background (a document's status, say), lost or
+        doubled as callback_mode says."""
+        mode = self.state.callback_mode
+        if mode != "drop":
+            self._spawn(self._post_all(url, [body, body] if mode == "duplicate" else [body]))
 
     def open_conversation(self, body: dict[str, Any], base_url: str) -> SimConversation:
         cid = new_id("c", 9)
@@ -160,7 +177,10 @@ class CallbackSender:
         batch = list(reversed(events)) if mode == "reverse" else events
         if mode == "duplicate":
             batch = [e for e in batch for _ in (0, 1)]
-        task = asyncio.get_running_loop().create_task(self._post_all(url, batch))
+        self._spawn(self._post_all(url, batch))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -172,6 +192,10 @@ class CallbackSender:
             except httpx.HTTPError as exc:
                 status = f"failed: {type(exc).__name__}"
             self.state.callbacks_sent.append({"url": url, "event": event, "status": status})
+
+    def later(self, key: str, seconds: float, action) -> None:
+        """Run `action` after `seconds`; cancel_timers(key) stops it."""
+        self._later(key, seconds, action)
 
     def _later(self, cid: str, seconds: float, action) -> None:
         handle = asyncio.get_running_loop().call_later(seconds, action)

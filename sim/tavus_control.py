@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sim.tavus_messages import app_message_fault, guardrail_event, objective_event
 from sim.tavus_state import Fault
 
 if TYPE_CHECKING:
@@ -24,6 +25,11 @@ SETTABLE = (
     "api_key",
     "transcript_pairs",
     "extra_keys",
+    "document_seconds",
+    "document_outcome",
+    "document_error",
+    "app_message_rate_per_minute",
+    "persona_answer",
 )
 
 
@@ -77,14 +83,53 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
 
         return handler
 
+    def in_call(kind: str):
+        """Objective completions and guardrail triggers, only while the replica is in the call."""
+
+        async def handler(request: Request) -> Response:
+            conv = sim.state.conversations.get(request.path_params["cid"])
+            if conv is None:
+                return JSONResponse({"error": "no such conversation"}, status_code=404)
+            if conv.status != "active" or not conv.joined:
+                return JSONResponse({"error": "the call is not live"}, status_code=409)
+            data = await body(request)
+            name = data.get(f"{kind}_name")
+            if not isinstance(name, str):
+                return JSONResponse({"error": f"{kind}_name is required"}, status_code=400)
+            if kind == "objective":
+                values = data.get("output_variables")
+                if values is not None and not isinstance(values, dict):
+                    return JSONResponse({"error": "output_variables must be an object"}, status_code=400)
+                event = objective_event(sim, conv, name, values)
+            else:
+                event = guardrail_event(sim, conv, name, data.get("reason"))
+            if isinstance(event, str):
+                return JSONResponse({"error": event}, status_code=400)
+            return JSONResponse({"ok": True, "event": event})
+
+        return handler
+
+    async def app_messages_fault(request: Request) -> Response:
+        data = await body(request)
+        try:
+            fault = app_message_fault(request.path_params["cid"], **data)
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        sim.state.faults.append(fault)
+        return JSONResponse({"ok": True, "fault": asdict(fault)})
+
     async def state(request: Request) -> Response:
         st = sim.state
         return JSONResponse(
             {
                 "personas": st.personas,
                 "conversations": {
-                    cid: c.public(verbose=True) | {"joined": c.joined} for cid, c in st.conversations.items()
+                    cid: c.public(verbose=True) | {"joined": c.joined, "app_messages": c.app_messages}
+                    for cid, c in st.conversations.items()
                 },
+                "objectives": st.objectives,
+                "guardrails": st.guardrails,
+                "documents": st.documents,
                 "requests": st.requests[-500:],
                 "callbacks_sent": st.callbacks_sent[-500:],
                 "faults": [asdict(f) for f in st.faults if f.times > 0],
@@ -92,8 +137,7 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
         )
 
     async def reset(request: Request) -> Response:
-        for cid in list(sim.state.conversations):
-            sim.callbacks.cancel_timers(cid)
+        sim.callbacks.cancel_all()
         sim.state.__init__()  # type: ignore[misc]
         return JSONResponse({"ok": True})
 
@@ -107,4 +151,7 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
             Route(f"/_sim/conversations/{{cid}}/{a}", life_cycle(a), methods=["POST"])
             for a in ("join", "leave", "absent", "timeout", "end", "error")
         ],
+        Route("/_sim/conversations/{cid}/objective", in_call("objective"), methods=["POST"]),
+        Route("/_sim/conversations/{cid}/guardrail", in_call("guardrail"), methods=["POST"]),
+        Route("/_sim/conversations/{cid}/app-message-fault", app_messages_fault, methods=["POST"]),
     ]

@@ -50,7 +50,7 @@ class Fault:
 
     method: str
     path: str
-    kind: str = "status"  # status | stall_after | drop | reset
+    kind: str = "status"  # status | status_after (act, then answer status) | stall_after | drop | reset
     status: int = 500
     body: dict[str, Any] | None = None
     retry_after: str | None = None
@@ -68,6 +68,8 @@ class SimConversation:
     status: str = "active"
     joined: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
+    app_messages: list[dict[str, Any]] = field(default_factory=list)  # what send-app-message received
+    app_message_times: list[float] = field(default_factory=list)  # for the per-minute rate
 
     def public(self, verbose: bool = False) -> dict[str, Any]:
         """The fields tavus-api.md lists for GET /v2/conversations/{id}."""
@@ -88,7 +90,17 @@ class TavusState:
     time_scale: float = 1.0  # multiply Tavus's timers (max_call_duration, absent timeout)
     callback_mode: str = "normal"  # normal | duplicate | reverse | drop
     transcript_pairs: int = 4  # question/answer pairs in the generated transcript
+    document_seconds: float = 0.2  # each document step (started → processing → ready/error) takes this
+    document_outcome: str = "ready"  # ready | error: how the next documents finish
+    document_error: str = "file_download_failed"  # error_message when document_outcome is error
+    persona_answer: str = (
+        "flat"  # flat (tavus-api.md) | wrapped: GET persona as {"data": [persona]} (2026 file)
+    )
+    app_message_rate_per_minute: int = 120  # per conversation; beyond it send-app-message answers 429
     personas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    objectives: dict[str, dict[str, Any]] = field(default_factory=dict)  # objectives_id → set
+    guardrails: dict[str, dict[str, Any]] = field(default_factory=dict)  # guardrails_id → set
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     conversations: dict[str, SimConversation] = field(default_factory=dict)
     replicas: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)

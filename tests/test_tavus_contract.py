@@ -46,6 +46,17 @@ DOCUMENTED_ONLY = {
     "ConversationCreate.max_participants": "tavus-api.md: max_participants on create",
     "Conversation.meeting_token": "tavus-api.md: the create answer adds meeting_token with require_auth",
     "Conversation.events": "tavus-api.md: GET ?verbose=true adds events",
+    **{
+        field: "in tavus-openapi-2026-05.yaml (tests/test_tavus_contract_2026.py checks it)"
+        for field in (
+            "Persona.document_ids",
+            "Persona.document_tags",
+            "ConversationalFlowLayer.voice_isolation",
+            "ConversationalFlowLayer.idle_engagement",
+            "ConversationCreate.document_tags",
+            "ConversationCreate.document_retrieval_strategy",
+        )
+    },
 }
 JSON_TYPES = {
     "string": (str,),

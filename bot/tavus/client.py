@@ -8,12 +8,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import httpx
-from httpx_aiohttp import HttpxAiohttpClient
 from pydantic import SecretStr
 
 from bot.tavus import errors
+from bot.tavus.app_messages import AppMessagesMixin
 from bot.tavus.models import (
     Conversation,
     ConversationCreate,
@@ -22,11 +21,14 @@ from bot.tavus.models import (
     PersonaCreate,
     Replica,
 )
+from bot.tavus.resources import ResourcesMixin
+from bot.tavus.transport import DEFAULT_TIMEOUT, check_id, default_http_client, maybe_acted, transport_error
+
+__all__ = ["DEFAULT_TIMEOUT", "RECENT_PAGES", "TavusClient", "default_http_client"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://tavusapi.com"
-DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 MAX_RETRIES = 3
 INITIAL_BACKOFF = 0.5  # seconds; doubled each attempt
 MAX_BACKOFF = 8.0
@@ -36,12 +38,11 @@ ADOPT_WAIT = 1.0
 PAGE_SIZE = 100
 MAX_PAGES = 50  # a runaway total_count must not loop forever
 RECENT_PAGES = 3  # where a conversation we just created must be, newest first
-# A burst of 100 interviews a second at 1.5 s each keeps ~150 creates in flight.
-POOL_LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100)
 
 
-class TavusClient:
-    """Personas, replicas and conversations. Reads, end and delete retry; creates never bill twice."""
+class TavusClient(ResourcesMixin, AppMessagesMixin):
+    """Personas, replicas, conversations, objectives, guardrails, documents and app messages.
+    Reads, end and delete retry; creates never bill twice; app messages are never re-sent blindly."""
 
     def __init__(
         self,
@@ -76,17 +77,20 @@ class TavusClient:
         return [Persona.model_validate(r) for r in rows]
 
     async def get_persona(self, persona_id: str) -> Persona:
-        return Persona.model_validate(await self._send("GET", f"/personas/{_id(persona_id)}"))
+        """One persona; the May 2026 OpenAPI file wraps it as `{"data": [persona]}`, so we take both."""
+        body = await self._send("GET", f"/personas/{check_id(persona_id)}")
+        rows = body.get("data") if isinstance(body, dict) and "persona_id" not in body else None
+        return Persona.model_validate(rows[0] if isinstance(rows, list) and rows else body)
 
     async def patch_persona(self, persona_id: str, ops: list[PatchOperation]) -> Persona | None:
         """Apply a JSON Patch; Tavus's answer body is not documented, so it may be None."""
         body = await self._send(
-            "PATCH", f"/personas/{_id(persona_id)}", json=[op.to_json() for op in ops], retry=True
+            "PATCH", f"/personas/{check_id(persona_id)}", json=[op.to_json() for op in ops], retry=True
         )
         return Persona.model_validate(body) if isinstance(body, dict) and body.get("persona_id") else None
 
     async def delete_persona(self, persona_id: str) -> None:
-        await self._send("DELETE", f"/personas/{_id(persona_id)}")
+        await self._send("DELETE", f"/personas/{check_id(persona_id)}")
 
     # replicas
     async def list_replicas(self, replica_type: str | None = None) -> list[Replica]:
@@ -107,7 +111,7 @@ class TavusClient:
                 body = await self._send("POST", "/conversations", json=request.to_json(), retry=False)
                 return Conversation.model_validate(body)
             except (errors.TavusConnectionError, errors.ServerError, errors.RateLimitError) as exc:
-                if _maybe_created(exc):
+                if maybe_acted(exc):
                     checks = 1 if isinstance(exc, errors.ServerError) else ADOPT_CHECKS
                     found = await self._find_after_failure(marker, exc, checks)
                     if found is not None:
@@ -118,6 +122,19 @@ class TavusClient:
                     raise
                 await self._sleep(self._delay(attempt, getattr(exc, "retry_after", None)))
         raise AssertionError("unreachable")
+
+    async def create_test_conversation(
+        self, persona_id: str, *, marker: str, replica_id: str | None = None
+    ) -> Conversation:
+        """A `test_mode` conversation: Tavus checks the whole setup, but no replica joins, it costs
+        nothing, holds no concurrency slot and comes back already `ended`."""
+        request = ConversationCreate(
+            persona_id=persona_id,
+            replica_id=replica_id,
+            conversation_name=f"Test call [{marker}]",
+            test_mode=True,
+        )
+        return await self.create_conversation(request, marker=marker)
 
     async def _find_after_failure(
         self, marker: str, failure: errors.TavusError, checks: int
@@ -146,14 +163,14 @@ class TavusClient:
 
     async def get_conversation(self, conversation_id: str, *, verbose: bool = False) -> Conversation:
         params = {"verbose": "true"} if verbose else None
-        body = await self._send("GET", f"/conversations/{_id(conversation_id)}", params=params)
+        body = await self._send("GET", f"/conversations/{check_id(conversation_id)}", params=params)
         return Conversation.model_validate(body)
 
     async def end_conversation(self, conversation_id: str) -> None:
-        await self._send("POST", f"/conversations/{_id(conversation_id)}/end", retry=True)
+        await self._send("POST", f"/conversations/{check_id(conversation_id)}/end", retry=True)
 
     async def delete_conversation(self, conversation_id: str) -> None:
-        await self._send("DELETE", f"/conversations/{_id(conversation_id)}")
+        await self._send("DELETE", f"/conversations/{check_id(conversation_id)}")
 
     # plumbing
     async def find_by_marker(self, marker: str) -> Conversation | None:
@@ -165,11 +182,12 @@ class TavusClient:
         return None
 
     async def _all_pages(
-        self, path: str, params: dict[str, Any], max_pages: int = MAX_PAGES
+        self, path: str, params: dict[str, Any], max_pages: int = MAX_PAGES, first_page: int = 1
     ) -> list[dict[str, Any]]:
+        """Every row of a paged list; `first_page` is 0 where Tavus counts pages from 0 (documents)."""
         rows: list[dict[str, Any]] = []
         query = {k: v for k, v in params.items() if v is not None}
-        for page in range(1, max_pages + 1):
+        for page in range(first_page, first_page + max_pages):
             body = await self._send("GET", path, params={**query, "limit": PAGE_SIZE, "page": page})
             data = body.get("data") or [] if isinstance(body, dict) else []
             rows.extend(data)
@@ -208,7 +226,7 @@ class TavusClient:
                 method, self._base + path, json=json, params=params, headers=headers
             )
         except httpx.TransportError as exc:
-            raise _transport_error(exc) from exc
+            raise transport_error(exc) from exc
         if response.status_code >= 400:
             raise errors.status_error(response)
         if response.status_code in (204, 304) or not response.content:
@@ -216,49 +234,12 @@ class TavusClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise errors.ServerError("Tavus answered with a body that is not JSON", status=502) from exc
+            raise errors.UnreadableAnswerError(
+                "Tavus answered with a body that is not JSON", status=502
+            ) from exc
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, MAX_RETRY_AFTER)
         capped = min(MAX_BACKOFF, self._backoff * 2**attempt)
         return capped * (0.5 + random.random() / 2)  # jitter spreads out a thundering herd
-
-
-def default_http_client(timeout: float | None = None) -> httpx.AsyncClient:
-    """httpx's API over aiohttp's connection pool. httpcore's pool rescans every connection and
-    queued request on each event, which took 80% of the app's CPU in a burst (bench/README.md)."""
-    limit = DEFAULT_TIMEOUT if timeout is None else httpx.Timeout(timeout, connect=min(5.0, timeout))
-    return HttpxAiohttpClient(timeout=limit, limits=POOL_LIMITS)
-
-
-def _transport_error(exc: httpx.TransportError) -> errors.TavusConnectionError:
-    """Name the failure by its root cause: the aiohttp transport reports a refused connection
-    as ConnectTimeout, and a reset after sending as a connection error too."""
-    root: BaseException = exc
-    while root.__cause__ is not None:
-        root = root.__cause__
-    never_sent = isinstance(exc, httpx.ConnectError) or isinstance(
-        root, aiohttp.ClientConnectorError | ConnectionRefusedError
-    )
-    if never_sent:
-        return errors.TavusConnectionError(
-            f"Tavus could not be reached ({type(root).__name__})", maybe_sent=False
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return errors.TavusTimeoutError(f"Tavus did not answer in time ({type(exc).__name__})")
-    return errors.TavusConnectionError(f"the connection to Tavus broke ({type(root).__name__})")
-
-
-def _maybe_created(exc: errors.TavusError) -> bool:
-    """Whether Tavus may have acted on a POST that failed this way."""
-    if isinstance(exc, errors.TavusConnectionError):
-        return exc.maybe_sent
-    return isinstance(exc, errors.ServerError)
-
-
-def _id(value: str) -> str:
-    """Ids go into paths: refuse anything that could change the path."""
-    if not value or not value.replace("-", "").replace("_", "").isalnum():
-        raise errors.NotFoundError(f"{value!r} is not a Tavus id", status=404)
-    return value

@@ -74,6 +74,39 @@ class ServerError(TavusStatusError):
     """5xx: Tavus failed; the request may be retried."""
 
 
+class UnreadableAnswerError(ServerError):
+    """Tavus answered 2xx with a body that is not JSON: it did act on the request."""
+
+
+class ConversationNotActiveError(ValidationError):
+    """400/410 from send-app-message: the conversation has ended or its room is gone."""
+
+
+class AppMessageNotDeliveredError(ServerError):
+    """502 from send-app-message, still so after our retries: nothing was delivered, so sending
+    the same message again later is safe."""
+
+
+class AppMessageMaybeDeliveredError(TavusError):
+    """send-app-message may have reached the interviewer: Tavus answered 504 (or another 5xx), or
+    the connection broke or timed out after the request left. Tavus offers no way to check, so
+    never re-send on your own: tell the person and let them decide. Deliberately not a
+    ServerError or TavusConnectionError, so that generic retry handlers do not catch it."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+
+
+# Tavus answers 400 "Invalid <kind>_id" for an unknown id, also when a create refers to one.
+INVALID_ID = (
+    "invalid conversation",
+    "invalid persona",
+    "invalid objectives",
+    "invalid guardrails",
+    "invalid document",
+)
+
+
 def error_message(response: httpx.Response) -> tuple[str, object]:
     """Tavus's message: auth errors use `message`, validation errors `error`."""
     try:
@@ -109,9 +142,11 @@ def status_error(response: httpx.Response) -> TavusStatusError:
         return OutOfCreditsError(message, **kwargs)
     if status == 429:
         return RateLimitError(message, retry_after=retry_after_seconds(response), **kwargs)
+    if status == 410 or "active conversations" in lowered or "no longer available" in lowered:
+        return ConversationNotActiveError(message, **kwargs)
     if "concurrent" in lowered:
         return ConcurrencyLimitError(message, **kwargs)
-    if status == 404 or (status == 400 and lowered.startswith(("invalid conversation", "invalid persona"))):
+    if status == 404 or (status == 400 and lowered.startswith(INVALID_ID)):
         return NotFoundError(message, **kwargs)
     if status >= 500:
         return ServerError(message, **kwargs)

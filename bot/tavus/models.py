@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 MAX_CALL_SECONDS = 3600  # Tavus's own cap on max_call_duration
+SMART_TURN_MODEL = "sparrow-1"  # current turn detection; stt.smart_turn_detection is the legacy form
 
 
 class TavusModel(BaseModel):
@@ -35,9 +36,13 @@ class SttLayer(TavusModel):
 
 
 class ConversationalFlowLayer(TavusModel):
-    turn_detection_model: str | None = None  # sparrow-1, sparrow-0, time-based
+    """Sending any one field turns the others on with Tavus's defaults."""
+
+    turn_detection_model: str | None = None  # sparrow-1, sparrow-0 (older docs: time-based)
     turn_taking_patience: Literal["low", "medium", "high"] | None = None
     replica_interruptibility: Literal["low", "medium", "high"] | None = None
+    voice_isolation: str | None = None  # off | near
+    idle_engagement: str | None = None  # off | patient | eager
 
 
 class LlmLayer(TavusModel):
@@ -67,6 +72,18 @@ class Layers(TavusModel):
         model = self.perception.perception_model if self.perception else None
         return model not in (None, "", "off")
 
+    def smart_turn_detection(self) -> bool:
+        """Whether smart turn-taking is on, in the current form (a sparrow model) or the legacy one."""
+        flow = self.conversational_flow.turn_detection_model if self.conversational_flow else None
+        legacy = self.stt.smart_turn_detection if self.stt else None
+        return bool(legacy) or str(flow or "").startswith("sparrow")
+
+    @classmethod
+    def with_smart_turns(cls, on: bool, **layers: Any) -> Layers:
+        """Layers asking for the current smart turn-taking when `on` (never the legacy field)."""
+        flow = ConversationalFlowLayer(turn_detection_model=SMART_TURN_MODEL) if on else None
+        return cls(conversational_flow=flow, **layers)
+
 
 class PersonaCreate(TavusModel):
     persona_name: str | None = None
@@ -76,6 +93,8 @@ class PersonaCreate(TavusModel):
     default_replica_id: str | None = None
     document_ids: list[str] | None = None
     document_tags: list[str] | None = None
+    objectives_id: str | None = None
+    guardrails_id: str | None = None
     layers: Layers | None = None
 
     @model_validator(mode="after")
@@ -98,12 +117,18 @@ def echo_conflict(pipeline_mode: str, layers: Layers | None) -> str | None:
 
 
 class Persona(TavusModel):
-    persona_id: str
-    persona_name: str | None = None
+    persona_id: str = Field(validation_alias=AliasChoices("persona_id", "pal_id"))  # Tavus's new name
+    persona_name: str | None = Field(None, validation_alias=AliasChoices("persona_name", "pal_name"))
     system_prompt: str | None = None
     context: str | None = None
     pipeline_mode: str | None = None
-    default_replica_id: str | None = None
+    default_replica_id: str | None = Field(
+        None, validation_alias=AliasChoices("default_replica_id", "default_face_id")
+    )
+    document_ids: list[str] | None = None
+    document_tags: list[str] | None = None
+    objectives_id: str | None = None
+    guardrails_id: str | None = Field(None, validation_alias=AliasChoices("guardrails_id", "guardrail_id"))
     layers: Layers | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -157,6 +182,8 @@ class ConversationCreate(TavusModel):
     require_auth: bool | None = None
     max_participants: int | None = Field(None, ge=2)
     document_ids: list[str] | None = None
+    document_tags: list[str] | None = None
+    document_retrieval_strategy: Literal["speed", "quality", "balanced"] | None = None
     memory_stores: list[str] | None = None
     properties: ConversationProperties | None = None
 
@@ -178,9 +205,16 @@ class Conversation(TavusModel):
     conversation_url: str | None = None
     status: str | None = None
     callback_url: str | None = None
-    replica_id: str | None = None
-    persona_id: str | None = None
-    meeting_token: str | None = Field(None, repr=False)
+    replica_id: str | None = Field(None, validation_alias=AliasChoices("replica_id", "face_id"))
+    persona_id: str | None = Field(None, validation_alias=AliasChoices("persona_id", "pal_id"))
+    meeting_token: str | None = Field(None, repr=False)  # only with require_auth; lets anyone join
     created_at: str | None = None
     updated_at: str | None = None
     events: list[CallbackEvent] | None = None
+
+    def join_url(self) -> str | None:
+        """The URL to join with: a private room (require_auth) needs `?t=<meeting_token>`."""
+        if not self.conversation_url or not self.meeting_token:
+            return self.conversation_url
+        sep = "&" if "?" in self.conversation_url else "?"
+        return f"{self.conversation_url}{sep}t={self.meeting_token}"
