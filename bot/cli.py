@@ -93,19 +93,14 @@ def settings_secrets(settings) -> list[str]:
 
 
 def serve_simulator(which: str, host: str, port: int) -> int:
-    setup_logging([])
-    if which == "sim-tavus":
-        from sim.tavus import TavusSimulator
+    """A stand-in accepting the TAVUS_API_KEY or SLACK_BOT_TOKEN set (environment or .env)."""
+    from bot.config import RawCredentials
+    from sim.standalone import serve_stand_in
 
-        app = TavusSimulator().app
-    else:
-        from sim.slack import SlackSimulator
-
-        app = SlackSimulator().app
-    config = uvicorn.Config(app, host=host, port=port, log_level="info")
-    server = uvicorn.Server(config)
-    server.run()
-    return 0
+    raw = RawCredentials()
+    secret = raw.TAVUS_API_KEY if which == "sim-tavus" else raw.SLACK_BOT_TOKEN
+    setup_logging([secret or ""])
+    return serve_stand_in(which, host, port, secret or None)
 
 
 if __name__ == "__main__":
