@@ -90,13 +90,18 @@ def test_slack_unreachable(good):
 
 @pytest.mark.parametrize(
     "secret",
-    ["test-signing-secret-5f1e2d3c4b5a", "8F14E45FCEEA167A5A36DEDD4BEA254", " 8f14e45fceea167a5a36dedd4bea2543"],
+    [
+        "test-signing-secret-5f1e2d3c4b5a",  # not hex
+        "8f14e45fceea167a5a36dedd4bea254",  # 31 characters
+        " 8f14e45fceea167a5a36dedd4bea2543",  # a space pasted with it
+    ],
 )
 def test_malformed_signing_secret(good, secret):
     status, checks, output = run(good(SLACK_SIGNING_SECRET=secret))
     assert status == 1
     assert checks["Slack signing secret"].startswith("FAIL SLACK_SIGNING_SECRET does not look like")
     assert "Basic Information" in checks["Slack signing secret"]
+    assert ("spaces or quotes around it" in output) == secret.startswith(" ")
     assert secret.strip() not in output
 
 
