@@ -155,20 +155,52 @@ def test_public_url_not_serving_the_app(good, tavus):
     assert status == 1 and checks["PUBLIC_URL"].startswith("FAIL nothing answered")
 
 
-def test_oauth_mode_checks_what_it_can(good):
+def test_oauth_mode_checks_what_it_can(good, slack):
+    key = Fernet.generate_key()
     oauth = dict(
         SLACK_BOT_TOKEN=None,
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="0123456789abcdef0123456789abcdef",
-        TAVUS_SLACK_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        TAVUS_SLACK_ENCRYPTION_KEY=key.decode(),
     )
     status, checks, output = run(good(**oauth))
     assert status == 0, output
     assert checks["Slack OAuth client"].startswith("ok ")
     assert "OAuth mode" in checks["Slack token"]
+    assert checks["Installed workspaces"].startswith("ok none yet: send a workspace admin to http://")
     status, checks, output = run(good(**{**oauth, "SLACK_CLIENT_SECRET": "not-a-client-secret"}))
     assert status == 1 and "SLACK_CLIENT_SECRET does not look like" in checks["Slack OAuth client"]
     assert "not-a-client-secret" not in output
+
+    settings = good(**oauth)
+    store = Store(settings.DATABASE_URL)
+    tokens = {"T0BETA001": "xoxb-beta-good-1", "T0GAMMA01": "xoxb-gamma-2", "T0DELTA01": "xoxb-delta-3"}
+    slack.state.installed[tokens["T0BETA001"]] = {
+        "team_id": "T0BETA001",
+        "team_name": "Beta",
+        "user": "U0BETA001",
+        "bot_user": "UB0BETA001",
+    }
+    store.save_workspace(
+        "T0BETA001", bot_token_enc=Fernet(key).encrypt(tokens["T0BETA001"].encode()).decode()
+    )
+    status, checks, output = run(settings)
+    assert status == 0 and checks["Installed workspaces"].startswith("ok 1 installed;"), output
+
+    other_key = Fernet(Fernet.generate_key())  # sealed before TAVUS_SLACK_ENCRYPTION_KEY was changed
+    store.save_workspace("T0GAMMA01", bot_token_enc=other_key.encrypt(tokens["T0GAMMA01"].encode()).decode())
+    # uninstalled from Slack's side while the app was down: Slack no longer knows the token
+    store.save_workspace(
+        "T0DELTA01", bot_token_enc=Fernet(key).encrypt(tokens["T0DELTA01"].encode()).decode()
+    )
+    store.close()
+    status, checks, output = run(settings)
+    assert status == 1
+    text = checks["Installed workspaces"]
+    assert text.startswith("FAIL 3 installed; T0GAMMA01 cannot be opened: TAVUS_SLACK_ENCRYPTION_KEY is not")
+    assert "T0DELTA01 Slack refused its token (invalid_auth), reinstall at http://" in text
+    assert "T0BETA001" not in text
+    assert_no_secrets(output, *tokens.values(), key.decode())
 
 
 def test_the_real_command(good, tmp_path):

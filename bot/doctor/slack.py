@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -35,47 +36,70 @@ async def check_slack(settings: Settings) -> list[Check]:
     return checks
 
 
-async def check_bot_token(settings: Settings) -> Check:
+@dataclass(frozen=True)
+class TokenAnswer:
+    """What auth.test said of one bot token."""
+
+    who: str = ""  # the bot and its workspace
+    error: str | None = None  # Slack's error code; "unreachable" when Slack did not answer
+    missing: tuple[str, ...] = ()  # scopes the app needs that the token lacks
+    scopes_listed: bool = True
+
+
+async def ask_slack(token: str, settings: Settings) -> TokenAnswer:
+    """auth.test with `token`, and its scopes (the x-oauth-scopes header) against the manifest's."""
     from bot.app import BOT_SCOPES  # what manifest.yml asks for (tests/test_manifest.py keeps them equal)
 
-    name = "Slack token"
-    token = settings.SLACK_BOT_TOKEN.get_secret_value()
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT)
     try:
         answer = await client.auth_test()
     except SlackApiError as exc:
-        error = exc.response.get("error", "unknown")
-        if error in BAD_TOKEN:
-            return Check(
-                name,
-                False,
-                f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-…) again "
-                "from your app's OAuth & Permissions page (reinstall the app if it was revoked)",
-            )
-        return Check(name, False, f"auth.test failed ({error}): check SLACK_BOT_TOKEN and SLACK_API_URL")
+        return TokenAnswer(error=exc.response.get("error", "unknown"))
     except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-        return Check(
-            name,
-            False,
-            f"could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}): check the "
-            "network and SLACK_API_URL",
-        )
+        return TokenAnswer(error=f"unreachable ({type(exc).__name__})")
     headers = {k.lower(): v for k, v in (answer.headers or {}).items()}
     who = f"bot {answer.get('user_id')} in workspace {answer.get('team')} ({answer.get('team_id')})"
     if "x-oauth-scopes" not in headers:
-        return Check(name, True, f"auth.test answered for {who}; Slack did not list the token's scopes")
+        return TokenAnswer(who, scopes_listed=False)
     has = {s.strip() for s in headers["x-oauth-scopes"].split(",")}
     wanted = [*BOT_SCOPES, *(["calls:write"] if settings.SLACK_CALLS else [])]
-    missing = [s for s in wanted if s not in has]
-    if missing:
+    return TokenAnswer(who, missing=tuple(s for s in wanted if s not in has))
+
+
+async def check_bot_token(settings: Settings) -> Check:
+    name = "Slack token"
+    answer = await ask_slack(settings.SLACK_BOT_TOKEN.get_secret_value(), settings)
+    if answer.error in BAD_TOKEN:
         return Check(
             name,
             False,
-            f"auth.test answered for {who}, but the token lacks the scopes {', '.join(missing)}: add "
-            "them under OAuth & Permissions > Scopes (or update the app from manifest.yml), reinstall "
-            "the app, and set SLACK_BOT_TOKEN to the new token",
+            f"Slack refused SLACK_BOT_TOKEN ({answer.error}): copy the Bot User OAuth Token (xoxb-…) "
+            "again from your app's OAuth & Permissions page (reinstall the app if it was revoked)",
         )
-    return Check(name, True, f"auth.test answered for {who}; the token has every scope the app needs")
+    if answer.error and answer.error.startswith("unreachable"):
+        return Check(
+            name,
+            False,
+            f"could not reach Slack at {settings.slack_api_url} ({answer.error.split('(')[1]}: check the "
+            "network and SLACK_API_URL",
+        )
+    if answer.error:
+        return Check(
+            name, False, f"auth.test failed ({answer.error}): check SLACK_BOT_TOKEN and SLACK_API_URL"
+        )
+    if not answer.scopes_listed:
+        return Check(
+            name, True, f"auth.test answered for {answer.who}; Slack did not list the token's scopes"
+        )
+    if answer.missing:
+        return Check(
+            name,
+            False,
+            f"auth.test answered for {answer.who}, but the token lacks the scopes "
+            f"{', '.join(answer.missing)}: add them under OAuth & Permissions > Scopes (or update the app "
+            "from manifest.yml), reinstall the app, and set SLACK_BOT_TOKEN to the new token",
+        )
+    return Check(name, True, f"auth.test answered for {answer.who}; the token has every scope the app needs")
 
 
 def check_oauth_client(settings: Settings) -> Check:
