@@ -230,3 +230,15 @@ def test_the_real_command(good, tmp_path):
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert [line.split(":")[0] for line in failed] == ["FAIL  Slack signing secret", "FAIL  Tavus key"]
     assert_no_secrets(result.stdout + result.stderr, "wrong-key-123456", "short")
+
+
+def test_the_command_without_settings_names_what_is_missing(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor"],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET is missing" in result.stderr
