@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
+    sub.add_parser("doctor", help="check the settings: Slack token, Tavus key, database, PUBLIC_URL")
     play = sub.add_parser("playground", help="try the app in a local Slack-like page, no keys needed")
     play.add_argument("--host", default="127.0.0.1")
     play.add_argument("--port", type=int, default=3000, help="the page's port (a free one if taken)")
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("sim-tavus", "sim-slack"):
         return serve_simulator(args.command, args.host, args.port)
+    if args.command == "doctor":
+        return doctor()
     if args.command == "playground":
         return playground(args.host, args.port)
     return serve()
@@ -59,6 +62,19 @@ def playground(host: str, port: int) -> int:
     except KeyboardInterrupt:
         pg.stop()
     return 0
+
+
+def doctor() -> int:
+    """Check each setting the way a person would; non-zero when any check fails."""
+    from bot.doctor import doctor as run_doctor
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    setup_logging(settings_secrets(settings), level=logging.WARNING)
+    return run_doctor(settings)
 
 
 def serve() -> int:
@@ -93,19 +109,14 @@ def settings_secrets(settings) -> list[str]:
 
 
 def serve_simulator(which: str, host: str, port: int) -> int:
-    setup_logging([])
-    if which == "sim-tavus":
-        from sim.tavus import TavusSimulator
+    """A stand-in accepting the TAVUS_API_KEY or SLACK_BOT_TOKEN set (environment or .env)."""
+    from bot.config import RawCredentials
+    from sim.standalone import serve_stand_in
 
-        app = TavusSimulator().app
-    else:
-        from sim.slack import SlackSimulator
-
-        app = SlackSimulator().app
-    config = uvicorn.Config(app, host=host, port=port, log_level="info")
-    server = uvicorn.Server(config)
-    server.run()
-    return 0
+    raw = RawCredentials()
+    secret = raw.TAVUS_API_KEY if which == "sim-tavus" else raw.SLACK_BOT_TOKEN
+    setup_logging([secret or ""])
+    return serve_stand_in(which, host, port, secret or None)
 
 
 if __name__ == "__main__":

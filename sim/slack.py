@@ -96,6 +96,7 @@ class SlackSimulator:
                 status_code=429,
                 headers={"Retry-After": str(fault.get("retry_after", 1))},
             )
+        headers = {}
         if fault:
             result = {"ok": False, "error": fault["error"]}
         elif method == "oauth.v2.access":  # the app authenticates with its client id and secret
@@ -106,8 +107,10 @@ class SlackSimulator:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
             self.token = token
             result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+            # like slack.com, every call made with a valid token says which scopes the token has
+            headers["x-oauth-scopes"] = ",".join(sorted(self.state.scopes))
         entry["result"] = result
-        return JSONResponse(result)
+        return JSONResponse(result, headers=headers)
 
     async def hook(self, request: Request) -> Response:
         """response_url: up to 5 uses, ephemeral unless response_type is in_channel."""

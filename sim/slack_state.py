@@ -76,6 +76,8 @@ class SlackState:
             "chat:write.public",
             "im:write",
             "users:read",
+            "channels:read",
+            "groups:read",
             "calls:write",
         }
     )

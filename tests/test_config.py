@@ -78,3 +78,18 @@ def test_serve_without_settings_exits_with_the_message(tmp_path):
     )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is missing" in result.stderr
+
+
+def test_rules_across_variables_read_dotenv_too(tmp_path, monkeypatch):
+    """With another variable malformed, the OAuth rule still sees the credentials set in .env."""
+    (tmp_path / ".env").write_text(
+        "SLACK_CLIENT_ID=1111.2222\nSLACK_CLIENT_SECRET=client-secret-abc\nSLACK_SIGNING_SECRET=s\n"
+        "TAVUS_API_KEY=tavus-key-123\n"
+    )
+    monkeypatch.setenv("PORT", "99999")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    text = str(info.value)
+    assert "PORT is malformed" in text and "TAVUS_SLACK_ENCRYPTION_KEY is missing" in text
+    assert "SLACK_BOT_TOKEN is missing" not in text  # .env's client id and secret count
+    assert "client-secret-abc" not in text

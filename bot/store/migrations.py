@@ -201,3 +201,16 @@ def migrate_sqlite(db: Database) -> list[str]:
             db["_migrations"].insert({"name": step.__name__, "applied_at": datetime.now(UTC).isoformat()})
         applied.append(step.__name__)
     return applied
+
+
+def pending_migrations(backend) -> list[str]:
+    """Names of this release's migrations the database has not recorded (all of them when new)."""
+    from bot.store.backends import SqliteBackend
+
+    if isinstance(backend, SqliteBackend):
+        exists = "select name from sqlite_master where name = '_migrations'"
+    else:
+        exists = "select to_regclass('_migrations') as name"
+    found = [row for row in backend.read(exists) if row["name"]]
+    done = {row["name"] for row in backend.read("select name from _migrations")} if found else set()
+    return [step.__name__ for step in MIGRATIONS if step.__name__ not in done]

@@ -20,6 +20,12 @@ class WorkspaceRecords(StoreBase):
     def workspace(self, team_id: str) -> dict[str, Any] | None:
         return self._one("select * from workspaces where team_id = ?", (team_id,))
 
+    def installed_bots(self) -> list[dict[str, Any]]:
+        """Every workspace that has a bot token (still sealed), for `tavus-slack doctor`."""
+        return self.db.read(
+            "select team_id, bot_token_enc from workspaces where bot_token_enc is not null order by team_id"
+        )
+
     def forget_bot(self, team_id: str) -> None:
         """Uninstalled or tokens revoked: drop the bot token, keep the workspace's history."""
         with self.db.write() as tx:

@@ -97,6 +97,10 @@ class TavusClient(ResourcesMixin, AppMessagesMixin):
         rows = await self._all_pages("/replicas", {"replica_type": replica_type})
         return [Replica.model_validate(r) for r in rows]
 
+    async def check_key(self) -> None:
+        """The cheapest authenticated read (one replica): raises AuthenticationError for a bad key."""
+        await self._send("GET", "/replicas", params={"limit": 1, "page": 1})
+
     # conversations
     async def create_conversation(self, request: ConversationCreate, *, marker: str) -> Conversation:
         """Create once. `marker` must appear in callback_url or conversation_name: after an
