@@ -1,5 +1,6 @@
 """The Tavus simulator's own behaviour: timers, rate limits, the room page, the CLI."""
 
+import asyncio
 import subprocess
 import sys
 import time
