@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 from bot.clock import utcnow
@@ -40,14 +39,11 @@ DIALECTS: dict[Dialect, dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
 class Migration:
-    name: str
-    steps: tuple[Step, ...]
+    """A numbered schema change: its steps run in order, in the transaction that records it."""
 
     def __init__(self, name: str, *steps: Step) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "steps", steps)
+        self.name, self.steps = name, steps
 
 
 def token_hash(token: str) -> str:
@@ -63,6 +59,8 @@ def _hash_tokens(tx: Tx) -> None:
         )
 
 
+# Index names: SQLite databases made by the previous release keep sqlite-utils' `idx_<table>_<columns>`
+# names for m001–m004's indexes; a later step that drops one says `drop index if exists` for both.
 MIGRATIONS: list[Migration] = [
     Migration(
         "m001_initial",
