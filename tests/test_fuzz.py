@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.services.callbacks import KNOWN
 from bot.slack import ids
+from bot.slack.commands import split_command
 from bot.store import FINAL
 from sim.blockkit import blocks_problem
 from tests.conftest import wait_until
@@ -73,10 +74,15 @@ def check_ack(response: httpx.Response) -> None:
 @FUZZ
 @given(text=COMMAND_TEXT)
 def test_any_command_text_gets_a_clear_answer(driver, slack, served, text):
-    sub = text.split(" ", 1)[0].lower()
-    check_ack(driver.command(text))
-    if sub in ("end", "delete"):  # their answer comes through response_url
-        wait_until(lambda: [r for r in slack.state.responses if not r.get("from_ack")], what="answer")
+    response = driver.command(text)
+    check_ack(response)
+    sub, rest = split_command(text)
+    if sub == "delete" or (sub == "end" and rest):  # their answer comes through response_url
+        mine = response.response_url  # this command's own answer, not an earlier example's
+        wait_until(
+            lambda: [r for r in slack.state.responses if r["url"] == mine and not r.get("from_ack")],
+            what="answer",
+        )
     assert served.deps.store.invariant_violations() == []
 
 
