@@ -107,6 +107,29 @@ class Served:
 
 
 POSTGRES = os.environ.get("TAVUS_SLACK_TEST_POSTGRES")  # a database where tests may make schemas
+ON_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip a test for want of something CI provides; under CI=true that skip would hide a failure,
+    so the test fails instead."""
+    if ON_CI:
+        pytest.fail(f"CI is set, so this cannot be skipped: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def need_postgres() -> str:
+    """The test PostgreSQL's URL, or a skip (a failure under CI) when none is set."""
+    if not POSTGRES:
+        skip_unless_ci("set TAVUS_SLACK_TEST_POSTGRES=postgresql://… to run on PostgreSQL (.ci/run does)")
+    return POSTGRES
+
+
+def need_shared(path: Path) -> Path:
+    """A file of ../shared/, or a skip (a failure under CI): a user's clone has no ../shared/."""
+    if not path.exists():
+        skip_unless_ci(f"{path.relative_to(SHARED.parent)} is not here (a user's clone has no ../shared/)")
+    return path
 
 
 def pytest_generate_tests(metafunc) -> None:
@@ -122,9 +145,7 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/tavus-slack.db"
         return
-    if not POSTGRES:
-        pytest.skip("set TAVUS_SLACK_TEST_POSTGRES=postgresql://… to run on PostgreSQL (.ci/run does)")
-    yield from postgres_schema(POSTGRES)
+    yield from postgres_schema(need_postgres())
 
 
 def postgres_schema(url: str) -> Iterator[str]:

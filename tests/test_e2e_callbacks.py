@@ -170,7 +170,18 @@ def test_slack_calls_card(serve, slack, tavus):
     call = slack.state.calls[conv.call_id]
     assert call["join_url"] == conv.url
     assert {"type": "call", "call_id": conv.call_id} in card(slack, conv)["blocks"]
-    tavus.control(f"conversations/{conv.conversation_id}/join")
-    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    # Tavus's own timestamps, 12 min 34 s apart: the call's length is taken from them
+    for kind, stamp, props in (
+        ("system.replica_joined", "2026-03-02T10:00:00.250000Z", {"replica_id": "r1"}),
+        ("system.shutdown", "2026-03-02T10:12:34.750000Z", {"shutdown_reason": "participant_left_timeout"}),
+    ):
+        event = {
+            "conversation_id": conv.conversation_id,
+            "event_type": kind,
+            "message_type": kind.split(".")[0],
+            "timestamp": stamp,
+            "properties": props,
+        }
+        assert httpx.post(f"{served.url}/tavus/callback/{conv.token}", json=event).status_code == 200
     wait_until(lambda: call.get("ended"), what="calls.end")
-    assert int(call["duration"]) >= 0
+    assert int(call["duration"]) == 12 * 60 + 34

@@ -3,12 +3,17 @@ Always a clear answer within Slack's limits, never a 500, and the store stays co
 
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.services.callbacks import KNOWN
 from bot.slack import ids
+from bot.slack.commands import split_command
+from bot.store import FINAL
 from sim.blockkit import blocks_problem
 from tests.conftest import wait_until
 from tests.helpers import create_persona, interview_values, open_modal, persona_values, start_interview
@@ -69,10 +74,15 @@ def check_ack(response: httpx.Response) -> None:
 @FUZZ
 @given(text=COMMAND_TEXT)
 def test_any_command_text_gets_a_clear_answer(driver, slack, served, text):
-    sub = text.split(" ", 1)[0].lower()
-    check_ack(driver.command(text))
-    if sub in ("end", "delete"):  # their answer comes through response_url
-        wait_until(lambda: [r for r in slack.state.responses if not r.get("from_ack")], what="answer")
+    response = driver.command(text)
+    check_ack(response)
+    sub, rest = split_command(text)
+    if sub == "delete" or (sub == "end" and rest):  # their answer comes through response_url
+        mine = response.response_url  # this command's own answer, not an earlier example's
+        wait_until(
+            lambda: [r for r in slack.state.responses if r["url"] == mine and not r.get("from_ack")],
+            what="answer",
+        )
     assert served.deps.store.invariant_violations() == []
 
 
@@ -192,10 +202,108 @@ def test_callback_bodies_of_every_shape(live, served, body):
     assert served.deps.store.events_of(live.conversation_id) == []
 
 
-import pytest  # noqa: E402
-
-
 @pytest.fixture
 def live(driver, served):
     persona = create_persona(driver, served)
     return start_interview(driver, served, persona.persona_id)
+
+
+ANYTHING = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),  # NaN and ±Infinity too: Python's json reads them
+        st.text(max_size=30),
+        SLACKY,
+        st.just("x" * 5000),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=15), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+TURN = st.dictionaries(st.sampled_from(["role", "content", "timestamp", "x"]), ANYTHING, max_size=4)
+# the keys the app reads from each event type's properties, with anything at all in them
+PROPERTIES = st.dictionaries(
+    st.one_of(
+        st.sampled_from(
+            [
+                "shutdown_reason",
+                "replica_id",
+                "transcript",
+                "analysis",
+                "storage_uri",
+                "bucket_name",
+                "s3_key",
+                "duration",
+            ]
+        ),
+        st.text(max_size=15),
+    ),
+    st.one_of(ANYTHING, st.lists(st.one_of(TURN, ANYTHING), max_size=40)),
+    max_size=6,
+)
+FRESH = "fresh"  # replaced by a timestamp no earlier event had, so the event is not a duplicate
+STAMP = st.one_of(
+    st.just(FRESH),
+    st.just(FRESH),
+    st.just(FRESH),
+    st.none(),
+    st.text(max_size=30),
+    st.integers(),
+    st.datetimes().map(lambda d: d.isoformat() + "Z"),
+    st.just("2026-03-02T10:00:00.000000Z"),
+)
+MESSAGE_TYPE = st.one_of(st.none(), st.text(max_size=20), ANYTHING)
+EVENT_TYPE = st.one_of(*[st.sampled_from(sorted(KNOWN))] * 3, st.text(max_size=40))
+
+
+@FUZZ
+@given(
+    events=st.lists(
+        st.fixed_dictionaries(
+            {"event_type": EVENT_TYPE, "properties": st.one_of(*[PROPERTIES] * 3, ANYTHING)},
+            optional={"timestamp": STAMP, "message_type": MESSAGE_TYPE},
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@example(events=[{"event_type": "application.recording_ready", "properties": {"duration": float("inf")}}])
+@example(events=[{"event_type": "application.recording_ready", "properties": {"duration": float("nan")}}])
+@example(events=[{"event_type": "application.recording_ready", "properties": {"duration": -3600}}])
+@example(events=[{"event_type": "system.shutdown", "timestamp": "not a time", "properties": {}}])
+def test_junk_events_for_a_live_conversation(driver, served, slack, tavus, events):
+    """Events for a real conversation (its own callback URL and Tavus id) with junk in them: each is
+    applied or refused, never a 5xx, and the store, the card and its thread stay valid."""
+    store = served.deps.store
+    tavus.control("config", {"concurrency_limit": 10_000})
+    persona = store.personas_of("T0ACME01", "U0OWNER1") or [create_persona(driver, served)]
+    live = start_interview(driver, served, persona[0].persona_id)  # a new one each time: every state
+    try:
+        send_junk(live, served, slack, events)
+    finally:  # Tavus ends it, so the next example's start finds no interview of this one running
+        tavus.control(f"conversations/{live.conversation_id}/end")
+        wait_until(lambda: store.conversation_by_token(live.token).status in FINAL, what="ended")
+
+
+def send_junk(live, served, slack, events) -> None:
+    store = served.deps.store
+    for event in events:
+        body = {"conversation_id": live.conversation_id, **event}
+        if body.get("timestamp") == FRESH:
+            body["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        response = httpx.post(f"{served.url}/tavus/callback/{live.token}", content=json.dumps(body).encode())
+        assert response.status_code in (200, 400), response.text[:300]
+        if response.status_code == 200 and response.json()["applied"]:
+            status = store.conversation_by_token(live.token).status
+            if event["event_type"] == "system.shutdown":
+                assert status == "ended"
+            elif event["event_type"] == "system.replica_joined":
+                assert status in ("live", "ended")
+        assert store.invariant_violations() == []
+    card = slack.state.find_message(live.channel_id, live.message_ts)
+    assert card is not None and blocks_problem(card["blocks"]) is None
+    refused = [e for e in slack.state.log if isinstance(e.get("result"), dict) and not e["result"].get("ok")]
+    assert refused == []  # every card update and thread reply was a message Slack accepts

@@ -9,18 +9,13 @@ import pytest
 from bot.services.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver
-from tests.conftest import POSTGRES, SIGNING_SECRET, postgres_schema, run_in_app_loop, wait_until
+from tests.conftest import SIGNING_SECRET, need_postgres, postgres_schema, run_in_app_loop, wait_until
 from tests.helpers import create_persona, interview_values, open_modal
-
-pytestmark = pytest.mark.skipif(
-    not POSTGRES,
-    reason="set TAVUS_SLACK_TEST_POSTGRES=postgresql://… (.ci/run starts a local PostgreSQL and does)",
-)
 
 
 @pytest.fixture
 def pg_url():
-    yield from postgres_schema(POSTGRES)
+    yield from postgres_schema(need_postgres())  # skips without PostgreSQL, fails under CI
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_migrations_from_empty_are_recorded_and_idempotent(tmp_path):
     Store(path).close()  # a second start applies nothing twice
     conn = sqlite3.connect(path)
     names = [r[0] for r in conn.execute("select name from _migrations order by name")]
-    assert names == [m.__name__ for m in MIGRATIONS]
+    assert names == [m.name for m in MIGRATIONS]
     tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     assert {"personas", "conversations", "events", "audit", "seen_requests"} <= tables
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"

@@ -101,7 +101,6 @@ def safe_url(url: str) -> str:
 def check_database(url: str) -> Check:
     """Connect without creating anything, then compare the recorded migrations with this release's."""
     from bot.store.backends import open_backend
-    from bot.store.migrations import pending_migrations
 
     name, where = "Database", safe_url(url)
     if url.startswith("sqlite:///") and not os.path.isfile(url.removeprefix("sqlite:///")):
@@ -116,7 +115,7 @@ def check_database(url: str) -> Check:
             _connect_postgres(url)  # first, with a short timeout: the pool would wait 30 s
         backend = open_backend(url)
         try:
-            pending = pending_migrations(backend)
+            pending = backend.pending_migrations()
         finally:
             backend.close()
     except Exception as exc:  # sqlite3 and psycopg errors alike: the message is what a person needs

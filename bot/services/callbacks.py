@@ -101,7 +101,8 @@ def recording_text(props: dict[str, Any]) -> str:
         f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
     )
     duration = props.get("duration")
-    took = f" ({int(duration) // 60} min {int(duration) % 60} s)" if isinstance(duration, int | float) else ""
+    seconds = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400 * 7 else None
+    took = f" ({seconds // 60} min {seconds % 60} s)" if seconds is not None else ""
     if not where:
         return f":film_frames: *Recording ready*{took}; find it in your Tavus storage."
     return f":film_frames: *Recording ready*{took}: `{esc(str(where))[:500]}`"

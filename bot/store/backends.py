@@ -21,9 +21,12 @@ class Tx(Protocol):
 
 
 class Backend(Protocol):
+    dialect: str  # "sqlite" or "postgres": its key in bot.store.migrations.DIALECTS
+
     def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
     def write(self) -> contextlib.AbstractContextManager[Tx]: ...
-    def migrate(self) -> None: ...
+    def migrate(self) -> list[str]: ...
+    def pending_migrations(self) -> list[str]: ...
     def leader_lock(self) -> bool: ...
     def close(self) -> None: ...
 
@@ -49,6 +52,8 @@ class _SqliteTx:
 
 class SqliteBackend:
     """WAL mode, one connection per thread, every write in BEGIN IMMEDIATE so writers queue."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -79,11 +84,18 @@ class SqliteBackend:
             raise
         db.execute("COMMIT")
 
-    def migrate(self) -> None:
-        from bot.store.migrations import migrate_sqlite
+    def migrate(self) -> list[str]:
+        """Bring the schema up to date; the names of the migrations applied now."""
+        from bot.store.migrations import migrate
 
         with self.write() as tx:
-            migrate_sqlite(tx.db)
+            return migrate(tx, "sqlite")
+
+    def pending_migrations(self) -> list[str]:
+        """The migrations this database has not had yet; reads only."""
+        from bot.store.migrations import pending
+
+        return pending(self.read, "sqlite")
 
     def leader_lock(self) -> bool:
         """An flock on a file beside the database: instances on one host share a SQLite file."""
@@ -122,6 +134,7 @@ class PostgresBackend:
     """A psycopg 3 connection pool; each write is one transaction on one pooled connection."""
 
     MIN_CONNECTIONS, MAX_CONNECTIONS = 1, 10
+    dialect = "postgres"
 
     def __init__(self, url: str) -> None:
         from psycopg.rows import dict_row
@@ -146,11 +159,18 @@ class PostgresBackend:
         with self.pool.connection() as conn, conn.transaction():
             yield _PostgresTx(conn)
 
-    def migrate(self) -> None:
-        from bot.store.migrations import migrate_postgres
+    def migrate(self) -> list[str]:
+        """Bring the schema up to date under an advisory lock; the names applied now."""
+        from bot.store.migrations import migrate
 
         with self.write() as tx:
-            migrate_postgres(tx)
+            return migrate(tx, "postgres")
+
+    def pending_migrations(self) -> list[str]:
+        """The migrations this database has not had yet; reads only."""
+        from bot.store.migrations import pending
+
+        return pending(self.read, "postgres")
 
     def leader_lock(self) -> bool:
         """A session advisory lock on a connection of its own: it goes when the holder goes."""

@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 MAX_BODY = 2_000_000  # a long transcript is big, but nothing legitimate is bigger than this
 
 
+def _not_json(constant: str) -> None:
+    """Python's json reads NaN and Infinity, which JSON has not; a callback carrying them is refused."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def tavus_callback_endpoint(deps: Deps):
     async def tavus_callback(request: Request) -> JSONResponse:
         conv = deps.store.conversation_by_callback_token(request.path_params["token"])
@@ -31,7 +36,7 @@ def tavus_callback_endpoint(deps: Deps):
         if len(raw) > MAX_BODY:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
-            event = CallbackEvent.model_validate(json.loads(raw))
+            event = CallbackEvent.model_validate(json.loads(raw, parse_constant=_not_json))
         except (ValueError, ValidationError):
             return JSONResponse({"error": "not a Tavus callback"}, status_code=400)
         if conv.conversation_id and event.conversation_id != conv.conversation_id:
