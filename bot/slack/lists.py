@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.slack import ids
-from bot.slack.blocks import MAX_LIST, Block, build_notice, button, confirm, context, cut, esc, section
+from bot.slack.blocks import MAX_LIST, Block, build_notice, button, confirm, context, cut, esc, link, section
 from bot.slack.card import status_line
 from bot.store import ConversationRecord, PersonaRecord
 
@@ -98,7 +98,7 @@ def build_interviews_list(convs: list[ConversationRecord], command: str) -> tupl
 
 
 def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
-    """What the starter sees once Tavus has answered."""
+    """What the starter sees once Tavus has answered (its error sentences are mrkdwn, escaped where built)."""
     conv = outcome.conv
     if outcome.error:
         extra = []
@@ -107,12 +107,12 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
         return build_notice(f":warning: {outcome.error}", extra)
     assert conv is not None
     title = esc(conv.name)
-    join = f"<{conv.url}|Join the call>" if conv.url else "the link is on its way"
+    join = link(conv.url, "Join the call") if conv.url else "the link is on its way"
     if outcome.duplicate:
-        return build_notice(f"*{title}* was already started ({conv.status}). {join}")
+        return build_notice(f"*{title}* was already started ({esc(conv.status)}). {join}")
     if outcome.post_error:
         return build_notice(
             f":warning: *{title}* is ready, but {outcome.post_error}\n"
-            f"Share the link yourself meanwhile: {conv.url}"
+            f"Share the link yourself meanwhile: {esc(conv.url)}"
         )
     return build_notice(f":white_check_mark: Started *{title}* in <#{conv.channel_id}>. {join}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.slack.blocks import esc, esc_cut
 from bot.tavus import errors as te
 
 SHUTDOWN_WORDS = {
@@ -32,7 +33,8 @@ def shutdown_words(reason: str | None, ended_by: str | None = None) -> str | Non
         return None
     if reason.startswith("internal error"):
         return "Tavus had an internal error"
-    return SHUTDOWN_WORDS.get(reason, reason.replace("_", " "))
+    # an unknown reason is Tavus's (or a forged callback's) text: escaped, so it cannot ping or link
+    return SHUTDOWN_WORDS.get(reason) or esc_cut(reason.replace("_", " "), 200)
 
 
 def tavus_failure(exc: te.TavusError, doing: str) -> str:
@@ -41,6 +43,12 @@ def tavus_failure(exc: te.TavusError, doing: str) -> str:
         return (
             f"I couldn't {doing}: this workspace has no Tavus API key yet. A workspace admin can "
             "set one from the app's Home tab (Tavus key)."
+        )
+    if isinstance(exc, te.WorkspaceKeyError):
+        return (
+            f"I couldn't {doing}: this workspace's own Tavus API key can no longer be used (Tavus "
+            "refused it, or it cannot be read). A workspace admin can set it again from the app's "
+            "Home tab (Tavus key)."
         )
     if isinstance(exc, te.AuthenticationError):
         return (
@@ -67,12 +75,13 @@ def tavus_failure(exc: te.TavusError, doing: str) -> str:
     if isinstance(exc, te.ServerError):
         return f"I couldn't {doing}: Tavus had a problem on its side ({exc.status}). Try again shortly."
     if isinstance(exc, te.NotFoundError):
-        return f"I couldn't {doing}: Tavus no longer knows it ({exc.message})."
-    return f"I couldn't {doing}: Tavus said “{exc.message}”."
+        return f"I couldn't {doing}: Tavus no longer knows it ({esc_cut(exc.message, 300)})."
+    return f"I couldn't {doing}: Tavus said “{esc_cut(exc.message, 300)}”."
 
 
 def slack_post_failure(error: str, channel: str) -> str:
+    channel = esc(channel)
     fix = SLACK_POST_FIXES.get(error)
     if fix:
         return fix.format(channel=channel)
-    return f"Slack refused to post in <#{channel}> ({error})."
+    return f"Slack refused to post in <#{channel}> ({esc_cut(error, 100)})."

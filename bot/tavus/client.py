@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Callable
@@ -52,8 +53,13 @@ class TavusClient:
         max_retries: int = MAX_RETRIES,
         backoff: float = INITIAL_BACKOFF,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        workspace: str | None = None,
     ) -> None:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        # which key, without the key (caches of its answers are keyed by it); `workspace` is set
+        # for a workspace's own key: a refusal is then that workspace's problem, said as such
+        self.fingerprint = hashlib.sha256(self._key.get_secret_value().encode()).hexdigest()[:24]
+        self.workspace = workspace
         self._base = base_url.rstrip("/") + "/v2"
         self._http = http_client or default_http_client()
         self._max_retries = max_retries
@@ -210,7 +216,11 @@ class TavusClient:
         except httpx.TransportError as exc:
             raise _transport_error(exc) from exc
         if response.status_code >= 400:
-            raise errors.status_error(response)
+            error = errors.status_error(response)
+            if self.workspace and isinstance(error, errors.AuthenticationError):
+                log.error("Tavus refused workspace %s's own API key (%s)", self.workspace, error.status)
+                raise errors.WorkspaceKeyError(error.message, status=response.status_code) from error
+            raise error
         if response.status_code in (204, 304) or not response.content:
             return None
         try:

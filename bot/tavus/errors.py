@@ -44,6 +44,11 @@ class AuthenticationError(TavusStatusError):
     """401/403: the API key is wrong or revoked."""
 
 
+class WorkspaceKeyError(AuthenticationError):
+    """A workspace's own key cannot be used: Tavus refused it, or it cannot be decrypted.
+    Never a reason to fall back to another account's key."""
+
+
 class ValidationError(TavusStatusError):
     """400: Tavus refused the request's content."""
 
