@@ -41,6 +41,20 @@ def esc_cut(text: str | None, limit: int) -> str:
     return cut(esc(text), limit)
 
 
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+
+
+def user_ref(user_id: str | None) -> str:
+    """A mention of a Slack user id; anything else shown as escaped text."""
+    return f"<@{user_id}>" if user_id and _USER_ID.match(user_id) else esc_cut(user_id, 40)
+
+
+def channel_ref(channel_id: str | None) -> str:
+    """A link to a Slack channel id; anything else shown as escaped text."""
+    return f"<#{channel_id}>" if channel_id and _CHANNEL_ID.match(channel_id) else esc_cut(channel_id, 40)
+
+
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.blocks import esc, esc_cut
+from bot.slack.blocks import channel_ref, esc_cut, user_ref
 from bot.tavus import errors as te
 
 SHUTDOWN_WORDS = {
@@ -16,19 +16,19 @@ SHUTDOWN_WORDS = {
 }
 
 SLACK_POST_FIXES = {
-    "not_in_channel": "I'm not a member of <#{channel}>. Type `/invite @Tavus` in that channel, "
+    "not_in_channel": "I'm not a member of {channel}. Type `/invite @Tavus` in that channel, "
     "or choose another channel.",
-    "channel_not_found": "I can't see <#{channel}>: it is private or no longer exists. If it is "
+    "channel_not_found": "I can't see {channel}: it is private or no longer exists. If it is "
     "private, type `/invite @Tavus` in it.",
-    "is_archived": "<#{channel}> is archived, so nobody can post there. Choose another channel.",
-    "restricted_action": "This workspace does not let apps post in <#{channel}>.",
+    "is_archived": "{channel} is archived, so nobody can post there. Choose another channel.",
+    "restricted_action": "This workspace does not let apps post in {channel}.",
 }
 
 
 def shutdown_words(reason: str | None, ended_by: str | None = None) -> str | None:
     """The shutdown reason in words a person understands."""
     if ended_by:
-        return f"ended by <@{ended_by}> from Slack"
+        return f"ended by {user_ref(ended_by)} from Slack"
     if not reason:
         return None
     if reason.startswith("internal error"):
@@ -80,8 +80,7 @@ def tavus_failure(exc: te.TavusError, doing: str) -> str:
 
 
 def slack_post_failure(error: str, channel: str) -> str:
-    channel = esc(channel)
     fix = SLACK_POST_FIXES.get(error)
     if fix:
-        return fix.format(channel=channel)
-    return f"Slack refused to post in <#{channel}> ({esc_cut(error, 100)})."
+        return fix.format(channel=channel_ref(channel))
+    return f"Slack refused to post in {channel_ref(channel)} ({esc_cut(error, 100)})."

@@ -33,11 +33,12 @@ class TooLarge(Exception):
 
 
 def token_expired(conv: ConversationRecord, window: timedelta, now: datetime | None = None) -> bool:
-    """True once the conversation ended (or failed) longer than `window` ago."""
+    """True once the conversation ended (or failed) longer than `window` ago. The end counts from
+    the later of Tavus's end time and our own record of it (Tavus's clock may lag or be forged)."""
     if conv.status not in ("ended", "failed"):
         return False
-    ended = parse_time(conv.ended_at or conv.created_at)
-    return ended is not None and (now or datetime.now(UTC)) - ended > window
+    times = [t for t in map(parse_time, (conv.ended_at, conv.updated_at, conv.created_at)) if t]
+    return bool(times) and (now or datetime.now(UTC)) - max(times) > window
 
 
 class RefusalLog:
