@@ -211,3 +211,12 @@ def test_escaping_is_idempotent_and_cuts_never_tear_an_entity():
     for n in range(1, 12):
         assert_safe_mrkdwn(cut(esc("&" * 50), n))
         assert_safe_mrkdwn(esc_cut("<>" * 50, n))
+
+
+def test_sentences_for_plain_text_fields_carry_no_mrkdwn():
+    from bot.slack.blocks import as_plain
+
+    for error in ("channel_not_found", "is_archived", "not_in_channel", "restricted_action", "other"):
+        text = as_plain(slack_post_failure(error, "C0HIRING1"))
+        assert "<#" not in text and "&lt;" not in text and "&amp;" not in text
+    assert EVIL[:40] in as_plain(slack_post_failure(EVIL, "C0HIRING1"))  # the raw text, as the user should read it

@@ -55,6 +55,14 @@ def channel_ref(channel_id: str | None) -> str:
     return f"<#{channel_id}>" if channel_id and _CHANNEL_ID.match(channel_id) else esc_cut(channel_id, 40)
 
 
+def as_plain(mrkdwn: str) -> str:
+    """One of our mrkdwn sentences for a plain_text field (a modal's inline error): mentions in
+    words, entities unescaped, so Slack shows no `<#C…>` or `&lt;`."""
+    text = re.sub(r"<#[CGD][A-Z0-9]+>", "that channel", mrkdwn)
+    text = re.sub(r"<@[UW][A-Z0-9]+>", "that person", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
