@@ -41,8 +41,8 @@ def esc_cut(text: str | None, limit: int) -> str:
     return cut(esc(text), limit)
 
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{1,20}$")
 
 
 def user_ref(user_id: str | None) -> str:
