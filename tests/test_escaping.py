@@ -219,4 +219,4 @@ def test_sentences_for_plain_text_fields_carry_no_mrkdwn():
     for error in ("channel_not_found", "is_archived", "not_in_channel", "restricted_action", "other"):
         text = as_plain(slack_post_failure(error, "C0HIRING1"))
         assert "<#" not in text and "&lt;" not in text and "&amp;" not in text
-    assert EVIL[:40] in as_plain(slack_post_failure(EVIL, "C0HIRING1"))  # the raw text, as the user should read it
+    assert EVIL[:40] in as_plain(slack_post_failure(EVIL, "C0HIRING1"))  # raw, as users read it

@@ -56,8 +56,7 @@ class TavusClient:
         workspace: str | None = None,
     ) -> None:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
-        # which key, without the key (caches of its answers are keyed by it); `workspace` is set
-        # for a workspace's own key: a refusal is then that workspace's problem, said as such
+        # the key without the key, for caches; `workspace`: the key is that workspace's own
         self.fingerprint = hashlib.sha256(self._key.get_secret_value().encode()).hexdigest()[:24]
         self.workspace = workspace
         self._base = base_url.rstrip("/") + "/v2"
@@ -216,11 +215,7 @@ class TavusClient:
         except httpx.TransportError as exc:
             raise _transport_error(exc) from exc
         if response.status_code >= 400:
-            error = errors.status_error(response)
-            if self.workspace and isinstance(error, errors.AuthenticationError):
-                log.error("Tavus refused workspace %s's own API key (%s)", self.workspace, error.status)
-                raise errors.WorkspaceKeyError(error.message, status=response.status_code) from error
-            raise error
+            raise errors.status_error(response, self.workspace)
         if response.status_code in (204, 304) or not response.content:
             return None
         try:
