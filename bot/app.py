@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.logs import keep_secret, settings_secrets
 from bot.services.reconciler import Reconciler
 from bot.store import Store
 from bot.tavus.client import TavusClient, default_http_client
@@ -74,6 +75,7 @@ def create_app(
     from bot.web.callbacks import tavus_callback_endpoint
     from handlers import register_listeners
 
+    keep_secret(*settings_secrets(settings))  # also when built without serve() (tests, playground)
     store = store or Store.from_url(settings.DATABASE_URL)
     tavus_http = default_http_client(settings.TAVUS_TIMEOUT_SECONDS)
     if tavus is None and settings.TAVUS_API_KEY:

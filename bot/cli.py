@@ -9,7 +9,7 @@ import sys
 import uvicorn
 
 from bot.config import SettingsError, load_settings
-from bot.logs import setup_logging
+from bot.logs import settings_secrets, setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,22 +90,12 @@ def serve() -> int:
         create_app(settings),
         host=settings.HOST,
         port=settings.PORT,
-        log_level="info",
+        log_config=None,  # keep setup_logging's: uvicorn's lines go through the same redacting filter
+        log_level=settings.LOG_LEVEL.lower(),
         proxy_headers=True,
         server_header=False,
     )
     return 0
-
-
-def settings_secrets(settings) -> list[str]:
-    """Every secret value, for the log filter that keeps them out of every line."""
-    fields = (
-        settings.SLACK_BOT_TOKEN,
-        settings.SLACK_SIGNING_SECRET,
-        settings.TAVUS_API_KEY,
-        settings.SLACK_APP_TOKEN,
-    )
-    return [f.get_secret_value() for f in fields if f is not None]
 
 
 def serve_simulator(which: str, host: str, port: int) -> int:

@@ -27,6 +27,7 @@ HINTS = {
     "SLACK_COMMAND": "the slash command, e.g. /tavus",
     "TAVUS_TIMEOUT_SECONDS": "seconds to wait for one Tavus answer (1-120)",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "CALLBACK_TOKEN_HOURS": "hours a callback URL keeps working after its interview ended (default 24)",
 }
 
 
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     SLACK_COMMAND: str = Field("/tavus", pattern=r"^/[a-z0-9_\-]{1,31}$")
     SLACK_CALLS: bool = False
     RECONCILE_SECONDS: float = Field(60.0, gt=0)
+    # how long a callback URL keeps working after its conversation ended: Tavus's transcript and
+    # recording callbacks come minutes (a long recording: up to an hour or two) after the end
+    CALLBACK_TOKEN_HOURS: float = Field(24.0, gt=0, le=24 * 30)
     TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
     LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 

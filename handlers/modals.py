@@ -31,7 +31,7 @@ async def open_view(client, trigger_id: str, view: dict, respond) -> dict | None
 async def open_persona_modal(deps: Deps, client, trigger_id: str, respond, team_id: str) -> None:
     """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
-    cached = deps.personas.cached_replicas()
+    cached = deps.personas.cached_replicas(team_id)
     view = await open_view(
         client, trigger_id, build_persona_modal(cached or [], default, loading=cached is None), respond
     )

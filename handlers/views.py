@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.services.channels import channel_problem
 from bot.services.interviews import InterviewRequest
 from bot.slack import ids
-from bot.slack.blocks import button, esc, section
+from bot.slack.blocks import as_plain, button, esc, section
 from bot.slack.errors import slack_failed
 from bot.slack.forms import PersonaForm, read_interview_form, read_persona_form
 from bot.slack.interview_modal import build_interview_modal
@@ -82,7 +82,7 @@ def register(app, deps: Deps) -> None:
         personas = deps.store.visible_personas(team, user)
         form, errors = read_interview_form(view["state"]["values"], personas)
         if not errors and (problem := await channel_problem(client, form.channel)):
-            errors = {ids.I_CHANNEL: problem}
+            errors = {ids.I_CHANNEL: as_plain(problem)}  # Slack shows inline errors as plain text
         if errors:
             await ack(response_action="errors", errors=errors)
             return

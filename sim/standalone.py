@@ -57,6 +57,6 @@ def serve_stand_in(which: str, host: str, port: int, secret: str | None) -> int:
     print(f"{head}  (Ctrl-C to stop)", accepts, "Point the app at it with:", sep="\n", flush=True)
     for line in variables:
         print(f"  {line}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(sim.app, log_level="info"))
+    server = uvicorn.Server(uvicorn.Config(sim.app, log_level="info", log_config=None))
     server.run(sockets=[sock])
     return 0

@@ -136,7 +136,13 @@ class TavusSimulator:
 
     async def list_replicas(self, request: Request) -> Response:
         kind = request.query_params.get("replica_type")
-        rows = [r for r in self.state.replicas.values() if kind in (None, r["replica_type"])]
+        key = request.headers.get("x-api-key")
+        # a replica with an owner_key is that account's private one: only its key lists it
+        rows = [
+            {k: v for k, v in r.items() if k != "owner_key"}
+            for r in self.state.replicas.values()
+            if kind in (None, r["replica_type"]) and r.get("owner_key") in (None, key)
+        ]
         return paginate(request, rows)
 
     # conversations

@@ -4,9 +4,10 @@ import sqlite3
 import time
 
 import httpx
+from cryptography.fernet import Fernet
 
 from bot.slack import ids
-from sim.driver import SlackDriver
+from sim.driver import SlackDriver, form_values, text_value
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY, wait_until
 from tests.helpers import channel_messages, create_persona, responses_text, start_interview
 from tests.procs import start_app
@@ -63,9 +64,27 @@ def test_callback_token_guessing_is_404_and_logged(driver, served, caplog):
     assert "unknown token" in caplog.text
 
 
+SEAL = Fernet.generate_key().decode()
+CLIENT_SECRET = "sim-client-secret-0042"
+WORKSPACE_KEY = "acme-own-tavus-key-5521"
+
+
+def set_workspace_key(driver, slack, key: str) -> None:
+    """An admin sets the workspace's own Tavus key from the Home tab."""
+    driver.home_opened("U0ADMIN1")
+    home = wait_until(lambda: slack.state.home.get("U0ADMIN1"), what="admin home")
+    driver.click(ids.OPEN_TAVUS_KEY, user="U0ADMIN1", view_id=home["id"])
+    modal = wait_until(lambda: driver.latest_view(ids.TAVUS_KEY, "U0ADMIN1"), what="key modal")
+    driver.submit(modal["id"], form_values(key=text_value(key)), user="U0ADMIN1")
+    wait_until(lambda: "Saved" in str(slack.state.views[modal["id"]]["blocks"]), what="key saved")
+
+
 def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack):
-    app = start_app(tmp_path, tavus.url, slack.url, LOG_LEVEL="DEBUG")
+    # every secret setting there is (the client secret without an id: one workspace, still a secret)
+    secrets = dict(TAVUS_SLACK_ENCRYPTION_KEY=SEAL, SLACK_CLIENT_SECRET=CLIENT_SECRET)
+    app = start_app(tmp_path, tavus.url, slack.url, LOG_LEVEL="DEBUG", **secrets)
     driver = SlackDriver(app.url, SIGNING_SECRET, slack.state, slack.url)
+    tavus.control("config", {"extra_keys": [WORKSPACE_KEY]})
     try:
         driver.command("help")
         driver.command("persona")
@@ -88,8 +107,24 @@ def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack)
             lambda: [t for t in responses_text(slack, response.response_url) if "API key" in t],
             what="bad key message",
         )
+        set_workspace_key(driver, slack, WORKSPACE_KEY)  # a per-workspace key, used from now on
+        driver.command("persona")
+        view = wait_until(lambda: driver.latest_view(ids.NEW_PERSONA), what="modal")
+        driver.submit(view["id"], persona_values(name="Keyed"))
+        wait_until(lambda: len(tavus.state.personas) >= 2, what="a persona on the workspace's key")
+        keyed = [p for p in tavus.state.personas if p != persona_id][0]
+        driver.command(f"interview {keyed}", channel="C0HIRING1")
+        wait_until(lambda: len(tavus.state.conversations) >= 2, what="a call on the workspace's key")
+        tavus.control("config", {"extra_keys": []})  # Tavus refuses the workspace's key
+        driver.command("persona")
+        view = wait_until(lambda: driver.latest_view(ids.NEW_PERSONA), what="modal")
+        driver.submit(view["id"], persona_values(name="Refused"))
+        wait_until(
+            lambda: "own Tavus API key" in str(slack.state.views[view["id"]]["blocks"]),
+            what="the workspace-key sentence",
+        )
         slack.state.bot_token = "xoxb-someone-else"  # and Slack our token
-        tavus.control("config", {"api_key": TAVUS_KEY})
+        tavus.control("config", {"api_key": TAVUS_KEY, "extra_keys": [WORKSPACE_KEY]})
         driver.command(f"interview {persona_id} third", channel="C0HIRING1")
         time.sleep(1.0)
     finally:
@@ -100,11 +135,19 @@ def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack)
     stored = (tmp_path / "app.db").read_bytes() + b"".join(
         str(r).encode() for r in sqlite3.connect(tmp_path / "app.db").execute("select * from events")
     )
-    shown = str(slack.state.messages) + str(slack.state.responses) + str(slack.state.views)
-    for secret in (BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY):
+    shown = "".join(
+        str(part)
+        for part in (slack.state.log, slack.state.messages, slack.state.responses, slack.state.views)
+        + (slack.state.home, slack.state.ephemeral, slack.state.calls)
+    )
+    for secret in (BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY, SEAL, CLIENT_SECRET, WORKSPACE_KEY):
         assert secret not in log, f"{secret[:6]}… in the logs"
         assert secret.encode() not in stored
         assert secret not in shown
+    tokens = [c.body["callback_url"].rsplit("/", 1)[1] for c in tavus.state.conversations.values()]
+    assert len(tokens) >= 2
+    for token in tokens:  # the database keeps each token: it is how a callback is recognised
+        assert token not in log and token not in shown
     assert "DEBUG" in log  # the run really logged at the most talkative level
 
 

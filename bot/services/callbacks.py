@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import Block, esc, section
+from bot.slack.blocks import Block, esc_cut, section
 from bot.slack.errors import slack_failed
 from bot.slack.transcript import build_transcript_messages
 from bot.store import ConversationRecord, Store, utcnow
@@ -73,7 +73,7 @@ class CallbackService:
             await self.reply(
                 conv,
                 "Perception analysis",
-                [section(f":eyes: *Perception analysis*\n{esc(analysis)[:2800]}")],
+                [section(f":eyes: *Perception analysis*\n{esc_cut(analysis, 2800)}")],
             )
         else:
             await self.reply(conv, "Recording ready", [section(recording_text(event.properties))])
@@ -105,4 +105,4 @@ def recording_text(props: dict[str, Any]) -> str:
     took = f" ({seconds // 60} min {seconds % 60} s)" if seconds is not None else ""
     if not where:
         return f":film_frames: *Recording ready*{took}; find it in your Tavus storage."
-    return f":film_frames: *Recording ready*{took}: `{esc(str(where))[:500]}`"
+    return f":film_frames: *Recording ready*{took}: `{esc_cut(str(where), 500)}`"

@@ -13,9 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
+from bot.logs import keep_secret
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
-from bot.slack.blocks import esc
+from bot.slack.blocks import esc, link
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
 from bot.slack.messages import slack_post_failure, tavus_failure
@@ -89,6 +90,7 @@ class InterviewService:
     async def start(self, req: InterviewRequest) -> StartOutcome:
         """Record the intent, create at Tavus, post the card, DM the candidate."""
         token = secrets.token_urlsafe(24)
+        keep_secret(token)  # the callback URL's credential: never in a log line
         intent = ConversationRecord(
             token=token,
             team_id=req.team_id,
@@ -156,7 +158,7 @@ class InterviewService:
     async def dm_candidate(self, conv: ConversationRecord) -> None:
         text = (
             f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
-            f"Join here when you are ready: {conv.url}"
+            f"Join here when you are ready: {link(conv.url, 'join the interview')}"
         )
         try:
             await self.slack.chat_postMessage(
@@ -219,7 +221,8 @@ class InterviewService:
         try:
             answer = await self.slack.calls_add(
                 token=self.ws.slack_token(conv.team_id),
-                external_unique_id=conv.token[:32],
+                # the conversation id, never the callback token: Slack shows this id to apps and admins
+                external_unique_id=conv.conversation_id or marker_for(conv.token),
                 join_url=conv.url,
                 title=conv.name,
                 created_by=conv.owner_id,

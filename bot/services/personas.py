@@ -22,24 +22,32 @@ REPLICA_CACHE_SECONDS = 600
 class PersonaService:
     def __init__(self, store: Store, ws: Workspaces, people: People) -> None:
         self.store, self.ws, self.people = store, ws, people
-        self._replicas: tuple[float, list[Replica]] | None = None
+        # per Tavus key: an account's replicas include its private ones, never shown to another
+        self._replicas: dict[str, tuple[float, list[Replica]]] = {}
 
-    def cached_replicas(self) -> list[Replica] | None:
-        """The stock replicas if fetched recently, else None (the caller shows a loading hint)."""
-        if self._replicas and time.monotonic() - self._replicas[0] < REPLICA_CACHE_SECONDS:
-            return self._replicas[1]
+    def cached_replicas(self, team_id: str) -> list[Replica] | None:
+        """This workspace's Tavus account's replicas if fetched recently, else None (the caller
+        shows a loading hint)."""
+        try:
+            fingerprint = self.ws.tavus(team_id).fingerprint
+        except te.TavusError:
+            return None
+        cached = self._replicas.get(fingerprint)
+        if cached and time.monotonic() - cached[0] < REPLICA_CACHE_SECONDS:
+            return cached[1]
         return None
 
     async def replicas(self, team_id: str) -> list[Replica]:
-        cached = self.cached_replicas()
+        cached = self.cached_replicas(team_id)
         if cached is not None:
             return cached
         try:
-            found = await self.ws.tavus(team_id).list_replicas()
+            client = self.ws.tavus(team_id)
+            found = await client.list_replicas()
         except te.TavusError as exc:
             log.warning("could not list Tavus replicas: %s", exc)
             return []
-        self._replicas = (time.monotonic(), found)
+        self._replicas[client.fingerprint] = (time.monotonic(), found)
         return found
 
     async def create(

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.services.interviews import marker_for
-from bot.slack.blocks import esc
+from bot.slack.blocks import esc, link
 from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, utcnow
 from bot.tavus import errors as te
@@ -69,6 +69,12 @@ class Reconciler:
                 log.warning("Tavus rate limited the reconciler; pausing this round")
                 await asyncio.sleep(exc.retry_after or RATE_LIMIT_PAUSE)
                 break
+            except te.AuthenticationError as exc:  # a refused key says nothing about the call: leave it
+                log.error(
+                    "reconciler: Tavus refused workspace %s's key (%s); its calls stay as they are",
+                    conv.team_id,
+                    exc,
+                )
             except te.TavusError as exc:
                 log.info("reconciler could not read a conversation: %s", exc)
             await asyncio.sleep(self.pace)
@@ -125,7 +131,7 @@ async def adopt_late_creates(deps: Deps) -> int:
             deps,
             conv,
             f"Your interview *{esc(conv.name)}* did start after all: Tavus "
-            f"answered late. Join link: {remote.conversation_url}",
+            f"answered late. {link(remote.conversation_url, 'Join link')}",
         )
         adopted += 1
     return adopted

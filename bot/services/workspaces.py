@@ -11,6 +11,7 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot.config import Settings
+from bot.logs import keep_secret
 from bot.store import Store
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient
@@ -42,7 +43,9 @@ class Workspaces:
         if not sealed or self.fernet is None:
             return None
         try:
-            return self.fernet.decrypt(sealed.encode()).decode()
+            secret = self.fernet.decrypt(sealed.encode()).decode()
+            keep_secret(secret)
+            return secret
         except InvalidToken:
             log.error("a stored secret cannot be decrypted: was TAVUS_SLACK_ENCRYPTION_KEY changed?")
             return None
@@ -61,6 +64,7 @@ class Workspaces:
         return bool(row and row.get("tavus_key_enc"))
 
     def set_tavus_key(self, team_id: str, key: str, by: str) -> None:
+        keep_secret(key)
         self.store.save_workspace(
             team_id,
             tavus_key_enc=self.seal(key),
@@ -69,14 +73,20 @@ class Workspaces:
         )
 
     def tavus(self, team_id: str | None) -> TavusClient:
-        """The client to use for this workspace's personas and conversations."""
+        """The client to use for this workspace's personas and conversations. A workspace that set
+        its own key uses it or nothing: never the operator's key (another account, another bill)."""
         row = self.store.workspace(team_id or "") if self.fernet else None
-        key = self._open(row.get("tavus_key_enc")) if row else None
-        if key:
-            digest = hashlib.sha256(key.encode()).hexdigest()
-            if digest not in self._clients:  # one client per key, all on one connection pool
+        sealed = row.get("tavus_key_enc") if row else None
+        if sealed:
+            key = self._open(sealed)
+            if not key:
+                log.error("workspace %s's own Tavus key cannot be decrypted; it must be set again", team_id)
+                raise te.WorkspaceKeyError("the stored key cannot be decrypted", status=401)
+            keep_secret(key)
+            digest = hashlib.sha256(f"{team_id}:{key}".encode()).hexdigest()
+            if digest not in self._clients:  # one client per workspace key, all on one connection pool
                 self._clients[digest] = TavusClient(
-                    key, base_url=self.settings.TAVUS_API_URL, http_client=self.tavus_http
+                    key, base_url=self.settings.TAVUS_API_URL, http_client=self.tavus_http, workspace=team_id
                 )
             return self._clients[digest]
         if self.default_tavus is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.clock import duration_seconds, parse_time
@@ -12,18 +13,69 @@ MAX_BUTTON = 75
 MAX_LIST = 15  # rows in a list message; each row takes up to three blocks (50 max)
 
 
+_BARE_AMP = re.compile(r"&(?!(?:amp|lt|gt);)")
+_TORN_ENTITY = re.compile(r"&[a-z]{0,3}\Z")
+
+
 def esc(text: str | None) -> str:
-    """Escape user text for mrkdwn, so it cannot mention or link."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape outside text for mrkdwn (`&`, `<`, `>`), so it cannot mention, link or format a date.
+
+    The one boundary for every text that did not come from our own code (Tavus answers and
+    callbacks, user input, Slack names). Idempotent: an entity already escaped stays as it is, so
+    text escaped by a service and again by a builder is shown once, never as `&amp;lt;`.
+    """
+    return _BARE_AMP.sub("&amp;", text or "").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def cut(text: str | None, limit: int) -> str:
+def cut(text: str | None, limit: int, *, mrkdwn: bool = True) -> str:
+    """At most `limit` characters; in mrkdwn an escaped entity is never torn in half."""
     text = text or ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    return (_TORN_ENTITY.sub("", head) if mrkdwn else head) + "…"
+
+
+def esc_cut(text: str | None, limit: int) -> str:
+    """Escaped, then cut to `limit` without tearing an entity."""
+    return cut(esc(text), limit)
+
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{1,20}$")
+
+
+def user_ref(user_id: str | None) -> str:
+    """A mention of a Slack user id; anything else shown as escaped text."""
+    return f"<@{user_id}>" if user_id and _USER_ID.match(user_id) else esc_cut(user_id, 40)
+
+
+def channel_ref(channel_id: str | None) -> str:
+    """A link to a Slack channel id; anything else shown as escaped text."""
+    return f"<#{channel_id}>" if channel_id and _CHANNEL_ID.match(channel_id) else esc_cut(channel_id, 40)
+
+
+def as_plain(mrkdwn: str) -> str:
+    """One of our mrkdwn sentences for a plain_text field (a modal's inline error): mentions in
+    words, entities unescaped, so Slack shows no `<#C…>` or `&lt;`."""
+    text = re.sub(r"<#[CGD][A-Z0-9]+>", "that channel", mrkdwn)
+    text = re.sub(r"<@[UW][A-Z0-9]+>", "that person", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link to an outside URL (e.g. Tavus's join link), or the escaped text if not a plain URL."""
+    if url and _SAFE_URL.match(url) and len(url) <= 2000:
+        return f"<{esc(url)}|{esc(label)}>"
+    return esc_cut(url, 300) or esc(label)
 
 
 def plain(text: str, limit: int = MAX_BUTTON) -> dict[str, Any]:
-    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
+    """A plain_text object: the raw text (never escaped, Slack shows it as is), cut to `limit`."""
+    return {"type": "plain_text", "text": cut(text, limit, mrkdwn=False) or " ", "emoji": True}
 
 
 def section(text: str, **extra: Any) -> Block:

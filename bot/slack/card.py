@@ -14,6 +14,7 @@ from bot.slack.blocks import (
     header,
     section,
     slack_date,
+    user_ref,
 )
 from bot.slack.messages import shutdown_words
 from bot.store import ConversationRecord
@@ -39,9 +40,9 @@ def status_line(conv: ConversationRecord) -> str:
 def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
     """The channel message that follows one interview."""
     title = conv.name or "AI interview"
-    who = f"*Persona:* {esc(conv.persona_name or conv.persona_id)}\n*Started by:* <@{conv.owner_id}>"
+    who = f"*Persona:* {esc(conv.persona_name or conv.persona_id)}\n*Started by:* {user_ref(conv.owner_id)}"
     if conv.candidate_id:
-        who += f"\n*Candidate:* <@{conv.candidate_id}>"
+        who += f"\n*Candidate:* {user_ref(conv.candidate_id)}"
     blocks = [header(f":movie_camera: {title}"), section(who, block_id="who"), context(status_line(conv))]
     if conv.call_id:
         blocks.insert(1, {"type": "call", "call_id": conv.call_id})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.blocks import Block, context, section
+from bot.slack.blocks import Block, context, esc, section
 
 
 def build_help(command: str) -> tuple[str, list[Block]]:
@@ -17,7 +17,8 @@ def build_help(command: str) -> tuple[str, list[Block]]:
         (f"`{c} delete <persona id>`", "delete a persona (owner or admin)"),
         (f"`{c} help`", "this help"),
     ]
-    text = "\n".join(f"• {cmd} — {what}" for cmd, what in rows)
+    # `<persona id>` is a placeholder, not a Slack link: escaped like any other text
+    text = "\n".join(f"• {esc(cmd)} — {what}" for cmd, what in rows)
     example = f"Example: `{c} interview Interviewer @casey Backend engineer, round 1`"
     return "Tavus interviews: commands", [
         section("*Tavus AI interviews in Slack*"),

@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.slack import ids
-from bot.slack.blocks import MAX_LIST, Block, build_notice, button, confirm, context, cut, esc, section
+from bot.slack.blocks import (
+    MAX_LIST,
+    Block,
+    build_notice,
+    button,
+    channel_ref,
+    confirm,
+    context,
+    cut,
+    esc,
+    link,
+    section,
+)
 from bot.slack.card import status_line
 from bot.store import ConversationRecord, PersonaRecord
 
@@ -72,7 +84,7 @@ def interview_rows(convs: list[ConversationRecord]) -> list[Block]:
     """A section and a Join/End row per waiting or live interview."""
     blocks: list[Block] = []
     for conv in convs[:MAX_LIST]:
-        where = f" in <#{conv.channel_id}>" if conv.channel_id else ""
+        where = f" in {channel_ref(conv.channel_id)}" if conv.channel_id else ""
         blocks.append(section(f"*{esc(conv.name)}*  `{conv.conversation_id}`{where}\n{status_line(conv)}"))
         blocks.append(
             {
@@ -98,7 +110,7 @@ def build_interviews_list(convs: list[ConversationRecord], command: str) -> tupl
 
 
 def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
-    """What the starter sees once Tavus has answered."""
+    """What the starter sees once Tavus has answered (its error sentences are mrkdwn, escaped where built)."""
     conv = outcome.conv
     if outcome.error:
         extra = []
@@ -107,12 +119,12 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
         return build_notice(f":warning: {outcome.error}", extra)
     assert conv is not None
     title = esc(conv.name)
-    join = f"<{conv.url}|Join the call>" if conv.url else "the link is on its way"
+    join = link(conv.url, "Join the call") if conv.url else "the link is on its way"
     if outcome.duplicate:
-        return build_notice(f"*{title}* was already started ({conv.status}). {join}")
+        return build_notice(f"*{title}* was already started ({esc(conv.status)}). {join}")
     if outcome.post_error:
         return build_notice(
             f":warning: *{title}* is ready, but {outcome.post_error}\n"
-            f"Share the link yourself meanwhile: {conv.url}"
+            f"Share the link yourself meanwhile: {esc(conv.url)}"
         )
-    return build_notice(f":white_check_mark: Started *{title}* in <#{conv.channel_id}>. {join}")
+    return build_notice(f":white_check_mark: Started *{title}* in {channel_ref(conv.channel_id)}. {join}")

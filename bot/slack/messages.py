@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.slack.blocks import channel_ref, esc_cut, user_ref
 from bot.tavus import errors as te
 
 SHUTDOWN_WORDS = {
@@ -15,24 +16,25 @@ SHUTDOWN_WORDS = {
 }
 
 SLACK_POST_FIXES = {
-    "not_in_channel": "I'm not a member of <#{channel}>. Type `/invite @Tavus` in that channel, "
+    "not_in_channel": "I'm not a member of {channel}. Type `/invite @Tavus` in that channel, "
     "or choose another channel.",
-    "channel_not_found": "I can't see <#{channel}>: it is private or no longer exists. If it is "
+    "channel_not_found": "I can't see {channel}: it is private or no longer exists. If it is "
     "private, type `/invite @Tavus` in it.",
-    "is_archived": "<#{channel}> is archived, so nobody can post there. Choose another channel.",
-    "restricted_action": "This workspace does not let apps post in <#{channel}>.",
+    "is_archived": "{channel} is archived, so nobody can post there. Choose another channel.",
+    "restricted_action": "This workspace does not let apps post in {channel}.",
 }
 
 
 def shutdown_words(reason: str | None, ended_by: str | None = None) -> str | None:
     """The shutdown reason in words a person understands."""
     if ended_by:
-        return f"ended by <@{ended_by}> from Slack"
+        return f"ended by {user_ref(ended_by)} from Slack"
     if not reason:
         return None
     if reason.startswith("internal error"):
         return "Tavus had an internal error"
-    return SHUTDOWN_WORDS.get(reason, reason.replace("_", " "))
+    # an unknown reason is Tavus's (or a forged callback's) text: escaped, so it cannot ping or link
+    return SHUTDOWN_WORDS.get(reason) or esc_cut(reason.replace("_", " "), 200)
 
 
 def tavus_failure(exc: te.TavusError, doing: str) -> str:
@@ -41,6 +43,12 @@ def tavus_failure(exc: te.TavusError, doing: str) -> str:
         return (
             f"I couldn't {doing}: this workspace has no Tavus API key yet. A workspace admin can "
             "set one from the app's Home tab (Tavus key)."
+        )
+    if isinstance(exc, te.WorkspaceKeyError):
+        return (
+            f"I couldn't {doing}: this workspace's own Tavus API key can no longer be used (Tavus "
+            "refused it, or it cannot be read). A workspace admin can set it again from the app's "
+            "Home tab (Tavus key)."
         )
     if isinstance(exc, te.AuthenticationError):
         return (
@@ -67,12 +75,12 @@ def tavus_failure(exc: te.TavusError, doing: str) -> str:
     if isinstance(exc, te.ServerError):
         return f"I couldn't {doing}: Tavus had a problem on its side ({exc.status}). Try again shortly."
     if isinstance(exc, te.NotFoundError):
-        return f"I couldn't {doing}: Tavus no longer knows it ({exc.message})."
-    return f"I couldn't {doing}: Tavus said “{exc.message}”."
+        return f"I couldn't {doing}: Tavus no longer knows it ({esc_cut(exc.message, 300)})."
+    return f"I couldn't {doing}: Tavus said “{esc_cut(exc.message, 300)}”."
 
 
 def slack_post_failure(error: str, channel: str) -> str:
     fix = SLACK_POST_FIXES.get(error)
     if fix:
-        return fix.format(channel=channel)
-    return f"Slack refused to post in <#{channel}> ({error})."
+        return fix.format(channel=channel_ref(channel))
+    return f"Slack refused to post in {channel_ref(channel)} ({esc_cut(error, 100)})."

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.slack.blocks import Block, cut, esc, section
 
+TORN = re.compile(r"&[a-z]{0,3}\Z|\Z")  # the start of an escaped entity cut at the end, if any
 SPEAKERS = {"assistant": "AI interviewer", "user": "Candidate"}
 CHUNK = 2900  # under the 3000-character section limit
 BLOCKS_PER_MESSAGE = 5  # about 14 000 characters a reply: readable, far from any message limit
@@ -28,9 +30,10 @@ def _chunks(turns: list[tuple[str, str]]) -> list[str]:
     chunks, current = [], ""
     for speaker, text in turns:
         line = f"*{esc(speaker)}:* {esc(text)}\n"
-        while len(line) > CHUNK:  # one very long turn gets split on its own
-            chunks.append(line[:CHUNK])
-            line = line[CHUNK:]
+        while len(line) > CHUNK:  # one very long turn gets split on its own, never inside an entity
+            at = CHUNK - len(TORN.search(line[:CHUNK]).group(0))
+            chunks.append(line[:at])
+            line = line[at:]
         if len(current) + len(line) > CHUNK:
             chunks.append(current)
             current = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Callable
@@ -53,8 +54,12 @@ class TavusClient(ResourcesMixin, AppMessagesMixin):
         max_retries: int = MAX_RETRIES,
         backoff: float = INITIAL_BACKOFF,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        workspace: str | None = None,
     ) -> None:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        # the key without the key, for caches; `workspace`: the key is that workspace's own
+        self.fingerprint = hashlib.sha256(self._key.get_secret_value().encode()).hexdigest()[:24]
+        self.workspace = workspace
         self._base = base_url.rstrip("/") + "/v2"
         self._http = http_client or default_http_client()
         self._max_retries = max_retries
@@ -232,7 +237,7 @@ class TavusClient(ResourcesMixin, AppMessagesMixin):
         except httpx.TransportError as exc:
             raise transport_error(exc) from exc
         if response.status_code >= 400:
-            raise errors.status_error(response)
+            raise errors.status_error(response, self.workspace)
         if response.status_code in (204, 304) or not response.content:
             return None
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 
@@ -42,6 +44,11 @@ class TavusStatusError(TavusError):
 
 class AuthenticationError(TavusStatusError):
     """401/403: the API key is wrong or revoked."""
+
+
+class WorkspaceKeyError(AuthenticationError):
+    """A workspace's own key cannot be used: Tavus refused it, or it cannot be decrypted.
+    Never a reason to fall back to another account's key."""
 
 
 class ValidationError(TavusStatusError):
@@ -130,12 +137,17 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
-def status_error(response: httpx.Response) -> TavusStatusError:
-    """Map an error answer onto the ladder."""
+def status_error(response: httpx.Response, workspace: str | None = None) -> TavusStatusError:
+    """Map an error answer onto the ladder; a refused key is the workspace's own when `workspace`."""
     status = response.status_code
     message, body = error_message(response)
     lowered = message.lower()
     kwargs = {"status": status, "body": body}
+    if status in (401, 403) and workspace:
+        logging.getLogger("bot.tavus").error(
+            "Tavus refused workspace %s's own API key (%s)", workspace, status
+        )
+        return WorkspaceKeyError(message, **kwargs)
     if status in (401, 403):
         return AuthenticationError(message, **kwargs)
     if status == 402 or "credit" in lowered:

@@ -1,0 +1,84 @@
+"""The house rules of bot/: which layer may import which, and modules that stay small."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LINES = 250
+
+# For each room: the prefixes of modules it must never import (TYPE_CHECKING-only imports aside).
+FORBIDDEN = {
+    "bot/tavus": ("bot.store", "bot.services", "bot.slack", "bot.web", "slack_sdk", "slack_bolt"),
+    "bot/store": ("bot.tavus", "bot.services", "bot.slack", "bot.web", "httpx", "slack_sdk", "slack_bolt"),
+    "bot/services": ("slack_bolt", "starlette", "bot.web", "sqlite3", "sqlite_utils", "psycopg"),
+    "bot/slack": ("bot.services", "bot.web", "httpx", "sqlite3", "sqlite_utils", "psycopg", "slack_bolt"),
+    "bot/web": ("slack_bolt", "sqlite3", "sqlite_utils", "psycopg"),
+    "handlers": ("httpx", "sqlite3", "sqlite_utils", "psycopg", "os"),
+}
+ONLY_IN = {"handlers": {"bot/app.py"}, "sim": {"bot/cli.py"}}  # bot/ may import these only there
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """Modules imported when the file runs: `if TYPE_CHECKING:` blocks do not count."""
+    tree = ast.parse(path.read_text())
+    skipped = {
+        id(node)
+        for branch in ast.walk(tree)
+        if isinstance(branch, ast.If) and "TYPE_CHECKING" in ast.unparse(branch.test)
+        for inner in branch.body
+        for node in ast.walk(inner)
+    }
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def python_files(*rooms: str) -> list[Path]:
+    return [p for room in rooms for p in sorted((ROOT / room).rglob("*.py"))]
+
+
+def test_each_room_imports_only_what_it_may():
+    broken = []
+    for room, forbidden in FORBIDDEN.items():
+        for path in python_files(room):
+            for name in runtime_imports(path):
+                if any(name == f or name.startswith(f + ".") for f in forbidden):
+                    broken.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not broken, "\n".join(broken)
+
+
+def test_bot_imports_handlers_and_sim_only_at_the_edges():
+    broken = []
+    for path in python_files("bot"):
+        rel = str(path.relative_to(ROOT))
+        for name in runtime_imports(path):
+            top = name.split(".")[0]
+            if top in ONLY_IN and rel not in ONLY_IN[top]:
+                broken.append(f"{rel} imports {name}")
+    assert not broken, "\n".join(broken)
+
+
+def test_modules_stay_small():
+    big = [
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for p in python_files("bot", "handlers")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    ]
+    assert not big, "\n".join(big)
+
+
+def test_every_room_says_what_it_holds():
+    for init in sorted((ROOT / "bot").glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text()))
+        assert doc and "import" in doc.lower(), (
+            f"{init.relative_to(ROOT)} needs a docstring naming what it may import"
+        )
