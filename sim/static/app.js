@@ -212,11 +212,12 @@ function renderModal(state) {
       await post("/pg/submit", { user: page.user, view_id: modal.id, values: collectValues(body) });
       refresh();
     } }, modal.submit.text) : null;
-  const scroll = box.scrollTop;
+  const old = box.querySelector(".mbody");
+  const scroll = old ? old.scrollTop : 0;
   box.replaceChildren(
     el("div", { class: "mtitle" }, textObject(modal.title, names(state))), body,
     el("div", { class: "mfooter" }, close, submit));
-  if (previous === modal.id) box.scrollTop = scroll;
+  if (previous === modal.id) body.scrollTop = scroll;
   backdrop.hidden = false;
 }
 
