@@ -50,7 +50,13 @@ def test_end_by_name_lists_several_and_ends_one(driver, slack, tavus, served):
     )[-1]
     assert "which one?" in str(blocks) and str(blocks).count(ids.END) == 2
     assert first.conversation_id in str(blocks) and second.conversation_id in str(blocks)
-    solo = start_interview(driver, served, persona.persona_id, name="Solo round", channel="C0GENERAL")
+    start_interview(driver, served, persona.persona_id, name="Solo round", channel="C0GENERAL")
+    solo = wait_until(  # the helper returns any card of this persona: find this one by its name
+        lambda: next(
+            (c for c in served.deps.store.active_of("T0ACME01", "U0OWNER1") if c.name == "Solo round"), None
+        ),
+        what="solo round",
+    )
     response = driver.command("end Solo round")
     wait_until(
         lambda: [t for t in responses_text(slack, response.response_url) if "Ended" in t], what="ended"
