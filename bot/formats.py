@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-USER = r"[UW][A-Z0-9]{2,20}"
-CHANNEL = r"[CGD][A-Z0-9]{2,20}"
+USER = r"[UW][A-Z0-9]{1,20}"
+CHANNEL = r"[CGD][A-Z0-9]{1,20}"
 REPLICA = r"r[0-9a-zA-Z]{5,20}"
 
 USER_ID = re.compile(rf"^{USER}$")

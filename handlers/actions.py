@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.slack import ids
 from bot.slack.blocks import build_notice
-from bot.slack.lists import build_personas_list
+from handlers.commands import personas_list
 from handlers.home import publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
 
@@ -24,7 +24,7 @@ async def _tell(deps: Deps, body: dict, respond, client, text: str, *, refresh_l
             await publish_home(deps, client, team, user, notice=text)
         return
     if refresh_list:
-        _, blocks = build_personas_list(deps.store.personas_of(team, user), deps.settings.SLACK_COMMAND)
+        _, blocks = personas_list(deps, team, user)
         await respond(text=text, blocks=build_notice(text)[1] + blocks, replace_original=True)
     else:
         await respond(text=text, replace_original=False)
@@ -50,14 +50,17 @@ def register(app, deps: Deps) -> None:
     async def on_start_from_persona(ack, body, respond, client) -> None:
         await ack()
         team, user, channel = _where(body)
+        view = body.get("view") or {}
         await open_interview_modal(
             deps,
             client,
             body["trigger_id"],
             respond,
-            deps.store.visible_personas(team, user),
+            team,
+            user,
             channel,
             selected=body["actions"][0].get("value"),
+            replace_view=view.get("id") if view.get("type") == "modal" else None,
         )
 
     async def on_open_new_persona(ack, body, respond, client) -> None:
@@ -67,9 +70,7 @@ def register(app, deps: Deps) -> None:
     async def on_open_start_interview(ack, body, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        await open_interview_modal(
-            deps, client, body["trigger_id"], None, deps.store.visible_personas(team, user), None
-        )
+        await open_interview_modal(deps, client, body["trigger_id"], None, team, user, None)
 
     app.action(ids.JOIN)(on_join)
     app.action(ids.END)(on_end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.deps import Deps
@@ -12,13 +13,16 @@ from bot.slack.commands import parse_quick_interview, split_command
 from bot.slack.help import build_help
 from bot.slack.lists import (
     build_delete_prompt,
+    build_interview_choices,
     build_interviews_list,
+    build_persona_choices,
     build_personas_list,
     build_start_outcome,
 )
 from handlers.modals import open_interview_modal, open_persona_modal
 
 DUPLICATE_WINDOW = timedelta(seconds=15)  # a command sent twice this fast is one intent
+ADMIN_CHECK_SECONDS = 1.0
 
 
 def register(app, deps: Deps) -> None:
@@ -26,28 +30,35 @@ def register(app, deps: Deps) -> None:
         sub, rest = split_command(body.get("text"))
         team, user = body["team_id"], body["user_id"]
         command = deps.settings.SLACK_COMMAND
-        if sub == "help":
-            text, blocks = build_help(command)
+        if sub in ("help", "unknown"):
+            admin = await quick_is_admin(deps, team, user)
+            text, blocks = build_help(command, admin=admin, unknown=rest if sub == "unknown" else None)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "persona":
             await ack()
             await open_persona_modal(deps, client, body["trigger_id"], respond, team)
         elif sub == "personas":
-            text, blocks = build_personas_list(deps.store.personas_of(team, user), command)
+            text, blocks = personas_list(deps, team, user)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interviews":
             text, blocks = build_interviews_list(deps.store.active_of(team, user), command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interview" and not rest:
             await ack()
-            personas = deps.store.visible_personas(team, user)
             await open_interview_modal(
-                deps, client, body["trigger_id"], respond, personas, body.get("channel_id")
+                deps, client, body["trigger_id"], respond, team, user, body.get("channel_id")
             )
         elif sub == "interview":
             await quick_interview(deps, ack, respond, client, body, rest)
+        elif sub == "end" and not rest:
+            await ack(
+                response_type="ephemeral",
+                text=f"Which interview? `{command} end &lt;interview name or id&gt;`; "
+                f"`{command} interviews` lists yours.",
+            )
         elif sub == "end":
-            await end_command(deps, ack, respond, body, rest)
+            await ack()  # finding what may be ended can ask Slack whether this is an admin
+            await end_command(deps, respond, body, rest)
         else:
             await ack()  # the ownership check may ask Slack, so answer through response_url
             await delete_command(deps, respond, body, rest)
@@ -93,32 +104,57 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
     await respond(text=text, blocks=blocks, replace_original=True)
 
 
-async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
-    conversation_id = rest.split()[0] if rest else ""
-    if not conversation_id:
-        await ack(
-            response_type="ephemeral",
-            text=f"Which interview? `{deps.settings.SLACK_COMMAND} end <conversation id>`; "
-            f"`{deps.settings.SLACK_COMMAND} interviews` lists yours.",
+async def quick_is_admin(deps: Deps, team: str, user: str) -> bool:
+    """Whether to show admin help; never worth more than a second of Slack's three."""
+    try:
+        return await asyncio.wait_for(deps.people.is_admin(team, user), ADMIN_CHECK_SECONDS)
+    except TimeoutError:
+        return False
+
+
+def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
+    """Own personas and those shared with the person, with replica names where Tavus told us."""
+    return build_personas_list(
+        deps.store.personas_of(team, user),
+        deps.settings.SLACK_COMMAND,
+        shared=[p for p in deps.store.visible_personas(team, user) if p.owner_id != user],
+        replica_names=deps.personas.replica_names(team),
+    )
+
+
+async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
+    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    admin = await deps.people.is_admin(team, user)
+    found = deps.interviews.find(team, user, rest, admin=admin)
+    if not found:
+        await respond(
+            text=f"I found no interview `{esc(rest[:60])}` that you can end, by name or id. "
+            f"`{command} interviews` lists yours."
         )
-        return
-    await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Ending the interview…")
-    answer = await deps.interviews.end(body["team_id"], body["user_id"], conversation_id)
-    await respond(text=answer, replace_original=True)
+    elif len(found) > 1:
+        text, blocks = build_interview_choices(rest[:60], found)
+        await respond(text=text, blocks=blocks)
+    else:
+        await respond(text=":hourglass_flowing_sand: Ending the interview…")
+        answer = await deps.interviews.end(team, user, found[0].conversation_id or "")
+        await respond(text=answer, replace_original=True)
 
 
 async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
-    persona_id = rest.split()[0] if rest else ""
-    persona = deps.store.persona(body["team_id"], persona_id) if persona_id else None
-    if persona is None:
+    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    found = deps.personas.find_all(team, user, rest) if rest else []
+    manageable = [p for p in found if await deps.people.can_manage(team, user, p)]
+    if not rest or not found:
         text, blocks = build_notice(
-            f"I found no persona `{esc(persona_id[:40]) or '?'}` in this workspace. "
-            f"Usage: `{deps.settings.SLACK_COMMAND} delete <persona id>`."
+            f"I found no persona `{esc(rest[:40]) or '?'}` in this workspace. "
+            f"Usage: `{command} delete &lt;persona name or id&gt;`; `{command} personas` lists them."
         )
-    elif not await deps.people.can_manage(body["team_id"], body["user_id"], persona):
+    elif not manageable:
         text, blocks = build_notice(
-            f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
+            f"Only <@{found[0].owner_id}> or an admin can delete *{esc(found[0].name)}*."
         )
+    elif len(manageable) > 1:
+        text, blocks = build_persona_choices(rest[:60], manageable)
     else:
-        text, blocks = build_delete_prompt(persona)
+        text, blocks = build_delete_prompt(manageable[0])
     await respond(text=text, blocks=blocks)

@@ -10,7 +10,6 @@ from bot.deps import Deps
 from bot.slack.errors import slack_failed
 from bot.slack.interview_modal import build_interview_modal
 from bot.slack.persona_modal import build_persona_modal
-from bot.store import PersonaRecord
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +50,25 @@ async def open_interview_modal(
     client,
     trigger_id: str,
     respond,
-    personas: list[PersonaRecord],
+    team: str,
+    user: str,
     channel_id: str | None,
     selected: str | None = None,
+    replace_view: str | None = None,
 ) -> None:
-    values = {"persona": selected} if selected else None
-    await open_view(
-        client,
-        trigger_id,
-        build_interview_modal(personas, channel_id, values=values, command=deps.settings.SLACK_COMMAND),
-        respond,
+    """Open the Start interview form; `replace_view` puts it in place of an open modal instead
+    (views.update), so one Done or Cancel closes it rather than leaving a modal underneath."""
+    view = build_interview_modal(
+        deps.store.visible_personas(team, user),
+        channel_id,
+        values={"persona": selected} if selected else None,
+        command=deps.settings.SLACK_COMMAND,
+        last_used=deps.store.last_persona_used(team, user),
     )
+    if replace_view is None:
+        await open_view(client, trigger_id, view, respond)
+        return
+    try:
+        await client.views_update(view_id=replace_view, view=view)
+    except SlackApiError as exc:
+        slack_failed(exc, "show the Start interview form")

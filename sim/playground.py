@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from sim.driver import SlackDriver
 from sim.playground_state import page_state
 from sim.server import ServerThread, free_port
 from sim.slack import SlackSimulator
+from sim.slack_state import new_ts
 from sim.tavus import TavusSimulator
 
 STATIC = Path(__file__).parent / "static"
@@ -94,6 +96,7 @@ class Playground:
             RECONCILE_SECONDS=60 if simulated else 5,
             SLACK_CALLS=False,
         )
+        self.slash = settings.SLACK_COMMAND
         self.app = create_app(settings)
         return self._serve(self.app, port=port).url
 
@@ -127,6 +130,9 @@ class Playground:
         command, _, rest = text.partition(" ")
         if not command.startswith("/"):
             return JSONResponse({"error": "Type a slash command, e.g. /tavus help"}, status_code=400)
+        if command != self.slash:  # Slack answers this itself; no app hears of it
+            self.slack.state.ephemeral.append(not_a_command(command, body))
+            return JSONResponse({"status": 200})
         response = await _off_loop(
             self.driver.command,
             rest,
@@ -189,6 +195,20 @@ class Playground:
 
         future = asyncio.run_coroutine_threadsafe(act(), self.tavus_server.loop)
         return JSONResponse({"ok": True, "changed": await asyncio.wrap_future(future)})
+
+
+def not_a_command(command: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Slackbot's own answer to a slash command no app in the workspace has."""
+    return {
+        "user": body.get("user", "U0OWNER1"),
+        "channel": body.get("channel", "C0GENERAL"),
+        "text": f"`{command[:40]}` is not a valid command. In Slack, all messages that start with the "
+        '"/" character are interpreted as commands.\n\nIf you are trying to send a message that '
+        'starts with a "/" character, try adding a space before it.',
+        "message_ts": new_ts(),
+        "at": time.time(),
+        "from": "Slackbot",
+    }
 
 
 async def _off_loop(fn, *args: Any, **kwargs: Any):

@@ -49,13 +49,22 @@ def ephemeral_for(state: SlackState, driver: SlackDriver, user: str) -> dict[str
                     "text": body.get("text", ""),
                     "blocks": body.get("blocks") or [],
                     "at": response["at"],
+                    "from": body.get("from"),
                 }
             )
     for item in state.ephemeral:
         if item.get("user") == user:
             shown.setdefault(item["channel"], []).append(
-                {"response_url": None, "text": item.get("text", ""), "blocks": item.get("blocks") or []}
+                {
+                    "response_url": None,
+                    "text": item.get("text", ""),
+                    "blocks": item.get("blocks") or [],
+                    "at": item.get("at") or float(item.get("message_ts") or 0),
+                    "from": item.get("from"),
+                }
             )
+    for entries in shown.values():  # in time order, as Slack shows them among the channel's messages
+        entries.sort(key=lambda e: e["at"])
     return shown
 
 

@@ -295,7 +295,7 @@ class SlackSimulator:
         if error := self._message_problem(a):
             return {"ok": False, "error": error}
         ts = new_ts()
-        self.state.ephemeral.append({**a, "message_ts": ts})
+        self.state.ephemeral.append({**a, "message_ts": ts, "at": time.time()})
         return {"ok": True, "message_ts": ts}
 
     def m_conversations_open(self, a: dict) -> dict:

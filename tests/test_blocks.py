@@ -136,3 +136,114 @@ def test_transcript_split_and_labels():
     assert "Nothing was said" in str(transcript.build_transcript_messages([]))
     huge = transcript.build_transcript_messages([{"role": "user", "content": "z" * 2900}] * 200)
     assert len(huge) == transcript.MAX_MESSAGES + 1 and "rest is in Tavus" in str(huge[-1])
+
+
+def test_usage_lines_escape_angle_brackets_and_help_says_more():
+    _, blocks = help_text.build_help("/tavus")
+    text = str(mrkdwn_texts(blocks))
+    assert "&lt;persona id or name&gt;" in text and "&lt;interview name or id&gt;" in text
+    assert "<persona" not in text and "<interview" not in text and "<conversation" not in text
+    assert "Home" in text and "Sharing" in text and "Tavus key" not in text
+    _, admin = help_text.build_help("/tavus", admin=True)
+    assert "Tavus key" in str(admin)
+    _, unknown = help_text.build_help("/tavus", unknown="foo")
+    assert mrkdwn_texts(unknown)[0] == "`foo` is not a command. Here is what I understand:"
+
+
+def test_split_command_tells_unknown_from_empty():
+    from bot.slack.commands import split_command
+
+    assert split_command("  ") == ("help", "")
+    assert split_command("Foo bar") == ("unknown", "Foo")
+    assert split_command("END Round 1") == ("end", "Round 1")
+
+
+def test_lists_show_replica_names_shared_personas_and_ask_before_end():
+    mine, theirs = persona(1, "Mine"), persona(2, "Theirs")
+    theirs.owner_id = "U9"
+    _, blocks = lists.build_personas_list(
+        [mine], "/tavus", shared=[theirs], replica_names={"rfe12d8b9597": "Anna"}
+    )
+    text = str(blocks)
+    assert "replica Anna" in text and "`rfe12d8b9597`" not in text and "*Shared with you* (1)" in text
+    assert text.count("edit_persona") == 1 and text.count("delete_persona") == 1  # only on your own
+    _, unknown_replica = lists.build_personas_list([mine], "/tavus")
+    assert "`rfe12d8b9597`" in str(unknown_replica)
+    _, none_own = lists.build_personas_list([], "/tavus", shared=[theirs])
+    assert "no personas yet" not in str(none_own) and "Theirs" in str(none_own)
+    for rows in (lists.interview_rows([conv()]), home.build_home([], [conv()], [])["blocks"]):
+        end = next(
+            e
+            for b in rows
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "end_interview"
+        )
+        assert end["confirm"] == card.end_button(conv())["confirm"]
+
+
+def test_delete_prompt_asks_once_and_choices_list_each():
+    _, prompt = lists.build_delete_prompt(persona())
+    button = prompt[-1]["elements"][0]
+    assert button["action_id"] == "delete_persona" and "confirm" not in button
+    _, choices = lists.build_persona_choices("Interviewer", [persona(1), persona(2)])
+    assert str(choices).count("delete_persona") == 2 and blocks_problem(choices) is None
+    _, ends = lists.build_interview_choices("Round", [conv(), conv(owner_id="U7")])
+    assert str(ends).count("end_interview") == 2 and "<@U7>" in str(ends)
+
+
+def test_home_for_an_admin_lists_everyone_and_shared():
+    other = persona(3, "Team bot")
+    other.owner_id = "U9"
+    view = home.build_home([], [], [], shared=[other], everyone=[conv(owner_id="U7")])
+    text = str(view["blocks"])
+    assert "Shared with you" in text and "Team bot" in text and "Everyone's waiting and live" in text
+    assert "<@U7>" in text and view_problem(view) is None
+    assert "Everyone" not in str(home.build_home([], [], [])["blocks"])
+
+
+def test_persona_form_labels_and_edit_mode():
+    view = persona_modal.build_persona_modal([], "rfe12d8b9597")
+    prompt = next(b for b in view["blocks"] if b.get("block_id") == "system_prompt")
+    assert "required for the full pipeline" in prompt["label"]["text"]
+    edit = persona_modal.build_persona_modal(
+        [], "rfe12d8b9597", values={"name": "A", "system_prompt": "P", "pipeline_mode": "echo"}, editing="p1"
+    )
+    assert edit["callback_id"] == "edit_persona_view" and edit["title"]["text"] == "Edit persona"
+    blocks = {b.get("block_id") for b in edit["blocks"]}
+    assert {"name", "system_prompt", "context", "replica"} <= blocks and "pipeline_mode" not in blocks
+    assert view_problem(edit) is None
+
+
+def test_picker_shows_names_and_starts_on_the_one_used_last():
+    people = [persona(1, "Newest echo bot"), persona(2, "Interviewer"), persona(3, "Interviewer")]
+    view = interview_modal.build_interview_modal(people, "C1", last_used="p0000002")
+    picker = next(b for b in view["blocks"] if b.get("block_id") == "persona")["element"]
+    assert picker["initial_option"]["value"] == "p0000002"
+    labels = [o["text"]["text"] for o in picker["options"]]
+    assert labels == ["Newest echo bot", "Interviewer (p0000002)", "Interviewer (p0000003)"]
+    first = interview_modal.build_interview_modal(people, "C1", last_used="p_gone")
+    assert (
+        next(b for b in first["blocks"] if b.get("block_id") == "persona")["element"]["initial_option"][
+            "value"
+        ]
+        == "p0000001"
+    )
+
+
+def test_patch_ops_send_only_what_changed():
+    from bot.services.personas import patch_ops
+    from bot.slack.forms import PersonaForm
+    from bot.tavus.models import Persona
+
+    now = Persona(
+        persona_id="p1", persona_name="A", system_prompt="old", context=None, default_replica_id="r1"
+    )
+    form = PersonaForm("A", "new", "ctx", "r1", "full", "off", False, None, False)
+    ops = [op.to_json() for op in patch_ops(now, form)]
+    assert ops == [
+        {"op": "replace", "path": "/system_prompt", "value": "new"},
+        {"op": "add", "path": "/context", "value": "ctx"},
+    ]
+    cleared = PersonaForm("A", "old", "", "r1", "full", "off", False, None, False)
+    assert patch_ops(now.model_copy(update={"context": "c"}), cleared)[0].op == "remove"

@@ -2,6 +2,7 @@
 
 import threading
 
+from bot.services.interviews import marker_for
 from bot.slack import ids
 from tests.conftest import wait_until
 from tests.helpers import (
@@ -39,7 +40,9 @@ def test_start_from_modal_posts_card_and_dms_candidate(driver, slack, tavus, ser
     dm = wait_until(lambda: channel_messages(slack, "D0CAND01"), what="candidate DM")
     assert conv.url in dm[-1]["text"]
     sent = tavus.state.conversations[conv.conversation_id].body
-    assert sent["callback_url"] == f"{served.url}/tavus/callback/{conv.token}"
+    # our reference rides in the callback URL, which Tavus echoes back; the name people see is clean
+    assert sent["callback_url"] == f"{served.url}/tavus/callback/{conv.token}?ref={marker_for(conv.token)}"
+    assert "ref-" not in sent["conversation_name"] and "[" not in sent["conversation_name"]
     assert sent["properties"]["max_call_duration"] == 1800
     assert sent["properties"]["enable_recording"] is True
     assert sent["persona_id"] == persona.persona_id

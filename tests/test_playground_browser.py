@@ -56,7 +56,14 @@ def pg(tmp_path):
     playground.stop()
 
 
-def test_click_through_the_story(browser, pg):
+def shot(browser, name):
+    """Save a screenshot of one screen (test-artifacts/ is git-ignored) for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    assert browser.save_screenshot(str(path)) and path.stat().st_size > 10_000
+
+
+def helpers(browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -75,31 +82,102 @@ def test_click_through_the_story(browser, pg):
         box.clear()
         box.send_keys(text, Keys.ENTER)
 
+    return wait, visible, text_appears, type_command
+
+
+def test_click_through_the_story(browser, pg):
+    sent = spy_on_commands(pg)
     browser.get(pg.url)
     try:
-        _story(browser, wait, visible, text_appears, type_command)
+        _story(browser, pg, sent, *helpers(browser))
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "playground-last.png"))
 
 
-def _story(browser, wait, visible, text_appears, type_command):
+def spy_on_commands(pg) -> list[str]:
+    """Record each command's text exactly as the page hands it to the app."""
+    sent: list[str] = []
+    command = pg.driver.command
+
+    def recording(text, **kw):
+        sent.append(text)
+        return command(text, **kw)
+
+    pg.driver.command = recording
+    return sent
+
+
+def confirm_in_page(browser, wait, visible, title, yes):
+    """Slack's own dialog, drawn in the page: title, mrkdwn rendered, the app's labels."""
+    from selenium.webdriver.common.by import By
+
+    dialog = visible("#confirm .dialog")
+    assert title in dialog.text and yes in dialog.find_element(By.ID, "confirm-yes").text
+    assert dialog.find_elements(By.CSS_SELECTOR, ".mbody b"), "the *bold* of mrkdwn is rendered"
+    assert "*" not in dialog.find_element(By.CSS_SELECTOR, ".mbody").text
+    return dialog
+
+
+def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
 
     text_appears("#title", "general")
+    # an unknown slash command gets Slack's own answer, not the app's
+    type_command("/frobnicate now")
+    text_appears("#messages", "/frobnicate is not a valid command")
+    assert "Slackbot" in browser.find_element(By.CSS_SELECTOR, "#messages .ephemeral").text
+
+    # a validation error keeps every typed value and choice
     type_command("/tavus persona")
     visible("#in-name").send_keys("Browser interviewer")
     wait.until(lambda d: "Loading" not in d.find_element(By.ID, "modal").text)
-    visible("#in-name").send_keys("")
+    browser.find_element(By.ID, "in-context").send_keys("Hiring product designers.")
+    browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=echo]").click()
+    Select(browser.find_element(By.ID, "in-llm_model")).select_by_value("tavus-gpt-4o")
+    browser.find_element(By.ID, "modal-submit").click()
+    text_appears("#modal", "Echo mode cannot use a perception model")
+    shot(browser, "persona-form-error")
+    assert browser.find_element(By.ID, "in-name").get_attribute("value") == "Browser interviewer"
+    assert browser.find_element(By.ID, "in-context").get_attribute("value") == "Hiring product designers."
+    assert browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=echo]").is_selected()
+    assert Select(browser.find_element(By.ID, "in-llm_model")).first_selected_option.get_attribute(
+        "value"
+    ) == ("tavus-gpt-4o")
+    assert browser.find_element(By.CSS_SELECTOR, "#in-smart_turn input[value=on]").is_selected()
+    browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=full]").click()
     browser.find_element(By.ID, "in-system_prompt").send_keys("You interview designers.")
     browser.find_element(By.ID, "modal-submit").click()
     text_appears("#modal", "Created")
+    # Start an interview from the result replaces it: one Cancel closes everything
+    browser.find_element(By.CSS_SELECTOR, "#modal button[data-action=start_from_persona]").click()
+    text_appears("#modal .mtitle", "Start interview")
     browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
     wait.until(ec.invisibility_of_element_located((By.ID, "backdrop")))
 
+    # the interview form: an error keeps the chosen channel and the typed name
     type_command("/tavus interview")
     text_appears("#modal", "Start interview")
+    persona_select = Select(browser.find_element(By.ID, "in-persona"))
+    assert persona_select.first_selected_option.text == "Browser interviewer", "names, not ids"
+    browser.find_element(By.ID, "in-interview_name").send_keys("First round")
+    Select(browser.find_element(By.ID, "in-channel")).select_by_value("C0HIRING1")
+    minutes = browser.find_element(By.ID, "in-minutes")
+    minutes.clear()
+    minutes.send_keys("99")
+    browser.find_element(By.ID, "modal-submit").click()
+    text_appears("#modal", "from 1 to 60 minutes")
+    shot(browser, "interview-form-error")
+    assert Select(browser.find_element(By.ID, "in-channel")).first_selected_option.get_attribute("value") == (
+        "C0HIRING1"
+    )
+    assert browser.find_element(By.ID, "in-interview_name").get_attribute("value") == "First round"
+    Select(browser.find_element(By.ID, "in-channel")).select_by_value("C0GENERAL")
+    minutes = browser.find_element(By.ID, "in-minutes")
+    minutes.clear()
+    minutes.send_keys("30")
     browser.find_element(By.ID, "modal-submit").click()
     text_appears("#modal", "Started")
     browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
@@ -110,13 +188,23 @@ def _story(browser, wait, visible, text_appears, type_command):
     visible("#calls button[data-sim=leave]").click()
     text_appears("#messages", "the candidate left")
     text_appears("#messages", "Transcript")
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "playground.png"
-    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    shot(browser, "playground")
 
-    # a second interview, ended with its card's End button (Slack's confirm dialog included)
-    type_command("/tavus interview Browser interviewer Second round")
+    # a mention picked from the list reaches the app as <@U…|name>
+    box = visible("#text")
+    box.clear()
+    box.send_keys("/tavus interview Browser interviewer @cas")
+    pick = visible("#mentions li[data-user=U0CAND01]")
+    shot(browser, "mention-picker")
+    pick.click()
+    box.send_keys("Second round\n")
     text_appears("#messages", "Second round")
+    assert "<@U0CAND01|casey>" in sent[-1] and "@cas" not in sent[-1].replace("<@U0CAND01|casey>", "")
+    text_appears("#messages", "Candidate: @casey")
+    # ephemeral replies sit in time order: the card posted last is the last thing shown
+    wait.until(lambda d: "Second round" in d.find_elements(By.CSS_SELECTOR, "#messages > .msg")[-1].text)
+
+    # the card's End asks with Slack's dialog
     end = wait.until(
         lambda d: [
             b
@@ -125,14 +213,57 @@ def _story(browser, wait, visible, text_appears, type_command):
         ]
     )
     end[-1].click()
-    wait.until(ec.alert_is_present()).accept()
+    confirm_in_page(browser, wait, visible, "End interview?", "End it")
+    shot(browser, "confirm-dialog")
+    browser.find_element(By.ID, "confirm-yes").click()
     text_appears("#messages", "ended by @olivia from Slack")
 
-    # delete the persona from the personas list
+    # the page never scrolls: the composer stays on screen however long the channel gets
+    assert browser.execute_script("return document.scrollingElement.scrollTop") == 0
+    bottom = browser.execute_script(
+        "return document.getElementById('composer').getBoundingClientRect().bottom"
+    )
+    assert bottom <= browser.execute_script("return window.innerHeight")
+
+    # the Home tab
+    browser.find_element(By.ID, "nav-home").click()
+    text_appears("#messages", "Your personas")
+    text_appears("#messages", "Browser interviewer")
+    shot(browser, "home")
+    browser.find_element(By.CSS_SELECTOR, "a[data-target=C0GENERAL]").click()
+
+    # delete the persona from the personas list: one dialog
     type_command("/tavus personas")
     delete = wait.until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".ephemeral button[data-action=delete_persona]")
     )
     delete[-1].click()
-    wait.until(ec.alert_is_present()).accept()
+    confirm_in_page(browser, wait, visible, "Delete persona?", "Delete")
+    browser.find_element(By.ID, "confirm-yes").click()
     text_appears("#messages", "Deleted persona")
+
+
+def test_quick_clicks_land_and_switching_person_keeps_the_channel(browser, pg):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    wait, visible, text_appears, type_command = helpers(browser)
+    browser.get(pg.url)
+    text_appears("#title", "general")
+    type_command("/tavus help")  # something to redraw meanwhile
+    text_appears("#messages", "Tavus AI interviews")
+    targets = ["C0HIRING1", "C0GENERAL"] * 10
+    for target in targets:  # 20 quick clicks while the page polls every 700 ms
+        browser.find_element(By.CSS_SELECTOR, f"#channels a[data-target={target}]").click()
+        expected = "hiring" if target == "C0HIRING1" else "general"
+        assert browser.find_element(By.ID, "title").text.endswith(expected)
+        active = browser.find_element(By.CSS_SELECTOR, "#channels a.active").get_attribute("data-target")
+        assert active == target
+    browser.find_element(By.CSS_SELECTOR, "#channels a[data-target=C0HIRING1]").click()
+    Select(browser.find_element(By.ID, "user")).select_by_value("U0ADMIN1")
+    wait.until(lambda d: d.find_element(By.ID, "title").text.endswith("hiring"))
+    import time
+
+    time.sleep(1.5)  # two polls later, still there
+    assert browser.find_element(By.ID, "title").text.endswith("hiring")
+    shot(browser, "hiring-as-admin")

@@ -8,21 +8,28 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.errors import slack_failed
-from bot.slack.messages import slack_post_failure
 
 CHECK_SECONDS = 1.0  # this runs before the modal's ack: never let it eat Slack's 3 seconds
 
 
 async def channel_problem(slack: AsyncWebClient, channel_id: str) -> str | None:
-    """A sentence when Slack says the channel is unknown, archived or hidden from us; None when
-    it looks fine or Slack could not tell in time (the post will then say what is wrong)."""
+    """A plain sentence (modal errors show no mrkdwn) when Slack says the channel is unknown,
+    archived or hidden from us; None when it looks fine or Slack could not tell in time (the post
+    will then say what is wrong)."""
     try:
         answer = await asyncio.wait_for(slack.conversations_info(channel=channel_id), CHECK_SECONDS)
     except SlackApiError as exc:
         error = slack_failed(exc, "check a channel before starting an interview")
-        return slack_post_failure(error, channel_id) if error == "channel_not_found" else None
+        if error == "channel_not_found":
+            return (
+                "I can't see that channel: it is private, or it no longer exists. If it is private, "
+                "add the Tavus app to it first (type /invite @Tavus in the channel), or choose another."
+            )
+        return None
     except (TimeoutError, OSError):
         return None
-    if answer["channel"].get("is_archived"):
-        return slack_post_failure("is_archived", channel_id)
+    channel = answer["channel"]
+    if channel.get("is_archived"):
+        name = channel.get("name") or "that channel"
+        return f"#{name} is archived, so nobody can post there. Choose another channel."
     return None

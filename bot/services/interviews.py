@@ -68,17 +68,21 @@ class InterviewService:
         self.settings, self.store, self.ws, self.slack, self.people = settings, store, ws, slack, people
 
     def callback_url(self, token: str) -> str | None:
+        """Our callback address; it also carries the marker, which Tavus echoes back on GET."""
         base = self.settings.PUBLIC_URL
-        return f"{base.rstrip('/')}/tavus/callback/{token}" if base else None
+        return f"{base.rstrip('/')}/tavus/callback/{token}?ref={marker_for(token)}" if base else None
 
     def conversation_request(self, req: InterviewRequest, token: str) -> ConversationCreate:
         title = req.name or f"Interview with {req.persona.name}"
+        callback = self.callback_url(token)
+        # the candidate sees the name: the marker goes there only when no callback URL can carry it
+        name = title[:200] if callback else f"{title[:200]} [{marker_for(token)}]"
         return ConversationCreate(
             persona_id=req.persona.persona_id,
-            conversation_name=f"{title[:200]} [{marker_for(token)}]",
+            conversation_name=name,
             conversational_context=req.extra_context or None,
             custom_greeting=req.greeting or None,
-            callback_url=self.callback_url(token),
+            callback_url=callback,
             properties=ConversationProperties(
                 max_call_duration=req.minutes * 60,
                 enable_recording=req.recording or None,
@@ -193,6 +197,15 @@ class InterviewService:
             latest = self.store.conversation_by_token(token)
             if latest is None or build_interview_card(latest) == card:
                 return
+
+    def find(self, team_id: str, user_id: str, ref: str, *, admin: bool) -> list[ConversationRecord]:
+        """By id (end() then says who may end it), else the waiting or live ones of that name the
+        person may end: their own, or the whole workspace's for an admin."""
+        wanted = ref.strip()
+        if conv := self.store.conversation(team_id, wanted):
+            return [conv]
+        pool = self.store.active_in_team(team_id) if admin else self.store.active_of(team_id, user_id)
+        return [c for c in pool if (c.name or "").casefold() == wanted.casefold()]
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:
         """End an interview for its owner or an admin; the answer is a sentence for the user."""

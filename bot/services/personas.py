@@ -12,11 +12,37 @@ from bot.slack.forms import PersonaForm
 from bot.slack.messages import tavus_failure
 from bot.store import PersonaRecord, Store, utcnow
 from bot.tavus import errors as te
-from bot.tavus.models import Replica
+from bot.tavus.models import PatchOperation, Persona, Replica
 
 log = logging.getLogger(__name__)
 
 REPLICA_CACHE_SECONDS = 600
+EDITABLE = {  # JSON Pointer at Tavus -> what the person calls it
+    "/persona_name": "name",
+    "/system_prompt": "system prompt",
+    "/context": "context",
+    "/default_replica_id": "replica",
+}
+
+
+def patch_ops(current: Persona, form: PersonaForm) -> list[PatchOperation]:
+    """RFC 6902 operations turning Tavus's persona into what the form says, field by field."""
+    wanted = {
+        "/persona_name": form.name,
+        "/system_prompt": form.system_prompt,
+        "/context": form.context,
+        "/default_replica_id": form.replica_id,
+    }
+    ops = []
+    for path, new in wanted.items():
+        old = getattr(current, path[1:]) or None
+        if old == (new or None):
+            continue
+        if not new:
+            ops.append(PatchOperation(op="remove", path=path))
+        else:
+            ops.append(PatchOperation(op="replace" if old is not None else "add", path=path, value=new))
+    return ops
 
 
 class PersonaService:
@@ -36,6 +62,10 @@ class PersonaService:
         if cached and time.monotonic() - cached[0] < REPLICA_CACHE_SECONDS:
             return cached[1]
         return None
+
+    def replica_names(self, team_id: str) -> dict[str, str]:
+        """Replica id to name, from what Tavus told us lately (empty when it has not yet)."""
+        return {r.replica_id: r.replica_name for r in self.cached_replicas(team_id) or [] if r.replica_name}
 
     async def replicas(self, team_id: str) -> list[Replica]:
         cached = self.cached_replicas(team_id)
@@ -92,6 +122,37 @@ class PersonaService:
             (p for p in visible if p.name.casefold() == wanted), key=lambda p: p.owner_id != user_id
         )
         return (by_id or by_name or [None])[0]
+
+    def find_all(self, team_id: str, user_id: str, ref: str) -> list[PersonaRecord]:
+        """By id (any in the workspace: who may act is checked after), else every visible one of that name."""
+        wanted = ref.strip()
+        if persona := self.store.persona(team_id, wanted):
+            return [persona]
+        return [
+            p for p in self.store.visible_personas(team_id, user_id) if p.name.casefold() == wanted.casefold()
+        ]
+
+    async def edit(self, team_id: str, user_id: str, persona_id: str, form: PersonaForm) -> str:
+        """Send Tavus a JSON Patch of what changed (against what Tavus holds now); a sentence back."""
+        persona = self.store.persona(team_id, persona_id)
+        if persona is None:
+            return "I found no such persona in this workspace: it may have been deleted."
+        if not await self.people.can_manage(team_id, user_id, persona):
+            return f"Only <@{persona.owner_id}> or an admin can edit *{esc(persona.name)}*."
+        tavus = self.ws.tavus(team_id)
+        try:
+            ops = patch_ops(await tavus.get_persona(persona_id), form)
+            if ops:
+                await tavus.patch_persona(persona_id, ops)
+        except te.TavusError as exc:
+            return tavus_failure(exc, f"save *{esc(persona.name)}*")
+        if not ops:
+            return f"Nothing changed in *{esc(persona.name)}*."
+        self.store.update_persona(
+            team_id, persona_id, name=form.name, replica_id=form.replica_id, actor=user_id
+        )
+        changed = ", ".join(EDITABLE[op.path] for op in ops)
+        return f":white_check_mark: Saved *{esc(form.name)}* at Tavus ({changed})."
 
     async def delete(self, team_id: str, user_id: str, persona_id: str) -> str:
         """Delete after checking ownership; the answer is a sentence for the user."""

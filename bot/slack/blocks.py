@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.clock import duration_seconds, parse_time
+from bot.formats import CHANNEL_ID, USER_ID
 
 Block = dict[str, Any]
 MAX_SECTION = 3000
@@ -41,18 +42,16 @@ def esc_cut(text: str | None, limit: int) -> str:
     return cut(esc(text), limit)
 
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{1,20}$")
 
 
 def user_ref(user_id: str | None) -> str:
     """A mention of a Slack user id; anything else shown as escaped text."""
-    return f"<@{user_id}>" if user_id and _USER_ID.match(user_id) else esc_cut(user_id, 40)
+    return f"<@{user_id}>" if user_id and USER_ID.match(user_id) else esc_cut(user_id, 40)
 
 
 def channel_ref(channel_id: str | None) -> str:
     """A link to a Slack channel id; anything else shown as escaped text."""
-    return f"<#{channel_id}>" if channel_id and _CHANNEL_ID.match(channel_id) else esc_cut(channel_id, 40)
+    return f"<#{channel_id}>" if channel_id and CHANNEL_ID.match(channel_id) else esc_cut(channel_id, 40)
 
 
 def as_plain(mrkdwn: str) -> str:

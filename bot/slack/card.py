@@ -37,6 +37,18 @@ def status_line(conv: ConversationRecord) -> str:
     return " · ".join(parts)
 
 
+def end_button(conv: ConversationRecord) -> dict:
+    """End, behind the same confirmation wherever it is shown (card, lists, Home tab)."""
+    title = conv.name or "AI interview"
+    return button(
+        "End",
+        ids.END,
+        value=conv.conversation_id,
+        style="danger",
+        confirm=confirm("End interview?", f"This ends *{esc(cut(title, 100))}* for everyone.", "End it"),
+    )
+
+
 def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
     """The channel message that follows one interview."""
     title = conv.name or "AI interview"
@@ -53,15 +65,7 @@ def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
                 "block_id": "card",
                 "elements": [
                     button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
-                    button(
-                        "End",
-                        ids.END,
-                        value=conv.conversation_id,
-                        style="danger",
-                        confirm=confirm(
-                            "End interview?", f"This ends *{esc(cut(title, 100))}* for everyone.", "End it"
-                        ),
-                    ),
+                    end_button(conv),
                 ],
             }
         )

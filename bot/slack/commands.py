@@ -14,12 +14,14 @@ MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Sl
 
 
 def split_command(text: str | None) -> tuple[str, str]:
-    """('subcommand', 'the rest'); an unknown or empty subcommand becomes 'help'."""
+    """('subcommand', 'the rest'); empty is 'help', an unknown word is ('unknown', that word)."""
     text = clean(text or "")[:MAX_TEXT]
     head, _, rest = text.partition(" ")
     sub = head.casefold()
+    if not sub:
+        return "help", ""
     if sub not in SUBCOMMANDS:
-        return "help", text
+        return "unknown", head
     return sub, rest.strip()
 
 

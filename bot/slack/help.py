@@ -5,23 +5,40 @@ from __future__ import annotations
 from bot.slack.blocks import Block, context, esc, section
 
 
-def build_help(command: str) -> tuple[str, list[Block]]:
+def build_help(command: str, *, admin: bool = False, unknown: str | None = None) -> tuple[str, list[Block]]:
+    """Every command, with `<…>` placeholders escaped so Slack shows them instead of reading links."""
     c = command
     rows = [
-        (f"`{c} persona`", "create a Tavus persona (opens a form)"),
-        (f"`{c} personas`", "list your personas, with Start interview and Delete"),
-        (f"`{c} interview`", "start an AI interview (opens a form)"),
-        (f"`{c} interview <persona id or name> [@candidate] [title]`", "start one right here"),
-        (f"`{c} interviews`", "your waiting and live interviews, with Join and End"),
-        (f"`{c} end <conversation id>`", "end an interview (owner or admin)"),
-        (f"`{c} delete <persona id>`", "delete a persona (owner or admin)"),
-        (f"`{c} help`", "this help"),
+        (f"{c} persona", "create a Tavus persona (opens a form)"),
+        (f"{c} personas", "your personas and those shared with you, with Start interview, Edit and Delete"),
+        (f"{c} interview", "start an AI interview (opens a form)"),
+        (f"{c} interview <persona id or name> [@candidate] [title]", "start one right here"),
+        (f"{c} interviews", "your waiting and live interviews, with Join and End"),
+        (f"{c} end <interview name or id>", "end an interview (its owner or an admin)"),
+        (f"{c} delete <persona name or id>", "delete a persona (its owner or an admin)"),
+        (f"{c} help", "this help"),
     ]
-    # `<persona id>` is a placeholder, not a Slack link: escaped like any other text
-    text = "\n".join(f"• {esc(cmd)} — {what}" for cmd, what in rows)
-    example = f"Example: `{c} interview Interviewer @casey Backend engineer, round 1`"
-    return "Tavus interviews: commands", [
+    text = "\n".join(f"• `{esc(cmd)}` — {what}" for cmd, what in rows)
+    more = [
+        "The app's *Home* tab shows your personas and interviews, with buttons for everything above.",
+        "*Sharing:* tick “Let the whole workspace use it” on a persona, and everyone here can start "
+        "interviews with it.",
+    ]
+    if admin:
+        more.append(
+            "*Admins:* the Home tab has *Tavus key* (this workspace's own Tavus API key) and a list "
+            "of every waiting and live interview in the workspace."
+        )
+    example = f"Example: `{esc(c)} interview Interviewer @casey Backend engineer, round 1`"
+    blocks = [
         section("*Tavus AI interviews in Slack*"),
         section(text),
+        section("\n".join(more)),
         context(example),
     ]
+    title = "Tavus interviews: commands"
+    if unknown:
+        notice = f"`{esc(unknown[:40])}` is not a command. Here is what I understand:"
+        blocks.insert(0, section(notice))
+        title = f"{unknown[:40]} is not a command. {title}"
+    return title, blocks

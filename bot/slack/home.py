@@ -7,10 +7,11 @@ from typing import Any
 from bot.slack import ids
 from bot.slack.blocks import Block, button, context, esc, header, section
 from bot.slack.card import status_line
-from bot.slack.lists import delete_button, interview_rows
+from bot.slack.lists import interview_rows, persona_buttons, replica_words
 from bot.store import ConversationRecord, PersonaRecord
 
 MAX_ROWS = 10
+MAX_SHARED = 5
 
 
 def build_home(
@@ -21,7 +22,12 @@ def build_home(
     command: str = "/tavus",
     notice: str | None = None,
     can_set_key: bool = False,
+    shared: list[PersonaRecord] | None = None,
+    everyone: list[ConversationRecord] | None = None,
+    replica_names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """`shared`: others' personas this person may use; `everyone`: the workspace's waiting and
+    live interviews, for an admin (None for everyone else)."""
     blocks: list[Block] = [header("Tavus AI interviews")]
     if notice:
         blocks.append(section(notice))
@@ -40,25 +46,37 @@ def build_home(
     if not personas:
         blocks.append(context(f"None yet: press New persona, or type `{command} persona`."))
     for p in personas[:MAX_ROWS]:
-        blocks.append(
-            section(
-                f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode}",
-                accessory=button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id),
+        blocks.append(section(_persona_line(p, replica_names)))
+        blocks.append(persona_buttons(p, mine=True))
+    if shared:
+        blocks.append(section(f"*Shared with you* ({len(shared)})"))
+        for p in shared[:MAX_SHARED]:
+            blocks.append(
+                section(
+                    _persona_line(p, replica_names) + f" · by <@{p.owner_id}>",
+                    accessory=button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id),
+                )
             )
-        )
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [delete_button(p)],
-            }
-        )
     blocks += [{"type": "divider"}, section(f"*Waiting and live* ({len(active)})")]
     if not active:
         blocks.append(context("No interview is waiting or live."))
     blocks += interview_rows(active[:MAX_ROWS])
+    if everyone is not None:
+        blocks += [
+            {"type": "divider"},
+            section(f"*Everyone's waiting and live interviews* ({len(everyone)}) · you are an admin"),
+        ]
+        if not everyone:
+            blocks.append(context("No interview in this workspace is waiting or live."))
+        blocks += interview_rows(everyone[:MAX_ROWS], owners=True)
     blocks += [{"type": "divider"}, section("*Recently ended*")]
     if not ended:
         blocks.append(context("Nothing has ended yet."))
-    for conv in ended[:MAX_ROWS]:
+    for conv in ended[: max(0, min(MAX_ROWS, 99 - len(blocks)))]:
         blocks.append(context(f"*{esc(conv.name)}* `{conv.conversation_id}` — {status_line(conv)}"))
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def _persona_line(p: PersonaRecord, replica_names: dict[str, str] | None) -> str:
+    replica = replica_words(p.replica_id, replica_names)
+    return f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode} · replica {replica}"

@@ -5,11 +5,13 @@ NEW_PERSONA = "new_persona"
 START_INTERVIEW = "start_interview"
 PROGRESS = "progress"
 TAVUS_KEY = "tavus_key"
+EDIT_PERSONA_VIEW = "edit_persona_view"
 
 # buttons (action_id)
 JOIN = "join_interview"
 END = "end_interview"
 DELETE_PERSONA = "delete_persona"
+EDIT_PERSONA = "edit_persona"
 START_FROM_PERSONA = "start_from_persona"
 OPEN_NEW_PERSONA = "open_new_persona"
 OPEN_START_INTERVIEW = "open_start_interview"

@@ -25,7 +25,9 @@ def build_interview_modal(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     command: str = "/tavus",
+    last_used: str | None = None,
 ) -> dict[str, Any]:
+    """The form; the persona picker shows names and starts on the one used last."""
     v = values or {}
     meta = {"channel_id": channel_id}
     if not personas:
@@ -36,7 +38,13 @@ def build_interview_modal(
             metadata=meta,
             close="Close",
         )
-    options = [option(p.persona_id, f"{p.name} ({p.persona_id})") for p in personas]
+    names = [p.name.casefold() for p in personas]
+    options = [  # a name twice gets its id, so the two can be told apart
+        option(p.persona_id, p.name if names.count(p.name.casefold()) == 1 else f"{p.name} ({p.persona_id})")
+        for p in personas
+    ]
+    ids_shown = {p.persona_id for p in personas[:100]}
+    default = next((x for x in (v.get("persona"), last_used) if x in ids_shown), personas[0].persona_id)
     channel = {
         "type": "conversations_select",
         "action_id": ids.VALUE,
@@ -48,7 +56,7 @@ def build_interview_modal(
     if v.get("candidate"):
         candidate["initial_user"] = v["candidate"]
     blocks = [
-        select_input(ids.I_PERSONA, "Persona", options, initial=v.get("persona") or personas[0].persona_id),
+        select_input(ids.I_PERSONA, "Persona", options, initial=default),
         text_input(
             ids.I_NAME,
             "Interview name",

@@ -17,37 +17,60 @@ from bot.slack.blocks import (
     esc,
     link,
     section,
+    user_ref,
 )
-from bot.slack.card import status_line
+from bot.slack.card import end_button, status_line
 from bot.store import ConversationRecord, PersonaRecord
 
 if TYPE_CHECKING:
     from bot.services.interviews import StartOutcome
 
 
-def build_personas_list(personas: list[PersonaRecord], command: str) -> tuple[str, list[Block]]:
-    if not personas:
+def replica_words(replica_id: str | None, replica_names: dict[str, str] | None) -> str:
+    """The replica's name where Tavus told us, else its id."""
+    name = (replica_names or {}).get(replica_id or "")
+    return esc(name) if name else f"`{replica_id or '?'}`"
+
+
+def persona_detail(p: PersonaRecord, replica_names: dict[str, str] | None) -> str:
+    detail = f"*{esc(p.name)}*  `{p.persona_id}`\n{p.pipeline_mode} pipeline · replica "
+    detail += replica_words(p.replica_id, replica_names)
+    if p.perception_model:
+        detail += f" · perception {esc(p.perception_model)}"
+    return detail
+
+
+def persona_buttons(p: PersonaRecord, *, mine: bool) -> Block:
+    elements = [button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary")]
+    if mine:
+        elements += [button("Edit", ids.EDIT_PERSONA, value=p.persona_id), delete_button(p)]
+    return {"type": "actions", "elements": elements}
+
+
+def build_personas_list(
+    personas: list[PersonaRecord],
+    command: str,
+    *,
+    shared: list[PersonaRecord] | None = None,
+    replica_names: dict[str, str] | None = None,
+) -> tuple[str, list[Block]]:
+    """Your personas, then the ones others share with the workspace."""
+    shared = shared or []
+    if not personas and not shared:
         return "You have no personas yet.", [
             section(f"You have no personas yet. Create one with `{command} persona`.")
         ]
     blocks: list[Block] = [section(f"*Your personas* ({len(personas)})")]
-    for p in personas[:MAX_LIST]:
-        detail = f"*{esc(p.name)}*  `{p.persona_id}`\n{p.pipeline_mode} pipeline · replica `{p.replica_id}`"
-        if p.perception_model:
-            detail += f" · perception {esc(p.perception_model)}"
-        blocks.append(section(detail))
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary"),
-                    delete_button(p),
-                ],
-            }
-        )
-    if len(personas) > MAX_LIST:
-        blocks.append(context(f"…and {len(personas) - MAX_LIST} more."))
-    return f"Your personas ({len(personas)})", blocks
+    if not personas:
+        blocks.append(context(f"None of your own yet: `{command} persona` creates one."))
+    rows = [(p, True) for p in personas] + [(p, False) for p in shared]
+    for i, (p, mine) in enumerate(rows[:MAX_LIST]):
+        if not mine and (i == 0 or rows[i - 1][1]):
+            blocks.append(section(f"*Shared with you* ({len(shared)})"))
+        blocks += [section(persona_detail(p, replica_names)), persona_buttons(p, mine=mine)]
+    if len(rows) > MAX_LIST:
+        blocks.append(context(f"…and {len(rows) - MAX_LIST} more."))
+    return f"Your personas ({len(personas)}), shared with you ({len(shared)})", blocks
 
 
 def delete_confirm(persona: PersonaRecord) -> dict[str, Any]:
@@ -59,39 +82,59 @@ def delete_confirm(persona: PersonaRecord) -> dict[str, Any]:
     )
 
 
-def delete_button(persona: PersonaRecord) -> dict[str, Any]:
-    """Delete, behind Slack's own confirmation dialog."""
+def delete_button(persona: PersonaRecord, *, ask: bool = True) -> dict[str, Any]:
+    """Delete, behind Slack's own confirmation dialog unless the message itself is the question."""
     return button(
         "Delete",
         ids.DELETE_PERSONA,
         value=persona.persona_id,
         style="danger",
-        confirm=delete_confirm(persona),
+        confirm=delete_confirm(persona) if ask else None,
     )
 
 
 def build_delete_prompt(persona: PersonaRecord) -> tuple[str, list[Block]]:
+    """The one question `/tavus delete` asks: its button deletes at once."""
     return f"Delete persona {esc(persona.name)}?", [
-        section(f"Delete persona *{esc(persona.name)}* (`{persona.persona_id}`)?"),
-        {
-            "type": "actions",
-            "elements": [delete_button(persona)],
-        },
+        section(
+            f"Delete persona *{esc(persona.name)}* (`{persona.persona_id}`) at Tavus? "
+            "Interviews already started keep running."
+        ),
+        {"type": "actions", "elements": [delete_button(persona, ask=False)]},
     ]
 
 
-def interview_rows(convs: list[ConversationRecord]) -> list[Block]:
+def build_persona_choices(ref: str, personas: list[PersonaRecord]) -> tuple[str, list[Block]]:
+    """Several personas answer to one name: each with its own Delete."""
+    blocks: list[Block] = [section(f"{len(personas)} personas are called *{esc(ref)}*: which one?")]
+    for p in personas[:MAX_LIST]:
+        blocks.append(section(persona_detail(p, None), accessory=delete_button(p)))
+    return f"{len(personas)} personas are called {esc(ref)}", blocks
+
+
+def build_interview_choices(ref: str, convs: list[ConversationRecord]) -> tuple[str, list[Block]]:
+    """Several interviews answer to one name: each with its own Join and End."""
+    return f"{len(convs)} interviews are called {esc(ref)}", [
+        section(f"{len(convs)} waiting or live interviews are called *{esc(ref)}*: which one?"),
+        *interview_rows(convs, owners=True),
+    ]
+
+
+def interview_rows(convs: list[ConversationRecord], *, owners: bool = False) -> list[Block]:
     """A section and a Join/End row per waiting or live interview."""
     blocks: list[Block] = []
     for conv in convs[:MAX_LIST]:
         where = f" in {channel_ref(conv.channel_id)}" if conv.channel_id else ""
-        blocks.append(section(f"*{esc(conv.name)}*  `{conv.conversation_id}`{where}\n{status_line(conv)}"))
+        by = f" · started by {user_ref(conv.owner_id)}" if owners else ""
+        blocks.append(
+            section(f"*{esc(conv.name)}*  `{conv.conversation_id}`{where}{by}\n{status_line(conv)}")
+        )
         blocks.append(
             {
                 "type": "actions",
                 "elements": [
                     button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
-                    button("End", ids.END, value=conv.conversation_id, style="danger"),
+                    end_button(conv),
                 ],
             }
         )

@@ -26,7 +26,10 @@ def build_persona_modal(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     loading: bool = False,
+    editing: str | None = None,
 ) -> dict[str, Any]:
+    """The New persona form; with `editing` (a persona id) the same form filled in, as Edit persona,
+    without the choices Tavus fixes at creation (pipeline, layers, sharing)."""
     v = values or {}
     replica_options = [
         option(r.replica_id, f"{r.replica_name or r.replica_id}")
@@ -39,11 +42,11 @@ def build_persona_modal(
         text_input(ids.P_NAME, "Name", initial=v.get("name"), max_length=100, placeholder="Interviewer"),
         text_input(
             ids.P_PROMPT,
-            "System prompt",
+            "System prompt (required for the full pipeline)",
             multiline=True,
             initial=v.get("system_prompt"),
-            optional=True,
-            hint="Required for the full pipeline: who the AI is and how it interviews.",
+            optional=True,  # Slack cannot require a field only for one pipeline: checked on submit
+            hint="Who the AI is and how it interviews. Only the echo pipeline may leave it empty.",
         ),
         text_input(
             ids.P_CONTEXT,
@@ -102,4 +105,11 @@ def build_persona_modal(
     ]
     if loading:
         blocks.insert(0, context(":hourglass: Loading replicas from Tavus…"))
+    if editing:
+        fixed = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED}
+        blocks = [b for b in blocks if b.get("block_id") not in fixed]
+        meta = {"persona_id": editing, "pipeline_mode": v.get("pipeline_mode") or "full"}
+        return modal(
+            ids.EDIT_PERSONA_VIEW, "Edit persona", with_errors(blocks, errors), submit="Save", metadata=meta
+        )
     return modal(ids.NEW_PERSONA, "New persona", with_errors(blocks, errors), submit="Create")

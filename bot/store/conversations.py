@@ -117,6 +117,15 @@ class ConversationRecords(StoreBase):
             "team_id = ? and owner_id = ? and status in ('waiting', 'live')", (team_id, owner_id)
         )
 
+    def active_in_team(self, team_id: str) -> list[ConversationRecord]:
+        """Every waiting or live interview in one workspace, for its admins."""
+        return self._conversations("team_id = ? and status in ('waiting', 'live')", (team_id,))
+
+    def last_persona_used(self, team_id: str, owner_id: str) -> str | None:
+        """The persona of the person's latest interview: the one they most likely want again."""
+        rows = self._conversations("team_id = ? and owner_id = ?", (team_id, owner_id), limit=1)
+        return rows[0].persona_id if rows else None
+
     def active_everywhere(self) -> list[ConversationRecord]:
         """Every waiting or live conversation, for the reconciler."""
         return self._conversations("status in ('waiting', 'live')", (), limit=100_000)

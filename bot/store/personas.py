@@ -45,6 +45,18 @@ class PersonaRecords(StoreBase):
         )
         return [PersonaRecord.from_row(r) for r in self.db.read(sql, params)]
 
+    def update_persona(
+        self, team_id: str, persona_id: str, *, name: str, replica_id: str, actor: str
+    ) -> None:
+        """After an edit at Tavus: the name and replica our lists show."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update personas set name = ?, replica_id = ? where team_id = ? and persona_id = ? "
+                "and deleted_at is null",
+                (name, replica_id, team_id, persona_id),
+            )
+            self._audit(tx, team_id, actor, "persona.edit", persona_id, name)
+
     def delete_persona(self, team_id: str, persona_id: str, *, actor: str) -> bool:
         with self.db.write() as tx:
             changed = tx.execute(

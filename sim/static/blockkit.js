@@ -222,5 +222,34 @@ function collectValues(root) {
   return values;
 }
 
-window.BlockKit = { el, mrkdwn, textObject, renderBlocks, collectValues };
+// What the person has typed and chosen, by block_id and action_id: Slack keeps it across
+// views.update and validation errors as long as those two ids stay the same.
+function inputKey(control) { return control.dataset.blockId + "/" + control.dataset.actionId; }
+
+function snapshot(root) {
+  const kept = {};
+  for (const control of root.querySelectorAll("[data-block-id]")) {
+    const kind = control.dataset.kind;
+    if (kind === "radio_buttons" || kind === "checkboxes") {
+      kept[inputKey(control)] = [...control.querySelectorAll("input:checked")].map((i) => i.value);
+    } else if ("value" in control) {
+      kept[inputKey(control)] = control.value;
+    }
+  }
+  return kept;
+}
+
+function restore(root, kept) {
+  for (const control of root.querySelectorAll("[data-block-id]")) {
+    const value = kept[inputKey(control)];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      control.querySelectorAll("input").forEach((i) => { i.checked = value.includes(i.value); });
+    } else if (control.tagName !== "SELECT" || [...control.options].some((o) => o.value === value)) {
+      control.value = value;
+    }
+  }
+}
+
+window.BlockKit = { el, mrkdwn, textObject, renderBlocks, collectValues, snapshot, restore };
 })();

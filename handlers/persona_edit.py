@@ -1,0 +1,86 @@
+"""Edit persona: the New persona form filled in from Tavus; saving sends a JSON Patch."""
+
+from __future__ import annotations
+
+import json
+
+from bot.deps import Deps
+from bot.slack import ids
+from bot.slack.blocks import esc, section
+from bot.slack.forms import read_persona_form
+from bot.slack.messages import tavus_failure
+from bot.slack.modals import build_progress_view, build_result_view
+from bot.slack.persona_modal import build_persona_modal
+from bot.tavus import errors as te
+from handlers.modals import open_view
+from handlers.views import update_view
+
+FIXED = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED}  # not in the edit form
+
+
+def register(app, deps: Deps) -> None:
+    async def on_edit(ack, body, client) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        persona = deps.store.persona(team, body["actions"][0].get("value", ""))
+        if persona is None or not await deps.people.can_manage(team, user, persona):
+            return  # the button is only shown to its owner; a forged click opens nothing
+        # open at once (the trigger lasts 3 seconds), then fill in what Tavus holds
+        view = await open_view(
+            client,
+            body["trigger_id"],
+            build_progress_view("Edit persona", f"Loading *{esc(persona.name)}* from Tavus…"),
+            None,
+        )
+        if view is None:
+            return
+        try:
+            remote = await deps.ws.tavus(team).get_persona(persona.persona_id)
+        except te.TavusError as exc:
+            failed = [section(tavus_failure(exc, f"load *{esc(persona.name)}*"))]
+            await update_view(client, view["id"], build_result_view("Edit persona", failed))
+            return
+        replicas = await deps.personas.replicas(team)
+        replica = remote.default_replica_id or persona.replica_id or ""
+        listed = replica in {r.replica_id for r in replicas}
+        values = {
+            "name": remote.persona_name or persona.name,
+            "system_prompt": remote.system_prompt,
+            "context": remote.context,
+            "replica": replica if listed else None,
+            "custom_replica": None if listed else replica,
+            "pipeline_mode": persona.pipeline_mode,
+        }
+        form = build_persona_modal(
+            replicas, deps.settings.TAVUS_DEFAULT_REPLICA_ID, values=values, editing=persona.persona_id
+        )
+        await update_view(client, view["id"], form)
+
+    async def on_save(ack, body, client) -> None:
+        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        meta = _meta(view)
+        mode = meta.get("pipeline_mode") if meta.get("pipeline_mode") in ("full", "echo") else "full"
+        values = dict(view["state"]["values"])
+        values[ids.P_MODE] = {ids.VALUE: {"type": "radio_buttons", "selected_option": {"value": mode}}}
+        form, errors = read_persona_form(values)
+        errors = {k: v for k, v in errors.items() if k not in FIXED}
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(
+            response_action="update",
+            view=build_progress_view("Edit persona", f"Saving *{esc(form.name)}* at Tavus…"),
+        )
+        answer = await deps.personas.edit(team, user, str(meta.get("persona_id", "")), form)
+        await update_view(client, view["id"], build_result_view("Edit persona", [section(answer)]))
+
+    app.action(ids.EDIT_PERSONA)(on_edit)
+    app.view(ids.EDIT_PERSONA_VIEW)(on_save)
+
+
+def _meta(view: dict) -> dict:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
