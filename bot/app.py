@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -99,8 +100,12 @@ def create_app(
     async def lifespan(app: Starlette):
         # one pooled HTTP session for every Slack call, instead of one per call
         slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
-        reconciler = Reconciler(deps, interval=settings.RECONCILE_SECONDS)
-        tasks = [asyncio.create_task(_start_up(reconciler))]
+        reconciler = Reconciler.of(
+            deps,
+            interval=settings.RECONCILE_SECONDS,
+            grace=timedelta(seconds=settings.RECOVERY_GRACE_SECONDS),
+        )
+        tasks = [asyncio.create_task(_start_up(reconciler)), asyncio.create_task(deps.outbox.run_forever())]
         if reconcile:
             tasks.append(asyncio.create_task(reconciler.run_forever()))
         if settings.SLACK_APP_TOKEN:
@@ -111,6 +116,7 @@ def create_app(
         await asyncio.gather(*tasks, return_exceptions=True)
         await slack.session.close()
         await tavus_http.aclose()
+        deps.db.close()
         store.close()  # also lets another instance lead
 
     app = Starlette(

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     SLACK_COMMAND: str = Field("/tavus", pattern=r"^/[a-z0-9_\-]{1,31}$")
     SLACK_CALLS: bool = False
     RECONCILE_SECONDS: float = Field(60.0, gt=0)
+    # the outbox's retries: the first after about this long, doubling, given up after hours
+    OUTBOX_RETRY_SECONDS: float = Field(2.0, gt=0)
+    OUTBOX_GIVE_UP_SECONDS: float = Field(6 * 3600.0, gt=0)
+    # a start still `creating` this long after it began is resolved by recovery (adopted or failed)
+    RECOVERY_GRACE_SECONDS: float = Field(180.0, ge=0)
     TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
     LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 

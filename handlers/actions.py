@@ -24,7 +24,7 @@ async def _tell(deps: Deps, body: dict, respond, client, text: str, *, refresh_l
             await publish_home(deps, client, team, user, notice=text)
         return
     if refresh_list:
-        _, blocks = build_personas_list(deps.store.personas_of(team, user), deps.settings.SLACK_COMMAND)
+        _, blocks = build_personas_list(await deps.db.personas_of(team, user), deps.settings.SLACK_COMMAND)
         await respond(text=text, blocks=build_notice(text)[1] + blocks, replace_original=True)
     else:
         await respond(text=text, replace_original=False)
@@ -55,7 +55,7 @@ def register(app, deps: Deps) -> None:
             client,
             body["trigger_id"],
             respond,
-            deps.store.visible_personas(team, user),
+            await deps.db.visible_personas(team, user),
             channel,
             selected=body["actions"][0].get("value"),
         )
@@ -68,7 +68,7 @@ def register(app, deps: Deps) -> None:
         await ack()
         team, user, _ = _where(body)
         await open_interview_modal(
-            deps, client, body["trigger_id"], None, deps.store.visible_personas(team, user), None
+            deps, client, body["trigger_id"], None, await deps.db.visible_personas(team, user), None
         )
 
     app.action(ids.JOIN)(on_join)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import hashlib
 
 from bot.deps import Deps
 from bot.services.channels import channel_problem
@@ -18,7 +18,7 @@ from bot.slack.lists import (
 )
 from handlers.modals import open_interview_modal, open_persona_modal
 
-DUPLICATE_WINDOW = timedelta(seconds=15)  # a command sent twice this fast is one intent
+DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
 
 
 def register(app, deps: Deps) -> None:
@@ -33,14 +33,14 @@ def register(app, deps: Deps) -> None:
             await ack()
             await open_persona_modal(deps, client, body["trigger_id"], respond, team)
         elif sub == "personas":
-            text, blocks = build_personas_list(deps.store.personas_of(team, user), command)
+            text, blocks = build_personas_list(await deps.db.personas_of(team, user), command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interviews":
-            text, blocks = build_interviews_list(deps.store.active_of(team, user), command)
+            text, blocks = build_interviews_list(await deps.db.active_of(team, user), command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interview" and not rest:
             await ack()
-            personas = deps.store.visible_personas(team, user)
+            personas = await deps.db.visible_personas(team, user)
             await open_interview_modal(
                 deps, client, body["trigger_id"], respond, personas, body.get("channel_id")
             )
@@ -63,8 +63,8 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
             response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."
         )
         return
-    since = (datetime.now(UTC) - DUPLICATE_WINDOW).isoformat(timespec="milliseconds")
-    if deps.store.recent_duplicate(team, user, parsed.persona.persona_id, channel, since):
+    intent = intent_key(team, user, parsed.persona.persona_id, channel, parsed.candidate_id, parsed.title)
+    if not await deps.db.claim_intent(intent, DUPLICATE_WINDOW):
         await ack(
             response_type="ephemeral",
             text="You started this interview moments ago; it is on its way. "
@@ -77,6 +77,7 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
     )
     if problem := await channel_problem(client, channel):  # before Tavus bills for a card nobody sees
         await respond(text=f":warning: {problem}", replace_original=True)
+        await deps.db.release_intent(intent)
         return
     outcome = await deps.interviews.start(
         InterviewRequest(
@@ -89,8 +90,15 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
             candidate_id=parsed.candidate_id,
         )
     )
+    if outcome.error:  # nothing started: the same command may be sent again at once
+        await deps.db.release_intent(intent)
     text, blocks = build_start_outcome(outcome)
     await respond(text=text, blocks=blocks, replace_original=True)
+
+
+def intent_key(*parts: str | None) -> str:
+    """The whole intent (workspace, user, persona, channel, candidate, title) as one claim key."""
+    return "quick:" + hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
 
 
 async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
@@ -109,7 +117,7 @@ async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
 
 async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
     persona_id = rest.split()[0] if rest else ""
-    persona = deps.store.persona(body["team_id"], persona_id) if persona_id else None
+    persona = await deps.db.persona(body["team_id"], persona_id) if persona_id else None
     if persona is None:
         text, blocks = build_notice(
             f"I found no persona `{esc(persona_id[:40]) or '?'}` in this workspace. "

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
     can_set_key = deps.ws.fernet is not None and await deps.people.is_admin(team, user)
     view = build_home(
-        deps.store.personas_of(team, user),
-        deps.store.active_of(team, user),
-        deps.store.recently_ended(team, user),
+        await deps.db.personas_of(team, user),
+        await deps.db.active_of(team, user),
+        await deps.db.recently_ended(team, user),
         command=deps.settings.SLACK_COMMAND,
         notice=notice,
         can_set_key=can_set_key,

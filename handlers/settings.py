@@ -51,7 +51,7 @@ def register(app, deps: Deps) -> None:
             )
             return
         deps.ws.set_tavus_key(team, key, by=user)
-        deps.store.audit(team, user, "workspace.tavus_key", team, None)
+        await deps.db.audit(team, user, "workspace.tavus_key", team, None)
         await update_view(
             client,
             view["id"],

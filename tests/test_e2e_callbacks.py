@@ -1,9 +1,11 @@
 """The channel card follows the call: Tavus callbacks, the reconciler and start-up recovery."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler, recover
+from bot.services.reconciler import Reconciler
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, interrupted_start, start_interview
 
@@ -123,11 +125,11 @@ def test_lost_callbacks_are_recovered_by_the_reconciler(live_interview, slack, t
     tavus.control(f"conversations/{conv.conversation_id}/join")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     assert served.deps.store.conversation_by_token(conv.token).status == "waiting"
-    applied = run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round())
+    applied = run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     assert applied == 5
     wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card ended")
     assert len(thread(slack, conv)) == 3
-    assert run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round()) == 0
+    assert run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round()) == 0
 
 
 def test_reconciler_backs_off_on_429(live_interview, tavus, served):
@@ -135,7 +137,7 @@ def test_reconciler_backs_off_on_429(live_interview, tavus, served):
         "faults",
         {"method": "GET", "path": "/v2/conversations/", "status": 429, "retry_after": "0.1", "times": 50},
     )
-    applied = run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round())
+    applied = run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     assert applied == 0
     gets = [r for r in tavus.state.requests if r["method"] == "GET" and "/v2/conversations/c" in r["path"]]
     assert len(gets) == 4  # one read and its three retries, then the round stops
@@ -149,13 +151,18 @@ def test_crash_between_tavus_create_and_slack_post_is_recovered(driver, slack, t
     created = interrupted_start(store, persona, token, "Crashed", created_at_tavus=tavus)
     lost = "lost-token-00000000000000000000"
     interrupted_start(store, persona, lost, "Never created")
-    run_in_app_loop(served, recover(served.deps))
-    adopted = store.conversation_by_token(token)
+    run_in_app_loop(served, Reconciler.of(served.deps, interval=60, grace=timedelta(0)).recover())
+    adopted = wait_until(lambda: (c := store.conversation_by_token(token)).message_ts and c, what="card")
     assert adopted.status == "waiting" and adopted.conversation_id == created["conversation_id"]
-    assert adopted.message_ts and card(slack, adopted)
+    assert card(slack, adopted)
     assert store.conversation_by_token(lost).status == "failed"
-    dm = channel_messages(slack, "D0OWNER1")
-    assert any("Never created" in m["text"] and "start it again" in m["text"] for m in dm)
+    wait_until(
+        lambda: any(
+            "Never created" in m["text"] and "start it again" in m["text"]
+            for m in channel_messages(slack, "D0OWNER1")
+        ),
+        what="owner told",
+    )
     assert store.invariant_violations() == []
 
 

@@ -114,7 +114,7 @@ def test_slack_retry_on_the_other_instance_is_handled_once(pair, slack):
 
 def test_one_reconciler_at_a_time(pair):
     (a, b), _ = pair
-    ra, rb = (Reconciler(x.deps, interval=60, pace=0) for x in (a, b))
+    ra, rb = (Reconciler.of(x.deps, interval=60, pace=0) for x in (a, b))
     ran = [run_in_app_loop(a, ra.round_if_leader()), run_in_app_loop(b, rb.round_if_leader())]
     assert sorted(ran) == [False, True]
     leader = a if ran[0] else b

@@ -64,7 +64,7 @@ def test_personas_are_scoped_by_workspace_and_owner(store):
 
 def test_conversation_life_cycle(store):
     store.begin_conversation(intent())
-    assert [c.token for c in store.creating()] == ["tok1"]
+    assert [c.token for c in store.creating("9999")] == ["tok1"]
     store.conversation_created("tok1", "c123456789", "https://x/c123456789")
     store.set_message("tok1", "C1", "1.2")
     assert [c.conversation_id for c in store.active_of("T1", "U1")] == ["c123456789"]
@@ -101,7 +101,7 @@ def test_request_key_makes_a_start_idempotent(store):
     with pytest.raises(DuplicateRequest) as dup:
         store.begin_conversation(intent("tok2", key="view:V1:h1"))
     assert dup.value.existing.token == "tok1"
-    assert len(store.creating()) == 1
+    assert len(store.creating("9999")) == 1
 
 
 def test_events_are_deduplicated(store):

@@ -136,6 +136,39 @@ def m004_workspaces(db: Database) -> None:
     db["oauth_states"].create({"state": str, "expires_at": str}, pk="state", not_null={"expires_at"})
 
 
+@migration
+def m005_outbox(db: Database) -> None:
+    """Side effects owed by a state change, written in its transaction and drained by a worker;
+    the card's drawn status, so recovery can find cards that do not show their state; and
+    claims on a quick interview's whole intent, so a double command starts one interview."""
+    db["outbox"].create(
+        {
+            "id": int,
+            "key": str,
+            "kind": str,
+            "token": str,
+            "team_id": str,
+            "payload": str,
+            "state": str,
+            "attempts": int,
+            "version": int,
+            "due_at": str,
+            "lease_until": str,
+            "last_error": str,
+            "result": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "state", "due_at", "created_at"},
+        defaults={"attempts": 0, "version": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["outbox"].create_index(["state", "due_at"])
+    db["conversations"].add_column("card_status", str)
+    db["intent_claims"].create({"key": str, "expires_at": str}, pk="key", not_null={"expires_at"})
+
+
 PG_MIGRATIONS = {
     "m001_initial": """
         create table personas (persona_id text primary key, team_id text not null, enterprise_id text,
@@ -166,6 +199,15 @@ PG_MIGRATIONS = {
             bot_token_enc text, bot_id text, bot_user_id text, bot_scopes text, installer_id text,
             installed_at text, tavus_key_enc text, tavus_key_set_by text, tavus_key_set_at text);
         create table oauth_states (state text primary key, expires_at text not null)""",
+    "m005_outbox": """
+        create table outbox (id bigserial primary key, key text not null, kind text not null, token text,
+            team_id text, payload text, state text not null, attempts integer default 0,
+            version integer default 0, due_at text not null, lease_until text, last_error text,
+            result text, created_at text not null, updated_at text);
+        create unique index outbox_key on outbox (key);
+        create index outbox_state_due_at on outbox (state, due_at);
+        alter table conversations add column card_status text;
+        create table intent_claims (key text primary key, expires_at text not null)""",
 }
 PG_MIGRATION_LOCK = 7_353_124  # pg_advisory_xact_lock key: instances starting together migrate once
 

@@ -58,6 +58,7 @@ class ConversationRecord(_Record):
     updated_at: str | None = None
     call_id: str | None = None
     token_hash: str | None = None
+    card_status: str | None = None
 
 
 class DuplicateRequest(Exception):

@@ -19,7 +19,7 @@ MAX_BODY = 2_000_000  # a long transcript is big, but nothing legitimate is bigg
 
 def tavus_callback_endpoint(deps: Deps):
     async def tavus_callback(request: Request) -> JSONResponse:
-        conv = deps.store.conversation_by_callback_token(request.path_params["token"])
+        conv = await deps.db.conversation_by_callback_token(request.path_params["token"])
         if conv is None:
             log.warning(
                 "Tavus callback with an unknown token from %s", request.client.host if request.client else "?"
@@ -36,7 +36,7 @@ def tavus_callback_endpoint(deps: Deps):
             return JSONResponse({"error": "not a Tavus callback"}, status_code=400)
         if conv.conversation_id and event.conversation_id != conv.conversation_id:
             return JSONResponse({"error": "conversation does not match"}, status_code=400)
-        applied = await deps.callbacks.apply_serially(conv, event)
+        applied = await deps.callbacks.apply(conv, event)  # committed: no Slack call waits here
         return JSONResponse({"ok": True, "applied": applied})
 
     return tavus_callback
