@@ -47,7 +47,9 @@ class Deps:
         people = People(slack, settings.admins, ws)
         db = AsyncStore(store)
         backoff = Backoff(first=settings.OUTBOX_RETRY_SECONDS, give_up=settings.OUTBOX_GIVE_UP_SECONDS)
-        outbox = OutboxWorker(db, JobRunners(settings, db, ws, slack), backoff=backoff)
+        outbox = OutboxWorker(
+            db, JobRunners(settings, db, ws, slack), backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS
+        )
         interviews = InterviewService(settings, db, ws, people, outbox)
         return cls(
             settings,

@@ -16,7 +16,12 @@ def stack(tmp_path, tavus, slack):
     apps = []
 
     def start(**env):
-        env = {"RECOVERY_GRACE_SECONDS": "0.5", "RECONCILE_SECONDS": "0.5", **env}
+        env = {
+            "RECOVERY_GRACE_SECONDS": "0.5",
+            "RECONCILE_SECONDS": "0.5",
+            "OUTBOX_LEASE_SECONDS": "3",
+            **env,
+        }
         app = start_app(
             tmp_path, tavus.url, slack.url, port=apps[0].url.rsplit(":", 1)[1] if apps else None, **env
         )

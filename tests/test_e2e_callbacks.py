@@ -1,5 +1,6 @@
 """The channel card follows the call: Tavus callbacks, the reconciler and start-up recovery."""
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -20,6 +21,13 @@ def live_interview(driver, slack, tavus, served):
 
 def card(slack, conv):
     return slack.state.find_message(conv.channel_id, conv.message_ts)
+
+
+def settled_thread(slack, conv, count):
+    """The thread once `count` replies came, and a moment later (a double would show by then)."""
+    wait_until(lambda: len(thread(slack, conv)) >= count, what=f"{count} thread replies")
+    time.sleep(0.5)
+    return thread(slack, conv)
 
 
 def thread(slack, conv):
@@ -57,7 +65,7 @@ def test_duplicate_callbacks_are_ignored(live_interview, slack, tavus, served):
     tavus.control(f"conversations/{conv.conversation_id}/join")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: len(tavus.state.callbacks_sent) >= 10, what="all callbacks delivered")
-    assert len(thread(slack, conv)) == 3  # transcript, analysis, recording: once each
+    assert len(settled_thread(slack, conv, 3)) == 3  # transcript, analysis, recording: once each
     assert len(served.deps.store.events_of(conv.conversation_id)) == 5
 
 
@@ -69,7 +77,7 @@ def test_out_of_order_events_reach_the_same_state(live_interview, slack, tavus, 
     wait_until(lambda: len(tavus.state.callbacks_sent) >= 5, what="callbacks delivered")
     stored = served.deps.store.conversation_by_token(conv.token)
     assert stored.status == "ended" and stored.live_at
-    assert "the candidate left" in str(card(slack, conv)["blocks"])
+    wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card ended")
 
 
 def test_shutdown_before_join_still_ends(live_interview, slack, tavus, served):
@@ -128,7 +136,7 @@ def test_lost_callbacks_are_recovered_by_the_reconciler(live_interview, slack, t
     applied = run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     assert applied == 5
     wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card ended")
-    assert len(thread(slack, conv)) == 3
+    assert len(settled_thread(slack, conv, 3)) == 3
     assert run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round()) == 0
 
 

@@ -24,8 +24,7 @@ from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120.0  # a job's lease: longer than any one run, so only a dead runner loses it
-RUN_TIMEOUT = 90.0  # one run at most (Slack's client retries included)
+LEASE_SECONDS = 45.0  # a job's lease; a run is cut at 80 % of it, so only a dead runner loses one
 POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other instances queued
 NOT_YET_SECONDS = 2.0
 BATCH = 8  # jobs run at once by one worker
@@ -79,8 +78,9 @@ class OutboxWorker:
         *,
         backoff: Backoff = RETRY_SCHEDULE,
         poll: float = POLL_SECONDS,
+        lease: float = LEASE_SECONDS,
     ) -> None:
-        self.db, self.runners, self.backoff, self.poll = db, runners, backoff, poll
+        self.db, self.runners, self.backoff, self.poll, self.lease = db, runners, backoff, poll, lease
         self._wake = asyncio.Event()
 
     def kick(self) -> None:
@@ -101,13 +101,13 @@ class OutboxWorker:
 
     async def drain_once(self) -> int:
         """Lease the due jobs and run them; returns how many ran."""
-        jobs = await self.db.claim_jobs(LEASE_SECONDS, BATCH)
+        jobs = await self.db.claim_jobs(self.lease, BATCH)
         await asyncio.gather(*(self.run(job) for job in jobs))
         return len(jobs)
 
     async def run_now(self, key: str) -> tuple[bool, str | None]:
         """Run one job at once (the starter waits for the card): (done, error if given up)."""
-        jobs = await self.db.claim_jobs(LEASE_SECONDS, 1, key)
+        jobs = await self.db.claim_jobs(self.lease, 1, key)
         if not jobs:
             return False, None
         return await self.run(jobs[0], tell=False)
@@ -115,7 +115,7 @@ class OutboxWorker:
     async def run(self, job: OutboxRecord, *, tell: bool = True) -> tuple[bool, str | None]:
         """One attempt: done, deferred, retried later or parked. Never raises."""
         try:
-            result = await asyncio.wait_for(self.runners.run(job), RUN_TIMEOUT)
+            result = await asyncio.wait_for(self.runners.run(job), self.lease * 0.8)
         except NotYet:
             await self._quietly(self.db.job_defer(job, NOT_YET_SECONDS))
             return False, None
@@ -149,7 +149,7 @@ class OutboxWorker:
                 told = parked_jobs(job, conv, error, code)
         await self._quietly(self.db.job_failed(job, error, retry_in=None, tell=told))
         if job.kind == "post":
-            await self._quietly(self.db.note_error(job.token, f"post_failed: {error}"))
+            await self._quietly(self.db.note_error(job.token, f"post_failed: {code}"))
             if any(j.kind == "end_tavus" for j in told):
                 reason = "the card could not be posted"
                 await self._quietly(self.db.mark_ended(job.token, at=utcnow(), reason=reason))

@@ -30,6 +30,7 @@ PACE_SECONDS = 0.2  # between two Tavus reads: at most 5 a second, well under an
 RATE_LIMIT_PAUSE = 10.0  # when Tavus says 429 without Retry-After
 LATE_CREATE_WINDOW = timedelta(hours=2)  # how long a timed-out create may still turn up
 CREATE_GRACE = timedelta(minutes=3)  # longer than any create in flight (timeouts and retries)
+MIN_AGE = timedelta(seconds=1)  # a start younger than this is surely still in flight
 DONE_JOBS_KEPT = timedelta(days=7)
 
 
@@ -69,7 +70,7 @@ class Reconciler:
         """Recover what errors and crashes left, on the leading instance only."""
         if not await self.db.lead():
             return False
-        await self.recover()
+        await self.recover(at_start=True)
         return True
 
     async def round_if_leader(self) -> bool:
@@ -80,12 +81,12 @@ class Reconciler:
         await self.round()
         return True
 
-    async def recover(self) -> None:
+    async def recover(self, *, at_start: bool = False) -> None:
         """Starts stuck in `creating` past the grace period, late creates, running calls without
         a card, stale cards. Another instance's create younger than the grace is left alone."""
-        for conv in await self.db.creating(_ago(self.grace)):
+        for conv in await self.db.creating(_ago(timedelta(0) if at_start else MIN_AGE)):
             try:
-                await self.resolve_creating(conv)
+                await self.resolve_creating(conv, old=conv.created_at < _ago(self.grace))
             except te.TavusError as exc:  # cannot tell yet: the next round tries again
                 log.warning("could not resolve an interrupted interview start: %s", exc)
         try:
@@ -101,9 +102,14 @@ class Reconciler:
         await self.db.purge_claims()
         await self.db.purge_jobs(_ago(DONE_JOBS_KEPT))
 
-    async def resolve_creating(self, conv: ConversationRecord) -> None:
+    async def resolve_creating(self, conv: ConversationRecord, *, old: bool) -> None:
+        """Adopt a start Tavus has (safe at any age: the card post is one job however many
+        instances queue it); fail it only once it is older than the grace period, so a create
+        another instance still has in flight is left alone."""
         tavus = await self.db.run(self.ws.tavus, conv.team_id)
         found = await tavus.find_by_marker(marker_for(conv.token))
+        if found is None and not old:
+            return
         if found is None:
             text = (
                 f"Your interview *{esc(conv.name)}* was not started: something failed at that "
@@ -115,9 +121,12 @@ class Reconciler:
             self.outbox.kick()
             return
         log.info("recovered conversation %s left in creating", found.conversation_id)
-        await self.adopt(conv, found.conversation_id, found.conversation_url, found.status == "ended")
+        ended = found.status == "ended"
+        await self.adopt(conv, found.conversation_id, found.conversation_url, ended, tell=ended)
 
-    async def adopt(self, conv: ConversationRecord, cid: str, url: str | None, ended: bool) -> None:
+    async def adopt(
+        self, conv: ConversationRecord, cid: str, url: str | None, ended: bool, *, tell: bool = True
+    ) -> None:
         """Tavus has it after all: record it, post its card, tell its owner."""
         conv.conversation_id, conv.url = cid, url
         if ended:
@@ -127,9 +136,8 @@ class Reconciler:
                 f"Your interview *{esc(conv.name)}* did start after all: Tavus answered late. "
                 f"Join link: {url}"
             )
-        await self.db.conversation_created(
-            conv.token, cid, url, [*announce_jobs(conv), tell_owner_job(conv, "adopted", text)]
-        )
+        told = [tell_owner_job(conv, "adopted", text)] if tell else []
+        await self.db.conversation_created(conv.token, cid, url, [*announce_jobs(conv), *told])
         if ended:
             await self.db.mark_ended(conv.token, at=utcnow(), reason=None)
         self.outbox.kick()
