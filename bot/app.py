@@ -33,7 +33,6 @@ from bot.tavus.client import TavusClient, default_http_client
 
 log = logging.getLogger(__name__)
 
-SLACK_TIMEOUT = 10  # seconds for one Web API call
 SLACK_RETRIES = 2  # 429s (after Retry-After) and connection errors
 BOT_SCOPES = (
     "commands",
@@ -52,7 +51,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
         # one workspace: its token; many (OAuth): each call names its workspace's token
         token=settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None,
         base_url=settings.slack_api_url,
-        timeout=SLACK_TIMEOUT,
+        timeout=int(settings.SLACK_TIMEOUT_SECONDS),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_RETRIES),
             AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RETRIES),
@@ -99,7 +98,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # one pooled HTTP session for every Slack call, instead of one per call
-        slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+        slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS))
         reconciler = Reconciler.of(
             deps,
             interval=settings.RECONCILE_SECONDS,

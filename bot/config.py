@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     SLACK_COMMAND: str = Field("/tavus", pattern=r"^/[a-z0-9_\-]{1,31}$")
     SLACK_CALLS: bool = False
     RECONCILE_SECONDS: float = Field(60.0, gt=0)
+    SLACK_TIMEOUT_SECONDS: float = Field(10.0, ge=1, le=60)  # one Web API call
     # the outbox's retries: the first after about this long, doubling, given up after hours
     OUTBOX_RETRY_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_GIVE_UP_SECONDS: float = Field(6 * 3600.0, gt=0)
