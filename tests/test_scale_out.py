@@ -121,3 +121,28 @@ def test_one_reconciler_at_a_time(pair):
     leader.server.stop()  # the leader goes away: its lock goes with it
     follower, rec = (b, rb) if ran[0] else (a, ra)
     assert wait_until(lambda: run_in_app_loop(follower, rec.round_if_leader()), what="takeover")
+
+
+def test_quick_interviews_for_two_candidates_split_over_two_instances(pair, slack, tavus):
+    (a, b), (da, db) = pair
+    persona = create_persona(da, a)
+    sent = []
+    jobs = [
+        (da, "<@U0CAND001|ann> Backend round"),
+        (db, "<@U0CAND002|bob> Backend round"),
+        (db, "<@U0CAND001|ann> Backend round"),  # the first one again, on the other instance
+    ]
+
+    def send(d, text):
+        sent.append(d.command(f"interview {persona.persona_id} {text}", channel="C0HIRING1").json()["text"])
+
+    threads = [threading.Thread(target=send, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)
+    for t in threads:
+        t.join()
+    wait_until(lambda: len(slack.state.messages.get("C0HIRING1", [])) == 2, timeout=15, what="two cards")
+    time.sleep(0.5)
+    assert len(tavus.state.conversations) == 2 and len(slack.state.messages["C0HIRING1"]) == 2
+    assert sum("moments ago" in t for t in sent) == 1  # only the repeat was refused
