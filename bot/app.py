@@ -98,7 +98,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # one pooled HTTP session for every Slack call, instead of one per call
-        slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS))
+        slack.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS)
+        )
         reconciler = Reconciler.of(
             deps,
             interval=settings.RECONCILE_SECONDS,
