@@ -60,7 +60,7 @@ class Deps:
             slack,
             ws,
             people,
-            PersonaService(store, ws, people),
+            PersonaService(db, ws, people),
             interviews,
             CallbackService(db, outbox),
         )

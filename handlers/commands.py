@@ -57,7 +57,8 @@ def register(app, deps: Deps) -> None:
 
 async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
-    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
+    visible = await deps.db.visible_personas(team, user)
+    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
     if parsed.error or parsed.persona is None:
         await ack(
             response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."

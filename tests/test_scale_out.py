@@ -146,3 +146,19 @@ def test_quick_interviews_for_two_candidates_split_over_two_instances(pair, slac
     time.sleep(0.5)
     assert len(tavus.state.conversations) == 2 and len(slack.state.messages["C0HIRING1"]) == 2
     assert sum("moments ago" in t for t in sent) == 1  # only the repeat was refused
+
+
+def test_leader_that_loses_its_session_stops_leading(pair):
+    """A PostgreSQL restart ends every session (and its advisory lock) while the client still
+    thinks its connection is open: the old leader must notice, and one instance leads."""
+    import psycopg
+
+    (a, b), _ = pair
+    ra, rb = (Reconciler.of(x.deps, interval=60, pace=0) for x in (a, b))
+    assert run_in_app_loop(a, ra.round_if_leader()) and not run_in_app_loop(b, rb.round_if_leader())
+    pid = a.deps.store.db._leader.info.backend_pid
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute("select pg_terminate_backend(%s)", (pid,))
+    assert run_in_app_loop(b, rb.round_if_leader())  # the lock went with the session
+    assert not run_in_app_loop(a, ra.round_if_leader())  # and the old leader knows it
+    assert run_in_app_loop(b, rb.round_if_leader())

@@ -10,7 +10,8 @@ from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.forms import PersonaForm
 from bot.slack.messages import tavus_failure
-from bot.store import PersonaRecord, Store, utcnow
+from bot.store import PersonaRecord, utcnow
+from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.models import Replica
 
@@ -20,8 +21,11 @@ REPLICA_CACHE_SECONDS = 600
 
 
 class PersonaService:
-    def __init__(self, store: Store, ws: Workspaces, people: People) -> None:
-        self.store, self.ws, self.people = store, ws, people
+    def __init__(self, db: AsyncStore, ws: Workspaces, people: People) -> None:
+        self.db, self.ws, self.people = db, ws, people
+
+    async def _tavus(self, team_id: str):
+        return await self.db.run(self.ws.tavus, team_id)
         self._replicas: tuple[float, list[Replica]] | None = None
 
     def cached_replicas(self) -> list[Replica] | None:
@@ -35,7 +39,7 @@ class PersonaService:
         if cached is not None:
             return cached
         try:
-            found = await self.ws.tavus(team_id).list_replicas()
+            found = await (await self._tavus(team_id)).list_replicas()
         except te.TavusError as exc:
             log.warning("could not list Tavus replicas: %s", exc)
             return []
@@ -46,7 +50,7 @@ class PersonaService:
         self, team_id: str, enterprise_id: str | None, user_id: str, form: PersonaForm
     ) -> PersonaRecord:
         """Create at Tavus, then record ownership; if recording fails, undo at Tavus."""
-        created = await self.ws.tavus(team_id).create_persona(form.to_request())
+        created = await (await self._tavus(team_id)).create_persona(form.to_request())
         record = PersonaRecord(
             persona_id=created.persona_id,
             team_id=team_id,
@@ -62,7 +66,7 @@ class PersonaService:
             shared=int(form.shared),
         )
         try:
-            self.store.add_persona(record)
+            await self.db.add_persona(record)
         except Exception:
             log.exception("recording persona %s failed; deleting it at Tavus", created.persona_id)
             await self._forget_at_tavus(team_id, created.persona_id)
@@ -71,13 +75,13 @@ class PersonaService:
 
     async def _forget_at_tavus(self, team_id: str, persona_id: str) -> None:
         try:
-            await self.ws.tavus(team_id).delete_persona(persona_id)
+            await (await self._tavus(team_id)).delete_persona(persona_id)
         except te.TavusError as exc:
             log.error("could not delete orphan persona %s at Tavus: %s", persona_id, exc)
 
-    def find(self, team_id: str, user_id: str, ref: str) -> PersonaRecord | None:
+    @staticmethod
+    def find(visible: list[PersonaRecord], user_id: str, ref: str) -> PersonaRecord | None:
         """A visible persona by id, or by name (case-insensitive; own personas first)."""
-        visible = self.store.visible_personas(team_id, user_id)
         wanted = ref.strip().casefold()
         by_id = [p for p in visible if p.persona_id.casefold() == wanted]
         by_name = sorted(
@@ -87,17 +91,17 @@ class PersonaService:
 
     async def delete(self, team_id: str, user_id: str, persona_id: str) -> str:
         """Delete after checking ownership; the answer is a sentence for the user."""
-        persona = self.store.persona(team_id, persona_id)
+        persona = await self.db.persona(team_id, persona_id)
         if persona is None:
             return f"I found no persona `{persona_id[:40]}` in this workspace."
         if not await self.people.can_manage(team_id, user_id, persona):
             return f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
         try:
-            await self.ws.tavus(team_id).delete_persona(persona.persona_id)
+            await (await self._tavus(team_id)).delete_persona(persona.persona_id)
         except te.NotFoundError:
             log.info("persona %s was already gone at Tavus", persona.persona_id)
         except te.TavusError as exc:
             return tavus_failure(exc, f"delete *{esc(persona.name)}*")
-        if not self.store.delete_persona(team_id, persona.persona_id, actor=user_id):
+        if not await self.db.delete_persona(team_id, persona.persona_id, actor=user_id):
             return f"*{esc(persona.name)}* was already deleted."
         return f"Deleted persona *{esc(persona.name)}* (`{persona.persona_id}`)."
