@@ -13,6 +13,7 @@ from bot.slack.messages import tavus_failure
 from bot.store import PersonaRecord, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
+from bot.tavus.client import TavusClient
 from bot.tavus.models import Replica
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,10 @@ REPLICA_CACHE_SECONDS = 600
 class PersonaService:
     def __init__(self, db: AsyncStore, ws: Workspaces, people: People) -> None:
         self.db, self.ws, self.people = db, ws, people
-
-    async def _tavus(self, team_id: str):
-        return await self.db.run(self.ws.tavus, team_id)
         self._replicas: tuple[float, list[Replica]] | None = None
+
+    async def _tavus(self, team_id: str) -> TavusClient:
+        return await self.db.run(self.ws.tavus, team_id)
 
     def cached_replicas(self) -> list[Replica] | None:
         """The stock replicas if fetched recently, else None (the caller shows a loading hint)."""
