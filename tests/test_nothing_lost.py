@@ -130,7 +130,7 @@ def test_locked_database_does_not_hold_up_other_acks(app, slack, tavus):
             )
         )
         writer.start()  # its write waits for the lock...
-        time.sleep(0.1)
+        time.sleep(0.3)  # (the lock is held 1.5 s: help comes while the write still waits)
         began = time.monotonic()
         help_ack = driver.command("help")
         took = time.monotonic() - began
