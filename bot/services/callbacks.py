@@ -61,8 +61,6 @@ class CallbackService:
             self.outbox.kick()
         return new
 
-    apply_serially = apply  # the transitions commute and the card is drawn from the store
-
 
 def reply_for(conv: ConversationRecord, key: str, kind: str, props: dict[str, Any]) -> Job:
     """The thread replies an event owes, as one job so they post in order."""

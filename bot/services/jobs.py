@@ -151,8 +151,6 @@ class JobRunners:
         return json.dumps(posted)
 
     async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:
-        if job.result:
-            return job.result
         data = job.data
         answer = await self.slack.chat_postMessage(
             token=await self._token(job.team_id),
