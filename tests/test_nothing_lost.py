@@ -170,3 +170,21 @@ def test_two_quick_interviews_for_different_candidates_both_start(app, slack, ta
     assert "moments ago" in again[0].json()["text"]
     time.sleep(0.5)
     assert len(tavus.state.conversations) == 2
+
+
+def test_a_job_given_up_is_parked_and_its_owner_told(serve, slack, tavus, caplog):
+    served = serve(OUTBOX_RETRY_SECONDS="0.1", OUTBOX_GIVE_UP_SECONDS="1.5", SLACK_TIMEOUT_SECONDS="1")
+    driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
+    conv = start_interview(driver, served, create_persona(driver, served).persona_id)
+    slack.state.faults.append(breaks("chat.update", times=1000))  # Slack never takes the edit
+    assert callback(served, conv, "system.shutdown", "2026-01-01T00:05:00Z").status_code == 200
+    dm = wait_until(
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "could not update its card" in m["text"]],
+        timeout=15,
+        what="the owner told",
+    )
+    assert len(dm) == 1
+    job = served.deps.store.job(f"card:{conv.token}")
+    assert job.state == "parked" and job.attempts >= 2 and "ClientPayloadError" in job.last_error
+    assert any(r.levelname == "ERROR" and "given up" in r.getMessage() for r in caplog.records)
+    driver.close()

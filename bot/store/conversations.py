@@ -170,11 +170,12 @@ class ConversationRecords(StoreBase):
         )
 
     def stale_cards(self) -> list[ConversationRecord]:
-        """Cards that do not show their conversation's status, with no redraw pending."""
+        """Cards that do not show their conversation's status, with no redraw pending (nor given
+        up: the owner was told, and the next change re-arms it)."""
         return self._conversations(
             "message_ts is not null and status in ('waiting', 'live', 'ended') "
             "and (card_status is null or card_status != status) and not exists (select 1 from outbox o "
-            "where o.key = 'card:' || conversations.token and o.state = 'pending')",
+            "where o.key = 'card:' || conversations.token and o.state in ('pending', 'parked'))",
             (),
         )
 
