@@ -76,15 +76,29 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
         response_type="ephemeral",
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
     )
+    try:
+        await start_quick(deps, respond, client, body, parsed, intent)
+    except Exception:  # a reset or a database error: say so rather than leave "Creating…" forever
+        await respond(
+            text=":warning: Something failed while starting the interview. If it started, its card "
+            "and a message from me will follow; otherwise please try again.",
+            replace_original=True,
+        )
+        await deps.db.release_intent(intent)
+        raise
+
+
+async def start_quick(deps: Deps, respond, client, body: dict, parsed, intent: str) -> None:
+    channel = body["channel_id"]
     if problem := await channel_problem(client, channel):  # before Tavus bills for a card nobody sees
         await respond(text=f":warning: {problem}", replace_original=True)
         await deps.db.release_intent(intent)
         return
     outcome = await deps.interviews.start(
         InterviewRequest(
-            team_id=team,
+            team_id=body["team_id"],
             enterprise_id=body.get("enterprise_id"),
-            user_id=user,
+            user_id=body["user_id"],
             persona=parsed.persona,
             channel_id=channel,
             name=parsed.title,

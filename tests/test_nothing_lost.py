@@ -188,3 +188,16 @@ def test_a_job_given_up_is_parked_and_its_owner_told(serve, slack, tavus, caplog
     assert job.state == "parked" and job.attempts >= 2 and "ClientPayloadError" in job.last_error
     assert any(r.levelname == "ERROR" and "given up" in r.getMessage() for r in caplog.records)
     driver.close()
+
+
+def test_reset_on_the_channel_check_does_not_stop_a_quick_start(app, slack, tavus):
+    served, driver = app
+    persona = create_persona(driver, served)
+    slack.state.faults.append(breaks("conversations.info"))
+    response = driver.command(f"interview {persona.persona_id} Reset check", channel="C0HIRING1")
+    wait_until(lambda: channel_messages(slack, "C0HIRING1"), what="the card")
+    assert slack.state.calls_to("conversations.info")[0]["result"] == "reset"
+    started = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "Started" in t], what="started"
+    )
+    assert len(started) == 1 and len(tavus.state.conversations) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,7 +22,7 @@ async def channel_problem(slack: AsyncWebClient, channel_id: str) -> str | None:
     except SlackApiError as exc:
         error = slack_failed(exc, "check a channel before starting an interview")
         return slack_post_failure(error, channel_id) if error == "channel_not_found" else None
-    except (TimeoutError, OSError):
+    except (TimeoutError, OSError, aiohttp.ClientError):  # Slack could not tell: go on
         return None
     if answer["channel"].get("is_archived"):
         return slack_post_failure("is_archived", channel_id)
