@@ -31,14 +31,14 @@ class ConversationRecords(StoreBase):
     ) -> None:
         """Tavus created it: creating (or failed, when adopted late) → waiting; with the jobs it owes
         (post the card, DM the candidate)."""
-        with self.db.write() as tx:
-            enqueue(tx, jobs or [])
+        with self.db.write() as tx:  # the row first, then the jobs: one lock order everywhere
             tx.execute(
                 "update conversations set conversation_id = ?, url = ?, error = null, "
                 "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
                 "updated_at = ? where token = ?",
                 (conversation_id, url, utcnow(), token),
             )
+            enqueue(tx, jobs or [])
 
     def conversation_failed(self, token: str, error: str, jobs: list[Job] | None = None) -> bool:
         """creating → failed, with `jobs` (tell the owner) when this call made the change."""
