@@ -162,7 +162,7 @@ class Soak:
                 rng.choice(actions)(driver, user, team, rng)
             except Exception as exc:  # counted and shown: a driver that swallows hides bugs
                 self.count("driver exceptions")
-                self.count(f"driver exception: {type(exc).__name__}")
+                self.count(f"driver exception: {type(exc).__name__}: {str(exc)[:80]}")
             time.sleep(rng.uniform(0.2, 0.8))
         driver.close()
 
@@ -387,6 +387,7 @@ class Soak:
                 if not isinstance(c["status"], int) or c["status"] >= 500
             ),
             "driver exceptions": self.counts["driver exceptions"],
+            **{k: v for k, v in sorted(self.counts.items()) if k.startswith("driver exception:")},
             **check_slack(self.db, self.slack.state),
             "peak RSS (MB)": round(self.rss.peak / 1e6),
             "candidate events": sum(v for k, v in self.counts.items() if k.startswith("candidate")),
