@@ -138,8 +138,9 @@ class OutboxWorker:
             )
             await self._quietly(self.db.job_failed(job, error, retry_in=wait))
             return False, None
+        # the job's id, not its key: keys carry the conversation's callback token
         log.error(
-            "outbox %s %s given up after %d attempts: %s", job.kind, job.key[:60], job.attempts + 1, error
+            "outbox %s job %d given up after %d attempts: %s", job.kind, job.id, job.attempts + 1, error
         )
         code = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else error
         told = []
