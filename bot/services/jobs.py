@@ -8,6 +8,7 @@ import logging
 import time
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block, esc
 from bot.slack.card import build_interview_card
+from bot.slack.errors import slack_failed
 from bot.slack.messages import slack_post_failure
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
@@ -94,17 +96,7 @@ class JobRunners:
             return conv.message_ts
         token = await self._token(conv.team_id)
         if self.settings.SLACK_CALLS and not conv.call_id and conv.url:
-            answer = await self.slack.calls_add(
-                token=token,
-                external_unique_id=conv.token[:32],
-                join_url=conv.url,
-                title=conv.name,
-                created_by=conv.owner_id,
-                date_start=int(time.time()),
-                users=[{"slack_id": conv.owner_id}],
-            )
-            conv.call_id = answer["call"]["id"]
-            await self.db.set_call(conv.token, conv.call_id)
+            conv.call_id = await self.calls_add(conv, token)
         text, blocks = build_interview_card(conv)
         answer = await self.slack.chat_postMessage(
             token=token, channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
@@ -115,6 +107,27 @@ class JobRunners:
         if latest is not None and latest.status != conv.status:  # changed while we posted
             await self.db.add_jobs([card_job(latest)])
         return answer["ts"]
+
+    async def calls_add(self, conv: ConversationRecord, token: str | None) -> str | None:
+        """Register the call with Slack's Calls API; without it the card still goes out."""
+        try:
+            answer = await self.slack.calls_add(
+                token=token,
+                external_unique_id=conv.token[:32],
+                join_url=conv.url,
+                title=conv.name,
+                created_by=conv.owner_id,
+                date_start=int(time.time()),
+                users=[{"slack_id": conv.owner_id}],
+            )
+        except SlackApiError as exc:
+            slack_failed(exc, "register a Slack call (calls.add)")
+            return None
+        except Exception as exc:  # a reset or a timeout: the card matters more than the call card
+            log.warning("could not register a Slack call (calls.add): %s", type(exc).__name__)
+            return None
+        await self.db.set_call(conv.token, answer["call"]["id"])
+        return answer["call"]["id"]
 
     async def run_card(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         if not conv.message_ts:
