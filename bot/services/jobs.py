@@ -17,7 +17,6 @@ from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block, esc
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
-from bot.slack.messages import slack_post_failure
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
@@ -189,27 +188,3 @@ class JobRunners:
         except te.NotFoundError:
             log.info("conversation %s was already gone at Tavus", conv.conversation_id)
         return None
-
-
-WHAT = {
-    "post": "post its card in the channel",
-    "card": "update its card",
-    "reply": "post the {label} in its thread",
-    "dm": "send the candidate their invitation",
-    "calls_end": "close its Slack call",
-    "end_tavus": "end it at Tavus (it may still be running and billed: end it in Tavus)",
-}
-
-
-def parked_jobs(job: OutboxRecord, conv: ConversationRecord, error: str, code: str) -> list[Job]:
-    """What giving up a job owes: the owner told; a call whose card never made it to its channel
-    is ended too (nobody would know to join it, and it is billed while it runs)."""
-    if job.kind == "post" and conv.status in ("waiting", "live"):
-        text = (
-            f"Your interview *{esc(conv.name or '')}* was ended: "
-            f"{slack_post_failure(code, conv.channel_id or '')} Please start it again."
-        )
-        return [end_tavus_job(conv), tell_owner_job(conv, f"parked{job.id}", text)]
-    what = WHAT.get(job.kind, "finish a step").format(label=job.data.get("label", "results"))
-    text = f":warning: For your interview *{esc(conv.name or '')}* I could not {what}: {esc(error[:200])}."
-    return [tell_owner_job(conv, f"parked{job.id}", text)]

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
-from bot.services.jobs import JobRunners, NotYet, parked_jobs
-from bot.store import OutboxRecord
+from bot.services.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
+from bot.slack.blocks import esc
+from bot.slack.messages import slack_post_failure
+from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 
@@ -68,6 +70,30 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return f"Slack said {exc.response.get('error')}"
     return f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else type(exc).__name__
+
+
+WHAT = {
+    "post": "post its card in the channel",
+    "card": "update its card",
+    "reply": "post the {label} in its thread",
+    "dm": "send the candidate their invitation",
+    "calls_end": "close its Slack call",
+    "end_tavus": "end it at Tavus (it may still be running and billed: end it in Tavus)",
+}
+
+
+def parked_jobs(job: OutboxRecord, conv: ConversationRecord, error: str, code: str) -> list[Job]:
+    """What giving up a job owes: the owner told; a call whose card never made it to its channel
+    is ended too (nobody would know to join it, and it is billed while it runs)."""
+    if job.kind == "post" and conv.status in ("waiting", "live"):
+        text = (
+            f"Your interview *{esc(conv.name or '')}* was ended: "
+            f"{slack_post_failure(code, conv.channel_id or '')} Please start it again."
+        )
+        return [end_tavus_job(conv), tell_owner_job(conv, f"parked{job.id}", text)]
+    what = WHAT.get(job.kind, "finish a step").format(label=job.data.get("label", "results"))
+    text = f":warning: For your interview *{esc(conv.name or '')}* I could not {what}: {esc(error[:200])}."
+    return [tell_owner_job(conv, f"parked{job.id}", text)]
 
 
 class OutboxWorker:
