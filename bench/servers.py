@@ -69,7 +69,8 @@ def naive_listeners(bolt, deps) -> None:
     async def start_then_ack(ack, body):
         _, rest = split_command(body.get("text"))
         team, user = body["team_id"], body["user_id"]
-        parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
+        visible = await deps.db.visible_personas(team, user)
+        parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
         outcome = await deps.interviews.start(
             InterviewRequest(
                 team_id=team,

@@ -3,13 +3,17 @@ workspaces against the app (its own process), with faults injected at random in 
 
     python -m bench.soak [--minutes 10] [--users 12] [--seed N]
 
-It prints what it did and the verdict; it exits 1 if any request got a 5xx or any interview was
-lost (created at Tavus but unknown to the store, or never posted nor reported and ended).
+It prints what it did and the verdict; it exits 1 if any request or callback got a 5xx, any
+interview was lost (created at Tavus but unknown to the store, or never posted nor reported and
+ended), any card does not show its stored state, any transcript, analysis or recording reply is
+missing or doubled, or the driver itself raised.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import sqlite3
 import subprocess
@@ -24,6 +28,7 @@ import httpx
 
 from bench.run import RssSampler
 from bench.servers import BOT_TOKEN, SIGNING_SECRET, TAVUS_KEY
+from bench.soak_checks import check_slack
 from bot.slack import ids
 from sim.driver import (
     SlackDriver,
@@ -52,12 +57,21 @@ TAVUS_FAULTS = [
     {"method": "GET", "path": "/v2/conversations", "status": 502, "times": 3},
     {"method": "POST", "path": "/v2/conversations/", "status": 503, "times": 2},
 ]
+SLACK_TIMEOUT = 3  # the app's Slack client timeout in the soak, so a stall outlasts it quickly
 SLACK_FAULTS = [
     {"method": "chat.postMessage", "status": 429, "retry_after": 1, "times": 1},
     {"method": "chat.update", "status": 429, "retry_after": 1, "times": 1},
     {"method": "chat.postMessage", "delay": 1.0, "times": 1},
     {"method": "views.update", "error": "not_found", "times": 1},
+    {"method": "chat.postMessage", "status": 500, "error": "internal_error", "times": 2},
+    # the way networks fail: a connection reset before Slack acts, or a stall past the timeout
+    {"method": "chat.postMessage", "kind": "reset", "times": 4},
+    {"method": "chat.update", "kind": "reset", "times": 4},
+    {"method": "chat.postMessage", "kind": "stall", "seconds": SLACK_TIMEOUT + 1, "times": 1},
+    {"method": "chat.update", "kind": "stall", "seconds": SLACK_TIMEOUT + 1, "times": 1},
+    {"method": "*", "kind": "reset", "times": 2},
 ]
+SETTLE_SECONDS = 90  # after the faults stop: reconciler rounds and outbox retries converge
 
 
 class Soak:
@@ -90,6 +104,12 @@ class Soak:
         port = free_port()
         self.app_url = f"http://127.0.0.1:{port}"
         self.db = str(self.tmp / "soak.db")
+        env = {
+            **os.environ,
+            "OUTBOX_RETRY_SECONDS": "0.5",
+            "SLACK_TIMEOUT_SECONDS": str(SLACK_TIMEOUT),
+            "RECOVERY_GRACE_SECONDS": "30",
+        }
         self.app = subprocess.Popen(
             [
                 sys.executable,
@@ -108,7 +128,8 @@ class Soak:
                 self.app_url,
                 "--reconcile-seconds",
                 "5",
-            ]
+            ],
+            env=env,
         )
         wait_until_serving(f"{self.app_url}/healthz", self.app)
         self.rss = RssSampler(self.app.pid)
@@ -139,8 +160,9 @@ class Soak:
         while time.monotonic() < self.deadline:
             try:
                 rng.choice(actions)(driver, user, team, rng)
-            except (httpx.HTTPError, KeyError) as exc:
-                self.count(f"driver hiccup: {type(exc).__name__}")
+            except Exception as exc:  # counted and shown: a driver that swallows hides bugs
+                self.count("driver exceptions")
+                self.count(f"driver exception: {type(exc).__name__}: {str(exc)[:80]}")
             time.sleep(rng.uniform(0.2, 0.8))
         driver.close()
 
@@ -280,7 +302,10 @@ class Soak:
             if kind < 0.45:
                 self.tavus.state.faults.append(Fault(**rng.choice(TAVUS_FAULTS)))
             elif kind < 0.8:
-                self.slack.state.faults.append(dict(rng.choice(SLACK_FAULTS)))
+                fault = dict(rng.choice(SLACK_FAULTS))
+                self.slack.state.faults.append(fault)
+                if fault.get("kind") in ("reset", "stall"):
+                    self.count("Slack connection faults")
             else:
                 self.tavus.state.callback_mode = rng.choice(["duplicate", "reverse", "drop", "normal"])
             self.count("faults injected")
@@ -296,11 +321,23 @@ class Soak:
             t.join()
         self.tavus.state.faults.clear()
         self.slack.state.faults.clear()
-        time.sleep(12)  # two reconciler rounds settle lost callbacks and late creates
+        self.settle()
         try:
             return self.verdict()
         finally:
             self.stop()
+
+    def settle(self) -> None:
+        """Wait until the app's outbox has nothing due and two reconciler rounds have run."""
+        time.sleep(12)
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            with contextlib.closing(sqlite3.connect(self.db, timeout=10)) as db:
+                pending = db.execute("select count(*) from outbox where state = 'pending'").fetchone()[0]
+            if not pending:
+                break
+            time.sleep(1)
+        time.sleep(2)
 
     def verdict(self) -> dict:
         db = sqlite3.connect(self.db, timeout=10)
@@ -337,15 +374,35 @@ class Soak:
         return {
             "requests served": self.counts["requests"],
             "faults injected": self.counts["faults injected"],
+            "of which Slack resets and stalls": self.counts["Slack connection faults"],
             "errors seen by users": user_errors,
             "5xx answers": self.counts["5xx"],
             "interviews started": len(created),
             "posted": sum(1 for r in known.values() if r[2]),
             "ended": sum(1 for c in created.values() if c.status == "ended"),
             "lost": len(lost) + broken,
+            "callback answers 5xx": sum(
+                1
+                for c in self.tavus.state.callbacks_sent
+                if not isinstance(c["status"], int) or c["status"] >= 500
+            ),
+            "driver exceptions": self.counts["driver exceptions"],
+            **{k: v for k, v in sorted(self.counts.items()) if k.startswith("driver exception:")},
+            **check_slack(self.db, self.slack.state),
             "peak RSS (MB)": round(self.rss.peak / 1e6),
             "candidate events": sum(v for k, v in self.counts.items() if k.startswith("candidate")),
         }
+
+
+VERDICT = (
+    "5xx answers",
+    "callback answers 5xx",
+    "lost",
+    "stale cards",
+    "missing replies",
+    "doubled replies",
+    "driver exceptions",
+)
 
 
 def main() -> int:
@@ -362,7 +419,9 @@ def main() -> int:
     print(f"soak: {args.minutes:g} min, {args.users} users in 2 workspaces, seed {args.seed}")
     for key, value in result.items():
         print(f"  {key}: {value}")
-    ok = result["5xx answers"] == 0 and result["lost"] == 0
+    # a run in which nothing started, or no card or reply was checked, proves nothing
+    exercised = result["interviews started"] > 0 and result["cards checked"] > 0
+    ok = exercised and result["result replies checked"] > 0 and all(result[k] == 0 for k in VERDICT)
     print("verdict: " + ("OK" if ok else "FAILED"))
     return 0 if ok else 1
 

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -34,7 +35,6 @@ from bot.web.health import LoopLag, healthz, loop_lag_endpoint
 
 log = logging.getLogger(__name__)
 
-SLACK_TIMEOUT = 10  # seconds for one Web API call
 SLACK_RETRIES = 2  # 429s (after Retry-After) and connection errors
 BOT_SCOPES = (
     "commands",
@@ -53,7 +53,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
         # one workspace: its token; many (OAuth): each call names its workspace's token
         token=settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None,
         base_url=settings.slack_api_url,
-        timeout=SLACK_TIMEOUT,
+        timeout=int(settings.SLACK_TIMEOUT_SECONDS),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_RETRIES),
             AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RETRIES),
@@ -99,9 +99,19 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # one pooled HTTP session for every Slack call, instead of one per call
-        slack.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
-        reconciler = Reconciler(deps, interval=settings.RECONCILE_SECONDS)
-        tasks = [asyncio.create_task(_start_up(reconciler)), asyncio.create_task(lag.run())]
+        slack.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS)
+        )
+        reconciler = Reconciler.of(
+            deps,
+            interval=settings.RECONCILE_SECONDS,
+            grace=timedelta(seconds=settings.RECOVERY_GRACE_SECONDS),
+        )
+        tasks = [
+            asyncio.create_task(_start_up(reconciler)),
+            asyncio.create_task(deps.outbox.run_forever()),
+            asyncio.create_task(lag.run()),
+        ]
         if reconcile:
             tasks.append(asyncio.create_task(reconciler.run_forever()))
         if settings.SLACK_APP_TOKEN:
@@ -112,6 +122,7 @@ def create_app(
         await asyncio.gather(*tasks, return_exceptions=True)
         await slack.session.close()
         await tavus_http.aclose()
+        deps.db.close()
         store.close()  # also lets another instance lead
 
     app = Starlette(

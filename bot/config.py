@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     # how long a callback URL keeps working after its conversation ended: Tavus's transcript and
     # recording callbacks come minutes (a long recording: up to an hour or two) after the end
     CALLBACK_TOKEN_HOURS: float = Field(24.0, gt=0, le=24 * 30)
+    SLACK_TIMEOUT_SECONDS: float = Field(10.0, ge=1, le=60)  # one Web API call
+    # the outbox's retries: the first after about this long, doubling, given up after hours
+    OUTBOX_RETRY_SECONDS: float = Field(2.0, gt=0)
+    OUTBOX_GIVE_UP_SECONDS: float = Field(6 * 3600.0, gt=0)
+    # a job a dead process was running is taken over after this; a run is cut at 80 % of it
+    OUTBOX_LEASE_SECONDS: float = Field(45.0, ge=2)
+    # a start still `creating` this long after it began is resolved by recovery (adopted or failed)
+    RECOVERY_GRACE_SECONDS: float = Field(180.0, ge=0)
     TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
     LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 

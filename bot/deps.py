@@ -10,17 +10,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.services.callbacks import CallbackService
 from bot.services.interviews import InterviewService
+from bot.services.jobs import JobRunners
+from bot.services.outbox import Backoff, OutboxWorker
 from bot.services.people import People
 from bot.services.personas import PersonaService
 from bot.services.workspaces import Workspaces
 from bot.store import Store
+from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
 
 
 @dataclass
 class Deps:
     settings: Settings
-    store: Store
+    store: Store  # synchronous: for tests and the CLI; services and listeners use `db`
+    db: AsyncStore  # the store off the event loop
+    outbox: OutboxWorker
     tavus: TavusClient | None  # the global TAVUS_API_KEY's client, if that is set
     slack: AsyncWebClient
     ws: Workspaces
@@ -40,15 +45,22 @@ class Deps:
     ) -> Deps:
         ws = Workspaces(settings, store, tavus, tavus_http)
         people = People(slack, settings.admins, ws)
-        interviews = InterviewService(settings, store, ws, slack, people)
+        db = AsyncStore(store)
+        backoff = Backoff(first=settings.OUTBOX_RETRY_SECONDS, give_up=settings.OUTBOX_GIVE_UP_SECONDS)
+        outbox = OutboxWorker(
+            db, JobRunners(settings, db, ws, slack), backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS
+        )
+        interviews = InterviewService(settings, db, ws, people, outbox)
         return cls(
             settings,
             store,
+            db,
+            outbox,
             tavus,
             slack,
             ws,
             people,
-            PersonaService(store, ws, people),
+            PersonaService(db, ws, people),
             interviews,
-            CallbackService(store, slack, interviews),
+            CallbackService(db, outbox),
         )

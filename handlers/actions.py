@@ -24,7 +24,7 @@ async def _tell(deps: Deps, body: dict, respond, client, text: str, *, refresh_l
             await publish_home(deps, client, team, user, notice=text)
         return
     if refresh_list:
-        _, blocks = personas_list(deps, team, user)
+        _, blocks = await personas_list(deps, team, user)
         await respond(text=text, blocks=build_notice(text)[1] + blocks, replace_original=True)
     else:
         await respond(text=text, replace_original=False)

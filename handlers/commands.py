@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+import hashlib
 
 from bot.deps import Deps
 from bot.services.channels import channel_problem
@@ -21,7 +21,7 @@ from bot.slack.lists import (
 )
 from handlers.modals import open_interview_modal, open_persona_modal
 
-DUPLICATE_WINDOW = timedelta(seconds=15)  # a command sent twice this fast is one intent
+DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
 ADMIN_CHECK_SECONDS = 1.0
 
 
@@ -38,10 +38,10 @@ def register(app, deps: Deps) -> None:
             await ack()
             await open_persona_modal(deps, client, body["trigger_id"], respond, team)
         elif sub == "personas":
-            text, blocks = personas_list(deps, team, user)
+            text, blocks = await personas_list(deps, team, user)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interviews":
-            text, blocks = build_interviews_list(deps.store.active_of(team, user), command)
+            text, blocks = build_interviews_list(await deps.db.active_of(team, user), command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interview" and not rest:
             await ack()
@@ -68,14 +68,15 @@ def register(app, deps: Deps) -> None:
 
 async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
-    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(team, user, ref))
+    visible = await deps.db.visible_personas(team, user)
+    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
     if parsed.error or parsed.persona is None:
         await ack(
             response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."
         )
         return
-    since = (datetime.now(UTC) - DUPLICATE_WINDOW).isoformat(timespec="milliseconds")
-    if deps.store.recent_duplicate(team, user, parsed.persona.persona_id, channel, since):
+    intent = intent_key(team, user, parsed.persona.persona_id, channel, parsed.candidate_id, parsed.title)
+    if not await deps.db.claim_intent(intent, DUPLICATE_WINDOW):
         await ack(
             response_type="ephemeral",
             text="You started this interview moments ago; it is on its way. "
@@ -86,20 +87,37 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
         response_type="ephemeral",
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
     )
+    try:
+        await start_quick(deps, respond, client, body, parsed, intent)
+    except Exception:  # a reset or a database error: say so rather than leave "Creating…" forever
+        await respond(
+            text=":warning: Something failed while starting the interview. If it started, its card "
+            "and a message from me will follow; otherwise please try again.",
+            replace_original=True,
+        )
+        await deps.db.release_intent(intent)
+        raise
+
+
+async def start_quick(deps: Deps, respond, client, body: dict, parsed, intent: str) -> None:
+    channel = body["channel_id"]
     if problem := await channel_problem(client, channel):  # before Tavus bills for a card nobody sees
         await respond(text=f":warning: {problem}", replace_original=True)
+        await deps.db.release_intent(intent)
         return
     outcome = await deps.interviews.start(
         InterviewRequest(
-            team_id=team,
+            team_id=body["team_id"],
             enterprise_id=body.get("enterprise_id"),
-            user_id=user,
+            user_id=body["user_id"],
             persona=parsed.persona,
             channel_id=channel,
             name=parsed.title,
             candidate_id=parsed.candidate_id,
         )
     )
+    if outcome.error:  # nothing started: the same command may be sent again at once
+        await deps.db.release_intent(intent)
     text, blocks = build_start_outcome(outcome)
     await respond(text=text, blocks=blocks, replace_original=True)
 
@@ -112,20 +130,26 @@ async def quick_is_admin(deps: Deps, team: str, user: str) -> bool:
         return False
 
 
-def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
+def intent_key(*parts: str | None) -> str:
+    """The whole intent (workspace, user, persona, channel, candidate, title) as one claim key."""
+    return "quick:" + hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
+async def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
     """Own personas and those shared with the person, with replica names where Tavus told us."""
+    visible = await deps.db.visible_personas(team, user)
     return build_personas_list(
-        deps.store.personas_of(team, user),
+        [p for p in visible if p.owner_id == user],
         deps.settings.SLACK_COMMAND,
-        shared=[p for p in deps.store.visible_personas(team, user) if p.owner_id != user],
-        replica_names=deps.personas.replica_names(team),
+        shared=[p for p in visible if p.owner_id != user],
+        replica_names=await deps.personas.replica_names(team),
     )
 
 
 async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
     team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
     admin = await deps.people.is_admin(team, user)
-    found = deps.interviews.find(team, user, rest, admin=admin)
+    found = await deps.interviews.find(team, user, rest, admin=admin)
     if not found:
         await respond(
             text=f"I found no interview `{esc(rest[:60])}` that you can end, by name or id. "
@@ -142,7 +166,7 @@ async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
 
 async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
     team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
-    found = deps.personas.find_all(team, user, rest) if rest else []
+    found = await deps.personas.find_all(team, user, rest) if rest else []
     manageable = [p for p in found if await deps.people.can_manage(team, user, p)]
     if not rest or not found:
         text, blocks = build_notice(

@@ -9,14 +9,14 @@ from handlers.home import publish_home
 def register(app, deps: Deps) -> None:
     async def on_home_opened(ack, body, event, client) -> None:
         await ack()
-        if event.get("tab") != "home" or not deps.store.first_time(f"event:{body.get('event_id')}"):
+        if event.get("tab") != "home" or not await deps.db.first_time(f"event:{body.get('event_id')}"):
             return
         await publish_home(deps, client, body["team_id"], event["user"])
 
     async def on_uninstalled(ack, body) -> None:
         """Uninstalled, or its tokens revoked: forget the workspace's bot token at once."""
         await ack()
-        deps.store.forget_bot(body["team_id"])
+        await deps.db.forget_bot(body["team_id"])
 
     app.event("app_home_opened")(on_home_opened)
     app.event("app_uninstalled")(on_uninstalled)

@@ -16,15 +16,15 @@ log = logging.getLogger(__name__)
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
     admin = await deps.people.is_admin(team, user)
     view = build_home(
-        deps.store.personas_of(team, user),
-        deps.store.active_of(team, user),
-        deps.store.recently_ended(team, user),
+        await deps.db.personas_of(team, user),
+        await deps.db.active_of(team, user),
+        await deps.db.recently_ended(team, user),
         command=deps.settings.SLACK_COMMAND,
         notice=notice,
         can_set_key=admin and deps.ws.fernet is not None,
-        shared=[p for p in deps.store.visible_personas(team, user) if p.owner_id != user],
-        everyone=deps.store.active_in_team(team) if admin else None,
-        replica_names=deps.personas.replica_names(team),
+        shared=[p for p in await deps.db.visible_personas(team, user) if p.owner_id != user],
+        everyone=await deps.db.active_in_team(team) if admin else None,
+        replica_names=await deps.personas.replica_names(team),
     )
     try:
         await client.views_publish(user_id=user, view=view)

@@ -30,7 +30,7 @@ async def open_view(client, trigger_id: str, view: dict, respond) -> dict | None
 async def open_persona_modal(deps: Deps, client, trigger_id: str, respond, team_id: str) -> None:
     """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
-    cached = deps.personas.cached_replicas(team_id)
+    cached = await deps.personas.cached_replicas(team_id)
     view = await open_view(
         client, trigger_id, build_persona_modal(cached or [], default, loading=cached is None), respond
     )
@@ -59,11 +59,11 @@ async def open_interview_modal(
     """Open the Start interview form; `replace_view` puts it in place of an open modal instead
     (views.update), so one Done or Cancel closes it rather than leaving a modal underneath."""
     view = build_interview_modal(
-        deps.store.visible_personas(team, user),
+        await deps.db.visible_personas(team, user),
         channel_id,
         values={"persona": selected} if selected else None,
         command=deps.settings.SLACK_COMMAND,
-        last_used=deps.store.last_persona_used(team, user),
+        last_used=await deps.db.last_persona_used(team, user),
     )
     if replace_view is None:
         await open_view(client, trigger_id, view, respond)

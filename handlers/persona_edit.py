@@ -22,7 +22,7 @@ def register(app, deps: Deps) -> None:
     async def on_edit(ack, body, client) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
-        persona = deps.store.persona(team, body["actions"][0].get("value", ""))
+        persona = await deps.db.persona(team, body["actions"][0].get("value", ""))
         if persona is None or not await deps.people.can_manage(team, user, persona):
             return  # the button is only shown to its owner; a forged click opens nothing
         # open at once (the trigger lasts 3 seconds), then fill in what Tavus holds
@@ -35,7 +35,7 @@ def register(app, deps: Deps) -> None:
         if view is None:
             return
         try:
-            remote = await deps.ws.tavus(team).get_persona(persona.persona_id)
+            remote = await (await deps.personas.tavus(team)).get_persona(persona.persona_id)
         except te.TavusError as exc:
             failed = [section(tavus_failure(exc, f"load *{esc(persona.name)}*"))]
             await update_view(client, view["id"], build_result_view("Edit persona", failed))

@@ -22,7 +22,10 @@ def register(app, deps: Deps) -> None:
         if deps.ws.fernet is None or not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
         await open_view(
-            client, body["trigger_id"], build_tavus_key_modal(deps.ws.has_own_tavus_key(team)), None
+            client,
+            body["trigger_id"],
+            build_tavus_key_modal(await deps.db.run(deps.ws.has_own_tavus_key, team)),
+            None,
         )
 
     async def on_submit(ack, body, client) -> None:
@@ -47,11 +50,13 @@ def register(app, deps: Deps) -> None:
                 else tavus_failure(exc, "check the key")
             )
             await update_view(
-                client, view["id"], build_tavus_key_modal(deps.ws.has_own_tavus_key(team), error)
+                client,
+                view["id"],
+                build_tavus_key_modal(await deps.db.run(deps.ws.has_own_tavus_key, team), error),
             )
             return
-        deps.ws.set_tavus_key(team, key, by=user)
-        deps.store.audit(team, user, "workspace.tavus_key", team, None)
+        await deps.db.run(deps.ws.set_tavus_key, team, key, by=user)
+        await deps.db.audit(team, user, "workspace.tavus_key", team, None)
         await update_view(
             client,
             view["id"],

@@ -45,7 +45,7 @@ def register(app, deps: Deps) -> None:
             return
         progress = build_progress_view("New persona", f"Creating *{esc(form.name)}* at Tavus…")
         await ack(response_action="update", view=progress)
-        if not deps.store.first_time(submission_key(view)):
+        if not await deps.db.first_time(submission_key(view)):
             return
         try:
             persona = await deps.personas.create(team, (body.get("enterprise") or {}).get("id"), user, form)
@@ -79,7 +79,7 @@ def register(app, deps: Deps) -> None:
 
     async def on_start_interview(ack, body, client) -> None:
         view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
-        personas = deps.store.visible_personas(team, user)
+        personas = await deps.db.visible_personas(team, user)
         form, errors = read_interview_form(view["state"]["values"], personas)
         if not errors and (problem := await channel_problem(client, form.channel)):
             errors = {ids.I_CHANNEL: as_plain(problem)}  # Slack shows inline errors as plain text

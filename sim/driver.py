@@ -248,7 +248,7 @@ class SlackDriver:
         """The newest open modal with this callback_id for this user."""
         views = [
             v
-            for v in self.state.views.values()
+            for v in list(self.state.views.values())  # the stand-in adds views meanwhile
             if v.get("callback_id") == callback_id and v.get("user_id") in (user, None)
         ]
         return views[-1] if views else None

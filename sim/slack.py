@@ -32,7 +32,7 @@ class SlackSimulator:
         self.state = state or SlackState()
         self.tiers = RateTiers() if tiers else None  # Slack's rate tiers, when asked for
         self.bot_token = self.state.bot_token  # what a reset goes back to
-        self.app = Starlette(
+        self.api_app = Starlette(
             routes=[
                 Route("/api/{method}", self.api, methods=["POST", "GET"]),
                 Route("/hooks/{rest:path}", self.hook, methods=["POST"]),
@@ -46,6 +46,36 @@ class SlackSimulator:
                 Route("/_sim/tiers", self.set_tiers, methods=["POST"]),
             ]
         )
+
+    @property
+    def app(self):
+        """The ASGI app: the Web API behind the connection faults."""
+        return _ConnectionFaults(self)
+
+    async def faulty(self, scope, receive, send) -> None:
+        """Connection faults the way networks fail: `reset` breaks the connection before Slack
+        acts; `stall` holds it `seconds` (past the client's timeout), then breaks it unanswered."""
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        fault = (
+            self.state.take_fault(path.rsplit("/", 1)[-1], ("reset", "stall"))
+            if path.startswith("/api/")
+            else None
+        )
+        if fault is None:
+            return await self.api_app(scope, receive, send)
+        self.state.log.append(
+            {"method": path.rsplit("/", 1)[-1], "args": {}, "at": time.time(), "result": fault["kind"]}
+        )
+        if fault["kind"] == "stall":
+            await asyncio.sleep(float(fault.get("seconds", 15)))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"1000"), (b"content-type", b"application/json")],
+            }
+        )
+        raise ConnectionAbortedError("simulated connection reset")
 
     async def reset(self, request: Request) -> Response:
         self.state = SlackState(bot_token=self.bot_token)
@@ -379,6 +409,14 @@ class SlackSimulator:
             return {"ok": False, "error": "not_found"}
         call.update(ended=True, duration=a.get("duration"))
         return {"ok": True}
+
+
+class _ConnectionFaults:
+    def __init__(self, sim: SlackSimulator) -> None:
+        self.sim = sim
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.sim.faulty(scope, receive, send)
 
 
 async def _args(request: Request) -> dict[str, Any]:

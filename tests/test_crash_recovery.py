@@ -16,6 +16,12 @@ def stack(tmp_path, tavus, slack):
     apps = []
 
     def start(**env):
+        env = {
+            "RECOVERY_GRACE_SECONDS": "0.5",
+            "RECONCILE_SECONDS": "0.5",
+            "OUTBOX_LEASE_SECONDS": "3",
+            **env,
+        }
         app = start_app(
             tmp_path, tavus.url, slack.url, port=apps[0].url.rsplit(":", 1)[1] if apps else None, **env
         )
@@ -64,7 +70,7 @@ def consistent(tmp_path):
     store = Store(str(tmp_path / "app.db"))
     try:
         assert store.invariant_violations() == []
-        assert store.creating() == []
+        assert store.creating("9999") == []
         return store._conversations("1 = 1", ())
     finally:
         store.close()

@@ -1,9 +1,12 @@
 """The channel card follows the call: Tavus callbacks, the reconciler and start-up recovery."""
 
+import time
+from datetime import timedelta
+
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler, recover
+from bot.services.reconciler import Reconciler
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, interrupted_start, start_interview
 
@@ -18,6 +21,13 @@ def live_interview(driver, slack, tavus, served):
 
 def card(slack, conv):
     return slack.state.find_message(conv.channel_id, conv.message_ts)
+
+
+def settled_thread(slack, conv, count):
+    """The thread once `count` replies came, and a moment later (a double would show by then)."""
+    wait_until(lambda: len(thread(slack, conv)) >= count, what=f"{count} thread replies")
+    time.sleep(0.5)
+    return thread(slack, conv)
 
 
 def thread(slack, conv):
@@ -55,7 +65,7 @@ def test_duplicate_callbacks_are_ignored(live_interview, slack, tavus, served):
     tavus.control(f"conversations/{conv.conversation_id}/join")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: len(tavus.state.callbacks_sent) >= 10, what="all callbacks delivered")
-    assert len(thread(slack, conv)) == 3  # transcript, analysis, recording: once each
+    assert len(settled_thread(slack, conv, 3)) == 3  # transcript, analysis, recording: once each
     assert len(served.deps.store.events_of(conv.conversation_id)) == 5
 
 
@@ -67,7 +77,7 @@ def test_out_of_order_events_reach_the_same_state(live_interview, slack, tavus, 
     wait_until(lambda: len(tavus.state.callbacks_sent) >= 5, what="callbacks delivered")
     stored = served.deps.store.conversation_by_token(conv.token)
     assert stored.status == "ended" and stored.live_at
-    assert "the candidate left" in str(card(slack, conv)["blocks"])
+    wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card ended")
 
 
 def test_shutdown_before_join_still_ends(live_interview, slack, tavus, served):
@@ -123,11 +133,11 @@ def test_lost_callbacks_are_recovered_by_the_reconciler(live_interview, slack, t
     tavus.control(f"conversations/{conv.conversation_id}/join")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     assert served.deps.store.conversation_by_token(conv.token).status == "waiting"
-    applied = run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round())
+    applied = run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     assert applied == 5
     wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card ended")
-    assert len(thread(slack, conv)) == 3
-    assert run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round()) == 0
+    assert len(settled_thread(slack, conv, 3)) == 3
+    assert run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round()) == 0
 
 
 def test_reconciler_backs_off_on_429(live_interview, tavus, served):
@@ -135,7 +145,7 @@ def test_reconciler_backs_off_on_429(live_interview, tavus, served):
         "faults",
         {"method": "GET", "path": "/v2/conversations/", "status": 429, "retry_after": "0.1", "times": 50},
     )
-    applied = run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round())
+    applied = run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     assert applied == 0
     gets = [r for r in tavus.state.requests if r["method"] == "GET" and "/v2/conversations/c" in r["path"]]
     assert len(gets) == 4  # one read and its three retries, then the round stops
@@ -149,13 +159,18 @@ def test_crash_between_tavus_create_and_slack_post_is_recovered(driver, slack, t
     created = interrupted_start(store, persona, token, "Crashed", created_at_tavus=tavus)
     lost = "lost-token-00000000000000000000"
     interrupted_start(store, persona, lost, "Never created")
-    run_in_app_loop(served, recover(served.deps))
-    adopted = store.conversation_by_token(token)
+    run_in_app_loop(served, Reconciler.of(served.deps, interval=60, grace=timedelta(0)).recover())
+    adopted = wait_until(lambda: (c := store.conversation_by_token(token)).message_ts and c, what="card")
     assert adopted.status == "waiting" and adopted.conversation_id == created["conversation_id"]
-    assert adopted.message_ts and card(slack, adopted)
+    assert card(slack, adopted)
     assert store.conversation_by_token(lost).status == "failed"
-    dm = channel_messages(slack, "D0OWNER1")
-    assert any("Never created" in m["text"] and "start it again" in m["text"] for m in dm)
+    wait_until(
+        lambda: any(
+            "Never created" in m["text"] and "start it again" in m["text"]
+            for m in channel_messages(slack, "D0OWNER1")
+        ),
+        what="owner told",
+    )
     assert store.invariant_violations() == []
 
 

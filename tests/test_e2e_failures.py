@@ -86,7 +86,7 @@ def test_without_public_url_the_reconciler_follows_the_call(serve, slack, tavus)
     body = tavus.state.conversations[conv.conversation_id].body
     assert "callback_url" not in body and "[ref-" in body["conversation_name"]
     tavus.control(f"conversations/{conv.conversation_id}/join")
-    run_in_app_loop(served, Reconciler(served.deps, interval=60, pace=0).round())
+    run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     card = slack.state.find_message(conv.channel_id, conv.message_ts)
     wait_until(lambda: "Live since" in str(card["blocks"]), what="live via polling")
 

@@ -77,7 +77,7 @@ def test_reconciler_never_ends_a_call_when_the_key_is_refused(serve, slack, tavu
     conv = start_interview(driver, served, persona.persona_id)
     tavus.control(f"conversations/{conv.conversation_id}/join")
     wait_until(lambda: served.deps.store.conversation_by_token(conv.token).status == "live", what="live")
-    reconciler = Reconciler(served.deps, interval=60, pace=0)
+    reconciler = Reconciler.of(served.deps, interval=60, pace=0)
     # Tavus now refuses the workspace's key (revoked in the portal)
     tavus.control("config", {"extra_keys": []})
     with caplog.at_level(logging.ERROR):

@@ -109,10 +109,51 @@ def test_slack_retry_on_the_other_instance_is_handled_once(pair, slack):
 
 def test_one_reconciler_at_a_time(pair):
     (a, b), _ = pair
-    ra, rb = (Reconciler(x.deps, interval=60, pace=0) for x in (a, b))
+    ra, rb = (Reconciler.of(x.deps, interval=60, pace=0) for x in (a, b))
     ran = [run_in_app_loop(a, ra.round_if_leader()), run_in_app_loop(b, rb.round_if_leader())]
     assert sorted(ran) == [False, True]
     leader = a if ran[0] else b
     leader.server.stop()  # the leader goes away: its lock goes with it
     follower, rec = (b, rb) if ran[0] else (a, ra)
     assert wait_until(lambda: run_in_app_loop(follower, rec.round_if_leader()), what="takeover")
+
+
+def test_quick_interviews_for_two_candidates_split_over_two_instances(pair, slack, tavus):
+    (a, b), (da, db) = pair
+    persona = create_persona(da, a)
+    sent = []
+    jobs = [
+        (da, "<@U0CAND001|ann> Backend round"),
+        (db, "<@U0CAND002|bob> Backend round"),
+        (db, "<@U0CAND001|ann> Backend round"),  # the first one again, on the other instance
+    ]
+
+    def send(d, text):
+        sent.append(d.command(f"interview {persona.persona_id} {text}", channel="C0HIRING1").json()["text"])
+
+    threads = [threading.Thread(target=send, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)
+    for t in threads:
+        t.join()
+    wait_until(lambda: len(slack.state.messages.get("C0HIRING1", [])) == 2, timeout=15, what="two cards")
+    time.sleep(0.5)
+    assert len(tavus.state.conversations) == 2 and len(slack.state.messages["C0HIRING1"]) == 2
+    assert sum("moments ago" in t for t in sent) == 1  # only the repeat was refused
+
+
+def test_leader_that_loses_its_session_stops_leading(pair):
+    """A PostgreSQL restart ends every session (and its advisory lock) while the client still
+    thinks its connection is open: the old leader must notice, and one instance leads."""
+    import psycopg
+
+    (a, b), _ = pair
+    ra, rb = (Reconciler.of(x.deps, interval=60, pace=0) for x in (a, b))
+    assert run_in_app_loop(a, ra.round_if_leader()) and not run_in_app_loop(b, rb.round_if_leader())
+    pid = a.deps.store.db._leader.info.backend_pid
+    with psycopg.connect(need_postgres(), autocommit=True) as conn:
+        conn.execute("select pg_terminate_backend(%s)", (pid,))
+    assert run_in_app_loop(b, rb.round_if_leader())  # the lock went with the session
+    assert not run_in_app_loop(a, ra.round_if_leader())  # and the old leader knows it
+    assert run_in_app_loop(b, rb.round_if_leader())

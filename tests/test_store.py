@@ -64,7 +64,7 @@ def test_personas_are_scoped_by_workspace_and_owner(store):
 
 def test_conversation_life_cycle(store):
     store.begin_conversation(intent())
-    assert [c.token for c in store.creating()] == ["tok1"]
+    assert [c.token for c in store.creating("9999")] == ["tok1"]
     store.conversation_created("tok1", "c123456789", "https://x/c123456789")
     store.set_message("tok1", "C1", "1.2")
     assert [c.conversation_id for c in store.active_of("T1", "U1")] == ["c123456789"]
@@ -101,7 +101,7 @@ def test_request_key_makes_a_start_idempotent(store):
     with pytest.raises(DuplicateRequest) as dup:
         store.begin_conversation(intent("tok2", key="view:V1:h1"))
     assert dup.value.existing.token == "tok1"
-    assert len(store.creating()) == 1
+    assert len(store.creating("9999")) == 1
 
 
 def test_events_are_deduplicated(store):
@@ -203,3 +203,47 @@ def test_one_leader_per_database(database_url):
     first.close()  # the leader goes: the other takes over
     assert second.lead()
     second.close()
+
+
+def test_outbox_jobs_are_queued_once_and_redraws_collapse(store):
+    from bot.store import Job
+
+    reply = Job("reply", "reply:tok1:t1", "tok1", "T1", {"messages": []})
+    store.add_jobs([reply, reply])
+    store.add_jobs([Job("card", "card:tok1", "tok1", rearm=True)] * 3)
+    assert [j.key for j in store.jobs()] == ["reply:tok1:t1", "card:tok1"]
+    leased = store.claim_jobs(60, 10)
+    assert len(leased) == 2 and store.claim_jobs(60, 10) == []  # leased: nobody else runs them
+    card = next(j for j in leased if j.kind == "card")
+    store.add_jobs([Job("card", "card:tok1", "tok1", rearm=True)])  # a change while it ran
+    assert not store.job_done(card, "waiting")  # so it stays pending and runs again
+    again = store.claim_jobs(60, 10)
+    assert [j.key for j in again] == ["card:tok1"] and store.job_done(again[0], "ended")
+    store.job_failed(next(j for j in leased if j.kind == "reply"), "reset", retry_in=3600)
+    reply_row = store.job("reply:tok1:t1")
+    assert reply_row.state == "pending" and reply_row.attempts == 1 and store.claim_jobs(60, 10) == []
+    tell = Job("dm", "tell:x", "tok1", "T1", {"channel": "U1", "text": "gave up", "tell": True})
+    store.job_failed(reply_row, "reset", retry_in=None, tell=[tell])
+    assert store.job("reply:tok1:t1").state == "parked" and store.job("tell:x").state == "pending"
+
+
+def test_state_change_and_its_jobs_commit_together(store):
+    from bot.store import Job
+
+    store.begin_conversation(intent())
+    store.conversation_created("tok1", "c1", "u")
+    event = {"conversation_id": "c1", "event_type": "system.shutdown", "timestamp": "t9"}
+    card = Job("card", "card:tok1", "tok1", rearm=True)
+    assert store.apply_event("tok1", event, "ended", at="t9", jobs_if_changed=[card]) == (True, True)
+    assert store.apply_event("tok1", event, "ended", at="t9", jobs_if_changed=[card]) == (False, False)
+    assert store.conversation_by_token("tok1").status == "ended"
+    assert [j.key for j in store.jobs(kind="card")] == ["card:tok1"]
+
+
+def test_intent_claims_hold_one_intent_and_free_others(store):
+    assert store.claim_intent("quick:a", 15)
+    assert not store.claim_intent("quick:a", 15)
+    assert store.claim_intent("quick:b", 15)  # another candidate or title
+    store.release_intent("quick:a")
+    assert store.claim_intent("quick:a", 15)
+    assert store.claim_intent("quick:c", -1) and store.claim_intent("quick:c", 15)  # expired

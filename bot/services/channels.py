@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,7 +27,7 @@ async def channel_problem(slack: AsyncWebClient, channel_id: str) -> str | None:
                 "add the Tavus app to it first (type /invite @Tavus in the channel), or choose another."
             )
         return None
-    except (TimeoutError, OSError):
+    except (TimeoutError, OSError, aiohttp.ClientError):  # Slack could not tell: go on
         return None
     channel = answer["channel"]
     if channel.get("is_archived"):

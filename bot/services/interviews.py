@@ -1,32 +1,27 @@
-"""Starting and ending interviews: intent in the store, Tavus, then the channel card."""
+"""Starting and ending interviews: intent in the store, Tavus, then the channel card (queued in
+the outbox with the new state, bot/services/outbox.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass, field
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.logs import keep_secret
+from bot.services.jobs import announce_jobs, ended_jobs
+from bot.services.outbox import OutboxWorker
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
-from bot.slack.blocks import esc, link
-from bot.slack.card import build_interview_card
-from bot.slack.errors import slack_failed
+from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
+from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, utcnow
+from bot.store.aio import AsyncStore
+from bot.store.records import marker_for
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, ConversationProperties
 
 log = logging.getLogger(__name__)
-
-REDRAWS = 3  # card updates per refresh at most, when other instances keep changing the call
 
 
 @dataclass
@@ -56,16 +51,11 @@ class StartOutcome:
     running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
 
 
-def marker_for(token: str) -> str:
-    """A reference derived from the token, safe to show in a conversation name."""
-    return "ref-" + hashlib.sha256(token.encode()).hexdigest()[:10]
-
-
 class InterviewService:
     def __init__(
-        self, settings: Settings, store: Store, ws: Workspaces, slack: AsyncWebClient, people: People
+        self, settings: Settings, db: AsyncStore, ws: Workspaces, people: People, outbox: OutboxWorker
     ) -> None:
-        self.settings, self.store, self.ws, self.slack, self.people = settings, store, ws, slack, people
+        self.settings, self.db, self.ws, self.people, self.outbox = settings, db, ws, people, outbox
 
     def callback_url(self, token: str) -> str | None:
         """Our callback address; it also carries the marker, which Tavus echoes back on GET."""
@@ -92,7 +82,8 @@ class InterviewService:
         )
 
     async def start(self, req: InterviewRequest) -> StartOutcome:
-        """Record the intent, create at Tavus, post the card, DM the candidate."""
+        """Record the intent, create at Tavus, then commit the card post and the candidate's DM
+        with the new state; the card is posted at once when Slack lets us, else by the outbox."""
         token = secrets.token_urlsafe(24)
         keep_secret(token)  # the callback URL's credential: never in a log line
         intent = ConversationRecord(
@@ -110,153 +101,68 @@ class InterviewService:
             request_key=req.request_key,
         )
         try:
-            self.store.begin_conversation(intent)
+            await self.db.begin_conversation(intent)
         except DuplicateRequest as dup:
             return StartOutcome(conv=dup.existing, duplicate=True)
         try:
-            created = await self.ws.tavus(req.team_id).create_conversation(
+            tavus = await self.db.run(self.ws.tavus, req.team_id)
+            created = await tavus.create_conversation(
                 self.conversation_request(req, token), marker=marker_for(token)
             )
         except te.TavusError as exc:
-            self.store.conversation_failed(token, str(exc))
+            await self.db.conversation_failed(token, str(exc))
             running = (
-                self.store.active_of(req.team_id, req.user_id)
+                await self.db.active_of(req.team_id, req.user_id)
                 if isinstance(exc, te.ConcurrencyLimitError)
                 else []
             )
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
-        self.store.conversation_created(token, created.conversation_id, created.conversation_url)
+        intent.conversation_id, intent.url = created.conversation_id, created.conversation_url
+        await self.db.conversation_created(
+            token, created.conversation_id, created.conversation_url, announce_jobs(intent)
+        )
         if created.status == "ended":  # adopted after an ambiguous create, and already over
-            self.store.mark_ended(token, at=utcnow(), reason=None)
+            await self.db.mark_ended(token, at=utcnow(), reason=None)
         return await self.announce(token)
 
     async def announce(self, token: str) -> StartOutcome:
-        """Post the card and DM the candidate for a created conversation."""
-        conv = self.store.conversation_by_token(token)
-        assert conv is not None
-        post_error = await self.post_card(conv)
-        if conv.candidate_id:
-            await self.dm_candidate(conv)
-        return StartOutcome(conv=self.store.conversation_by_token(token), post_error=post_error)
+        """Post the queued card now, so the starter hears how it went; the outbox retries it and
+        sends the candidate's DM."""
+        _, error = await self.outbox.run_now(f"post:{token}")
+        self.outbox.kick()
+        conv = await self.db.conversation_by_token(token)
+        post_error = slack_post_failure(error, conv.channel_id or "") if error and conv else None
+        return StartOutcome(conv=conv, post_error=post_error)
 
-    async def post_card(self, conv: ConversationRecord) -> str | None:
-        """Post the interview's card in its channel; a sentence saying how to fix it on failure."""
-        if self.settings.SLACK_CALLS and not conv.call_id:
-            conv.call_id = await self.calls_add(conv)
-        text, blocks = build_interview_card(conv)
-        try:
-            answer = await self.slack.chat_postMessage(
-                token=self.ws.slack_token(conv.team_id),
-                channel=conv.channel_id,
-                text=text,
-                blocks=blocks,
-                unfurl_links=False,
-            )
-        except SlackApiError as exc:
-            error = slack_failed(exc, f"post an interview card in {conv.channel_id}")
-            self.store.note_error(conv.token, f"post_failed: {error}")
-            return slack_post_failure(error, conv.channel_id or "")
-        self.store.set_message(conv.token, answer["channel"], answer["ts"])
-        return None
-
-    async def dm_candidate(self, conv: ConversationRecord) -> None:
-        text = (
-            f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
-            f"Join here when you are ready: {link(conv.url, 'join the interview')}"
-        )
-        try:
-            await self.slack.chat_postMessage(
-                token=self.ws.slack_token(conv.team_id),
-                channel=conv.candidate_id,
-                text=text,
-                unfurl_links=False,
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "DM the candidate")
-
-    async def refresh_card(self, token: str) -> None:
-        """Redraw the card from the store. Another instance may change the call while our update
-        is on its way, and Slack keeps whichever edit lands last: so draw again until what we drew
-        is what the store holds (usually once)."""
-        for _ in range(REDRAWS):
-            conv = self.store.conversation_by_token(token)
-            if conv is None or not conv.message_ts:
-                return
-            card = build_interview_card(conv)
-            try:
-                await self.slack.chat_update(
-                    token=self.ws.slack_token(conv.team_id),
-                    channel=conv.channel_id,
-                    ts=conv.message_ts,
-                    text=card[0],
-                    blocks=card[1],
-                )
-            except SlackApiError as exc:
-                slack_failed(exc, "update an interview card")
-                return
-            latest = self.store.conversation_by_token(token)
-            if latest is None or build_interview_card(latest) == card:
-                return
-
-    def find(self, team_id: str, user_id: str, ref: str, *, admin: bool) -> list[ConversationRecord]:
+    async def find(self, team_id: str, user_id: str, ref: str, *, admin: bool) -> list[ConversationRecord]:
         """By id (end() then says who may end it), else the waiting or live ones of that name the
         person may end: their own, or the whole workspace's for an admin."""
         wanted = ref.strip()
-        if conv := self.store.conversation(team_id, wanted):
+        if conv := await self.db.conversation(team_id, wanted):
             return [conv]
-        pool = self.store.active_in_team(team_id) if admin else self.store.active_of(team_id, user_id)
+        pool = await (self.db.active_in_team(team_id) if admin else self.db.active_of(team_id, user_id))
         return [c for c in pool if (c.name or "").casefold() == wanted.casefold()]
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:
         """End an interview for its owner or an admin; the answer is a sentence for the user."""
-        conv = self.store.conversation(team_id, conversation_id)
+        conv = await self.db.conversation(team_id, conversation_id)
         if conv is None:
             return f"I found no interview `{esc(conversation_id[:40])}` in this workspace."
         if not await self.people.can_manage(team_id, user_id, conv):
             return f"Only <@{conv.owner_id}> or an admin can end *{esc(conv.name)}*."
         if conv.status in FINAL:
             return f"*{esc(conv.name)}* has already ended."
-        self.store.set_ending(conv.token, user_id)
+        await self.db.set_ending(conv.token, user_id)
         try:
-            await self.ws.tavus(team_id).end_conversation(conversation_id)
+            tavus = await self.db.run(self.ws.tavus, team_id)
+            await tavus.end_conversation(conversation_id)
         except te.NotFoundError:
             log.info("conversation %s was already gone at Tavus", conversation_id)
         except te.TavusError as exc:
-            self.store.set_ending(conv.token, None)
+            await self.db.set_ending(conv.token, None)
             return tavus_failure(exc, f"end *{esc(conv.name)}*")
-        if self.store.mark_ended(conv.token, at=utcnow(), reason="end_conversation_endpoint_hit", by=user_id):
-            await self.refresh_card(conv.token)
-            await self.calls_end(conv.token)
+        await self.db.mark_ended(
+            conv.token, at=utcnow(), reason="end_conversation_endpoint_hit", by=user_id, jobs=ended_jobs(conv)
+        )
+        self.outbox.kick()
         return f"Ended *{esc(conv.name)}*."
-
-    async def calls_add(self, conv: ConversationRecord) -> str | None:
-        """Register the interview with Slack's Calls API, so Slack draws a native call card."""
-        try:
-            answer = await self.slack.calls_add(
-                token=self.ws.slack_token(conv.team_id),
-                # the conversation id, never the callback token: Slack shows this id to apps and admins
-                external_unique_id=conv.conversation_id or marker_for(conv.token),
-                join_url=conv.url,
-                title=conv.name,
-                created_by=conv.owner_id,
-                date_start=int(time.time()),
-                users=[{"slack_id": conv.owner_id}],
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "register a Slack call (calls.add)")
-            return None
-        call_id = answer["call"]["id"]
-        self.store.set_call(conv.token, call_id)
-        return call_id
-
-    async def calls_end(self, token: str) -> None:
-        conv = self.store.conversation_by_token(token)
-        if conv is None or not conv.call_id:
-            return
-        seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
-        try:
-            await self.slack.calls_end(
-                token=self.ws.slack_token(conv.team_id), id=conv.call_id, duration=seconds
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "end a Slack call (calls.end)")

@@ -47,7 +47,7 @@ class People:
         if hit and time.monotonic() - hit[0] < ADMIN_CACHE_SECONDS:
             return hit[1]
         try:
-            user = (await self.slack.users_info(token=self.ws.slack_token(team_id), user=user_id))["user"]
+            user = (await self.slack.users_info(token=await self.ws.bot_token(team_id), user=user_id))["user"]
             admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         except SlackApiError as exc:
             slack_failed(exc, "check whether a user is an admin (users.info)")

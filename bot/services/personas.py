@@ -10,8 +10,10 @@ from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.forms import PersonaForm
 from bot.slack.messages import tavus_failure
-from bot.store import PersonaRecord, Store, utcnow
+from bot.store import PersonaRecord, utcnow
+from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
+from bot.tavus.client import TavusClient
 from bot.tavus.models import PatchOperation, Persona, Replica
 
 log = logging.getLogger(__name__)
@@ -46,16 +48,20 @@ def patch_ops(current: Persona, form: PersonaForm) -> list[PatchOperation]:
 
 
 class PersonaService:
-    def __init__(self, store: Store, ws: Workspaces, people: People) -> None:
-        self.store, self.ws, self.people = store, ws, people
+    def __init__(self, db: AsyncStore, ws: Workspaces, people: People) -> None:
+        self.db, self.ws, self.people = db, ws, people
         # per Tavus key: an account's replicas include its private ones, never shown to another
         self._replicas: dict[str, tuple[float, list[Replica]]] = {}
 
-    def cached_replicas(self, team_id: str) -> list[Replica] | None:
+    async def tavus(self, team_id: str) -> TavusClient:
+        """This workspace's Tavus client (its key is read off the event loop)."""
+        return await self.db.run(self.ws.tavus, team_id)
+
+    async def cached_replicas(self, team_id: str) -> list[Replica] | None:
         """This workspace's Tavus account's replicas if fetched recently, else None (the caller
         shows a loading hint)."""
         try:
-            fingerprint = self.ws.tavus(team_id).fingerprint
+            fingerprint = (await self.tavus(team_id)).fingerprint
         except te.TavusError:
             return None
         cached = self._replicas.get(fingerprint)
@@ -63,16 +69,17 @@ class PersonaService:
             return cached[1]
         return None
 
-    def replica_names(self, team_id: str) -> dict[str, str]:
+    async def replica_names(self, team_id: str) -> dict[str, str]:
         """Replica id to name, from what Tavus told us lately (empty when it has not yet)."""
-        return {r.replica_id: r.replica_name for r in self.cached_replicas(team_id) or [] if r.replica_name}
+        cached = await self.cached_replicas(team_id) or []
+        return {r.replica_id: r.replica_name for r in cached if r.replica_name}
 
     async def replicas(self, team_id: str) -> list[Replica]:
-        cached = self.cached_replicas(team_id)
+        cached = await self.cached_replicas(team_id)
         if cached is not None:
             return cached
         try:
-            client = self.ws.tavus(team_id)
+            client = await self.tavus(team_id)
             found = await client.list_replicas()
         except te.TavusError as exc:
             log.warning("could not list Tavus replicas: %s", exc)
@@ -84,7 +91,7 @@ class PersonaService:
         self, team_id: str, enterprise_id: str | None, user_id: str, form: PersonaForm
     ) -> PersonaRecord:
         """Create at Tavus, then record ownership; if recording fails, undo at Tavus."""
-        created = await self.ws.tavus(team_id).create_persona(form.to_request())
+        created = await (await self.tavus(team_id)).create_persona(form.to_request())
         record = PersonaRecord(
             persona_id=created.persona_id,
             team_id=team_id,
@@ -100,7 +107,7 @@ class PersonaService:
             shared=int(form.shared),
         )
         try:
-            self.store.add_persona(record)
+            await self.db.add_persona(record)
         except Exception:
             log.exception("recording persona %s failed; deleting it at Tavus", created.persona_id)
             await self._forget_at_tavus(team_id, created.persona_id)
@@ -109,13 +116,13 @@ class PersonaService:
 
     async def _forget_at_tavus(self, team_id: str, persona_id: str) -> None:
         try:
-            await self.ws.tavus(team_id).delete_persona(persona_id)
+            await (await self.tavus(team_id)).delete_persona(persona_id)
         except te.TavusError as exc:
             log.error("could not delete orphan persona %s at Tavus: %s", persona_id, exc)
 
-    def find(self, team_id: str, user_id: str, ref: str) -> PersonaRecord | None:
+    @staticmethod
+    def find(visible: list[PersonaRecord], user_id: str, ref: str) -> PersonaRecord | None:
         """A visible persona by id, or by name (case-insensitive; own personas first)."""
-        visible = self.store.visible_personas(team_id, user_id)
         wanted = ref.strip().casefold()
         by_id = [p for p in visible if p.persona_id.casefold() == wanted]
         by_name = sorted(
@@ -123,23 +130,22 @@ class PersonaService:
         )
         return (by_id or by_name or [None])[0]
 
-    def find_all(self, team_id: str, user_id: str, ref: str) -> list[PersonaRecord]:
+    async def find_all(self, team_id: str, user_id: str, ref: str) -> list[PersonaRecord]:
         """By id (any in the workspace: who may act is checked after), else every visible one of that name."""
         wanted = ref.strip()
-        if persona := self.store.persona(team_id, wanted):
+        if persona := await self.db.persona(team_id, wanted):
             return [persona]
-        return [
-            p for p in self.store.visible_personas(team_id, user_id) if p.name.casefold() == wanted.casefold()
-        ]
+        visible = await self.db.visible_personas(team_id, user_id)
+        return [p for p in visible if p.name.casefold() == wanted.casefold()]
 
     async def edit(self, team_id: str, user_id: str, persona_id: str, form: PersonaForm) -> str:
         """Send Tavus a JSON Patch of what changed (against what Tavus holds now); a sentence back."""
-        persona = self.store.persona(team_id, persona_id)
+        persona = await self.db.persona(team_id, persona_id)
         if persona is None:
             return "I found no such persona in this workspace: it may have been deleted."
         if not await self.people.can_manage(team_id, user_id, persona):
             return f"Only <@{persona.owner_id}> or an admin can edit *{esc(persona.name)}*."
-        tavus = self.ws.tavus(team_id)
+        tavus = await self.tavus(team_id)
         try:
             ops = patch_ops(await tavus.get_persona(persona_id), form)
             if ops:
@@ -148,7 +154,7 @@ class PersonaService:
             return tavus_failure(exc, f"save *{esc(persona.name)}*")
         if not ops:
             return f"Nothing changed in *{esc(persona.name)}*."
-        self.store.update_persona(
+        await self.db.update_persona(
             team_id, persona_id, name=form.name, replica_id=form.replica_id, actor=user_id
         )
         changed = ", ".join(EDITABLE[op.path] for op in ops)
@@ -156,17 +162,17 @@ class PersonaService:
 
     async def delete(self, team_id: str, user_id: str, persona_id: str) -> str:
         """Delete after checking ownership; the answer is a sentence for the user."""
-        persona = self.store.persona(team_id, persona_id)
+        persona = await self.db.persona(team_id, persona_id)
         if persona is None:
             return f"I found no persona `{persona_id[:40]}` in this workspace."
         if not await self.people.can_manage(team_id, user_id, persona):
             return f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
         try:
-            await self.ws.tavus(team_id).delete_persona(persona.persona_id)
+            await (await self.tavus(team_id)).delete_persona(persona.persona_id)
         except te.NotFoundError:
             log.info("persona %s was already gone at Tavus", persona.persona_id)
         except te.TavusError as exc:
             return tavus_failure(exc, f"delete *{esc(persona.name)}*")
-        if not self.store.delete_persona(team_id, persona.persona_id, actor=user_id):
+        if not await self.db.delete_persona(team_id, persona.persona_id, actor=user_id):
             return f"*{esc(persona.name)}* was already deleted."
         return f"Deleted persona *{esc(persona.name)}* (`{persona.persona_id}`)."

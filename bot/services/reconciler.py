@@ -1,34 +1,62 @@
-"""Poll Tavus for waiting and live interviews whose callbacks never came, and recover crashes."""
+"""Poll Tavus for waiting and live interviews whose callbacks never came, and recover, every round,
+what errors and crashes left behind: starts stuck in `creating`, running calls without a card,
+cards that do not show their call's state."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
-
-from bot.deps import Deps
+from bot.services.callbacks import CallbackService
 from bot.services.interviews import marker_for
+from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
+from bot.services.outbox import OutboxWorker
+from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc, link
-from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, utcnow
+from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.client import RECENT_PAGES
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 PACE_SECONDS = 0.2  # between two Tavus reads: at most 5 a second, well under any rate limit
 RATE_LIMIT_PAUSE = 10.0  # when Tavus says 429 without Retry-After
 LATE_CREATE_WINDOW = timedelta(hours=2)  # how long a timed-out create may still turn up
+CREATE_GRACE = timedelta(minutes=3)  # longer than any create in flight (timeouts and retries)
+MIN_AGE = timedelta(seconds=1)  # a start younger than this is surely still in flight
+DONE_JOBS_KEPT = timedelta(days=7)
+
+
+def _ago(delta: timedelta) -> str:
+    return (datetime.now(UTC) - delta).isoformat(timespec="milliseconds")
 
 
 class Reconciler:
-    def __init__(self, deps: Deps, *, interval: float, pace: float = PACE_SECONDS) -> None:
-        self.deps, self.interval, self.pace = deps, interval, pace
-        self.recovered = False
+    def __init__(
+        self,
+        db: AsyncStore,
+        ws: Workspaces,
+        callbacks: CallbackService,
+        outbox: OutboxWorker,
+        *,
+        interval: float,
+        pace: float = PACE_SECONDS,
+        grace: timedelta = CREATE_GRACE,
+    ) -> None:
+        self.db, self.ws, self.callbacks, self.outbox = db, ws, callbacks, outbox
+        self.interval, self.pace, self.grace = interval, pace, grace
+
+    @classmethod
+    def of(cls, deps: Deps, **options) -> Reconciler:
+        """The reconciler over an app's collaborators."""
+        return cls(deps.db, deps.ws, deps.callbacks, deps.outbox, **options)
 
     async def run_forever(self) -> None:
         while True:
@@ -39,30 +67,109 @@ class Reconciler:
                 log.exception("reconciler round failed")
 
     async def recover_if_leader(self) -> bool:
-        """Recover once, on the leading instance (a follower does it when it takes over)."""
-        if not self.deps.store.lead():
+        """Recover what errors and crashes left, on the leading instance only."""
+        if not await self.db.lead():
             return False
-        if not self.recovered:
-            await recover(self.deps)
-            self.recovered = True
+        await self.recover(at_start=True)
         return True
 
     async def round_if_leader(self) -> bool:
         """Run a round only on the leading instance: one reconciler at a time. A follower takes
-        over when the leader dies, and then first recovers what it left behind."""
-        if not await self.recover_if_leader():
+        over when the leader dies (or loses its database session)."""
+        if not await self.db.lead():
             return False
         await self.round()
         return True
 
-    async def round(self) -> int:
-        """Check every active conversation once; returns how many events were applied."""
+    async def recover(self, *, at_start: bool = False) -> None:
+        """Starts stuck in `creating` past the grace period, late creates, running calls without
+        a card, stale cards. Another instance's create younger than the grace is left alone."""
+        for conv in await self.db.creating(_ago(timedelta(0) if at_start else MIN_AGE)):
+            try:
+                await self.resolve_creating(conv, old=conv.created_at < _ago(self.grace))
+            except te.TavusError as exc:  # cannot tell yet: the next round tries again
+                log.warning("could not resolve an interrupted interview start: %s", exc)
         try:
-            await adopt_late_creates(self.deps)
+            await self.adopt_late_creates()
         except te.TavusError as exc:
             log.info("could not look for late creates: %s", exc)
+        queued = [post_job(c) for c in await self.db.without_card()]
+        queued += [card_job(c) for c in await self.db.stale_cards()]
+        if queued:
+            log.info("recovery queued %d card posts and redraws", len(queued))
+            await self.db.add_jobs(queued)
+            self.outbox.kick()
+        await self.db.purge_claims()
+        await self.db.purge_jobs(_ago(DONE_JOBS_KEPT))
+
+    async def resolve_creating(self, conv: ConversationRecord, *, old: bool) -> None:
+        """Adopt a start Tavus has (safe at any age: the card post is one job however many
+        instances queue it); fail it only once it is older than the grace period, so a create
+        another instance still has in flight is left alone."""
+        tavus = await self.db.run(self.ws.tavus, conv.team_id)
+        found = await tavus.find_by_marker(marker_for(conv.token))
+        if found is None and not old:
+            return
+        if found is None:
+            text = (
+                f"Your interview *{esc(conv.name)}* was not started: something failed at that "
+                "moment. Please start it again."
+            )
+            await self.db.conversation_failed(
+                conv.token, "interrupted before Tavus created it", [tell_owner_job(conv, "notstarted", text)]
+            )
+            self.outbox.kick()
+            return
+        log.info("recovered conversation %s left in creating", found.conversation_id)
+        ended = found.status == "ended"
+        await self.adopt(conv, found.conversation_id, found.conversation_url, ended, tell=ended)
+
+    async def adopt(
+        self, conv: ConversationRecord, cid: str, url: str | None, ended: bool, *, tell: bool = True
+    ) -> None:
+        """Tavus has it after all: record it, post its card, tell its owner."""
+        conv.conversation_id, conv.url = cid, url
+        if ended:
+            text = f"Your interview *{esc(conv.name)}* did start at Tavus after all, and has already ended."
+        else:
+            text = (
+                f"Your interview *{esc(conv.name)}* did start after all: Tavus answered late. "
+                f"{link(url, 'Join link')}"
+            )
+        told = [tell_owner_job(conv, "adopted", text)] if tell else []
+        await self.db.conversation_created(conv.token, cid, url, [*announce_jobs(conv), *told])
+        if ended:
+            await self.db.mark_ended(conv.token, at=utcnow(), reason=None)
+        self.outbox.kick()
+
+    async def adopt_late_creates(self) -> int:
+        """A create that timed out may finish later at Tavus: find it by its marker."""
+        waiting = {
+            marker_for(c.token): c
+            for c in await self.db.unconfirmed_since(_ago(LATE_CREATE_WINDOW))
+            if c.status == "failed"
+        }
+        adopted = 0
+        recent = []
+        for team in {c.team_id for c in waiting.values()}:
+            tavus = await self.db.run(self.ws.tavus, team)
+            recent += await tavus.list_conversations(max_pages=RECENT_PAGES)
+        for remote in recent:
+            carried = f"{remote.conversation_name or ''} {remote.callback_url or ''}"
+            conv = next((c for m, c in waiting.items() if m in carried), None)
+            if conv is not None:
+                log.warning("adopting conversation %s that Tavus created late", remote.conversation_id)
+                await self.adopt(
+                    conv, remote.conversation_id, remote.conversation_url, remote.status == "ended"
+                )
+                adopted += 1
+        return adopted
+
+    async def round(self) -> int:
+        """Recover, then check every active conversation once; returns how many events were applied."""
+        await self.recover()
         applied = 0
-        for conv in self.deps.store.active_everywhere():
+        for conv in await self.db.active_everywhere():
             try:
                 applied += await self.check(conv)
             except te.RateLimitError as exc:
@@ -83,115 +190,19 @@ class Reconciler:
     async def check(self, conv: ConversationRecord) -> int:
         if not conv.conversation_id:
             return 0
+        tavus = await self.db.run(self.ws.tavus, conv.team_id)
         try:
-            remote = await self.deps.ws.tavus(conv.team_id).get_conversation(
-                conv.conversation_id, verbose=True
-            )
+            remote = await tavus.get_conversation(conv.conversation_id, verbose=True)
         except te.NotFoundError:
-            if self.deps.store.mark_ended(conv.token, at=utcnow(), reason="daily_room_has_been_deleted"):
-                await self.deps.interviews.refresh_card(conv.token)
+            await self._ended(conv, "daily_room_has_been_deleted")
             return 0
         applied = 0
         for event in remote.events or []:
-            applied += await self.deps.callbacks.apply_serially(conv, event)
-        if remote.status == "ended" and self.deps.store.mark_ended(conv.token, at=utcnow(), reason=None):
-            await self.deps.interviews.refresh_card(conv.token)
+            applied += await self.callbacks.apply(conv, event)
+        if remote.status == "ended":
+            await self._ended(conv, None)
         return applied
 
-
-async def adopt_late_creates(deps: Deps) -> int:
-    """A create that timed out may finish later at Tavus: find it by its marker, post its card
-    and tell its owner, so no billed conversation runs unknown."""
-    since = (datetime.now(UTC) - LATE_CREATE_WINDOW).isoformat(timespec="milliseconds")
-    waiting = {marker_for(c.token): c for c in deps.store.unconfirmed_since(since) if c.status == "failed"}
-    if not waiting:
-        return 0
-    adopted = 0
-    recent = []
-    for team in {c.team_id for c in waiting.values()}:
-        recent += await deps.ws.tavus(team).list_conversations(max_pages=RECENT_PAGES)
-    for remote in recent:
-        carried = f"{remote.conversation_name or ''} {remote.callback_url or ''}"
-        conv = next((c for m, c in waiting.items() if m in carried), None)
-        if conv is None:
-            continue
-        log.warning("adopting conversation %s that Tavus created late", remote.conversation_id)
-        deps.store.conversation_created(conv.token, remote.conversation_id, remote.conversation_url)
-        if remote.status == "ended":  # it came and went while we thought it had failed
-            deps.store.mark_ended(conv.token, at=utcnow(), reason=None)
-            await tell_owner(
-                deps,
-                conv,
-                f"Your interview *{esc(conv.name)}* did start at Tavus after all, and has already ended.",
-            )
-            adopted += 1
-            continue
-        await announce_or_tell(deps, conv.token)
-        await tell_owner(
-            deps,
-            conv,
-            f"Your interview *{esc(conv.name)}* did start after all: Tavus "
-            f"answered late. {link(remote.conversation_url, 'Join link')}",
-        )
-        adopted += 1
-    return adopted
-
-
-async def recover(deps: Deps) -> None:
-    """Resolve what a crash left behind: intents with no known outcome, cards never posted."""
-    for conv in deps.store.creating():
-        try:
-            found = await deps.ws.tavus(conv.team_id).find_by_marker(marker_for(conv.token))
-        except te.TavusError as exc:  # cannot tell yet: leave it for the next start
-            log.warning("could not resolve an interrupted interview start: %s", exc)
-            continue
-        if found is None:
-            deps.store.conversation_failed(conv.token, "the app restarted before Tavus created it")
-            await tell_owner(
-                deps,
-                conv,
-                f"Your interview *{esc(conv.name)}* was not started: the app "
-                "restarted at that moment. Please start it again.",
-            )
-            continue
-        log.info("recovered conversation %s after a restart", found.conversation_id)
-        deps.store.conversation_created(conv.token, found.conversation_id, found.conversation_url)
-        if found.status == "ended":
-            deps.store.mark_ended(conv.token, at=utcnow(), reason=None)
-            await tell_owner(
-                deps,
-                conv,
-                f"Your interview *{esc(conv.name)}* started while the app restarted, and has already ended.",
-            )
-            continue
-        await announce_or_tell(deps, conv.token)
-    for conv in deps.store.active_everywhere():
-        if conv.message_ts is None and conv.error is None:
-            await announce_or_tell(deps, conv.token)
-
-
-async def announce_or_tell(deps: Deps, token: str) -> None:
-    """After a crash: post the card; if that cannot be done, end the call (nobody would know to
-    join it, and it is billed while it runs) and tell its owner why."""
-    outcome = await deps.interviews.announce(token)
-    conv = outcome.conv
-    if not outcome.post_error or conv is None:
-        return
-    with contextlib.suppress(te.TavusError):
-        await deps.ws.tavus(conv.team_id).end_conversation(conv.conversation_id or "")
-    deps.store.mark_ended(token, at=utcnow(), reason="the card could not be posted after a restart")
-    await tell_owner(
-        deps,
-        conv,
-        f"Your interview *{esc(conv.name)}* was ended: after a restart "
-        f"{outcome.post_error} Please start it again.",
-    )
-
-
-async def tell_owner(deps: Deps, conv: ConversationRecord, text: str) -> None:
-    try:
-        await deps.slack.chat_postMessage(
-            token=deps.ws.slack_token(conv.team_id), channel=conv.owner_id, text=text, unfurl_links=False
-        )
-    except SlackApiError as exc:
-        slack_failed(exc, "tell an interview's owner", level=logging.ERROR)
+    async def _ended(self, conv: ConversationRecord, reason: str | None) -> None:
+        if await self.db.mark_ended(conv.token, at=utcnow(), reason=reason, jobs=ended_jobs(conv)):
+            self.outbox.kick()

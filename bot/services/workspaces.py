@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from datetime import UTC, datetime
@@ -57,6 +58,12 @@ class Workspaces:
             return self.settings.SLACK_BOT_TOKEN.get_secret_value() if self.settings.SLACK_BOT_TOKEN else None
         row = self.store.workspace(team_id or "")
         return self._open(row["bot_token_enc"]) if row else None
+
+    async def bot_token(self, team_id: str | None) -> str | None:
+        """slack_token without blocking the event loop on the database (OAuth installs)."""
+        if not self.settings.oauth:
+            return self.slack_token(team_id)
+        return await asyncio.to_thread(self.slack_token, team_id)
 
     # Tavus
     def has_own_tavus_key(self, team_id: str) -> bool:

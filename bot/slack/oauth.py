@@ -3,6 +3,7 @@ TAVUS_SLACK_ENCRYPTION_KEY) and the flow's one-time states, so any instance can 
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,10 +28,13 @@ class StoreInstallations(AsyncInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         await self.async_save_bot(installation.to_bot())
-        self.ws.store.save_workspace(installation.team_id or "", installer_id=installation.user_id)
+        await asyncio.to_thread(
+            self.ws.store.save_workspace, installation.team_id or "", installer_id=installation.user_id
+        )
 
     async def async_save_bot(self, bot: Bot) -> None:
-        self.ws.store.save_workspace(
+        await asyncio.to_thread(
+            self.ws.store.save_workspace,
             bot.team_id or "",
             enterprise_id=bot.enterprise_id,
             app_id=bot.app_id,
@@ -44,8 +48,8 @@ class StoreInstallations(AsyncInstallationStore):
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
-        row = self.ws.store.workspace(team_id or "")
-        token = self.ws.slack_token(team_id)
+        row = await asyncio.to_thread(self.ws.store.workspace, team_id or "")
+        token = await self.ws.bot_token(team_id)
         if row is None or not token:
             return None
         return Bot(
@@ -83,15 +87,15 @@ class StoreInstallations(AsyncInstallationStore):
         )
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.ws.store.forget_bot(team_id or "")
+        await asyncio.to_thread(self.ws.store.forget_bot, team_id or "")
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        self.ws.store.forget_bot(team_id or "")
+        await asyncio.to_thread(self.ws.store.forget_bot, team_id or "")
 
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.ws.store.forget_bot(team_id or "")
+        await asyncio.to_thread(self.ws.store.forget_bot, team_id or "")
 
 
 class StoreStates(AsyncOAuthStateStore):
@@ -101,8 +105,10 @@ class StoreStates(AsyncOAuthStateStore):
     async def async_issue(self, *args, **kwargs) -> str:
         state = secrets.token_urlsafe(24)
         until = (_now() + timedelta(seconds=STATE_SECONDS)).isoformat(timespec="seconds")
-        self.ws.store.issue_state(state, until)
+        await asyncio.to_thread(self.ws.store.issue_state, state, until)
         return state
 
     async def async_consume(self, state: str) -> bool:
-        return self.ws.store.consume_state(state, _now().isoformat(timespec="seconds"))
+        return await asyncio.to_thread(
+            self.ws.store.consume_state, state, _now().isoformat(timespec="seconds")
+        )

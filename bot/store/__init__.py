@@ -8,6 +8,7 @@ from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, open_backend
 from bot.store.conversations import ConversationRecords
 from bot.store.events import EventRecords
+from bot.store.outbox import Job, OutboxRecord, OutboxRecords
 from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
 from bot.store.workspaces import WorkspaceRecords
@@ -17,13 +18,17 @@ __all__ = [
     "FINAL",
     "ConversationRecord",
     "DuplicateRequest",
+    "Job",
+    "OutboxRecord",
     "PersonaRecord",
     "Store",
     "utcnow",
 ]
 
 
-class Store(PersonaRecords, ConversationRecords, EventRecords, AuditRecords, WorkspaceRecords):
+class Store(
+    PersonaRecords, ConversationRecords, EventRecords, AuditRecords, WorkspaceRecords, OutboxRecords
+):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 
     def __init__(self, where: str | Backend) -> None:

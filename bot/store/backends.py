@@ -22,6 +22,7 @@ class Tx(Protocol):
 
 class Backend(Protocol):
     dialect: str  # "sqlite" or "postgres": its key in bot.store.migrations.DIALECTS
+    SKIP_LOCKED: str  # appended to a select that leases rows: PostgreSQL skips rows others hold
 
     def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
     def write(self) -> contextlib.AbstractContextManager[Tx]: ...
@@ -54,6 +55,7 @@ class SqliteBackend:
     """WAL mode, one connection per thread, every write in BEGIN IMMEDIATE so writers queue."""
 
     dialect = "sqlite"
+    SKIP_LOCKED = ""  # BEGIN IMMEDIATE already serialises writers
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -133,8 +135,9 @@ class _PostgresTx:
 class PostgresBackend:
     """A psycopg 3 connection pool; each write is one transaction on one pooled connection."""
 
-    MIN_CONNECTIONS, MAX_CONNECTIONS = 1, 10
+    MIN_CONNECTIONS, MAX_CONNECTIONS = 1, 16
     dialect = "postgres"
+    SKIP_LOCKED = " for update skip locked"
 
     def __init__(self, url: str) -> None:
         from psycopg.rows import dict_row
@@ -173,11 +176,25 @@ class PostgresBackend:
         return pending(self.read, "postgres")
 
     def leader_lock(self) -> bool:
-        """A session advisory lock on a connection of its own: it goes when the holder goes."""
+        """A session advisory lock on a connection of its own: it goes when the holder goes. The
+        session is checked each time (a restarted PostgreSQL drops it, and the lock with it, while
+        the client still thinks it is open), so an instance that lost its lock stops leading."""
         import psycopg
 
-        if self._leader is not None and not self._leader.closed:
-            return True
+        if self._leader is not None:
+            try:
+                held = self._leader.execute(
+                    "select count(*) from pg_locks where locktype = 'advisory' and objid = %s "
+                    "and pid = pg_backend_pid() and granted",
+                    (LEADER_LOCK,),
+                ).fetchone()[0]
+            except psycopg.Error:
+                held = 0
+            if held:
+                return True
+            with contextlib.suppress(psycopg.Error):
+                self._leader.close()
+            self._leader = None
         try:
             conn = psycopg.connect(self.url, autocommit=True)
             held = conn.execute("select pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0]

@@ -6,9 +6,10 @@ import hmac
 from dataclasses import asdict
 
 from bot.clock import utcnow
-from bot.store.backends import insert_sql
+from bot.store.backends import Tx, insert_sql
 from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
+from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord, DuplicateRequest
 
 
@@ -25,23 +26,30 @@ class ConversationRecords(StoreBase):
             self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name)
         return conv
 
-    def conversation_created(self, token: str, conversation_id: str, url: str | None) -> None:
-        """Tavus created it: creating (or failed, when adopted late) → waiting."""
-        with self.db.write() as tx:
+    def conversation_created(
+        self, token: str, conversation_id: str, url: str | None, jobs: list[Job] | None = None
+    ) -> None:
+        """Tavus created it: creating (or failed, when adopted late) → waiting; with the jobs it owes
+        (post the card, DM the candidate)."""
+        with self.db.write() as tx:  # the row first, then the jobs: one lock order everywhere
             tx.execute(
                 "update conversations set conversation_id = ?, url = ?, error = null, "
                 "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
                 "updated_at = ? where token = ?",
                 (conversation_id, url, utcnow(), token),
             )
+            enqueue(tx, jobs or [])
 
-    def conversation_failed(self, token: str, error: str) -> None:
+    def conversation_failed(self, token: str, error: str, jobs: list[Job] | None = None) -> bool:
+        """creating → failed, with `jobs` (tell the owner) when this call made the change."""
         with self.db.write() as tx:
-            tx.execute(
+            changed = tx.execute(
                 "update conversations set status = 'failed', error = ?, updated_at = ? "
                 "where token = ? and status = 'creating'",
                 (error[:500], utcnow(), token),
             )
+            enqueue(tx, jobs if changed and jobs else [])
+            return changed > 0
 
     def set_message(self, token: str, channel_id: str, message_ts: str) -> None:
         with self.db.write() as tx:
@@ -49,6 +57,11 @@ class ConversationRecords(StoreBase):
                 "update conversations set channel_id = ?, message_ts = ?, updated_at = ? where token = ?",
                 (channel_id, message_ts, utcnow(), token),
             )
+
+    def card_drawn(self, token: str, status: str) -> None:
+        """The status the channel card shows now, so recovery can find cards that lag."""
+        with self.db.write() as tx:
+            tx.execute("update conversations set card_status = ? where token = ?", (status, token))
 
     def set_call(self, token: str, call_id: str) -> None:
         with self.db.write() as tx:
@@ -62,16 +75,24 @@ class ConversationRecords(StoreBase):
                 (error[:500], utcnow(), token),
             )
 
-    def mark_live(self, token: str, at: str) -> bool:
+    def mark_live(self, token: str, at: str, jobs: list[Job] | None = None) -> bool:
         """Joined: live unless already ended (a late join must not reopen a call)."""
         with self.db.write() as tx:
-            changed = tx.execute(
+            changed = self._mark_live(tx, token, at)
+            enqueue(tx, jobs if changed and jobs else [])
+            return changed
+
+    @staticmethod
+    def _mark_live(tx: Tx, token: str, at: str) -> bool:
+        return (
+            tx.execute(
                 "update conversations set live_at = coalesce(live_at, ?), updated_at = ?, "
                 "status = case when status in ('creating', 'waiting') then 'live' else status end "
                 "where token = ? and (live_at is null or status in ('creating', 'waiting'))",
                 (at, utcnow(), token),
             )
-            return changed > 0
+            > 0
+        )
 
     def set_ending(self, token: str, by: str | None) -> None:
         """Who is ending it, written before Tavus is asked, so the shutdown callback that may
@@ -81,18 +102,25 @@ class ConversationRecords(StoreBase):
                 "update conversations set ended_by = ? where token = ? and status != 'ended'", (by, token)
             )
 
-    def mark_ended(self, token: str, *, at: str, reason: str | None, by: str | None = None) -> bool:
-        """Ended, once: True only for the call that made the change."""
+    def mark_ended(
+        self, token: str, *, at: str, reason: str | None, by: str | None = None, jobs: list[Job] | None = None
+    ) -> bool:
+        """Ended, once: True only for the call that made the change, which also queues `jobs`."""
         with self.db.write() as tx:
-            changed = tx.execute(
-                "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
-                "ended_by = coalesce(?, ended_by), updated_at = ? where token = ? and status != 'ended'",
-                (at, reason, by, utcnow(), token),
-            )
-            if changed and by:
-                team = tx.query("select team_id from conversations where token = ?", (token,))[0]["team_id"]
-                self._audit(tx, team, by, "interview.end", token, reason)
-            return changed > 0
+            changed = self._mark_ended(tx, token, at=at, reason=reason, by=by)
+            enqueue(tx, jobs if changed and jobs else [])
+            return changed
+
+    def _mark_ended(self, tx: Tx, token: str, *, at: str, reason: str | None, by: str | None) -> bool:
+        changed = tx.execute(
+            "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
+            "ended_by = coalesce(?, ended_by), updated_at = ? where token = ? and status != 'ended'",
+            (at, reason, by, utcnow(), token),
+        )
+        if changed and by:
+            team = tx.query("select team_id from conversations where token = ?", (token,))[0]["team_id"]
+            self._audit(tx, team, by, "interview.end", token, reason)
+        return changed > 0
 
     def conversation_by_callback_token(self, token: str) -> ConversationRecord | None:
         """The conversation a callback URL's token belongs to, compared in constant time."""
@@ -138,26 +166,33 @@ class ConversationRecords(StoreBase):
             limit=limit,
         )
 
-    def creating(self) -> list[ConversationRecord]:
-        """Intents a crash may have left between the Tavus create and the Slack post."""
-        return self._conversations("status = 'creating'", ())
+    def creating(self, before: str) -> list[ConversationRecord]:
+        """Intents older than `before` still creating: a crash or an error left them there."""
+        return self._conversations("status = 'creating' and created_at < ?", (before,))
+
+    def without_card(self) -> list[ConversationRecord]:
+        """Running, no card, no known reason, and no card post queued or parked."""
+        return self._conversations(
+            "status in ('waiting', 'live') and message_ts is null and error is null and not exists "
+            "(select 1 from outbox o where o.key = 'post:' || conversations.token)",
+            (),
+        )
+
+    def stale_cards(self) -> list[ConversationRecord]:
+        """Cards that do not show their conversation's status, with no redraw pending (nor given
+        up: the owner was told, and the next change re-arms it)."""
+        return self._conversations(
+            "message_ts is not null and status in ('waiting', 'live', 'ended') "
+            "and (card_status is null or card_status != status) and not exists (select 1 from outbox o "
+            "where o.key = 'card:' || conversations.token and o.state in ('pending', 'parked'))",
+            (),
+        )
 
     def unconfirmed_since(self, since: str) -> list[ConversationRecord]:
         """Starts that Tavus never confirmed (failed or cut short): a late create may still appear."""
         return self._conversations(
             "status in ('creating', 'failed') and conversation_id is null and created_at >= ?", (since,)
         )
-
-    def recent_duplicate(
-        self, team_id: str, owner_id: str, persona_id: str, channel_id: str, since: str
-    ) -> ConversationRecord | None:
-        rows = self._conversations(
-            "team_id = ? and owner_id = ? and persona_id = ? and channel_id = ? and created_at >= ? "
-            "and status in ('creating', 'waiting', 'live')",
-            (team_id, owner_id, persona_id, channel_id, since),
-            limit=1,
-        )
-        return rows[0] if rows else None
 
     def _conversations(
         self, where: str, params: tuple, *, order: str = "created_at desc", limit: int = 500

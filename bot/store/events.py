@@ -6,26 +6,77 @@ import json
 from typing import Any
 
 from bot.clock import utcnow
+from bot.store.backends import Tx
 from bot.store.base import StoreBase
+from bot.store.outbox import Job, enqueue, later
 
 
 class EventRecords(StoreBase):
     def record_event(self, token: str | None, event: dict[str, Any]) -> bool:
         """Keep a callback event; False when the same (conversation, type, timestamp) came before."""
         with self.db.write() as tx:
-            changed = tx.execute(
-                "insert into events (token, conversation_id, event_type, timestamp, "
-                "received_at, body) values (?, ?, ?, ?, ?, ?) on conflict do nothing",
-                (
-                    token,
-                    event["conversation_id"],
-                    event["event_type"],
-                    event.get("timestamp") or "",
-                    utcnow(),
-                    json.dumps(event)[:200_000],
-                ),
+            return self._record_event(tx, token, event)
+
+    def apply_event(
+        self,
+        token: str,
+        event: dict[str, Any],
+        change: str | None = None,
+        *,
+        at: str = "",
+        reason: str | None = None,
+        jobs: list[Job] | None = None,
+        jobs_if_changed: list[Job] | None = None,
+    ) -> tuple[bool, bool]:
+        """Record a callback event, apply its change (`live` or `ended`) and queue the jobs it owes,
+        in one transaction: (new event, status changed). A repeated event does nothing."""
+        with self.db.write() as tx:
+            if not self._record_event(tx, token, event):
+                return False, False
+            changed = False
+            if change == "live":
+                changed = self._mark_live(tx, token, at)  # type: ignore[attr-defined]
+            elif change == "ended":
+                changed = self._mark_ended(tx, token, at=at, reason=reason, by=None)  # type: ignore[attr-defined]
+            enqueue(tx, (jobs or []) + ((jobs_if_changed or []) if changed else []))
+            return True, changed
+
+    def claim_intent(self, key: str, seconds: float) -> bool:
+        """One atomic claim on an intent for `seconds`: True for the first caller, on any instance."""
+        with self.db.write() as tx:
+            tx.execute("delete from intent_claims where key = ? and expires_at <= ?", (key, utcnow()))
+            return (
+                tx.execute(
+                    "insert into intent_claims (key, expires_at) values (?, ?) on conflict do nothing",
+                    (key, later(seconds)),
+                )
+                > 0
             )
-            return changed > 0
+
+    def release_intent(self, key: str) -> None:
+        """The intent failed: the same command may be sent again at once."""
+        with self.db.write() as tx:
+            tx.execute("delete from intent_claims where key = ?", (key,))
+
+    def purge_claims(self) -> int:
+        with self.db.write() as tx:
+            return tx.execute("delete from intent_claims where expires_at <= ?", (utcnow(),))
+
+    @staticmethod
+    def _record_event(tx: Tx, token: str | None, event: dict[str, Any]) -> bool:
+        changed = tx.execute(
+            "insert into events (token, conversation_id, event_type, timestamp, "
+            "received_at, body) values (?, ?, ?, ?, ?, ?) on conflict do nothing",
+            (
+                token,
+                event["conversation_id"],
+                event["event_type"],
+                event.get("timestamp") or "",
+                utcnow(),
+                json.dumps(event)[:200_000],
+            ),
+        )
+        return changed > 0
 
     def events_of(self, conversation_id: str) -> list[dict[str, Any]]:
         rows = self.db.read(

@@ -98,6 +98,17 @@ MIGRATIONS: list[Migration] = [
             installed_at text, tavus_key_enc text, tavus_key_set_by text, tavus_key_set_at text)""",
         "create table oauth_states (state text primary key, expires_at text not null)",
     ),
+    Migration(
+        "m005_outbox",  # side effects owed by state changes; the card's drawn status; quick-start claims
+        """create table outbox (id {serial_pk}, key text not null, kind text not null, token text,
+            team_id text, payload text, state text not null, attempts integer default 0,
+            version integer default 0, due_at text not null, lease_until text, last_error text,
+            result text, created_at text not null, updated_at text)""",
+        "create unique index outbox_key on outbox (key)",
+        "create index outbox_state_due_at on outbox (state, due_at)",
+        "alter table conversations add column card_status text",
+        "create table intent_claims (key text primary key, expires_at text not null)",
+    ),
 ]
 
 

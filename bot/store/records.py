@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields
 from typing import Any
 
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
+
+
+def marker_for(token: str) -> str:
+    """A reference derived from the token that Tavus echoes back (in the callback URL), so a create
+    whose answer was lost can be found again; it says nothing of the token itself."""
+    return "ref-" + hashlib.sha256(token.encode()).hexdigest()[:10]
 
 
 class _Record:
@@ -58,6 +65,7 @@ class ConversationRecord(_Record):
     updated_at: str | None = None
     call_id: str | None = None
     token_hash: str | None = None
+    card_status: str | None = None
 
 
 class DuplicateRequest(Exception):

@@ -84,7 +84,7 @@ def tavus_callback_endpoint(deps: Deps):
 
     async def tavus_callback(request: Request) -> JSONResponse:
         token = request.path_params["token"]
-        conv = deps.store.conversation_by_callback_token(token)
+        conv = await deps.db.conversation_by_callback_token(token)
         if conv is None or token_expired(conv, window):
             refusals.refused(request.client.host if request.client else "?")
             return JSONResponse({"error": "not found"}, status_code=404)
@@ -99,7 +99,7 @@ def tavus_callback_endpoint(deps: Deps):
             return JSONResponse({"error": "not a Tavus callback"}, status_code=400)
         if conv.conversation_id and event.conversation_id != conv.conversation_id:
             return JSONResponse({"error": "conversation does not match"}, status_code=400)
-        applied = await deps.callbacks.apply_serially(conv, event)
+        applied = await deps.callbacks.apply(conv, event)  # committed: no Slack call waits here
         return JSONResponse({"ok": True, "applied": applied})
 
     return tavus_callback

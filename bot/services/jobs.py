@@ -1,0 +1,192 @@
+"""What each outbox job does, and the jobs a change owes. Every runner is idempotent: a card is
+drawn from the stored state, a reply records its ts once posted and is never posted twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import duration_seconds
+from bot.config import Settings
+from bot.services.workspaces import Workspaces
+from bot.slack.blocks import Block, esc, link
+from bot.slack.card import build_interview_card
+from bot.slack.errors import slack_failed
+from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store.aio import AsyncStore
+from bot.store.records import marker_for
+from bot.tavus import errors as te
+
+log = logging.getLogger(__name__)
+
+
+class NotYet(Exception):
+    """The job cannot run yet (a reply whose card is still on its way): try later, no attempt."""
+
+
+def card_job(conv: ConversationRecord) -> Job:
+    """Redraw the card from the store; pending redraws of one card collapse into one."""
+    return Job("card", f"card:{conv.token}", conv.token, conv.team_id, rearm=True)
+
+
+def post_job(conv: ConversationRecord) -> Job:
+    return Job("post", f"post:{conv.token}", conv.token, conv.team_id)
+
+
+def calls_end_job(conv: ConversationRecord) -> Job:
+    return Job("calls_end", f"calls_end:{conv.token}", conv.token, conv.team_id)
+
+
+def end_tavus_job(conv: ConversationRecord) -> Job:
+    return Job("end_tavus", f"end_tavus:{conv.token}", conv.token, conv.team_id)
+
+
+def ended_jobs(conv: ConversationRecord) -> list[Job]:
+    return [card_job(conv), calls_end_job(conv)]
+
+
+def reply_job(conv: ConversationRecord, key: str, label: str, messages: list[tuple[str, list[Block]]]) -> Job:
+    """Replies in the card's thread (the owner's DM when there is no card), in order, each once."""
+    return Job("reply", key, conv.token, conv.team_id, {"label": label, "messages": messages})
+
+
+def dm_job(conv: ConversationRecord, key: str, channel: str, text: str, *, tell: bool = False) -> Job:
+    """A DM; `tell` marks a message to the owner, which is not itself reported when it fails."""
+    return Job("dm", key, conv.token, conv.team_id, {"channel": channel, "text": text, "tell": tell})
+
+
+def tell_owner_job(conv: ConversationRecord, key: str, text: str) -> Job:
+    return dm_job(conv, f"tell:{key}:{conv.token}", conv.owner_id, text, tell=True)
+
+
+def announce_jobs(conv: ConversationRecord) -> list[Job]:
+    """Post the card and invite the candidate."""
+    jobs = [post_job(conv)]
+    if conv.candidate_id:
+        text = (
+            f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
+            f"Join here when you are ready: {link(conv.url, 'join the interview')}"
+        )
+        jobs.append(dm_job(conv, f"invite:{conv.token}", conv.candidate_id, text))
+    return jobs
+
+
+class JobRunners:
+    """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
+
+    def __init__(self, settings: Settings, db: AsyncStore, ws: Workspaces, slack: AsyncWebClient) -> None:
+        self.settings, self.db, self.ws, self.slack = settings, db, ws, slack
+
+    async def run(self, job: OutboxRecord) -> str | None:
+        conv = await self.db.conversation_by_token(job.token) if job.token else None
+        if job.token and conv is None:
+            return None  # its conversation is gone: nothing left to do
+        return await getattr(self, f"run_{job.kind}")(job, conv)
+
+    async def _token(self, team_id: str | None) -> str | None:
+        return await self.db.run(self.ws.slack_token, team_id)
+
+    async def run_post(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+        if conv.message_ts:
+            return conv.message_ts
+        token = await self._token(conv.team_id)
+        if self.settings.SLACK_CALLS and not conv.call_id and conv.url:
+            conv.call_id = await self.calls_add(conv, token)
+        text, blocks = build_interview_card(conv)
+        answer = await self.slack.chat_postMessage(
+            token=token, channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
+        )
+        await self.db.set_message(conv.token, answer["channel"], answer["ts"])
+        await self.db.card_drawn(conv.token, conv.status)
+        latest = await self.db.conversation_by_token(conv.token)
+        if latest is not None and latest.status != conv.status:  # changed while we posted
+            await self.db.add_jobs([card_job(latest)])
+        return answer["ts"]
+
+    async def calls_add(self, conv: ConversationRecord, token: str | None) -> str | None:
+        """Register the call with Slack's Calls API; without it the card still goes out."""
+        try:
+            answer = await self.slack.calls_add(
+                token=token,
+                # the conversation id, never the callback token: Slack shows this id to apps and admins
+                external_unique_id=conv.conversation_id or marker_for(conv.token),
+                join_url=conv.url,
+                title=conv.name,
+                created_by=conv.owner_id,
+                date_start=int(time.time()),
+                users=[{"slack_id": conv.owner_id}],
+            )
+        except SlackApiError as exc:
+            slack_failed(exc, "register a Slack call (calls.add)")
+            return None
+        except Exception as exc:  # a reset or a timeout: the card matters more than the call card
+            log.warning("could not register a Slack call (calls.add): %s", type(exc).__name__)
+            return None
+        await self.db.set_call(conv.token, answer["call"]["id"])
+        return answer["call"]["id"]
+
+    async def run_card(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+        if not conv.message_ts:
+            return None  # the card post draws the latest state itself
+        text, blocks = build_interview_card(conv)
+        await self.slack.chat_update(
+            token=await self._token(conv.team_id),
+            channel=conv.channel_id,
+            ts=conv.message_ts,
+            text=text,
+            blocks=blocks,
+        )
+        await self.db.card_drawn(conv.token, conv.status)
+        return conv.status
+
+    async def run_reply(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+        if not conv.message_ts:
+            post = await self.db.job(f"post:{conv.token}")
+            if post is not None and post.state == "pending":
+                raise NotYet("the card is still being posted")
+        where: dict[str, Any] = (
+            {"channel": conv.channel_id, "thread_ts": conv.message_ts}
+            if conv.message_ts
+            else {"channel": conv.owner_id}
+        )
+        posted: list[str] = json.loads(job.result or "[]")
+        token = await self._token(conv.team_id)
+        for text, blocks in job.data["messages"][len(posted) :]:
+            answer = await self.slack.chat_postMessage(
+                token=token, text=text, blocks=blocks, unfurl_links=False, **where
+            )
+            posted.append(answer["ts"])
+            await self.db.job_progress(job, json.dumps(posted))
+        return json.dumps(posted)
+
+    async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:
+        data = job.data
+        answer = await self.slack.chat_postMessage(
+            token=await self._token(job.team_id),
+            channel=data["channel"],
+            text=data["text"],
+            unfurl_links=False,
+        )
+        return answer["ts"]
+
+    async def run_calls_end(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+        if not conv.call_id:
+            return None
+        seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
+        await self.slack.calls_end(token=await self._token(conv.team_id), id=conv.call_id, duration=seconds)
+        return None
+
+    async def run_end_tavus(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+        if not conv.conversation_id:
+            return None
+        client = await self.db.run(self.ws.tavus, conv.team_id)
+        try:
+            await client.end_conversation(conv.conversation_id)
+        except te.NotFoundError:
+            log.info("conversation %s was already gone at Tavus", conv.conversation_id)
+        return None

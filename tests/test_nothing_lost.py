@@ -1,0 +1,203 @@
+"""Nothing lost: connection resets and stalls on Slack calls, a locked database, quick commands
+sent together. Each test reproduces a failure seen before the outbox (issue 12)."""
+
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from bot.services.reconciler import Reconciler
+from sim.driver import SlackDriver
+from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
+from tests.helpers import channel_messages, create_persona, responses_text, start_interview
+
+FAST = {"OUTBOX_RETRY_SECONDS": "0.2", "SLACK_TIMEOUT_SECONDS": "1"}
+
+
+@pytest.fixture
+def app(serve, slack):
+    served = serve(**FAST)
+    driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
+    yield served, driver
+    driver.close()
+
+
+def callback(served, conv, kind, stamp, **props):
+    body = {
+        "conversation_id": conv.conversation_id,
+        "event_type": kind,
+        "message_type": kind.split(".")[0],
+        "timestamp": stamp,
+        "properties": props,
+    }
+    return httpx.post(f"{served.url}/tavus/callback/{conv.token}", json=body, timeout=10)
+
+
+def card_text(slack, conv):
+    return str(slack.state.find_message(conv.channel_id, conv.message_ts)["blocks"])
+
+
+def breaks(method, kind="reset", times=4, **extra):
+    """More breaks in a row than the Slack client retries by itself."""
+    return {"method": method, "kind": kind, "times": times, **extra}
+
+
+def test_reset_card_update_on_a_callback_converges(app, slack, tavus):
+    served, driver = app
+    conv = start_interview(driver, served, create_persona(driver, served).persona_id)
+    slack.state.faults += [breaks("chat.update"), breaks("chat.update", "stall", 1, seconds=1.5)]
+    answer = callback(
+        served, conv, "system.shutdown", "2026-01-01T00:05:00Z", shutdown_reason="participant_left_timeout"
+    )
+    assert answer.status_code == 200  # the event is safe; Slack's trouble is the outbox's
+    assert served.deps.store.conversation_by_token(conv.token).status == "ended"
+    wait_until(lambda: "Ended" in card_text(slack, conv), timeout=20, what="card shows the end")
+    assert "end_interview" not in card_text(slack, conv)
+    results = [c.get("result") for c in slack.state.calls_to("chat.update")]
+    assert results[:5] == ["reset"] * 4 + ["stall"]
+    assert served.deps.store.conversation_by_token(conv.token).card_status == "ended"
+
+
+def test_reset_card_post_still_posts_one_card(app, slack, tavus):
+    served, driver = app
+    persona = create_persona(driver, served)
+    slack.state.faults.append(breaks("chat.postMessage"))
+    response = driver.command(f"interview {persona.persona_id} Reset round", channel="C0HIRING1")
+    assert "Creating" in response.json()["text"]
+    wait_until(lambda: channel_messages(slack, "C0HIRING1"), timeout=20, what="the card, posted by a retry")
+    conv = wait_until(
+        lambda: [c for c in served.deps.store.active_of("T0ACME01", "U0OWNER1") if c.message_ts],
+        what="card recorded",
+    )[0]
+    time.sleep(0.5)
+    assert len(channel_messages(slack, "C0HIRING1")) == 1 and len(tavus.state.conversations) == 1
+    assert not any("couldn't" in t for t in responses_text(slack, response.response_url))
+    assert "Waiting for the candidate" in card_text(slack, conv)
+
+
+def test_transcript_posted_exactly_once_after_faults(app, slack, tavus):
+    served, driver = app
+    conv = start_interview(driver, served, create_persona(driver, served).persona_id)
+    slack.state.faults += [
+        breaks("chat.postMessage", times=2),
+        breaks("chat.postMessage", "stall", 1, seconds=1.5),
+        {"method": "chat.postMessage", "status": 429, "retry_after": 1, "times": 3},
+        breaks("chat.postMessage", times=1),
+    ]
+    turns = [{"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Hi there"}]
+    for _ in range(3):  # Tavus redelivers, and the reconciler finds the event too
+        assert (
+            callback(served, conv, "application.transcription_ready", "t1", transcript=turns).status_code
+            == 200
+        )
+    run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
+
+    def transcripts():
+        thread = [m for m in channel_messages(slack, "C0HIRING1") if m.get("thread_ts") == conv.message_ts]
+        return [m for m in thread if "Transcript" in m["text"]]
+
+    wait_until(transcripts, timeout=25, what="the transcript")
+    time.sleep(1.5)
+    assert len(transcripts()) == 1
+    job = served.deps.store.jobs(kind="reply")[0]
+    assert job.state == "done" and job.attempts >= 1 and job.result
+
+
+LOCKER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(1.5)
+conn.execute("COMMIT")
+"""
+
+
+def test_locked_database_does_not_hold_up_other_acks(app, slack, tavus):
+    served, driver = app
+    conv = start_interview(driver, served, create_persona(driver, served).persona_id)
+    path = served.deps.settings.DATABASE_URL.removeprefix("sqlite:///")
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, path], stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        answers = []
+        writer = threading.Thread(
+            target=lambda: answers.append(
+                callback(served, conv, "system.replica_joined", "2026-01-01T00:01:00Z")
+            )
+        )
+        writer.start()  # its write waits for the lock...
+        time.sleep(0.3)  # (the lock is held 1.5 s: help comes while the write still waits)
+        began = time.monotonic()
+        help_ack = driver.command("help")
+        took = time.monotonic() - began
+        assert help_ack.status_code == 200 and "/tavus" in help_ack.text
+        assert took < 0.3, f"help waited {took:.2f} s behind another request's write"  # ...not everyone
+        writer.join(10)
+        assert answers[0].status_code == 200
+    finally:
+        locker.wait(5)
+    wait_until(lambda: "Live since" in card_text(slack, conv), what="card live after the lock")
+
+
+def test_two_quick_interviews_for_different_candidates_both_start(app, slack, tavus):
+    served, driver = app
+    persona = create_persona(driver, served)
+    sent = []
+
+    def send(text):
+        sent.append(driver.command(f"interview {persona.persona_id} {text}", channel="C0HIRING1"))
+
+    threads = [
+        threading.Thread(target=send, args=("<@U0CAND001|ann> Backend round",)),
+        threading.Thread(target=send, args=("<@U0CAND002|bob> Backend round",)),
+    ]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)
+    for t in threads:
+        t.join()
+    wait_until(lambda: len(channel_messages(slack, "C0HIRING1")) == 2, timeout=10, what="two cards")
+    assert len(tavus.state.conversations) == 2
+    assert all("moments ago" not in r.text for r in sent)
+    # the very same intent twice is still one interview
+    again = [
+        driver.command(f"interview {persona.persona_id} <@U0CAND001|ann> Backend round", channel="C0HIRING1")
+    ]
+    assert "moments ago" in again[0].json()["text"]
+    time.sleep(0.5)
+    assert len(tavus.state.conversations) == 2
+
+
+def test_a_job_given_up_is_parked_and_its_owner_told(serve, slack, tavus, caplog):
+    served = serve(OUTBOX_RETRY_SECONDS="0.1", OUTBOX_GIVE_UP_SECONDS="1.5", SLACK_TIMEOUT_SECONDS="1")
+    driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
+    conv = start_interview(driver, served, create_persona(driver, served).persona_id)
+    slack.state.faults.append(breaks("chat.update", times=1000))  # Slack never takes the edit
+    assert callback(served, conv, "system.shutdown", "2026-01-01T00:05:00Z").status_code == 200
+    dm = wait_until(
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "could not update its card" in m["text"]],
+        timeout=15,
+        what="the owner told",
+    )
+    assert len(dm) == 1
+    job = served.deps.store.job(f"card:{conv.token}")
+    assert job.state == "parked" and job.attempts >= 2 and "ClientPayloadError" in job.last_error
+    assert any(r.levelname == "ERROR" and "given up" in r.getMessage() for r in caplog.records)
+    driver.close()
+
+
+def test_reset_on_the_channel_check_does_not_stop_a_quick_start(app, slack, tavus):
+    served, driver = app
+    persona = create_persona(driver, served)
+    slack.state.faults.append(breaks("conversations.info"))
+    response = driver.command(f"interview {persona.persona_id} Reset check", channel="C0HIRING1")
+    wait_until(lambda: channel_messages(slack, "C0HIRING1"), what="the card")
+    assert slack.state.calls_to("conversations.info")[0]["result"] == "reset"
+    started = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if "Started" in t], what="started"
+    )
+    assert len(started) == 1 and len(tavus.state.conversations) == 1
