@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     SLACK_CALLS: bool = False
     RECONCILE_SECONDS: float = Field(60.0, gt=0)
     TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
+    RETENTION_DAYS: int = Field(90, ge=1, le=3650)  # stored transcripts, analyses, callback bodies
     LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("SLACK_BOT_TOKEN")

@@ -10,8 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.services.callbacks import CallbackService
 from bot.services.interviews import InterviewService
+from bot.services.invite_flow import InviteFlow
+from bot.services.invites import InviteService
 from bot.services.people import People
 from bot.services.personas import PersonaService
+from bot.services.results import ResultsService
 from bot.services.workspaces import Workspaces
 from bot.store import Store
 from bot.tavus.client import TavusClient
@@ -28,6 +31,9 @@ class Deps:
     personas: PersonaService
     interviews: InterviewService
     callbacks: CallbackService
+    invites: InviteService  # issue 14: candidates, invite links, results, erasure
+    invite_flow: InviteFlow
+    results: ResultsService
 
     @classmethod
     def build(
@@ -41,6 +47,8 @@ class Deps:
         ws = Workspaces(settings, store, tavus, tavus_http)
         people = People(slack, settings.admins, ws)
         interviews = InterviewService(settings, store, ws, slack, people)
+        interviews.invites = invites = InviteService(interviews)
+        interviews.results = results = ResultsService(interviews)
         return cls(
             settings,
             store,
@@ -51,4 +59,7 @@ class Deps:
             PersonaService(store, ws, people),
             interviews,
             CallbackService(store, slack, interviews),
+            invites,
+            InviteFlow(invites),
+            results,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from handlers import actions, commands, events, settings, views
+from handlers import actions, commands, events, forget, settings, views
 
 
 def register_listeners(app, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register_listeners(app, deps: Deps) -> None:
     actions.register(app, deps)
     events.register(app, deps)
     settings.register(app, deps)
+    forget.register(app, deps)  # issue 14

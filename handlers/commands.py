@@ -16,6 +16,7 @@ from bot.slack.lists import (
     build_personas_list,
     build_start_outcome,
 )
+from handlers.forget import forget_command
 from handlers.modals import open_interview_modal, open_persona_modal
 
 DUPLICATE_WINDOW = timedelta(seconds=15)  # a command sent twice this fast is one intent
@@ -48,6 +49,9 @@ def register(app, deps: Deps) -> None:
             await quick_interview(deps, ack, respond, client, body, rest)
         elif sub == "end":
             await end_command(deps, ack, respond, body, rest)
+        elif sub == "forget":
+            await ack()  # issue 14: erasure, after a confirmation
+            await forget_command(deps, respond, body, rest)
         else:
             await ack()  # the ownership check may ask Slack, so answer through response_url
             await delete_command(deps, respond, body, rest)
@@ -87,6 +91,8 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
             channel_id=channel,
             name=parsed.title,
             candidate_id=parsed.candidate_id,
+            candidate_email=parsed.candidate_email,
+            candidate_name=parsed.candidate_email,  # issue 14: the email stands for the name
         )
     )
     text, blocks = build_start_outcome(outcome)
@@ -103,7 +109,8 @@ async def end_command(deps: Deps, ack, respond, body: dict, rest: str) -> None:
         )
         return
     await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Ending the interview…")
-    answer = await deps.interviews.end(body["team_id"], body["user_id"], conversation_id)
+    # issue 14: an interview's ref (ref-…) or its conversation id; an unused invite is cancelled
+    answer = await deps.invite_flow.cancel(body["team_id"], body["user_id"], conversation_id)
     await respond(text=answer, replace_original=True)
 
 

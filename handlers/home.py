@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 
 
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
-    can_set_key = deps.ws.fernet is not None and await deps.people.is_admin(team, user)
+    admin = await deps.people.is_admin(team, user)
+    can_set_key = deps.ws.fernet is not None and admin
+    invites = [(c, deps.invites.link(c)) for c in deps.store.invites_of(team, user)]  # issue 14
     view = build_home(
         deps.store.personas_of(team, user),
         deps.store.active_of(team, user),
@@ -22,6 +24,8 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
         command=deps.settings.SLACK_COMMAND,
         notice=notice,
         can_set_key=can_set_key,
+        can_configure=admin,
+        invites=invites,
     )
     try:
         await client.views_publish(user_id=user, view=view)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.services.results import recording_text
 from bot.slack.blocks import Block, esc, section
-from bot.slack.errors import slack_failed
 from bot.slack.transcript import build_transcript_messages
 from bot.store import ConversationRecord, Store, utcnow
 from bot.tavus.models import CallbackEvent
@@ -80,28 +79,5 @@ class CallbackService:
         return True
 
     async def reply(self, conv: ConversationRecord, text: str, blocks: list[Block]) -> None:
-        """A reply in the card's thread; the owner's DM when the card never made it to a channel."""
-        fresh = self.store.conversation_by_token(conv.token) or conv
-        where = (
-            {"channel": fresh.channel_id, "thread_ts": fresh.message_ts}
-            if fresh.message_ts
-            else {"channel": fresh.owner_id}
-        )
-        try:
-            token = self.interviews.ws.slack_token(fresh.team_id)
-            await self.slack.chat_postMessage(
-                token=token, text=text, blocks=blocks, unfurl_links=False, **where
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, f"post {text} in an interview's thread")
-
-
-def recording_text(props: dict[str, Any]) -> str:
-    where = props.get("storage_uri") or (
-        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
-    )
-    duration = props.get("duration")
-    took = f" ({int(duration) // 60} min {int(duration) % 60} s)" if isinstance(duration, int | float) else ""
-    if not where:
-        return f":film_frames: *Recording ready*{took}; find it in your Tavus storage."
-    return f":film_frames: *Recording ready*{took}: `{esc(str(where))[:500]}`"
+        """A result goes where the workspace decided (issue 14: the owner's DM by default)."""
+        await self.interviews.results.post(conv, text, blocks)

@@ -7,6 +7,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +23,9 @@ from bot.slack.messages import slack_post_failure, tavus_failure
 from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, ConversationProperties
+
+if TYPE_CHECKING:
+    from bot.services.invites import InviteService
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,11 @@ class InterviewRequest:
     captions: bool = False
     language: str = "english"
     request_key: str | None = None
+    # issue 14: an external candidate, and an invite's window
+    candidate_name: str | None = None
+    candidate_email: str | None = None
+    opens_at: str | None = None
+    expires_hours: int | None = None
 
 
 @dataclass
@@ -53,6 +62,7 @@ class StartOutcome:
     post_error: str | None = None  # running, but the card could not go to the channel
     duplicate: bool = False
     running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
+    link: str | None = None  # issue 14: the private invite or room link, for the owner only
 
 
 def marker_for(token: str) -> str:
@@ -61,6 +71,8 @@ def marker_for(token: str) -> str:
 
 
 class InterviewService:
+    invites: InviteService  # set by Deps.build (issue 14); .results too
+
     def __init__(
         self, settings: Settings, store: Store, ws: Workspaces, slack: AsyncWebClient, people: People
     ) -> None:
@@ -88,6 +100,8 @@ class InterviewService:
 
     async def start(self, req: InterviewRequest) -> StartOutcome:
         """Record the intent, create at Tavus, post the card, DM the candidate."""
+        if (routed := await self.invites.route(req)) is not None:  # issue 14: candidates, invites
+            return routed
         token = secrets.token_urlsafe(24)
         intent = ConversationRecord(
             token=token,
@@ -128,14 +142,17 @@ class InterviewService:
         """Post the card and DM the candidate for a created conversation."""
         conv = self.store.conversation_by_token(token)
         assert conv is not None
+        if conv.message_ts:  # issue 14: an invite's card is already in the channel
+            await self.refresh_card(token)
+            return StartOutcome(conv=conv)
         post_error = await self.post_card(conv)
         if conv.candidate_id:
-            await self.dm_candidate(conv)
+            await self.invites.dm_candidate(conv)  # issue 14: the private link, not the room
         return StartOutcome(conv=self.store.conversation_by_token(token), post_error=post_error)
 
     async def post_card(self, conv: ConversationRecord) -> str | None:
         """Post the interview's card in its channel; a sentence saying how to fix it on failure."""
-        if self.settings.SLACK_CALLS and not conv.call_id:
+        if self.settings.SLACK_CALLS and not conv.call_id and not conv.has_candidate:
             conv.call_id = await self.calls_add(conv)
         text, blocks = build_interview_card(conv)
         try:
@@ -153,25 +170,11 @@ class InterviewService:
         self.store.set_message(conv.token, answer["channel"], answer["ts"])
         return None
 
-    async def dm_candidate(self, conv: ConversationRecord) -> None:
-        text = (
-            f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
-            f"Join here when you are ready: {conv.url}"
-        )
-        try:
-            await self.slack.chat_postMessage(
-                token=self.ws.slack_token(conv.team_id),
-                channel=conv.candidate_id,
-                text=text,
-                unfurl_links=False,
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "DM the candidate")
-
     async def refresh_card(self, token: str) -> None:
         """Redraw the card from the store. Another instance may change the call while our update
         is on its way, and Slack keeps whichever edit lands last: so draw again until what we drew
         is what the store holds (usually once)."""
+        await self.invites.changed(token)  # issue 14: the candidate's DM follows the end
         for _ in range(REDRAWS):
             conv = self.store.conversation_by_token(token)
             if conv is None or not conv.message_ts:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.services.interviews import marker_for
+from bot.services.retention import Retention
 from bot.slack.blocks import esc
 from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, utcnow
@@ -29,6 +30,7 @@ class Reconciler:
     def __init__(self, deps: Deps, *, interval: float, pace: float = PACE_SECONDS) -> None:
         self.deps, self.interval, self.pace = deps, interval, pace
         self.recovered = False
+        self.retention = Retention(deps)  # issue 14: invite expiry and RETENTION_DAYS
 
     async def run_forever(self) -> None:
         while True:
@@ -57,6 +59,7 @@ class Reconciler:
 
     async def round(self) -> int:
         """Check every active conversation once; returns how many events were applied."""
+        await self.retention.run()  # issue 14
         try:
             await adopt_late_creates(self.deps)
         except te.TavusError as exc:

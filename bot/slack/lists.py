@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.slack import ids
 from bot.slack.blocks import MAX_LIST, Block, build_notice, button, confirm, context, cut, esc, section
-from bot.slack.card import status_line
+from bot.slack.card import end_button, status_line
 from bot.store import ConversationRecord, PersonaRecord
 
 if TYPE_CHECKING:
@@ -73,7 +73,11 @@ def interview_rows(convs: list[ConversationRecord]) -> list[Block]:
     blocks: list[Block] = []
     for conv in convs[:MAX_LIST]:
         where = f" in <#{conv.channel_id}>" if conv.channel_id else ""
-        blocks.append(section(f"*{esc(conv.name)}*  `{conv.conversation_id}`{where}\n{status_line(conv)}"))
+        ref = conv.conversation_id or conv.ref
+        blocks.append(section(f"*{esc(conv.name)}*  `{ref}`{where}\n{status_line(conv)}"))
+        if conv.has_candidate:  # issue 14: a candidate's room is theirs; the owner may end it
+            blocks.append({"type": "actions", "elements": [end_button(conv, conv.name or "")]})
+            continue
         blocks.append(
             {
                 "type": "actions",
@@ -107,6 +111,8 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
         return build_notice(f":warning: {outcome.error}", extra)
     assert conv is not None
     title = esc(conv.name)
+    if conv.has_candidate:
+        return build_notice(private_outcome(outcome))
     join = f"<{conv.url}|Join the call>" if conv.url else "the link is on its way"
     if outcome.duplicate:
         return build_notice(f"*{title}* was already started ({conv.status}). {join}")
@@ -116,3 +122,19 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
             f"Share the link yourself meanwhile: {conv.url}"
         )
     return build_notice(f":white_check_mark: Started *{title}* in <#{conv.channel_id}>. {join}")
+
+
+def private_outcome(outcome: StartOutcome) -> str:
+    """What the owner of an interview with a candidate sees: the private link, only here."""
+    conv = outcome.conv
+    assert conv is not None
+    title = esc(conv.name)
+    who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name)
+    sent = " I sent it to them by DM." if conv.candidate_id else " Send it to them yourself (by email)."
+    head = f"*{title}* was already started ({conv.status})." if outcome.duplicate else ""
+    if not head:
+        head = f":white_check_mark: Invited {who} to *{title}*; the card is in <#{conv.channel_id}>."
+        if outcome.post_error:
+            head = f":warning: *{title}* is ready, but {outcome.post_error}"
+    link = f"\nTheir private link (only for {who}):\n```{outcome.link}```" if outcome.link else ""
+    return head + link + (sent if outcome.link and not outcome.duplicate else "")

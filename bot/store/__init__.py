@@ -8,6 +8,7 @@ from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, open_backend
 from bot.store.conversations import ConversationRecords
 from bot.store.events import EventRecords
+from bot.store.invites import InviteRecords
 from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
 from bot.store.workspaces import WorkspaceRecords
@@ -23,7 +24,9 @@ __all__ = [
 ]
 
 
-class Store(PersonaRecords, ConversationRecords, EventRecords, AuditRecords, WorkspaceRecords):
+class Store(
+    PersonaRecords, ConversationRecords, EventRecords, AuditRecords, WorkspaceRecords, InviteRecords
+):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 
     def __init__(self, where: str | Backend) -> None:

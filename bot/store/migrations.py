@@ -136,6 +136,45 @@ def m004_workspaces(db: Database) -> None:
     db["oauth_states"].create({"state": str, "expires_at": str}, pk="state", not_null={"expires_at"})
 
 
+@migration
+def m007_invites(db: Database) -> None:
+    """Issue 14: candidates (a Slack user or an external person), private invite links (stored
+    hashed), per-workspace interview settings, and where each interview's results were posted."""
+    for column in ("candidate_name", "candidate_email", "opens_at", "expires_at", "ref"):
+        db["conversations"].add_column(column, str)
+    db["conversations"].create_index(["ref"])
+    db["invites"].create(
+        {
+            "conv_token": str,
+            "team_id": str,
+            "token_hash": str,
+            "nonce": str,
+            "meeting_token": str,
+            "request": str,
+            "dm_channel": str,
+            "dm_ts": str,
+            "dm_final": int,
+            "busy_at": str,
+            "busy_told": int,
+            "revoked_at": str,
+        },
+        pk="conv_token",
+        not_null={"team_id"},
+        defaults={"dm_final": 0, "busy_told": 0},
+    )
+    db["invites"].create_index(["token_hash"], unique=True)
+    db["workspace_settings"].create(
+        {"team_id": str, "open_interviews": int, "results_to": str, "results_channel": str, "consent": str},
+        pk="team_id",
+    )
+    db["result_messages"].create(
+        {"id": int, "conv_token": str, "channel": str, "ts": str, "thread_root": int, "at": str},
+        pk="id",
+        not_null={"conv_token", "channel", "ts"},
+    )
+    db["result_messages"].create_index(["conv_token"])
+
+
 PG_MIGRATIONS = {
     "m001_initial": """
         create table personas (persona_id text primary key, team_id text not null, enterprise_id text,
@@ -166,6 +205,22 @@ PG_MIGRATIONS = {
             bot_token_enc text, bot_id text, bot_user_id text, bot_scopes text, installer_id text,
             installed_at text, tavus_key_enc text, tavus_key_set_by text, tavus_key_set_at text);
         create table oauth_states (state text primary key, expires_at text not null)""",
+    "m007_invites": """
+        alter table conversations add column candidate_name text;
+        alter table conversations add column candidate_email text;
+        alter table conversations add column opens_at text;
+        alter table conversations add column expires_at text;
+        alter table conversations add column ref text;
+        create index conversations_ref on conversations (ref);
+        create table invites (conv_token text primary key, team_id text not null, token_hash text,
+            nonce text, meeting_token text, request text, dm_channel text, dm_ts text,
+            dm_final integer default 0, busy_at text, busy_told integer default 0, revoked_at text);
+        create unique index invites_token_hash on invites (token_hash);
+        create table workspace_settings (team_id text primary key, open_interviews integer,
+            results_to text, results_channel text, consent text);
+        create table result_messages (id bigserial primary key, conv_token text not null,
+            channel text not null, ts text not null, thread_root integer, at text);
+        create index result_messages_conv on result_messages (conv_token)""",
 }
 PG_MIGRATION_LOCK = 7_353_124  # pg_advisory_xact_lock key: instances starting together migrate once
 
