@@ -174,6 +174,9 @@ class TavusSimulator:
         conv = self.state.conversations.get(cid)
         if conv is None:
             return HTMLResponse("<h1>This meeting does not exist</h1>", status_code=404)
+        needed = conv.body.get("meeting_token")  # require_auth: the room opens only with ?t=
+        if needed and request.query_params.get("t") != needed:
+            return HTMLResponse("<h1>You are not allowed to join this meeting</h1>", status_code=403)
         name = conv.body.get("conversation_name") or cid
         return HTMLResponse(
             f"<!doctype html><title>{_html(name)}</title><h1>{_html(name)}</h1>"

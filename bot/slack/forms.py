@@ -177,7 +177,7 @@ def read_interview_form(
     _check_length(errors, ids.I_CONTEXT, extra, MAX_PROMPT, "The extra context")
     minutes = _minutes(field_value(values, ids.I_MINUTES), errors)
     options = set(field_value(values, ids.I_OPTIONS) or [])
-    extra = read_candidate(values, candidate, clean, errors)  # issue 14
+    cand = read_candidate(values, candidate, clean, errors)  # issue 14
     language = field_value(values, ids.I_LANGUAGE) or "english"
     if language not in LANGUAGES:
         errors[ids.I_LANGUAGE] = "Choose a language from the list."
@@ -191,10 +191,10 @@ def read_interview_form(
         "minutes": minutes,
         "options": sorted(options),
         "language": language,
-        "candidate_name": extra["candidate_name"],
-        "candidate_email": extra["candidate_email"],
-        "opens_at": extra.pop("opens_epoch"),
-        "valid_hours": extra["expires_hours"],
+        "candidate_name": cand["candidate_name"],
+        "candidate_email": cand["candidate_email"],
+        "opens_at": cand.pop("opens_epoch"),
+        "valid_hours": cand["expires_hours"],
     }
     form = InterviewForm(
         persona,
@@ -208,7 +208,7 @@ def read_interview_form(
         "captions" in options,
         language,
         keep,
-        extra,
+        cand,
     )
     return form, errors
 
