@@ -159,7 +159,11 @@ class InviteRecords(StoreBase):
     def forget_content(self, conv_token: str, by: str) -> None:
         """Delete what we stored of an interview's content; the audit keeps that it happened."""
         with self.db.write() as tx:
-            tx.execute("delete from events where token = ?", (conv_token,))
+            tx.execute(
+                "delete from events where token = ? or conversation_id in "
+                "(select conversation_id from conversations where token = ?)",
+                (conv_token, conv_token),
+            )
             tx.execute("delete from result_messages where conv_token = ?", (conv_token,))
             tx.execute(
                 "update invites set request = null, meeting_token = null, "
