@@ -30,6 +30,7 @@ HINTS = {
     "SLACK_COMMAND": "the slash command, e.g. /tavus",
     "TAVUS_TIMEOUT_SECONDS": "seconds to wait for one Tavus answer (1-120)",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "RETENTION_DAYS": "days to keep transcripts, analyses and callback bodies (1-3650, default 90)",
 }
 
 

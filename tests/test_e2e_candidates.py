@@ -295,3 +295,24 @@ def test_without_public_url_the_call_is_created_at_once_and_stays_private(
     wait_until(
         lambda: "has ended" in channel_messages(slack, "D0CAND01")[-1]["text"], what="DM updated on end"
     )
+
+
+def test_quick_form_takes_an_email_and_bad_input_gets_a_clear_message(driver, slack, tavus, served, persona):
+    response = driver.command("interview Interviewer jane@example.com Design round", channel="C0HIRING1")
+    assert response.status_code == 200
+    texts = wait_until(
+        lambda: [r["body"]["text"] for r in slack.state.responses if "Invited" in r["body"].get("text", "")],
+        what="the owner's private result",
+    )
+    link = LINK.search(texts[-1]).group(0)
+    conv = served.deps.store.invites_of("T0ACME01", "U0OWNER1")[0]
+    assert conv.candidate_email == "jane@example.com" and conv.name == "Design round"
+    assert not tavus.state.conversations and "/i/" not in str(channel_messages(slack, "C0HIRING1"))
+    assert httpx.get(link.rsplit("/", 1)[0] + "/not-a-real-token").status_code == 404
+    assert httpx.post(link.rsplit("/", 1)[0] + "/x" * 300).status_code == 404
+    view = open_modal(driver, "interview", ids.START_INTERVIEW)
+    values = interview_values(persona.persona_id, candidate="U0CAND01")
+    values.update(form_values(**external("Jane", "not-an-email")))
+    errors = driver.submit(view["id"], values).json()["errors"]
+    assert "not both" in errors[ids.I_CANDIDATE_NAME] and "email" in errors[ids.I_CANDIDATE_EMAIL]
+    assert len(served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 1

@@ -70,7 +70,16 @@ class ResultsService:
             )
         except SlackApiError as exc:
             slack_failed(exc, f"post {text} of an interview")
-            return
+            if kind == "owner":
+                return
+            try:  # the chosen place refused (we left the channel, say): the owner still gets it
+                where = await self.thread_root(fresh, fresh.owner_id, token)
+                answer = await self.slack.chat_postMessage(
+                    token=token, text=text, blocks=blocks, unfurl_links=False, **where
+                )
+            except SlackApiError as again:
+                slack_failed(again, f"post {text} of an interview to its owner")
+                return
         self.store.add_result_message(fresh.token, answer["channel"], answer["ts"])
 
     async def thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:

@@ -36,6 +36,10 @@ def status_line(conv: ConversationRecord) -> str:
         )
     if conv.status == "ended" and not conv.live_at and not conv.ended_by and conv.shutdown_reason in NO_SHOW:
         return ":ghost: No-show: the candidate never joined"
+    if conv.status == "failed" and conv.expires_at and not conv.conversation_id:
+        return (
+            f":envelope: Invited · the last start failed; the link works until {slack_date(conv.expires_at)}"
+        )
     if conv.status == "creating":
         return ":hourglass_flowing_sand: Creating the conversation…"
     if conv.status == "waiting":
@@ -111,6 +115,9 @@ def end_button(conv: ConversationRecord, title: str) -> dict:
 
 
 def private_actions(conv: ConversationRecord, title: str) -> list[Block]:
-    if conv.status not in ("invited", "waiting", "live") or not (conv.conversation_id or conv.ref):
+    usable_invite = conv.status == "failed" and conv.expires_at and not conv.conversation_id
+    if (conv.status not in ("invited", "waiting", "live") and not usable_invite) or not (
+        conv.conversation_id or conv.ref
+    ):
         return []
     return [{"type": "actions", "block_id": "card", "elements": [end_button(conv, title)]}]

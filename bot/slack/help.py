@@ -11,9 +11,17 @@ def build_help(command: str) -> tuple[str, list[Block]]:
         (f"`{c} persona`", "create a Tavus persona (opens a form)"),
         (f"`{c} personas`", "list your personas, with Start interview and Delete"),
         (f"`{c} interview`", "start an AI interview (opens a form)"),
-        (f"`{c} interview <persona id or name> [@candidate] [title]`", "start one right here"),
+        (
+            f"`{c} interview <persona id or name> [@candidate | name@example.com] [title]`",
+            "start one right here: with a candidate it is private (an invite link only they get); "
+            "without, open to the channel",
+        ),
         (f"`{c} interviews`", "your waiting and live interviews, with Join and End"),
-        (f"`{c} end <conversation id>`", "end an interview (owner or admin)"),
+        (f"`{c} end <conversation id or ref>`", "end an interview, or cancel an invite (owner or admin)"),
+        (
+            f"`{c} forget <conversation id or ref>`",
+            "erase an interview: stored content, result messages, and the conversation at Tavus",
+        ),
         (f"`{c} delete <persona id>`", "delete a persona (owner or admin)"),
         (f"`{c} help`", "this help"),
     ]

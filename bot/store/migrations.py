@@ -143,35 +143,25 @@ def m007_invites(db: Database) -> None:
     for column in ("candidate_name", "candidate_email", "opens_at", "expires_at", "ref"):
         db["conversations"].add_column(column, str)
     db["conversations"].create_index(["ref"])
+    invite = "token_hash nonce meeting_token request dm_channel dm_ts busy_at revoked_at"
+    columns = {"conv_token": str, "team_id": str, **dict.fromkeys(invite.split(), str)}
     db["invites"].create(
-        {
-            "conv_token": str,
-            "team_id": str,
-            "token_hash": str,
-            "nonce": str,
-            "meeting_token": str,
-            "request": str,
-            "dm_channel": str,
-            "dm_ts": str,
-            "dm_final": int,
-            "busy_at": str,
-            "busy_told": int,
-            "revoked_at": str,
-        },
+        {**columns, "dm_final": int, "busy_told": int},
         pk="conv_token",
         not_null={"team_id"},
         defaults={"dm_final": 0, "busy_told": 0},
     )
     db["invites"].create_index(["token_hash"], unique=True)
-    db["workspace_settings"].create(
-        {"team_id": str, "open_interviews": int, "results_to": str, "results_channel": str, "consent": str},
-        pk="team_id",
-    )
-    db["result_messages"].create(
-        {"id": int, "conv_token": str, "channel": str, "ts": str, "thread_root": int, "at": str},
-        pk="id",
-        not_null={"conv_token", "channel", "ts"},
-    )
+    settings = {
+        "team_id": str,
+        "open_interviews": int,
+        "results_to": str,
+        "results_channel": str,
+        "consent": str,
+    }
+    db["workspace_settings"].create(settings, pk="team_id")
+    posted = {"id": int, "conv_token": str, "channel": str, "ts": str, "thread_root": int, "at": str}
+    db["result_messages"].create(posted, pk="id", not_null={"conv_token", "channel", "ts"})
     db["result_messages"].create_index(["conv_token"])
 
 
