@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import re
 
-TOKEN_SHAPES = re.compile(r"xox[abpors]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+TOKEN_SHAPES = re.compile(
+    r"xox[abpors]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+"
+    r"|(?<=/i/)[A-Za-z0-9_-]{16,}|(?<=/tavus/callback/)[A-Za-z0-9_-]{16,}"  # credentials in URL paths
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -38,4 +41,20 @@ def setup_logging(secrets: list[str], level: int = logging.INFO) -> RedactSecret
     redact = RedactSecrets(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    # uvicorn's access log has its own handler and formats its args itself: redact them in place
+    # (a filter on the logger survives uvicorn's dictConfig)
+    logging.getLogger("uvicorn.access").addFilter(RedactArgs(redact))
     return redact
+
+
+class RedactArgs(logging.Filter):
+    """For records whose formatter needs their args (uvicorn's access log): redact each one."""
+
+    def __init__(self, redact: RedactSecrets) -> None:
+        super().__init__()
+        self.redactor = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.redactor.redact(a) if isinstance(a, str) else a for a in record.args)
+        return True

@@ -316,3 +316,20 @@ def test_quick_form_takes_an_email_and_bad_input_gets_a_clear_message(driver, sl
     errors = driver.submit(view["id"], values).json()["errors"]
     assert "not both" in errors[ids.I_CANDIDATE_NAME] and "email" in errors[ids.I_CANDIDATE_EMAIL]
     assert len(served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 1
+
+
+def test_link_tokens_are_redacted_from_the_access_log():
+    """The invite link's token and the callback token are credentials in URL paths."""
+    import logging
+
+    from uvicorn.logging import AccessFormatter
+
+    from bot.logs import RedactArgs, RedactSecrets
+
+    secret = "3cLauSQ4hvBKirQMQnWU_-sGAz3UU8EH7xt9VZy7Q4I"
+    for path in (f"/i/{secret}", f"/tavus/callback/{secret}"):
+        args = ("1.2.3.4:5", "POST", path, "1.1", 303)
+        record = logging.LogRecord("uvicorn.access", 20, "x", 1, '%s - "%s %s HTTP/%s" %d', args, None)
+        RedactArgs(RedactSecrets([])).filter(record)
+        line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
+        assert secret not in line and "/***" in line and "303" in line
