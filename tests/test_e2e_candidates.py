@@ -287,7 +287,9 @@ def test_without_public_url_the_call_is_created_at_once_and_stays_private(
     private = f"{sim_conv.body['conversation_url']}?t={sim_conv.body['meeting_token']}"
     dm = wait_until(lambda: channel_messages(slack, "D0CAND01"), what="candidate DM")
     assert private in dm[-1]["text"]
-    assert private in str([v.get("blocks") for v in slack.state.views.values()])  # the owner's result
+    wait_until(  # the owner's result modal has it too
+        lambda: private in str([v.get("blocks") for v in slack.state.views.values()]), what="owner's result"
+    )
     assert ids.JOIN not in str(card(slack, conv)["blocks"])
     assert_private(slack, conv, served)
     tavus.control(f"conversations/{cid}/end")
