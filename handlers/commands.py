@@ -37,7 +37,8 @@ def register(app, deps: Deps) -> None:
             text, blocks = build_personas_list(deps.store.personas_of(team, user), command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interviews":
-            text, blocks = build_interviews_list(deps.store.active_of(team, user), command)
+            mine = deps.store.invites_of(team, user) + deps.store.active_of(team, user)  # issue 14
+            text, blocks = build_interviews_list(mine, command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interview" and not rest:
             await ack()

@@ -4,6 +4,7 @@ invite), and the workspace's interview settings (admins, from the Home tab)."""
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.services.channels import channel_problem
 from bot.services.retention import forget
 from bot.slack import ids
 from bot.slack.blocks import build_notice, button, confirm, esc, section
@@ -68,6 +69,9 @@ def register(app, deps: Deps) -> None:
         values, errors = read_settings(view["state"]["values"])
         if not errors and not await deps.people.is_admin(team, user):
             errors = {ids.S_RESULTS: "Only a workspace admin can change these settings."}
+        channel = values["results_channel"]  # results must be able to land there
+        if not errors and channel and (problem := await channel_problem(client, channel)):
+            errors = {ids.S_RESULTS_CHANNEL: problem}
         if errors:
             await ack(response_action="errors", errors=errors)
             return

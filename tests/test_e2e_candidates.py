@@ -194,6 +194,14 @@ def test_open_interviews_can_be_turned_off_and_results_follow_the_admins_choice(
     }
     view = wait_until(lambda: driver.latest_view(ids.INTERVIEW_SETTINGS, "U0ADMIN1"), what="settings modal")
     assert driver.submit(view["id"], settings, user="U0OWNER1").json()["response_action"] == "errors"
+    hidden = {
+        **settings,
+        ids.S_RESULTS_CHANNEL: {
+            ids.VALUE: {"type": "conversations_select", "selected_conversation": "G0PRIVATE"}
+        },
+    }
+    refused = driver.submit(view["id"], hidden, user="U0ADMIN1").json()
+    assert ids.S_RESULTS_CHANNEL in refused["errors"]  # results could not land there
     driver.submit(view["id"], settings, user="U0ADMIN1")
     wait_until(
         lambda: served.deps.store.interview_settings("T0ACME01")["results_to"] == "channel", what="saved"
