@@ -343,3 +343,16 @@ def test_link_tokens_are_redacted_from_the_access_log():
         RedactArgs(RedactSecrets([])).filter(record)
         line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
         assert secret not in line and "/***" in line and "303" in line
+
+
+def test_a_start_cut_short_by_a_restart_leaves_the_invite_usable(driver, slack, tavus, served, persona):
+    from bot.services.reconciler import recover
+
+    conv = start_with(driver, served, persona.persona_id, **external())
+    link = result_link(slack)
+    assert served.deps.store.claim_start(conv.token)  # the app died after the claim, before Tavus
+    assert "Starting your interview" in httpx.get(link).text
+    run_in_app_loop(served, recover(served.deps))
+    assert served.deps.store.conversation_by_token(conv.token).status == "invited"
+    assert not channel_messages(slack, "D0OWNER1")  # nothing to tell: the candidate can press again
+    assert httpx.post(link).status_code == 303 and len(tavus.state.conversations) == 1

@@ -143,6 +143,9 @@ async def recover(deps: Deps) -> None:
             log.warning("could not resolve an interrupted interview start: %s", exc)
             continue
         if found is None:
+            if conv.expires_at:  # issue 14: an invite's Start was cut short; the candidate may press again
+                deps.store.unclaim(conv.token, None)
+                continue
             deps.store.conversation_failed(conv.token, "the app restarted before Tavus created it")
             await tell_owner(
                 deps,
