@@ -73,6 +73,7 @@ def create_app(
     """Build the whole app; tests and the playground pass their own clients or URLs, and the
     benchmark its deliberately naive listeners."""
     from bot.web.callbacks import tavus_callback_endpoint
+    from bot.web.invites import invite_endpoint
     from handlers import register_listeners
 
     keep_secret(*settings_secrets(settings))  # also when built without serve() (tests, playground)
@@ -125,8 +126,11 @@ def create_app(
         deps.db.close()
         store.close()  # also lets another instance lead
 
+    invite_page, invite_start = invite_endpoint(deps)
     app = Starlette(
         routes=[
+            Route("/i/{token}", invite_page, methods=["GET"]),
+            Route("/i/{token}", invite_start, methods=["POST"]),
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/slack/install", slack_events, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_events, methods=["GET"]),

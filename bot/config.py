@@ -28,6 +28,7 @@ HINTS = {
     "TAVUS_TIMEOUT_SECONDS": "seconds to wait for one Tavus answer (1-120)",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
     "CALLBACK_TOKEN_HOURS": "hours a callback URL keeps working after its interview ended (default 24)",
+    "RETENTION_DAYS": "days to keep transcripts, analyses and callback bodies (1-3650, default 90)",
 }
 
 
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     # a start still `creating` this long after it began is resolved by recovery (adopted or failed)
     RECOVERY_GRACE_SECONDS: float = Field(180.0, ge=0)
     TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
+    RETENTION_DAYS: int = Field(90, ge=1, le=3650)  # stored transcripts, analyses, callback bodies
     LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("SLACK_BOT_TOKEN")

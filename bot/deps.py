@@ -10,10 +10,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.services.callbacks import CallbackService
 from bot.services.interviews import InterviewService
+from bot.services.invite_flow import InviteFlow
+from bot.services.invites import InviteService
 from bot.services.jobs import JobRunners
 from bot.services.outbox import Backoff, OutboxWorker
 from bot.services.people import People
 from bot.services.personas import PersonaService
+from bot.services.results import ResultsService
 from bot.services.workspaces import Workspaces
 from bot.store import Store
 from bot.store.aio import AsyncStore
@@ -33,6 +36,9 @@ class Deps:
     personas: PersonaService
     interviews: InterviewService
     callbacks: CallbackService
+    invites: InviteService  # issue 14: candidates, invite links, results, erasure
+    invite_flow: InviteFlow
+    results: ResultsService
 
     @classmethod
     def build(
@@ -47,10 +53,11 @@ class Deps:
         people = People(slack, settings.admins, ws)
         db = AsyncStore(store)
         backoff = Backoff(first=settings.OUTBOX_RETRY_SECONDS, give_up=settings.OUTBOX_GIVE_UP_SECONDS)
-        outbox = OutboxWorker(
-            db, JobRunners(settings, db, ws, slack), backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS
-        )
-        interviews = InterviewService(settings, db, ws, people, outbox)
+        runners = JobRunners(settings, db, ws, slack)
+        outbox = OutboxWorker(db, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        interviews = InterviewService(settings, db, ws, people, outbox, slack)
+        interviews.invites = runners.invites = invites = InviteService(interviews)
+        interviews.results = runners.results = results = ResultsService(interviews)
         return cls(
             settings,
             store,
@@ -63,4 +70,7 @@ class Deps:
             PersonaService(db, ws, people),
             interviews,
             CallbackService(db, outbox),
+            invites,
+            InviteFlow(invites),
+            results,
         )

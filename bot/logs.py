@@ -6,8 +6,8 @@ import logging
 import re
 
 TOKEN_SHAPES = re.compile(r"xox[abpors]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
-# a callback URL's last segment is its credential: masked wherever a path or URL is written
-CALLBACK_PATH = re.compile(r"(/tavus/callback/)[^\s\"'?#/]+")
+# a callback URL's and an invite link's last segment is a credential: masked wherever a path is written
+CALLBACK_PATH = re.compile(r"(/tavus/callback/|/i/)[^\s\"'?#/]+")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from handlers import actions, commands, events, persona_edit, settings, views
+from handlers import actions, commands, events, forget, persona_edit, settings, views
 
 
 def register_listeners(app, deps: Deps) -> None:
@@ -14,3 +14,4 @@ def register_listeners(app, deps: Deps) -> None:
     events.register(app, deps)
     settings.register(app, deps)
     persona_edit.register(app, deps)
+    forget.register(app, deps)

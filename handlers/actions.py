@@ -5,8 +5,7 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.slack import ids
 from bot.slack.blocks import build_notice
-from handlers.commands import personas_list
-from handlers.home import publish_home
+from handlers.home import personas_list, publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
 
 

@@ -16,9 +16,10 @@ from bot.slack.lists import (
     build_interview_choices,
     build_interviews_list,
     build_persona_choices,
-    build_personas_list,
     build_start_outcome,
 )
+from handlers.forget import forget_command
+from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
 
 DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
@@ -41,7 +42,8 @@ def register(app, deps: Deps) -> None:
             text, blocks = await personas_list(deps, team, user)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interviews":
-            text, blocks = build_interviews_list(await deps.db.active_of(team, user), command)
+            mine = await deps.db.invites_of(team, user) + await deps.db.active_of(team, user)
+            text, blocks = build_interviews_list(mine, command)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "interview" and not rest:
             await ack()
@@ -59,6 +61,9 @@ def register(app, deps: Deps) -> None:
         elif sub == "end":
             await ack()  # finding what may be ended can ask Slack whether this is an admin
             await end_command(deps, respond, body, rest)
+        elif sub == "forget":
+            await ack()  # erasure, after a confirmation
+            await forget_command(deps, respond, body, rest)
         else:
             await ack()  # the ownership check may ask Slack, so answer through response_url
             await delete_command(deps, respond, body, rest)
@@ -114,6 +119,8 @@ async def start_quick(deps: Deps, respond, client, body: dict, parsed, intent: s
             channel_id=channel,
             name=parsed.title,
             candidate_id=parsed.candidate_id,
+            candidate_email=parsed.candidate_email,
+            candidate_name=parsed.candidate_email,  # issue 14: the email stands for the name
         )
     )
     if outcome.error:  # nothing started: the same command may be sent again at once
@@ -135,17 +142,6 @@ def intent_key(*parts: str | None) -> str:
     return "quick:" + hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
 
 
-async def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
-    """Own personas and those shared with the person, with replica names where Tavus told us."""
-    visible = await deps.db.visible_personas(team, user)
-    return build_personas_list(
-        [p for p in visible if p.owner_id == user],
-        deps.settings.SLACK_COMMAND,
-        shared=[p for p in visible if p.owner_id != user],
-        replica_names=await deps.personas.replica_names(team),
-    )
-
-
 async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
     team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
     admin = await deps.people.is_admin(team, user)
@@ -160,7 +156,9 @@ async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
         await respond(text=text, blocks=blocks)
     else:
         await respond(text=":hourglass_flowing_sand: Ending the interview…")
-        answer = await deps.interviews.end(team, user, found[0].conversation_id or "")
+        # End a created call; Cancel an invite nobody used yet (which revokes its link)
+        ref = found[0].conversation_id or found[0].ref or ""
+        answer = await deps.invite_flow.cancel(team, user, ref)
         await respond(text=answer, replace_original=True)
 
 

@@ -9,12 +9,14 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from bot.slack.errors import slack_failed
 from bot.slack.home import build_home
+from bot.slack.lists import build_personas_list
 
 log = logging.getLogger(__name__)
 
 
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
     admin = await deps.people.is_admin(team, user)
+    invites = [(c, deps.invites.link(c)) for c in await deps.db.invites_of(team, user)]
     view = build_home(
         await deps.db.personas_of(team, user),
         await deps.db.active_of(team, user),
@@ -25,8 +27,21 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
         shared=[p for p in await deps.db.visible_personas(team, user) if p.owner_id != user],
         everyone=await deps.db.active_in_team(team) if admin else None,
         replica_names=await deps.personas.replica_names(team),
+        can_configure=admin,
+        invites=invites,
     )
     try:
         await client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:
         slack_failed(exc, "publish the Home tab")
+
+
+async def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
+    """Own personas and those shared with the person, with replica names where Tavus told us."""
+    visible = await deps.db.visible_personas(team, user)
+    return build_personas_list(
+        [p for p in visible if p.owner_id == user],
+        deps.settings.SLACK_COMMAND,
+        shared=[p for p in visible if p.owner_id != user],
+        replica_names=await deps.personas.replica_names(team),
+    )

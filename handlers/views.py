@@ -109,6 +109,7 @@ def register(app, deps: Deps) -> None:
                 captions=form.captions,
                 language=form.language,
                 request_key=submission_key(view),
+                **form.extra,
             )
         )
         if outcome.error and not outcome.running:

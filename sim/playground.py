@@ -122,7 +122,15 @@ class Playground:
         if user not in self.slack.state.users:
             return JSONResponse({"error": "unknown user"}, status_code=404)
         tavus_state = self.tavus.state if self.tavus else None
-        return JSONResponse(page_state(self.slack.state, self.driver, user, self.errors, tavus_state))
+        shown = page_state(self.slack.state, self.driver, user, self.errors, tavus_state)
+        shown["invites"] = self.invites()
+        return JSONResponse(shown)
+
+    def invites(self) -> list[dict[str, Any]]:
+        """Invites waiting for their candidate, with the link the candidate would get (issue 14)."""
+        deps = self.app.state.deps
+        waiting = deps.store._conversations("status = 'invited'", ())
+        return [{"name": c.name, "link": deps.invites.link(c)} for c in waiting]
 
     async def command(self, request: Request) -> Response:
         body = await _body(request)

@@ -314,6 +314,15 @@ class SlackSimulator:
         msg.update({k: a[k] for k in ("text", "blocks") if k in a}, edited=time.time())
         return {"ok": True, "channel": a["channel"], "ts": msg["ts"], "text": msg["text"]}
 
+    def m_chat_delete(self, a: dict) -> dict:
+        msgs = self.state.messages.get(a.get("channel", ""), [])
+        keep = [m for m in msgs if m["ts"] != a.get("ts")]
+        if len(keep) == len(msgs):
+            return {"ok": False, "error": "message_not_found"}
+        self.state.messages[a["channel"]] = keep
+        self.state.deleted.append({"channel": a["channel"], "ts": a["ts"]})
+        return {"ok": True, "channel": a["channel"], "ts": a["ts"]}
+
     def m_chat_postEphemeral(self, a: dict) -> dict:
         channel = self.state.channels.get(a.get("channel", ""))
         if channel is None:

@@ -56,7 +56,7 @@ def interview_values(
     *,
     channel: str = "C0HIRING1",
     name: str | None = "Backend round 1",
-    candidate: str | None = "U0CAND01",
+    candidate: str | None = None,  # issue 14: with a candidate an interview is private (an invite)
     minutes: str | None = "30",
     options: tuple[str, ...] = (),
     language: str = "english",

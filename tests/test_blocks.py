@@ -20,7 +20,7 @@ def conv(status="waiting", **kw):
         name="Round <1> & <!channel>",
         persona_name="Interviewer",
         channel_id="C1",
-        candidate_id="U2",
+        candidate_id=None,  # an open interview; see test_private_card_and_outcome for candidates
     )
     return ConversationRecord(**{**base, **kw})
 
@@ -247,3 +247,56 @@ def test_patch_ops_send_only_what_changed():
     ]
     cleared = PersonaForm("A", "old", "", "r1", "full", "off", False, None, False)
     assert patch_ops(now.model_copy(update={"context": "c"}), cleared)[0].op == "remove"
+
+
+def test_private_card_and_outcome():
+    """Issue 14: an interview with a candidate shows no room and no invite link, in every state."""
+    invited = conv(
+        "invited",
+        conversation_id=None,
+        url=None,
+        candidate_name="Jane <b>",
+        ref="ref-1",
+        opens_at="2026-01-01T00:00:00Z",
+        expires_at="2026-01-04T00:00:00Z",
+    )
+    for record in (
+        invited,
+        conv("waiting", candidate_id="U2"),
+        conv("live", candidate_id="U2", live_at="2026-01-01T00:01:00Z"),
+        conv(
+            "ended",
+            candidate_id="U2",
+            ended_at="2026-01-01T00:05:00Z",
+            shutdown_reason="participant_absent_timeout reached",
+        ),
+        conv(
+            "ended",
+            conversation_id=None,
+            url=None,
+            candidate_name="J",
+            shutdown_reason="invite_expired",
+            ended_at="x",
+        ),
+    ):
+        text, blocks = card.build_interview_card(record)
+        assert "https://x/" not in str(blocks) + text and "join_interview" not in str(blocks)
+        assert blocks_problem(blocks) is None
+    _, blocks = card.build_interview_card(invited)
+    assert "Invited" in str(blocks) and "<!date^" in str(blocks) and "cancel_invite" in str(blocks)
+    assert "Jane &lt;b&gt;" in str(blocks)
+    no_show = card.build_interview_card(
+        conv(
+            "ended",
+            candidate_id="U2",
+            ended_at="2026-01-01T00:05:00Z",
+            shutdown_reason="participant_absent_timeout reached",
+        )
+    )[0]
+    assert "No-show" in no_show
+    expired = card.build_interview_card(conv("ended", candidate_name="J", shutdown_reason="invite_expired"))[
+        0
+    ]
+    assert "Expired, never used" in expired
+    outcome = lists.build_start_outcome(StartOutcome(conv=invited, link="https://app/i/abc"))[0]
+    assert "https://app/i/abc" in outcome and "Send it to them yourself" in outcome

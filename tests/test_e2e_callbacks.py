@@ -15,6 +15,8 @@ BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
 
 @pytest.fixture
 def live_interview(driver, slack, tavus, served):
+    # results go to the owner's DM by default (issue 14); these tests follow them in the card's thread
+    served.deps.store.save_interview_settings("T0ACME01", "U0ADMIN1", results_to="thread")
     persona = create_persona(driver, served)
     return start_interview(driver, served, persona.persona_id, options=("recording",))
 

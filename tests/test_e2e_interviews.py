@@ -21,7 +21,7 @@ def card_actions(message):
     return [el["action_id"] for b in message["blocks"] if b["type"] == "actions" for el in b["elements"]]
 
 
-def test_start_from_modal_posts_card_and_dms_candidate(driver, slack, tavus, served):
+def test_open_interview_from_modal_posts_its_room_link_on_the_card(driver, slack, tavus, served):
     persona = create_persona(driver, served)
     conv = start_interview(driver, served, persona.persona_id, options=("recording",))
     card = channel_messages(slack, "C0HIRING1")[-1]
@@ -36,9 +36,9 @@ def test_start_from_modal_posts_card_and_dms_candidate(driver, slack, tavus, ser
     assert join["url"] == conv.url and conv.url.endswith(f"/c/{conv.conversation_id}")
     assert card_actions(card) == [ids.JOIN, ids.END]
     text = str(card["blocks"])
-    assert "Waiting for the candidate" in text and "<@U0CAND01>" in text and "<@U0OWNER1>" in text
-    dm = wait_until(lambda: channel_messages(slack, "D0CAND01"), what="candidate DM")
-    assert conv.url in dm[-1]["text"]
+    assert "Waiting for the candidate" in text and "<@U0OWNER1>" in text
+    assert "anyone in this channel can join" in text  # issue 14: an open interview says so
+    assert "require_auth" not in tavus.state.conversations[conv.conversation_id].body
     sent = tavus.state.conversations[conv.conversation_id].body
     # our reference rides in the callback URL, which Tavus echoes back; the name people see is clean
     assert sent["callback_url"] == f"{served.url}/tavus/callback/{conv.token}?ref={marker_for(conv.token)}"
@@ -58,15 +58,15 @@ def test_quick_interview_command_shows_progress_then_result(driver, slack, tavus
     response = driver.command("interview Screening bot <@U0CAND01|casey> Frontend round", channel="C0HIRING1")
     assert "Creating an interview with *Screening bot*" in response.json()["text"]
     texts = wait_until(
-        lambda: [t for t in responses_text(slack, response.response_url) if "Started" in t],
+        lambda: [t for t in responses_text(slack, response.response_url) if "Invited" in t],
         what="result replacing the progress hint",
     )
-    assert "<#C0HIRING1>" in texts[0]
+    assert "<#C0HIRING1>" in texts[0] and "/i/" in texts[0]  # the private link, to the owner only
     replaced = [
         r for r in slack.state.responses if r["url"] == response.response_url and not r.get("from_ack")
     ]
     assert replaced[-1]["body"]["replace_original"] is True
-    conv = served.deps.store.active_of("T0ACME01", "U0OWNER1")[0]
+    conv = served.deps.store.invites_of("T0ACME01", "U0OWNER1")[0]
     assert conv.name == "Frontend round" and conv.candidate_id == "U0CAND01"
     assert channel_messages(slack, "C0HIRING1")[-1]["ts"] == conv.message_ts
 

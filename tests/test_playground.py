@@ -83,9 +83,9 @@ def test_full_story_through_the_page(pg):
     page.post(f"/pg/tavus/{call['conversation_id']}/join")
     page.wait(lambda s: "Live since" in str(card_of(s)[-1]["blocks"]), "card live")
     page.post(f"/pg/tavus/{call['conversation_id']}/leave")
-    replies = page.wait(
-        lambda s: len(card_of(s)[-1]["replies"]) >= 2 and card_of(s)[-1]["replies"],
-        "transcript in the thread",
+    replies = page.wait(  # results go to the owner's DM thread by default (issue 14)
+        lambda s: s["dm"] and len(s["dm"][-1]["replies"]) >= 2 and s["dm"][-1]["replies"],
+        "transcript in the owner's DM thread",
     )
     assert "Transcript" in str(replies) and "the candidate left" in str(card_of(page.state())[-1]["blocks"])
     # a second interview, ended from its card

@@ -187,7 +187,10 @@ def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     text_appears("#messages", "Live since")
     visible("#calls button[data-sim=leave]").click()
     text_appears("#messages", "the candidate left")
+    click_fresh(wait, "#nav-dm")  # results go to the owner's DM (issue 14)
     text_appears("#messages", "Transcript")
+    click_fresh(wait, "a[data-target=C0GENERAL]")
+    text_appears("#title", "general")
     shot(browser, "playground")
 
     # a mention picked from the list reaches the app as <@U…|name>
@@ -232,6 +235,8 @@ def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     shot(browser, "home")
     browser.find_element(By.CSS_SELECTOR, "a[data-target=C0GENERAL]").click()
 
+    _candidate_story(browser, wait, visible, text_appears, type_command)
+
     # delete the persona from the personas list: one dialog
     type_command("/tavus personas")
     delete = wait.until(
@@ -267,3 +272,51 @@ def test_quick_clicks_land_and_switching_person_keeps_the_channel(browser, pg):
     time.sleep(1.5)  # two polls later, still there
     assert browser.find_element(By.ID, "title").text.endswith("hiring")
     shot(browser, "hiring-as-admin")
+
+
+def _candidate_story(browser, wait, visible, text_appears, type_command):
+    """Issue 14: an external candidate's invite, played through the invite page."""
+    from selenium.webdriver.common.by import By
+
+    type_command("/tavus interview")
+    text_appears("#modal", "Start interview")
+    visible("#in-candidate_name").send_keys("Jane Doe")
+    browser.find_element(By.ID, "modal-submit").click()
+    text_appears("#modal", "Invited")
+    browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
+    text_appears("#messages", "Jane Doe")
+    assert "/i/" not in browser.find_element(By.ID, "messages").text  # never in the channel
+    link = wait.until(lambda d: _attribute(d, "#invites a[data-invite=open]", "href"))
+    playground = browser.current_url
+    browser.get(link)  # the candidate opens the link, reads the page, and presses Start
+    text_appears("main", "What will happen")
+    browser.find_element(By.CSS_SELECTOR, "main form button").click()
+    text_appears("body", "Simulated Tavus room")  # the private room opened with its meeting token
+    browser.find_element(By.XPATH, "//button[contains(., 'Join as the candidate')]").click()
+    browser.get(playground)
+    text_appears("#messages", "Live since")
+
+
+def click_fresh(wait, css):
+    """Click what the page shows now: it redraws itself every second, so retry a stale element."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def clicked(d):
+        try:
+            d.find_element(By.CSS_SELECTOR, css).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+
+    wait.until(clicked)
+
+
+def _attribute(d, css, name):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return d.find_element(By.CSS_SELECTOR, css).get_attribute(name)
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.services.jobs import card_job, ended_jobs, reply_job
 from bot.services.outbox import OutboxWorker
+from bot.services.results import recording_text
 from bot.slack.blocks import esc_cut, section
 from bot.slack.transcript import build_transcript_messages
 from bot.store import ConversationRecord, Job, utcnow
@@ -71,15 +72,3 @@ def reply_for(conv: ConversationRecord, key: str, kind: str, props: dict[str, An
         blocks = [section(f":eyes: *Perception analysis*\n{esc_cut(analysis, 2800)}")]
         return reply_job(conv, key, "perception analysis", [("Perception analysis", blocks)])
     return reply_job(conv, key, "recording", [("Recording ready", [section(recording_text(props))])])
-
-
-def recording_text(props: dict[str, Any]) -> str:
-    where = props.get("storage_uri") or (
-        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
-    )
-    duration = props.get("duration")
-    seconds = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400 * 7 else None
-    took = f" ({seconds // 60} min {seconds % 60} s)" if seconds is not None else ""
-    if not where:
-        return f":film_frames: *Recording ready*{took}; find it in your Tavus storage."
-    return f":film_frames: *Recording ready*{took}: `{esc_cut(str(where), 500)}`"

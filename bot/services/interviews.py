@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.logs import keep_secret
-from bot.services.jobs import announce_jobs, ended_jobs
+from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job
 from bot.services.outbox import OutboxWorker
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
@@ -20,6 +23,9 @@ from bot.store.aio import AsyncStore
 from bot.store.records import marker_for
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, ConversationProperties
+
+if TYPE_CHECKING:
+    from bot.services.invites import InviteService
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,11 @@ class InterviewRequest:
     captions: bool = False
     language: str = "english"
     request_key: str | None = None
+    # issue 14: an external candidate, and an invite's window
+    candidate_name: str | None = None
+    candidate_email: str | None = None
+    opens_at: str | None = None
+    expires_hours: int | None = None
 
 
 @dataclass
@@ -49,13 +60,24 @@ class StartOutcome:
     post_error: str | None = None  # running, but the card could not go to the channel
     duplicate: bool = False
     running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
+    link: str | None = None  # issue 14: the private invite or room link, for the owner only
 
 
 class InterviewService:
+    invites: InviteService  # set by Deps.build (issue 14); .results too
+
     def __init__(
-        self, settings: Settings, db: AsyncStore, ws: Workspaces, people: People, outbox: OutboxWorker
+        self,
+        settings: Settings,
+        db: AsyncStore,
+        ws: Workspaces,
+        people: People,
+        outbox: OutboxWorker,
+        slack: AsyncWebClient,
     ) -> None:
         self.settings, self.db, self.ws, self.people, self.outbox = settings, db, ws, people, outbox
+        # the candidate's services (invites, results) still call these directly: see their modules
+        self.store, self.slack = db.store, slack
 
     def callback_url(self, token: str) -> str | None:
         """Our callback address; it also carries the marker, which Tavus echoes back on GET."""
@@ -82,8 +104,11 @@ class InterviewService:
         )
 
     async def start(self, req: InterviewRequest) -> StartOutcome:
-        """Record the intent, create at Tavus, then commit the card post and the candidate's DM
-        with the new state; the card is posted at once when Slack lets us, else by the outbox."""
+        """Record the intent, create at Tavus, then commit the card post with the new state; the
+        card is posted at once when Slack lets us, else by the outbox. With a candidate and a
+        public URL, an invite instead: Tavus is called when the candidate presses Start."""
+        if (routed := await self.invites.route(req)) is not None:
+            return routed
         token = secrets.token_urlsafe(24)
         keep_secret(token)  # the callback URL's credential: never in a log line
         intent = ConversationRecord(
@@ -126,21 +151,46 @@ class InterviewService:
         return await self.announce(token)
 
     async def announce(self, token: str) -> StartOutcome:
-        """Post the queued card now, so the starter hears how it went; the outbox retries it and
-        sends the candidate's DM."""
+        """Post the queued card now, so the starter hears how it went (the outbox retries it), and
+        send a Slack-user candidate their private link. An invite's card is already out: redraw it."""
+        conv = await self.db.conversation_by_token(token)
+        if conv is not None and conv.message_ts:
+            await self.refresh_card(token)
+            return StartOutcome(conv=conv)
         _, error = await self.outbox.run_now(f"post:{token}")
         self.outbox.kick()
         conv = await self.db.conversation_by_token(token)
+        if conv is not None and conv.candidate_id:
+            await self.invites.dm_candidate(conv)  # the private link, not the room
         post_error = slack_post_failure(error, conv.channel_id or "") if error and conv else None
         return StartOutcome(conv=conv, post_error=post_error)
 
+    async def post_card(self, conv: ConversationRecord) -> str | None:
+        """Post a card now through the outbox (which retries it); a sentence saying how to fix it."""
+        await self.db.add_jobs([post_job(conv)])
+        _, error = await self.outbox.run_now(f"post:{conv.token}")
+        self.outbox.kick()
+        return slack_post_failure(error, conv.channel_id or "") if error else None
+
+    async def refresh_card(self, token: str) -> None:
+        """Queue a redraw of the card from the stored state, and follow up the candidate's DM."""
+        conv = await self.db.conversation_by_token(token)
+        if conv is None:
+            return
+        await self.db.add_jobs([card_job(conv)])
+        self.outbox.kick()
+        await self.invites.changed(token)
+
     async def find(self, team_id: str, user_id: str, ref: str, *, admin: bool) -> list[ConversationRecord]:
-        """By id (end() then says who may end it), else the waiting or live ones of that name the
-        person may end: their own, or the whole workspace's for an admin."""
+        """By id or ref (end() then says who may end it), else the waiting or live ones and the
+        invites of that name the person may end: their own, or the whole workspace's for an admin."""
         wanted = ref.strip()
-        if conv := await self.db.conversation(team_id, wanted):
+        if conv := await self.db.conversation(team_id, wanted) or await self.db.conversation_by_ref(
+            team_id, wanted[:60]
+        ):
             return [conv]
         pool = await (self.db.active_in_team(team_id) if admin else self.db.active_of(team_id, user_id))
+        pool += await self.db.invites_of(team_id, user_id)
         return [c for c in pool if (c.name or "").casefold() == wanted.casefold()]
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:

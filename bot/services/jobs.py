@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.workspaces import Workspaces
-from bot.slack.blocks import Block, esc, link
+from bot.slack.blocks import Block
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, Job, OutboxRecord
@@ -23,6 +22,9 @@ from bot.store.records import marker_for
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)
+
+
+REFUSED_PLACE = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 
 
 class NotYet(Exception):
@@ -65,15 +67,8 @@ def tell_owner_job(conv: ConversationRecord, key: str, text: str) -> Job:
 
 
 def announce_jobs(conv: ConversationRecord) -> list[Job]:
-    """Post the card and invite the candidate."""
-    jobs = [post_job(conv)]
-    if conv.candidate_id:
-        text = (
-            f"<@{conv.owner_id}> invited you to an AI video interview, *{esc(conv.name)}*. "
-            f"Join here when you are ready: {link(conv.url, 'join the interview')}"
-        )
-        jobs.append(dm_job(conv, f"invite:{conv.token}", conv.candidate_id, text))
-    return jobs
+    """Post the card."""
+    return [post_job(conv)]  # a candidate's private link goes by InviteService.dm_candidate
 
 
 class JobRunners:
@@ -95,7 +90,7 @@ class JobRunners:
         if conv.message_ts:
             return conv.message_ts
         token = await self._token(conv.team_id)
-        if self.settings.SLACK_CALLS and not conv.call_id and conv.url:
+        if self.settings.SLACK_CALLS and not conv.call_id and conv.url and not conv.has_candidate:
             conv.call_id = await self.calls_add(conv, token)
         text, blocks = build_interview_card(conv)
         answer = await self.slack.chat_postMessage(
@@ -142,27 +137,45 @@ class JobRunners:
             blocks=blocks,
         )
         await self.db.card_drawn(conv.token, conv.status)
+        await self.invites.changed(conv.token)  # the candidate's DM follows the end too
         return conv.status
 
     async def run_reply(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
-        if not conv.message_ts:
+        """Results go where the workspace decided (the owner's DM thread by default); a place that
+        refuses us falls back to the owner. Each message posted is recorded once, for `forget`."""
+        kind, channel = await self.db.run(self.results.destination, conv)
+        if kind == "owner" and conv.channel_id and not conv.message_ts:
+            chosen = await self.db.interview_settings(conv.team_id)
             post = await self.db.job(f"post:{conv.token}")
-            if post is not None and post.state == "pending":
+            if chosen["results_to"] == "thread" and post is not None and post.state == "pending":
                 raise NotYet("the card is still being posted")
-        where: dict[str, Any] = (
-            {"channel": conv.channel_id, "thread_ts": conv.message_ts}
-            if conv.message_ts
-            else {"channel": conv.owner_id}
-        )
-        posted: list[str] = json.loads(job.result or "[]")
         token = await self._token(conv.team_id)
+        where = await self._where(conv, kind, channel, token)
+        posted: list[str] = json.loads(job.result or "[]")
         for text, blocks in job.data["messages"][len(posted) :]:
-            answer = await self.slack.chat_postMessage(
-                token=token, text=text, blocks=blocks, unfurl_links=False, **where
-            )
+            try:
+                answer = await self._post(token, text, blocks, where)
+            except SlackApiError as exc:
+                if kind == "owner" or exc.response.get("error") not in REFUSED_PLACE:
+                    raise
+                kind, where = "owner", await self._where(conv, "owner", None, token)
+                answer = await self._post(token, text, blocks, where)
             posted.append(answer["ts"])
+            await self.db.add_result_message(conv.token, answer["channel"], answer["ts"])
             await self.db.job_progress(job, json.dumps(posted))
         return json.dumps(posted)
+
+    async def _where(
+        self, conv: ConversationRecord, kind: str, channel: str | None, token: str | None
+    ) -> dict:
+        if kind == "thread":
+            return {"channel": conv.channel_id, "thread_ts": conv.message_ts}
+        return await self.results.thread_root(conv, channel or conv.owner_id, token)
+
+    async def _post(self, token: str | None, text: str, blocks: list[Block], where: dict) -> dict:
+        return await self.slack.chat_postMessage(
+            token=token, text=text, blocks=blocks, unfurl_links=False, **where
+        )
 
     async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:
         data = job.data

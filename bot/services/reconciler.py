@@ -14,6 +14,7 @@ from bot.services.callbacks import CallbackService
 from bot.services.interviews import marker_for
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
 from bot.services.outbox import OutboxWorker
+from bot.services.retention import Retention
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc, link
 from bot.store import ConversationRecord, utcnow
@@ -49,14 +50,16 @@ class Reconciler:
         interval: float,
         pace: float = PACE_SECONDS,
         grace: timedelta = CREATE_GRACE,
+        retention: Retention | None = None,
     ) -> None:
         self.db, self.ws, self.callbacks, self.outbox = db, ws, callbacks, outbox
         self.interval, self.pace, self.grace = interval, pace, grace
+        self.retention = retention  # invite expiry and RETENTION_DAYS, every round
 
     @classmethod
     def of(cls, deps: Deps, **options) -> Reconciler:
         """The reconciler over an app's collaborators."""
-        return cls(deps.db, deps.ws, deps.callbacks, deps.outbox, **options)
+        return cls(deps.db, deps.ws, deps.callbacks, deps.outbox, retention=Retention(deps), **options)
 
     async def run_forever(self) -> None:
         while True:
@@ -109,6 +112,9 @@ class Reconciler:
         tavus = await self.db.run(self.ws.tavus, conv.team_id)
         found = await tavus.find_by_marker(marker_for(conv.token))
         if found is None and not old:
+            return
+        if found is None and conv.expires_at:  # an invite's Start was cut short: it may be pressed again
+            await self.db.unclaim(conv.token, None)
             return
         if found is None:
             text = (
@@ -168,6 +174,8 @@ class Reconciler:
     async def round(self) -> int:
         """Recover, then check every active conversation once; returns how many events were applied."""
         await self.recover()
+        if self.retention is not None:
+            await self.retention.run()
         applied = 0
         for conv in await self.db.active_everywhere():
             try:

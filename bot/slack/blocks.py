@@ -42,8 +42,6 @@ def esc_cut(text: str | None, limit: int) -> str:
     return cut(esc(text), limit)
 
 
-
-
 def user_ref(user_id: str | None) -> str:
     """A mention of a Slack user id; anything else shown as escaped text."""
     return f"<@{user_id}>" if user_id and USER_ID.match(user_id) else esc_cut(user_id, 40)

@@ -19,8 +19,28 @@ from bot.slack.blocks import (
 from bot.slack.messages import shutdown_words
 from bot.store import ConversationRecord
 
+NO_SHOW = (None, "participant_absent_timeout reached", "participant_left_timeout reached")
+
 
 def status_line(conv: ConversationRecord) -> str:
+    if conv.status == "invited":
+        return (
+            f":envelope: Invited · opens {slack_date(conv.opens_at)} · expires {slack_date(conv.expires_at)}"
+        )
+    if conv.status == "ended" and conv.shutdown_reason == "invite_expired":
+        return ":hourglass: Expired, never used"
+    if conv.status == "ended" and conv.shutdown_reason == "invite_cancelled":
+        return (
+            f":no_entry_sign: Cancelled by {user_ref(conv.ended_by)}"
+            if conv.ended_by
+            else ":no_entry_sign: Cancelled"
+        )
+    if conv.status == "ended" and not conv.live_at and not conv.ended_by and conv.shutdown_reason in NO_SHOW:
+        return ":ghost: No-show: the candidate never joined"
+    if conv.status == "failed" and conv.expires_at and not conv.conversation_id:
+        return (
+            f":envelope: Invited · the last start failed; the link works until {slack_date(conv.expires_at)}"
+        )
     if conv.status == "creating":
         return ":hourglass_flowing_sand: Creating the conversation…"
     if conv.status == "waiting":
@@ -37,25 +57,19 @@ def status_line(conv: ConversationRecord) -> str:
     return " · ".join(parts)
 
 
-def end_button(conv: ConversationRecord) -> dict:
-    """End, behind the same confirmation wherever it is shown (card, lists, Home tab)."""
-    title = conv.name or "AI interview"
-    return button(
-        "End",
-        ids.END,
-        value=conv.conversation_id,
-        style="danger",
-        confirm=confirm("End interview?", f"This ends *{esc(cut(title, 100))}* for everyone.", "End it"),
-    )
-
-
 def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
     """The channel message that follows one interview."""
     title = conv.name or "AI interview"
     who = f"*Persona:* {esc(conv.persona_name or conv.persona_id)}\n*Started by:* {user_ref(conv.owner_id)}"
     if conv.candidate_id:
         who += f"\n*Candidate:* {user_ref(conv.candidate_id)}"
+    elif conv.candidate_name:
+        who += f"\n*Candidate:* {esc(conv.candidate_name)}"
     blocks = [header(f":movie_camera: {title}"), section(who, block_id="who"), context(status_line(conv))]
+    if conv.has_candidate:  # private: no room link and no invite link, ever (issue 14)
+        return f"{esc(title)}: {status_line(conv)}", blocks + private_actions(conv, title)
+    if conv.status in ("waiting", "live"):
+        blocks.append(context(":busts_in_silhouette: Open interview: anyone in this channel can join."))
     if conv.call_id:
         blocks.insert(1, {"type": "call", "call_id": conv.call_id})
     if conv.status in ("waiting", "live") and conv.url:
@@ -70,3 +84,35 @@ def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
             }
         )
     return f"{esc(title)}: {status_line(conv)}", blocks
+
+
+def end_button(conv: ConversationRecord) -> dict:
+    """End (a created call) or Cancel (an invite, which revokes its link), behind the same
+    confirmation wherever it is shown (card, lists, Home tab)."""
+    title = conv.name or "AI interview"
+    if conv.conversation_id:
+        text = f"This ends *{esc(cut(title, 100))}* for everyone."
+        return button(
+            "End",
+            ids.END,
+            value=conv.conversation_id,
+            style="danger",
+            confirm=confirm("End interview?", text, "End it"),
+        )
+    text = f"This cancels *{esc(cut(title, 100))}*; the candidate's link stops working."
+    return button(
+        "Cancel",
+        ids.CANCEL_INVITE,
+        value=conv.ref or "",
+        style="danger",
+        confirm=confirm("Cancel interview?", text, "Cancel it"),
+    )
+
+
+def private_actions(conv: ConversationRecord, title: str) -> list[Block]:
+    usable_invite = conv.status == "failed" and conv.expires_at and not conv.conversation_id
+    if (conv.status not in ("invited", "waiting", "live") and not usable_invite) or not (
+        conv.conversation_id or conv.ref
+    ):
+        return []
+    return [{"type": "actions", "block_id": "card", "elements": [end_button(conv)]}]

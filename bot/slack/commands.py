@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.formats import MENTION
+from bot.slack.candidate_form import EMAIL
 from bot.slack.forms import clean
 from bot.store import PersonaRecord
 
-SUBCOMMANDS = {"help", "persona", "personas", "interview", "interviews", "end", "delete"}
+SUBCOMMANDS = {"help", "persona", "personas", "interview", "interviews", "end", "delete", "forget"}
 MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
 
 
@@ -29,6 +30,7 @@ def split_command(text: str | None) -> tuple[str, str]:
 class QuickInterview:
     persona: PersonaRecord | None = None
     candidate_id: str | None = None
+    candidate_email: str | None = None  # issue 14: an external candidate, by email
     title: str = ""
     error: str | None = None
 
@@ -53,6 +55,9 @@ def parse_quick_interview(rest: str, find: Callable[[str], PersonaRecord | None]
     out = QuickInterview(persona=persona)
     if words and (m := MENTION.match(words[0])):
         out.candidate_id = m.group(1)
+        words = words[1:]
+    elif words and EMAIL.match(words[0].removeprefix("<mailto:").split("|")[0].rstrip(">")):
+        out.candidate_email = words[0].removeprefix("<mailto:").split("|")[0].rstrip(">")
         words = words[1:]
     elif words and words[0].startswith("@"):
         return QuickInterview(

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
 from bot.slack import ids
+from bot.slack.candidate_form import read_candidate
 from bot.slack.modals import LANGUAGES, LLM_MODELS
 from bot.store import PersonaRecord
 from bot.tavus.models import (
@@ -151,6 +152,7 @@ class InterviewForm:
     captions: bool
     language: str
     values: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # issue 14: external candidate, window
 
 
 def read_interview_form(
@@ -175,6 +177,7 @@ def read_interview_form(
     _check_length(errors, ids.I_CONTEXT, extra, MAX_PROMPT, "The extra context")
     minutes = _minutes(field_value(values, ids.I_MINUTES), errors)
     options = set(field_value(values, ids.I_OPTIONS) or [])
+    cand = read_candidate(values, candidate, clean, errors)  # issue 14
     language = field_value(values, ids.I_LANGUAGE) or "english"
     if language not in LANGUAGES:
         errors[ids.I_LANGUAGE] = "Choose a language from the list."
@@ -188,6 +191,10 @@ def read_interview_form(
         "minutes": minutes,
         "options": sorted(options),
         "language": language,
+        "candidate_name": cand["candidate_name"],
+        "candidate_email": cand["candidate_email"],
+        "opens_at": cand.pop("opens_epoch"),
+        "valid_hours": cand["expires_hours"],
     }
     form = InterviewForm(
         persona,
@@ -201,6 +208,7 @@ def read_interview_form(
         "captions" in options,
         language,
         keep,
+        cand,
     )
     return form, errors
 

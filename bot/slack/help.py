@@ -12,9 +12,17 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         (f"{c} persona", "create a Tavus persona (opens a form)"),
         (f"{c} personas", "your personas and those shared with you, with Start interview, Edit and Delete"),
         (f"{c} interview", "start an AI interview (opens a form)"),
-        (f"{c} interview <persona id or name> [@candidate] [title]", "start one right here"),
-        (f"{c} interviews", "your waiting and live interviews, with Join and End"),
-        (f"{c} end <interview name or id>", "end an interview (its owner or an admin)"),
+        (
+            f"{c} interview <persona id or name> [@candidate | name@example.com] [title]",
+            "start one right here: with a candidate it is private (an invite link only they get); "
+            "without, open to the channel",
+        ),
+        (f"{c} interviews", "your waiting and live interviews and invites, with Join and End"),
+        (f"{c} end <interview name, id or ref>", "end an interview or cancel an invite (owner or admin)"),
+        (
+            f"{c} forget <conversation id or ref>",
+            "erase an interview: stored content, result messages, and the conversation at Tavus",
+        ),
         (f"{c} delete <persona name or id>", "delete a persona (its owner or an admin)"),
         (f"{c} help", "this help"),
     ]

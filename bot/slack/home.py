@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import ids
-from bot.slack.blocks import Block, button, context, esc, header, section
-from bot.slack.card import status_line
+from bot.slack.blocks import Block, button, context, esc, header, section, user_ref
+from bot.slack.card import end_button, status_line
 from bot.slack.lists import interview_rows, persona_buttons, replica_words
 from bot.store import ConversationRecord, PersonaRecord
 
@@ -25,6 +25,8 @@ def build_home(
     shared: list[PersonaRecord] | None = None,
     everyone: list[ConversationRecord] | None = None,
     replica_names: dict[str, str] | None = None,
+    can_configure: bool = False,
+    invites: list[tuple[ConversationRecord, str | None]] | None = None,
 ) -> dict[str, Any]:
     """`shared`: others' personas this person may use; `everyone`: the workspace's waiting and
     live interviews, for an admin (None for everyone else)."""
@@ -39,6 +41,7 @@ def build_home(
                 button("New persona", ids.OPEN_NEW_PERSONA, style="primary"),
                 button("Start interview", ids.OPEN_START_INTERVIEW),
                 *([button("Tavus key", ids.OPEN_TAVUS_KEY)] if can_set_key else []),
+                *([button("Interview settings", ids.OPEN_INTERVIEW_SETTINGS)] if can_configure else []),
             ],
         }
     )
@@ -53,10 +56,11 @@ def build_home(
         for p in shared[:MAX_SHARED]:
             blocks.append(
                 section(
-                    _persona_line(p, replica_names) + f" · by <@{p.owner_id}>",
+                    _persona_line(p, replica_names) + f" · by {user_ref(p.owner_id)}",
                     accessory=button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id),
                 )
             )
+    blocks += invite_rows(invites or [])
     blocks += [{"type": "divider"}, section(f"*Waiting and live* ({len(active)})")]
     if not active:
         blocks.append(context("No interview is waiting or live."))
@@ -80,3 +84,20 @@ def build_home(
 def _persona_line(p: PersonaRecord, replica_names: dict[str, str] | None) -> str:
     replica = replica_words(p.replica_id, replica_names)
     return f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode} · replica {replica}"
+
+
+def invite_rows(invites: list[tuple[ConversationRecord, str | None]]) -> list[Block]:
+    """The owner's open invites, each with its private link to copy (only they see it)."""
+    if not invites:
+        return []
+    blocks: list[Block] = [
+        {"type": "divider"},
+        section(f"*Invites waiting for their candidate* ({len(invites)})"),
+    ]
+    for conv, link in invites[:MAX_ROWS]:
+        who = user_ref(conv.candidate_id) if conv.candidate_id else esc(conv.candidate_name)
+        text = f"*{esc(conv.name)}* for {who} · `{esc(conv.ref)}`\n{status_line(conv)}"
+        if link:
+            text += f"\nPrivate link to send them:\n```{esc(link)}```"
+        blocks.append(section(text, accessory=end_button(conv)))
+    return blocks

@@ -43,3 +43,17 @@ I_LANGUAGE = "language"
 K_KEY = "key"  # the Tavus key modal's one input
 
 VALUE = "value"  # the action_id of every modal input
+
+# issue 14: candidates, invites, interview settings, forget
+CANCEL_INVITE = "cancel_invite"
+FORGET = "forget_interview"
+OPEN_INTERVIEW_SETTINGS = "open_interview_settings"
+INTERVIEW_SETTINGS = "interview_settings"
+I_CANDIDATE_NAME = "candidate_name"
+I_CANDIDATE_EMAIL = "candidate_email"
+I_OPENS = "opens_at"
+I_HOURS = "valid_hours"
+S_OPEN = "open_interviews"
+S_RESULTS = "results_to"
+S_RESULTS_CHANNEL = "results_channel"
+S_CONSENT = "consent"

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.slack import ids
 from bot.slack.blocks import plain, section
+from bot.slack.candidate_form import candidate_blocks
 from bot.slack.modals import (
     LANGUAGES,
     checkbox_input,
@@ -72,10 +73,11 @@ def build_interview_modal(
             "label": plain("Candidate (a Slack user)"),
             "element": candidate,
         },
+        *candidate_blocks(v),
         {
             "type": "input",
             "block_id": ids.I_CHANNEL,
-            "label": plain("Post the join link in"),
+            "label": plain("Post the interview's card in"),
             "element": channel,
         },
         text_input(

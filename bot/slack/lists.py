@@ -126,9 +126,11 @@ def interview_rows(convs: list[ConversationRecord], *, owners: bool = False) -> 
     for conv in convs[:MAX_LIST]:
         where = f" in {channel_ref(conv.channel_id)}" if conv.channel_id else ""
         by = f" · started by {user_ref(conv.owner_id)}" if owners else ""
-        blocks.append(
-            section(f"*{esc(conv.name)}*  `{conv.conversation_id}`{where}{by}\n{status_line(conv)}")
-        )
+        ref = conv.conversation_id or conv.ref
+        blocks.append(section(f"*{esc(conv.name)}*  `{esc(ref)}`{where}{by}\n{status_line(conv)}"))
+        if conv.has_candidate:  # a candidate's room is theirs; the owner may end it
+            blocks.append({"type": "actions", "elements": [end_button(conv)]})
+            continue
         blocks.append(
             {
                 "type": "actions",
@@ -162,6 +164,8 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
         return build_notice(f":warning: {outcome.error}", extra)
     assert conv is not None
     title = esc(conv.name)
+    if conv.has_candidate:
+        return build_notice(private_outcome(outcome))
     join = link(conv.url, "Join the call") if conv.url else "the link is on its way"
     if outcome.duplicate:
         return build_notice(f"*{title}* was already started ({esc(conv.status)}). {join}")
@@ -171,3 +175,20 @@ def build_start_outcome(outcome: StartOutcome) -> tuple[str, list[Block]]:
             f"Share the link yourself meanwhile: {esc(conv.url)}"
         )
     return build_notice(f":white_check_mark: Started *{title}* in {channel_ref(conv.channel_id)}. {join}")
+
+
+def private_outcome(outcome: StartOutcome) -> str:
+    """What the owner of an interview with a candidate sees: the private link, only here."""
+    conv = outcome.conv
+    assert conv is not None
+    title = esc(conv.name)
+    who = user_ref(conv.candidate_id) if conv.candidate_id else esc(conv.candidate_name)
+    sent = " I sent it to them by DM." if conv.candidate_id else " Send it to them yourself (by email)."
+    head = f"*{title}* was already started ({esc(conv.status)})." if outcome.duplicate else ""
+    if not head:
+        where = channel_ref(conv.channel_id)
+        head = f":white_check_mark: Invited {who} to *{title}*; the card is in {where}."
+        if outcome.post_error:
+            head = f":warning: *{title}* is ready, but {outcome.post_error}"
+    private = f"\nTheir private link (only for {who}):\n```{esc(outcome.link)}```" if outcome.link else ""
+    return head + private + (sent if outcome.link and not outcome.duplicate else "")

@@ -8,6 +8,7 @@ from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, open_backend
 from bot.store.conversations import ConversationRecords
 from bot.store.events import EventRecords
+from bot.store.invites import InviteRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
 from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
@@ -27,7 +28,13 @@ __all__ = [
 
 
 class Store(
-    PersonaRecords, ConversationRecords, EventRecords, AuditRecords, WorkspaceRecords, OutboxRecords
+    PersonaRecords,
+    ConversationRecords,
+    EventRecords,
+    AuditRecords,
+    WorkspaceRecords,
+    OutboxRecords,
+    InviteRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

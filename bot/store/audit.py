@@ -29,6 +29,7 @@ class AuditRecords(StoreBase):
             "waiting or live without a Tavus id": rows
             + "status in ('waiting', 'live') and conversation_id is null",
             "ended without an end time": rows + "status = 'ended' and ended_at is null",
-            "unknown status": rows + "status not in ('creating', 'waiting', 'live', 'ended', 'failed')",
+            "unknown status": rows
+            + "status not in ('invited', 'creating', 'waiting', 'live', 'ended', 'failed')",
         }
         return [f"{name}: {row['token']}" for name, sql in checks.items() for row in self.db.read(sql)]

@@ -109,6 +109,24 @@ MIGRATIONS: list[Migration] = [
         "alter table conversations add column card_status text",
         "create table intent_claims (key text primary key, expires_at text not null)",
     ),
+    Migration(
+        "m006_invites",  # candidates, private invite links (hashed), workspace settings, results posted
+        "alter table conversations add column candidate_name text",
+        "alter table conversations add column candidate_email text",
+        "alter table conversations add column opens_at text",
+        "alter table conversations add column expires_at text",
+        "alter table conversations add column ref text",
+        "create index conversations_ref on conversations (ref)",
+        """create table invites (conv_token text primary key, team_id text not null, token_hash text,
+            nonce text, meeting_token text, request text, dm_channel text, dm_ts text,
+            dm_final integer default 0, busy_at text, busy_told integer default 0, revoked_at text)""",
+        "create unique index invites_token_hash on invites (token_hash)",
+        """create table workspace_settings (team_id text primary key, open_interviews integer,
+            results_to text, results_channel text, consent text)""",
+        """create table result_messages (id {serial_pk}, conv_token text not null,
+            channel text not null, ts text not null, thread_root integer, at text)""",
+        "create index result_messages_conv on result_messages (conv_token)",
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
+INVITED = "invited"  # issue 14: an invite waiting for its candidate; no Tavus conversation yet
 
 
 def marker_for(token: str) -> str:
@@ -66,6 +67,16 @@ class ConversationRecord(_Record):
     call_id: str | None = None
     token_hash: str | None = None
     card_status: str | None = None
+    candidate_name: str | None = None  # issue 14: an external candidate, or a Slack user's name
+    candidate_email: str | None = None
+    opens_at: str | None = None  # an invite's window
+    expires_at: str | None = None
+    ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
+
+    @property
+    def has_candidate(self) -> bool:
+        """An interview with a candidate is private: no room or invite link on its card."""
+        return bool(self.candidate_id or self.candidate_name)
 
 
 class DuplicateRequest(Exception):

@@ -183,6 +183,14 @@ function renderCalls(state) {
     ] : null)));
 }
 
+// issue 14: play the candidate through the invite page (opens in a new tab)
+function renderInvites(state) {
+  const box = document.getElementById("invites");
+  box.replaceChildren(...(state.invites || []).map((i) => el("div", { class: "call invite" },
+    el("div", {}, el("b", {}, i.name || "Invite")),
+    el("a", { href: i.link, target: "_blank", rel: "noopener", "data-invite": "open" }, "Open invite (as the candidate)"))));
+}
+
 function simButton(call, what, label) {
   return el("button", { type: "button", "data-sim": what, onclick: async () => {
     await post(`/pg/tavus/${call.conversation_id}/${what}`, {});
@@ -231,6 +239,7 @@ async function refresh() {
   renderSidebar(state);
   renderMain(state);
   renderCalls(state);
+  renderInvites(state);
   renderModal(state);
 }
 

@@ -151,6 +151,9 @@ function renderInput(block, ctx) {
       control = el("input", { id, type: "number", min: element.min_value, max: element.max_value,
                               value: element.initial_value || "" });
       break;
+    case "datetimepicker":  // issue 14: an invite's opening time, in the browser's time zone
+      control = el("input", { id, type: "datetime-local" });
+      break;
     case "static_select":
       control = selectOf(id, element.options, element.initial_option && element.initial_option.value,
                          block.optional, (o) => [optionLabel(o), o.value]);
@@ -210,6 +213,8 @@ function collectValues(root) {
     } else if (kind === "checkboxes") {
       action.selected_options = [...control.querySelectorAll("input:checked")].map(
         (i) => ({ text: { type: "plain_text", text: i.value }, value: i.value }));
+    } else if (kind === "datetimepicker") {
+      action.selected_date_time = control.value ? Math.floor(new Date(control.value).getTime() / 1000) : null;
     } else if (kind === "users_select") {
       action.selected_user = control.value || null;
     } else if (kind === "conversations_select") {

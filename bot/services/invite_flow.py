@@ -1,0 +1,126 @@
+"""What an invite link does when the candidate opens it or presses Start, and the owner's Cancel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import parse_time
+from bot.services.invites import InviteService, room_link
+from bot.slack.blocks import esc
+from bot.slack.errors import slack_failed
+from bot.store import ConversationRecord, utcnow
+from bot.tavus import errors as te
+
+log = logging.getLogger(__name__)
+
+AMBIGUOUS = (te.TavusConnectionError, te.TavusTimeoutError)  # Tavus may have made it after all
+
+
+@dataclass
+class LinkState:
+    """What the invite page shows: invalid, cancelled, ended, expired, not_open, ready, starting,
+    live, busy or error; `room` is where a live one redirects."""
+
+    state: str
+    conv: ConversationRecord | None = None
+    invite: dict | None = None
+    room: str | None = None
+    message: str | None = None
+
+
+class InviteFlow:
+    def __init__(self, invites: InviteService) -> None:
+        self.invites = invites
+        self.store, self.interviews = invites.store, invites.interviews
+
+    def look(self, raw: str) -> LinkState:
+        """The invite's state as the candidate sees it, without changing anything."""
+        found = self.store.invite_by_link(raw) if raw and len(raw) <= 100 else None
+        if found is None:
+            return LinkState("invalid")
+        invite, conv = found
+        out = LinkState("ready", conv, invite)
+        now = datetime.now(UTC)
+        if conv.shutdown_reason == "invite_cancelled" or (
+            invite.get("revoked_at") and conv.status != "ended"
+        ):
+            out.state = "cancelled"
+        elif conv.status in ("waiting", "live") and conv.url:
+            out.state, out.room = "live", room_link(conv.url, invite.get("meeting_token"))
+        elif conv.status == "ended":
+            out.state = "expired" if conv.shutdown_reason == "invite_expired" else "ended"
+        elif conv.status == "creating":
+            out.state = "starting"
+        elif (opens := parse_time(conv.opens_at)) and now < opens:
+            out.state = "not_open"
+        elif (expires := parse_time(conv.expires_at)) and now >= expires:
+            out.state = "expired"
+        return out
+
+    async def start(self, raw: str) -> LinkState:
+        """The Start button: create the conversation now, or rejoin the one already running."""
+        seen = self.look(raw)
+        if seen.state != "ready" or seen.conv is None:
+            return seen
+        conv = seen.conv
+        if not self.store.claim_start(conv.token):
+            return self.look(raw)  # another press got there first: live, or starting
+        failure = await self.invites.create_at_tavus(conv)
+        if isinstance(failure, te.ConcurrencyLimitError):
+            self.store.unclaim(conv.token, None)
+            if self.store.first_busy(conv.token):
+                await self.tell_owner(
+                    conv,
+                    f"Your candidate opened *{esc(conv.name)}*, but your Tavus account is at its limit "
+                    "of simultaneous conversations. Their page retries by itself; end a running "
+                    "interview to let them in.",
+                )
+            return LinkState("busy", conv, seen.invite)
+        if failure is not None:
+            if isinstance(failure, AMBIGUOUS):  # the reconciler adopts it if Tavus made it late
+                self.store.conversation_failed(conv.token, str(failure))
+            else:
+                self.store.unclaim(conv.token, str(failure))
+            return LinkState("error", conv, seen.invite, message=str(failure))
+        self.store.audit(conv.team_id, None, "interview.candidate_started", conv.token, None)
+        await self.interviews.refresh_card(conv.token)
+        return self.look(raw)
+
+    async def cancel(self, team_id: str, user_id: str, ref: str) -> str:
+        """The owner's Cancel (or End) on an interview in any state; cancelling revokes the link."""
+        conv = self.store.conversation_by_ref(team_id, ref[:60]) if ref else None
+        if conv is None:
+            return f"I found no interview `{esc(ref[:40])}` in this workspace."
+        if conv.conversation_id:
+            return await self.interviews.end(team_id, user_id, conv.conversation_id)
+        if not await self.interviews.people.can_manage(team_id, user_id, conv):
+            return f"Only <@{conv.owner_id}> or an admin can cancel *{esc(conv.name)}*."
+        if conv.status == "creating":
+            return f"*{esc(conv.name)}* is starting right now; end it in a moment."
+        if not self.store.close_invite(conv.token, "invite_cancelled", user_id):
+            return f"*{esc(conv.name)}* has already ended."
+        await self.interviews.refresh_card(conv.token)
+        await self.invites.changed(conv.token)
+        return f"Cancelled *{esc(conv.name)}*; its invite link no longer works."
+
+    async def expire_due(self) -> int:
+        """Close invites whose window passed unused, so their cards say so."""
+        tokens = self.store.expired_invites(utcnow())
+        for token in tokens:
+            if self.store.close_invite(token, "invite_expired", None):
+                await self.interviews.refresh_card(token)
+                await self.invites.changed(token)
+        return len(tokens)
+
+    async def tell_owner(self, conv: ConversationRecord, text: str) -> None:
+        """One message to the interview's owner (a side effect the outbox can own later)."""
+        try:
+            await self.invites.slack.chat_postMessage(
+                token=self.invites.ws.slack_token(conv.team_id), channel=conv.owner_id, text=text
+            )
+        except SlackApiError as exc:
+            slack_failed(exc, "tell an interview's owner", level=logging.ERROR)

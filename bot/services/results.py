@@ -1,0 +1,124 @@
+"""Where an interview's results (transcript, perception analysis, recording) go: by default the
+owner only, in a DM thread per interview; or, as a workspace admin chose, the card's channel
+thread or one named channel. Each message posted is remembered, so `forget` can delete it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.blocks import Block, esc
+from bot.slack.errors import slack_failed
+from bot.store import ConversationRecord
+
+if TYPE_CHECKING:
+    from bot.services.interviews import InterviewService
+
+log = logging.getLogger(__name__)
+
+DESTINATIONS = ("owner", "thread", "channel")
+
+
+def recording_text(props: dict[str, Any]) -> str:
+    """A link a person can open; a storage path is named and explained."""
+    url = next((props.get(k) for k in ("recording_url", "download_url", "url") if props.get(k)), None)
+    where = props.get("storage_uri") or (
+        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
+    )
+    duration = props.get("duration")
+    took = f" ({int(duration) // 60} min {int(duration) % 60} s)" if isinstance(duration, int | float) else ""
+    if isinstance(url, str) and url.startswith("https://"):
+        return f":film_frames: *Recording ready*{took}: <{esc(url)[:1000]}|open the recording>"
+    if isinstance(where, str) and where.startswith("https://"):
+        return f":film_frames: *Recording ready*{took}: <{esc(where)[:1000]}|open the recording>"
+    if not where:
+        return f":film_frames: *Recording ready*{took}; find it in your Tavus recording storage."
+    return (
+        f":film_frames: *Recording ready*{took}. It is a file in your own cloud storage, "
+        f"`{esc(str(where))[:500]}`: open it from your storage console (it is not a web link)."
+    )
+
+
+class ResultsService:
+    def __init__(self, interviews: InterviewService) -> None:
+        self.interviews = interviews
+        self.store, self.slack, self.ws = interviews.store, interviews.slack, interviews.ws
+        # results of one interview post concurrently (transcript, analysis, recording): one root
+        self._roots: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def destination(self, conv: ConversationRecord) -> tuple[str, str | None]:
+        """('thread', channel) | ('channel', channel) | ('owner', None), as the workspace chose."""
+        chosen = self.store.interview_settings(conv.team_id)
+        if chosen["results_to"] == "thread" and conv.message_ts and conv.channel_id:
+            return "thread", conv.channel_id
+        if chosen["results_to"] == "channel" and chosen["results_channel"]:
+            return "channel", chosen["results_channel"]
+        return "owner", None
+
+    async def post(self, conv: ConversationRecord, text: str, blocks: list[Block]) -> None:
+        """Post one result where the workspace decided (a side effect the outbox can own later)."""
+        fresh = self.store.conversation_by_token(conv.token) or conv
+        kind, channel = self.destination(fresh)
+        token = self.ws.slack_token(fresh.team_id)
+        try:
+            if kind == "thread":
+                where = {"channel": channel, "thread_ts": fresh.message_ts}
+            else:
+                where = await self.thread_root(fresh, channel or fresh.owner_id, token)
+            answer = await self.slack.chat_postMessage(
+                token=token, text=text, blocks=blocks, unfurl_links=False, **where
+            )
+        except SlackApiError as exc:
+            slack_failed(exc, f"post {text} of an interview")
+            if kind == "owner":
+                return
+            try:  # the chosen place refused (we left the channel, say): the owner still gets it
+                where = await self.thread_root(fresh, fresh.owner_id, token)
+                answer = await self.slack.chat_postMessage(
+                    token=token, text=text, blocks=blocks, unfurl_links=False, **where
+                )
+            except SlackApiError as again:
+                slack_failed(again, f"post {text} of an interview to its owner")
+                return
+        self.store.add_result_message(fresh.token, answer["channel"], answer["ts"])
+
+    async def thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:
+        """The interview's own thread in the owner's DM or the chosen channel, started once."""
+        lock = self._roots.get(conv.token)
+        if lock is None:
+            lock = self._roots[conv.token] = asyncio.Lock()
+        async with lock:
+            return await self._thread_root(conv, channel, token)
+
+    async def _thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:
+        dm = channel == conv.owner_id  # posting to a user id lands in their DM (a D… channel)
+        for row in self.store.result_messages(conv.token):
+            if row["thread_root"] and (row["channel"] == channel or (dm and row["channel"].startswith("D"))):
+                return {"channel": row["channel"], "thread_ts": row["ts"]}
+        who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open"
+        where = f" (card in <#{conv.channel_id}>)" if conv.channel_id else ""
+        answer = await self.slack.chat_postMessage(
+            token=token,
+            channel=channel,
+            text=f":clipboard: Results of *{esc(conv.name)}* · candidate {who} · started by "
+            f"<@{conv.owner_id}>{where}. They follow in this thread.",
+            unfurl_links=False,
+        )
+        self.store.add_result_message(conv.token, answer["channel"], answer["ts"], root=True)
+        return {"channel": answer["channel"], "thread_ts": answer["ts"]}
+
+    async def delete_posted(self, conv: ConversationRecord) -> int:
+        """chat.delete every result message we posted for this interview (forget)."""
+        deleted = 0
+        token = self.ws.slack_token(conv.team_id)
+        for row in reversed(self.store.result_messages(conv.token)):
+            try:
+                await self.slack.chat_delete(token=token, channel=row["channel"], ts=row["ts"])
+                deleted += 1
+            except SlackApiError as exc:
+                slack_failed(exc, "delete an interview's result message")
+        return deleted

@@ -1,0 +1,72 @@
+"""Erasure and retention (issue 14): `forget` one interview on request, and delete stored content
+after RETENTION_DAYS. The audit keeps who did what and when, without content."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.slack.blocks import esc
+from bot.tavus import errors as te
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY = timedelta(hours=1)
+
+
+async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
+    """Delete an interview's stored content, the result messages we posted, and the conversation
+    at Tavus; the answer is a sentence for the user."""
+    conv = deps.store.conversation_by_ref(team_id, ref[:60]) if ref else None
+    if conv is None:
+        return f"I found no interview `{esc(ref[:40])}` in this workspace."
+    if not await deps.people.can_manage(team_id, user_id, conv):
+        return f"Only <@{conv.owner_id}> or an admin can forget *{esc(conv.name)}*."
+    if conv.status in ("invited", "failed") and not conv.conversation_id:
+        deps.store.close_invite(conv.token, "invite_cancelled", user_id)
+    elif conv.status in ("creating", "waiting", "live"):
+        return f"*{esc(conv.name)}* is still running: end it first, then forget it."
+    deleted = await deps.results.delete_posted(conv)
+    note = ""
+    if conv.conversation_id:
+        try:
+            await deps.ws.tavus(team_id).delete_conversation(conv.conversation_id)
+        except te.NotFoundError:
+            pass
+        except te.TavusError as exc:
+            note = f" Tavus could not delete its copy yet ({exc.message[:100]}); try again later."
+    deps.store.forget_content(conv.token, user_id)
+    await deps.interviews.refresh_card(conv.token)
+    return (
+        f"Forgot the interview: its transcript, analysis and stored events are deleted, "
+        f"{deleted} result message(s) removed from Slack, and the conversation deleted at Tavus.{note}"
+    )
+
+
+class Retention:
+    """Runs with the reconciler on the leading instance, at most once an hour."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.last: datetime | None = None
+
+    async def run(self) -> int | None:
+        """Every round: close invites whose window passed; hourly: purge old content."""
+        await self.deps.invite_flow.expire_due()
+        now = datetime.now(UTC)
+        if self.last and now - self.last < PURGE_EVERY:
+            return None
+        self.last = now
+        return self.purge(now)
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete content older than RETENTION_DAYS; returns how many callback bodies went."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=self.deps.settings.RETENTION_DAYS)
+        gone = self.deps.store.purge_before(cutoff.isoformat(timespec="milliseconds"))
+        if gone:
+            log.info("retention: deleted %d stored Tavus events older than %s days", gone, cutoff.date())
+        return gone

@@ -1,0 +1,77 @@
+"""Issue 14: the workspace's interview settings (admins only): open interviews, where results
+go, and the consent sentence on the candidate's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.formats import CHANNEL_ID
+from bot.slack import ids
+from bot.slack.blocks import plain
+from bot.slack.forms import clean, field_value
+from bot.slack.modals import checkbox_input, modal, option, select_input, text_input
+
+RESULTS = [
+    option("owner", "The interview's owner only (a DM thread)"),
+    option("thread", "The interview card's thread in its channel"),
+    option("channel", "One channel, chosen below"),
+]
+
+
+def build_settings_modal(current: dict[str, Any]) -> dict[str, Any]:
+    channel: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": ids.VALUE,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if current.get("results_channel"):
+        channel["initial_conversation"] = current["results_channel"]
+    blocks = [
+        checkbox_input(
+            ids.S_OPEN,
+            "Open interviews",
+            [option("on", "Allow interviews with no candidate (anyone in the channel can join)")],
+            {"on"} if current.get("open_interviews") else set(),
+        ),
+        select_input(
+            ids.S_RESULTS,
+            "Transcripts, analyses and recordings go to",
+            RESULTS,
+            initial=current.get("results_to") or "owner",
+        ),
+        {
+            "type": "input",
+            "block_id": ids.S_RESULTS_CHANNEL,
+            "optional": True,
+            "label": plain("The results channel (a private hiring-committee channel, say)"),
+            "element": channel,
+        },
+        text_input(
+            ids.S_CONSENT,
+            "Consent sentence on the candidate's page",
+            multiline=True,
+            optional=True,
+            max_length=500,
+            initial=current.get("consent"),
+        ),
+    ]
+    return modal(ids.INTERVIEW_SETTINGS, "Interview settings", blocks, submit="Save")
+
+
+def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    errors: dict[str, str] = {}
+    results = field_value(values, ids.S_RESULTS) or "owner"
+    channel = field_value(values, ids.S_RESULTS_CHANNEL)
+    consent = clean(field_value(values, ids.S_CONSENT))
+    if results not in ("owner", "thread", "channel"):
+        errors[ids.S_RESULTS] = "Choose one of the listed places."
+    if results == "channel" and not (channel and CHANNEL_ID.match(channel)):
+        errors[ids.S_RESULTS_CHANNEL] = "Choose the channel where results go."
+    if len(consent) > 500:
+        errors[ids.S_CONSENT] = "The sentence is too long (500 characters at most)."
+    return {
+        "open_interviews": int("on" in (field_value(values, ids.S_OPEN) or [])),
+        "results_to": results,
+        "results_channel": channel if results == "channel" else None,
+        "consent": consent or None,
+    }, errors

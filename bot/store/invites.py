@@ -1,0 +1,196 @@
+"""Issue 14: invites (private links, stored hashed), workspace interview settings, the result
+messages we posted, and erasing content (forget, retention)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from bot.clock import utcnow
+from bot.store.backends import insert_sql
+from bot.store.base import StoreBase
+from bot.store.migrations import token_hash
+from bot.store.records import ConversationRecord
+
+SETTINGS_DEFAULTS = {"open_interviews": 1, "results_to": "owner", "results_channel": None, "consent": None}
+
+
+class InviteRecords(StoreBase):
+    def save_invite(self, conv_token: str, team_id: str, **values: Any) -> None:
+        with self.db.write() as tx:
+            tx.execute(*insert_sql("invites", {"conv_token": conv_token, "team_id": team_id, **values}))
+
+    def invite(self, conv_token: str) -> dict[str, Any] | None:
+        return self._one("select * from invites where conv_token = ?", (conv_token,))
+
+    def invite_by_link(self, raw: str) -> tuple[dict[str, Any], ConversationRecord] | None:
+        """The invite a link's token opens, looked up by its hash (the token itself is not stored)."""
+        digest = token_hash(raw)
+        row = self._one("select * from invites where token_hash = ?", (digest,))
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            return None
+        conv = ConversationRecord.from_row(
+            self._one("select * from conversations where token = ?", (row["conv_token"],))
+        )
+        return (row, conv) if conv else None
+
+    def claim_start(self, conv_token: str) -> bool:
+        """invited (or failed before Tavus made anything) → creating, for one request only."""
+        with self.db.write() as tx:
+            return (
+                tx.execute(
+                    "update conversations set status = 'creating', error = null, updated_at = ? "
+                    "where token = ? and status in ('invited', 'failed') and conversation_id is null",
+                    (utcnow(), conv_token),
+                )
+                > 0
+            )
+
+    def unclaim(self, conv_token: str, error: str | None) -> None:
+        """Tavus surely made nothing: back to invited, so the candidate can press Start again."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update conversations set status = 'invited', error = ?, updated_at = ? "
+                "where token = ? and status = 'creating'",
+                ((error or "")[:500] or None, utcnow(), conv_token),
+            )
+
+    def update_invite(self, conv_token: str, **values: Any) -> None:
+        names = ", ".join(f"{k} = ?" for k in values)
+        with self.db.write() as tx:
+            tx.execute(f"update invites set {names} where conv_token = ?", (*values.values(), conv_token))
+
+    def first_busy(self, conv_token: str) -> bool:
+        """Note that Start met the concurrency limit; True the first time (tell the owner once)."""
+        with self.db.write() as tx:
+            return (
+                tx.execute(
+                    "update invites set busy_at = ?, busy_told = 1 where conv_token = ? and busy_told = 0",
+                    (utcnow(), conv_token),
+                )
+                > 0
+            )
+
+    def dm_done(self, conv_token: str) -> bool:
+        """True once: the candidate's DM was updated for the end of the interview."""
+        with self.db.write() as tx:
+            return (
+                tx.execute(
+                    "update invites set dm_final = 1 where conv_token = ? and dm_final = 0 "
+                    "and dm_channel is not null",
+                    (conv_token,),
+                )
+                > 0
+            )
+
+    def close_invite(self, conv_token: str, reason: str, by: str | None) -> bool:
+        """An unused invite is cancelled or expired: ended, its link revoked. True once."""
+        now = utcnow()
+        with self.db.write() as tx:
+            changed = tx.execute(
+                "update conversations set status = 'ended', ended_at = ?, shutdown_reason = ?, "
+                "ended_by = ?, updated_at = ? where token = ? and status in ('invited', 'failed') "
+                "and conversation_id is null",
+                (now, reason, by, now, conv_token),
+            )
+            if changed:
+                tx.execute("update invites set revoked_at = ? where conv_token = ?", (now, conv_token))
+                team = tx.query("select team_id from conversations where token = ?", (conv_token,))
+                action = "interview.cancel" if by else "interview.expire"
+                self._audit(tx, team[0]["team_id"], by, action, conv_token, None)
+            return changed > 0
+
+    def expired_invites(self, now: str) -> list[str]:
+        rows = self.db.read(
+            "select token from conversations where status in ('invited', 'failed') "
+            "and conversation_id is null and expires_at is not null and expires_at < ?",
+            (now,),
+        )
+        return [r["token"] for r in rows]
+
+    def conversation_by_ref(self, team_id: str, ref: str) -> ConversationRecord | None:
+        """By the public reference (ref-…) or the Tavus conversation id."""
+        return ConversationRecord.from_row(
+            self._one(
+                "select * from conversations where team_id = ? and (ref = ? or conversation_id = ?)",
+                (team_id, ref, ref),
+            )
+        )
+
+    def invites_of(self, team_id: str, owner_id: str) -> list[ConversationRecord]:
+        rows = self.db.read(
+            "select * from conversations where team_id = ? and owner_id = ? and status = 'invited' "
+            "order by created_at desc limit 50",
+            (team_id, owner_id),
+        )
+        return [ConversationRecord.from_row(r) for r in rows]
+
+    # workspace settings
+    def interview_settings(self, team_id: str) -> dict[str, Any]:
+        row = self._one("select * from workspace_settings where team_id = ?", (team_id,)) or {}
+        return {k: row.get(k) if row.get(k) is not None else v for k, v in SETTINGS_DEFAULTS.items()}
+
+    def save_interview_settings(self, team_id: str, by: str, **values: Any) -> None:
+        row = {"team_id": team_id, **values}
+        names = ", ".join(f"{k} = excluded.{k}" for k in values)
+        sql, params = insert_sql("workspace_settings", row)
+        with self.db.write() as tx:
+            tx.execute(f"{sql} on conflict (team_id) do update set {names}", params)
+            self._audit(
+                tx, team_id, by, "workspace.interview_settings", team_id, str(values.get("results_to"))
+            )
+
+    # results we posted
+    def add_result_message(self, conv_token: str, channel: str, ts: str, *, root: bool = False) -> None:
+        row = {
+            "conv_token": conv_token,
+            "channel": channel,
+            "ts": ts,
+            "thread_root": int(root),
+            "at": utcnow(),
+        }
+        with self.db.write() as tx:
+            tx.execute(*insert_sql("result_messages", row))
+
+    def result_messages(self, conv_token: str) -> list[dict[str, Any]]:
+        return self.db.read("select * from result_messages where conv_token = ? order by id", (conv_token,))
+
+    # erasure
+    def forget_content(self, conv_token: str, by: str) -> None:
+        """Delete what we stored of an interview's content; the audit keeps that it happened."""
+        with self.db.write() as tx:
+            tx.execute(
+                "delete from events where token = ? or conversation_id in "
+                "(select conversation_id from conversations where token = ?)",
+                (conv_token, conv_token),
+            )
+            tx.execute("delete from result_messages where conv_token = ?", (conv_token,))
+            tx.execute(
+                "update invites set request = null, meeting_token = null, "
+                "revoked_at = coalesce(revoked_at, ?) where conv_token = ?",
+                (utcnow(), conv_token),
+            )
+            tx.execute(
+                "update conversations set name = 'Forgotten interview', candidate_name = null, "
+                "candidate_email = null, error = null, updated_at = ? where token = ?",
+                (utcnow(), conv_token),
+            )
+            team = tx.query("select team_id from conversations where token = ?", (conv_token,))
+            self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
+
+    def purge_before(self, cutoff: str) -> int:
+        """Retention: delete callback bodies (transcripts, analyses) received before `cutoff`, the
+        content of ended interviews, and the detail of older audit rows (who/what/when stay)."""
+        with self.db.write() as tx:
+            gone = tx.execute("delete from events where received_at < ?", (cutoff,))
+            old = "select token from conversations where status in ('ended', 'failed') and updated_at < ?"
+            tx.execute(
+                f"update invites set request = null, meeting_token = null where conv_token in ({old})",
+                (cutoff,),
+            )
+            tx.execute(
+                f"update conversations set candidate_email = null, error = null where token in ({old})",
+                (cutoff,),
+            )
+            tx.execute("update audit set detail = null where at < ? and detail is not null", (cutoff,))
+        return gone

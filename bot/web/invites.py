@@ -1,0 +1,149 @@
+"""GET/POST /i/{token}: the candidate's page. Plain HTML that works on a phone and with a screen
+reader; no login, no script. The token in the path is the credential."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+
+from slack_sdk.errors import SlackApiError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.clock import parse_time
+from bot.deps import Deps
+from bot.services.invite_flow import LinkState
+
+log = logging.getLogger(__name__)
+
+BUSY_RETRY_SECONDS = 20
+DEFAULT_CONSENT = (
+    "By pressing Start you agree that this conversation is processed by an AI interviewer and "
+    "shared with the hiring team."
+)
+STYLE = (
+    "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:38rem;margin:0 auto;padding:1rem;color:#111}"
+    "button{font-size:1.2rem;padding:.8rem 2rem;border-radius:.4rem;border:0;background:#0b5cad;color:#fff}"
+    "button:focus{outline:3px solid #f90}"
+)
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def e(text: object) -> str:
+    return html.escape(str(text or ""), quote=True)
+
+
+def when(iso: str | None) -> str:
+    moment = parse_time(iso)
+    return moment.strftime("%A %d %B %Y at %H:%M UTC") if moment else "an unknown time"
+
+
+def page(title: str, body: str, *, status: int = 200, refresh: str | None = None) -> HTMLResponse:
+    meta = f'<meta http-equiv="refresh" content="{e(refresh)}">' if refresh else ""
+    text = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{meta}<title>{e(title)}</title><style>{STYLE}</style></head>"
+        f"<body><main><h1>{e(title)}</h1>{body}</main></body></html>"
+    )
+    return HTMLResponse(text, status_code=status, headers=HEADERS)
+
+
+def invite_endpoint(deps: Deps):
+    flow = deps.invite_flow
+    names: dict[str, str] = {}
+
+    async def workspace_name(team_id: str) -> str:
+        if team_id not in names:
+            try:
+                answer = await deps.slack.auth_test(token=deps.ws.slack_token(team_id))
+                names[team_id] = str(answer.get("team") or "")
+            except SlackApiError:
+                return "the hiring team"
+        return names[team_id] or "the hiring team"
+
+    async def details(seen: LinkState) -> str:
+        conv, invite = seen.conv, seen.invite or {}
+        assert conv is not None
+        request = json.loads(invite.get("request") or "{}")
+        settings = deps.store.interview_settings(conv.team_id)
+        items = [
+            "You will talk with an <strong>AI interviewer</strong> (a video avatar), not a person.",
+            f"It lasts at most <strong>{e(request.get('minutes') or 30)} minutes</strong>.",
+            "The call <strong>is recorded</strong>."
+            if request.get("recording")
+            else "The call is <strong>not recorded</strong> as video; a transcript is kept.",
+            "Your video <strong>is analysed</strong> by the AI (expressions and attention)."
+            if request.get("perception")
+            else "Your video is <strong>not analysed</strong>.",
+            "You need a camera, a microphone and a quiet place.",
+        ]
+        return (
+            f"<p>From <strong>{e(await workspace_name(conv.team_id))}</strong>.</p>"
+            "<h2>What will happen</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+            f"<p>{e(settings.get('consent') or DEFAULT_CONSENT)}</p>"
+        )
+
+    async def render(seen: LinkState, token: str) -> Response:
+        conv = seen.conv
+        title = (conv.name if conv else None) or "AI video interview"
+        if seen.state == "invalid":
+            return page(
+                "Link not valid",
+                "<p>This interview link is not valid. Check it, or ask whoever sent it for a new one.</p>",
+                status=404,
+            )
+        if seen.state == "live" and seen.room:
+            form = f'<form method="post" action="/i/{e(token)}"><button>Rejoin the interview</button></form>'
+            return page(title, "<p>Your interview is in progress.</p>" + form)
+        if seen.state == "cancelled":
+            return page(title, "<p>This interview was cancelled. The link no longer works.</p>", status=410)
+        if seen.state == "ended":
+            return page(title, "<p>This interview has ended. Thank you for your time.</p>")
+        if seen.state == "expired":
+            return page(
+                title, f"<p>This invitation expired on {e(when(conv and conv.expires_at))}.</p>", status=410
+            )
+        if seen.state == "not_open":
+            return page(
+                title,
+                f"<p>This interview opens on {e(when(conv and conv.opens_at))}. Come back "
+                "then with the same link.</p>" + await details(seen),
+            )
+        if seen.state == "starting":
+            return page(title, "<p>Starting your interview…</p>", refresh=f"2;url=/i/{e(token)}")
+        if seen.state == "busy":
+            return page(
+                title,
+                '<p role="status">All our interviewers are busy right now. This page '
+                f"tries again by itself every {BUSY_RETRY_SECONDS} seconds; please keep it open."
+                "</p>",
+                status=503,
+                refresh=f"{BUSY_RETRY_SECONDS};url=/i/{e(token)}?retry=1",
+            )
+        note = ""
+        if seen.state == "error":
+            note = '<p role="alert">Something went wrong starting your interview. Try again in a minute.</p>'
+        form = f'<form method="post" action="/i/{e(token)}"><button>Start the interview</button></form>'
+        return page(title, note + await details(seen) + form)
+
+    async def invite_page(request: Request) -> Response:
+        token = request.path_params["token"]
+        seen = flow.look(token)
+        # the busy page's own retry (a GET, from a meta refresh) starts again; a link preview
+        # cannot start anything, because only a Start that met the limit sets busy_at
+        if request.query_params.get("retry") and seen.state == "ready" and (seen.invite or {}).get("busy_at"):
+            seen = await flow.start(token)
+            if seen.state == "live" and seen.room:
+                return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
+        return await render(seen, token)
+
+    async def invite_start(request: Request) -> Response:
+        token = request.path_params["token"]
+        seen = await flow.start(token)
+        if seen.state == "live" and seen.room:
+            return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
+        return await render(seen, token)
+
+    return invite_page, invite_start

@@ -1,0 +1,85 @@
+"""Issue 14: `/tavus forget <interview>` behind a confirmation, the card's Cancel (revokes an
+invite), and the workspace's interview settings (admins, from the Home tab)."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.services.channels import channel_problem
+from bot.services.retention import forget
+from bot.slack import ids
+from bot.slack.blocks import build_notice, button, confirm, esc, section
+from bot.slack.settings_modal import build_settings_modal, read_settings
+from handlers.actions import _tell, _where
+from handlers.home import publish_home
+from handlers.modals import open_view
+
+
+async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
+    ref = rest.split()[0] if rest else ""
+    conv = deps.store.conversation_by_ref(body["team_id"], ref[:60]) if ref else None
+    if conv is None:
+        text, blocks = build_notice(
+            f"I found no interview `{esc(ref[:40]) or '?'}` in this workspace. Usage: "
+            f"`{deps.settings.SLACK_COMMAND} forget <interview ref or conversation id>`."
+        )
+    elif not await deps.people.can_manage(body["team_id"], body["user_id"], conv):
+        text, blocks = build_notice(f"Only <@{conv.owner_id}> or an admin can forget *{esc(conv.name)}*.")
+    else:
+        question = (
+            f"Forget *{esc(conv.name)}*? This deletes its transcript, analysis and stored events, "
+            "the result messages posted in Slack, and the conversation at Tavus. It cannot be undone."
+        )
+        yes = confirm("Forget interview?", question, "Forget it")
+        text, blocks = (
+            question,
+            [
+                section(question),
+                {
+                    "type": "actions",
+                    "elements": [button("Forget", ids.FORGET, value=ref, style="danger", confirm=yes)],
+                },
+            ],
+        )
+    await respond(text=text, blocks=blocks)
+
+
+def register(app, deps: Deps) -> None:
+    async def on_forget(ack, body, respond, client) -> None:
+        await ack()
+        team, user, _ = _where(body)
+        answer = await forget(deps, team, user, body["actions"][0].get("value", ""))
+        await _tell(deps, body, respond, client, answer)
+
+    async def on_cancel(ack, body, respond, client) -> None:
+        await ack()
+        team, user, _ = _where(body)
+        answer = await deps.invite_flow.cancel(team, user, body["actions"][0].get("value", ""))
+        await _tell(deps, body, respond, client, answer)
+
+    async def on_open_settings(ack, body, client) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        if not await deps.people.is_admin(team, user):
+            return  # the button is only shown to admins; a forged click opens nothing
+        view = build_settings_modal(deps.store.interview_settings(team))
+        await open_view(client, body["trigger_id"], view, None)
+
+    async def on_save_settings(ack, body, client) -> None:
+        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        values, errors = read_settings(view["state"]["values"])
+        if not errors and not await deps.people.is_admin(team, user):
+            errors = {ids.S_RESULTS: "Only a workspace admin can change these settings."}
+        channel = values["results_channel"]  # results must be able to land there
+        if not errors and channel and (problem := await channel_problem(client, channel)):
+            errors = {ids.S_RESULTS_CHANNEL: problem}
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        deps.store.save_interview_settings(team, user, **values)
+        await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
+
+    app.action(ids.FORGET)(on_forget)
+    app.action(ids.CANCEL_INVITE)(on_cancel)
+    app.action(ids.OPEN_INTERVIEW_SETTINGS)(on_open_settings)
+    app.view(ids.INTERVIEW_SETTINGS)(on_save_settings)
