@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from bench import load
-from bench.servers import TAVUS_KEY
+from bench.servers import SIGNING_SECRET, TAVUS_KEY
 from bot.store import PersonaRecord, Store, utcnow
 from sim.server import free_port, wait_until_serving
 
@@ -210,6 +210,18 @@ def run_ceiling(stack: Stack, url: str, persona: str, args) -> dict:
     }
 
 
+def callback_token(token: str) -> str:
+    """The token in the callback URL the benchmark app gave Tavus for this record."""
+    from types import SimpleNamespace
+
+    from pydantic import SecretStr
+
+    from bot.services.keys import derived_token
+
+    keys = SimpleNamespace(TAVUS_SLACK_ENCRYPTION_KEY=None, SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET))
+    return derived_token(keys, "callback", token)
+
+
 def run_storm(stack: Stack, url: str, db: str, args) -> dict:
     rows = (
         sqlite3.connect(db)
@@ -220,6 +232,8 @@ def run_storm(stack: Stack, url: str, db: str, args) -> dict:
         )
         .fetchall()
     )
+    # Tavus knows each callback URL; the load generator derives it as the app does
+    rows = [(callback_token(token), cid) for token, cid in rows]
     updates_before = stack.calls().get("chat.update", 0)
     samples = asyncio.run(load.callback_storm(url, rows, args.concurrency))
     time.sleep(0.5)

@@ -62,10 +62,16 @@ def check_slack(db_path: str, slack_state) -> dict[str, int]:
             if not expected:
                 continue
             replies_due += sum(expected.values())
-            where = slack_state.messages.get(conv.channel_id, []) if conv.message_ts else []
-            replies = [m for m in where if m.get("thread_ts") == conv.message_ts]
-            if not conv.message_ts:  # no card: the replies went to the owner's DM
-                replies += slack_state.messages.get(slack_state.dm_channel(conv.owner_id).id, [])
+            # results go where the workspace decided: the card's thread, or a results thread (the
+            # owner's DM by default) whose root the app recorded
+            roots = {r["ts"] for r in store.result_messages(conv.token) if r["thread_root"]}
+            threads = roots | ({conv.message_ts} if conv.message_ts else set())
+            replies = [
+                m
+                for msgs in list(slack_state.messages.values())
+                for m in list(msgs)
+                if m.get("thread_ts") in threads
+            ]
             seen = Counter(h for m in replies for h in HEADS.values() if _first_text(m).startswith(h))
             for head, count in expected.items():
                 if seen[head] < count:

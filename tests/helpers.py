@@ -148,3 +148,8 @@ def interrupted_start(store, persona, token: str, name: str, *, created_at_tavus
         headers={"x-api-key": "sim-tavus-key"},
         json={"persona_id": persona.persona_id, "conversation_name": f"{name} [{marker_for(token)}]"},
     ).json()
+
+
+def callback_url(served, conv) -> str:
+    """The callback URL the app gave Tavus for this interview (its credential is derived, not stored)."""
+    return served.deps.interviews.callback_url(conv.token)

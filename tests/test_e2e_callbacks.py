@@ -8,7 +8,7 @@ import pytest
 
 from bot.services.reconciler import Reconciler
 from tests.conftest import run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, interrupted_start, start_interview
+from tests.helpers import callback_url, channel_messages, create_persona, interrupted_start, start_interview
 
 BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
 
@@ -84,7 +84,7 @@ def test_out_of_order_events_reach_the_same_state(live_interview, slack, tavus, 
 
 def test_shutdown_before_join_still_ends(live_interview, slack, tavus, served):
     conv = live_interview
-    base = f"{served.url}/tavus/callback/{conv.token}"
+    base = callback_url(served, conv).split("?")[0]
     shutdown = {
         "conversation_id": conv.conversation_id,
         "event_type": "system.shutdown",
@@ -113,9 +113,11 @@ def test_forged_token_and_malformed_bodies_change_nothing(live_interview, slack,
         "timestamp": "t",
         "properties": {"shutdown_reason": "x"},
     }
-    forged = httpx.post(f"{served.url}/tavus/callback/{conv.token[:-2]}xx", json=event)
-    assert forged.status_code == 404 and conv.token not in forged.text
-    url = f"{served.url}/tavus/callback/{conv.token}"
+    url = callback_url(served, conv)
+    forged = httpx.post(url.replace("?", "xx?"), json=event)
+    assert forged.status_code == 404 and url.split("/")[-1] not in forged.text
+    # the record's own token is no credential: the URL's token is derived from it with a server secret
+    assert httpx.post(f"{served.url}/tavus/callback/{conv.token}", json=event).status_code == 404
     assert httpx.post(url, content=b"{not json").status_code == 400
     assert httpx.post(url, json={"event_type": "system.shutdown"}).status_code == 400
     assert httpx.post(url, json=[1, 2]).status_code == 400
@@ -199,6 +201,6 @@ def test_slack_calls_card(serve, slack, tavus):
             "timestamp": stamp,
             "properties": props,
         }
-        assert httpx.post(f"{served.url}/tavus/callback/{conv.token}", json=event).status_code == 200
+        assert httpx.post(callback_url(served, conv), json=event).status_code == 200
     wait_until(lambda: call.get("ended"), what="calls.end")
     assert int(call["duration"]) == 12 * 60 + 34

@@ -6,6 +6,7 @@ from bot.services.interviews import marker_for
 from bot.slack import ids
 from tests.conftest import wait_until
 from tests.helpers import (
+    callback_url,
     channel_messages,
     create_persona,
     interview_values,
@@ -41,7 +42,12 @@ def test_open_interview_from_modal_posts_its_room_link_on_the_card(driver, slack
     assert "require_auth" not in tavus.state.conversations[conv.conversation_id].body
     sent = tavus.state.conversations[conv.conversation_id].body
     # our reference rides in the callback URL, which Tavus echoes back; the name people see is clean
-    assert sent["callback_url"] == f"{served.url}/tavus/callback/{conv.token}?ref={marker_for(conv.token)}"
+    assert sent["callback_url"] == callback_url(served, conv)
+    assert sent["callback_url"].startswith(f"{served.url}/tavus/callback/")
+    assert (
+        sent["callback_url"].endswith(f"?ref={marker_for(conv.token)}")
+        and conv.token not in sent["callback_url"]
+    )
     assert "ref-" not in sent["conversation_name"] and "[" not in sent["conversation_name"]
     assert sent["properties"]["max_call_duration"] == 1800
     assert sent["properties"]["enable_recording"] is True

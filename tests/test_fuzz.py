@@ -16,7 +16,14 @@ from bot.slack.commands import split_command
 from bot.store import FINAL
 from sim.blockkit import blocks_problem
 from tests.conftest import wait_until
-from tests.helpers import create_persona, interview_values, open_modal, persona_values, start_interview
+from tests.helpers import (
+    callback_url,
+    create_persona,
+    interview_values,
+    open_modal,
+    persona_values,
+    start_interview,
+)
 
 FUZZ = settings(
     max_examples=60,
@@ -194,7 +201,7 @@ def test_mangled_interview_submissions_never_reach_tavus_unless_valid(driver, ta
     )
 )
 def test_callback_bodies_of_every_shape(live, served, body):
-    url = f"{served.url}/tavus/callback/{live.token}"
+    url = callback_url(served, live)
     response = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
     assert response.status_code in (200, 400), response.text
     stored = served.deps.store.conversation_by_token(live.token)
@@ -294,7 +301,7 @@ def send_junk(live, served, slack, events) -> None:
         body = {"conversation_id": live.conversation_id, **event}
         if body.get("timestamp") == FRESH:
             body["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        response = httpx.post(f"{served.url}/tavus/callback/{live.token}", content=json.dumps(body).encode())
+        response = httpx.post(callback_url(served, live), content=json.dumps(body).encode())
         assert response.status_code in (200, 400), response.text[:300]
         if response.status_code == 200 and response.json()["applied"]:
             status = store.conversation_by_token(live.token).status

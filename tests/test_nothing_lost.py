@@ -12,7 +12,7 @@ import pytest
 from bot.services.reconciler import Reconciler
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, responses_text, start_interview
+from tests.helpers import callback_url, channel_messages, create_persona, responses_text, start_interview
 
 FAST = {"OUTBOX_RETRY_SECONDS": "0.2", "SLACK_TIMEOUT_SECONDS": "1"}
 
@@ -20,6 +20,8 @@ FAST = {"OUTBOX_RETRY_SECONDS": "0.2", "SLACK_TIMEOUT_SECONDS": "1"}
 @pytest.fixture
 def app(serve, slack):
     served = serve(**FAST)
+    # these tests follow results in the card's thread (the owner's DM is the default)
+    served.deps.store.save_interview_settings("T0ACME01", "U0ADMIN1", results_to="thread")
     driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
     yield served, driver
     driver.close()
@@ -33,7 +35,7 @@ def callback(served, conv, kind, stamp, **props):
         "timestamp": stamp,
         "properties": props,
     }
-    return httpx.post(f"{served.url}/tavus/callback/{conv.token}", json=body, timeout=10)
+    return httpx.post(callback_url(served, conv), json=body, timeout=10)
 
 
 def card_text(slack, conv):
@@ -161,7 +163,8 @@ def test_two_quick_interviews_for_different_candidates_both_start(app, slack, ta
     for t in threads:
         t.join()
     wait_until(lambda: len(channel_messages(slack, "C0HIRING1")) == 2, timeout=10, what="two cards")
-    assert len(tavus.state.conversations) == 2
+    invited = served.deps.store.invites_of("T0ACME01", "U0OWNER1")  # candidates get invites
+    assert sorted(c.candidate_id for c in invited) == ["U0CAND001", "U0CAND002"]
     assert all("moments ago" not in r.text for r in sent)
     # the very same intent twice is still one interview
     again = [
@@ -169,7 +172,7 @@ def test_two_quick_interviews_for_different_candidates_both_start(app, slack, ta
     ]
     assert "moments ago" in again[0].json()["text"]
     time.sleep(0.5)
-    assert len(tavus.state.conversations) == 2
+    assert len(served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 2
 
 
 def test_a_job_given_up_is_parked_and_its_owner_told(serve, slack, tavus, caplog):

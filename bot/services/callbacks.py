@@ -42,6 +42,7 @@ class CallbackService:
             log.info("ignoring Tavus event type %s", event.event_type[:60])
             return False
         body = event.model_dump(mode="json")
+        body.pop("webhook_url", None)  # Tavus echoes our callback URL: its token is a credential
         at = event.timestamp or utcnow()
         kind = event.event_type
         key = f"reply:{conv.token}:{kind}:{event.timestamp or ''}"

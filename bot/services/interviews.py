@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.logs import keep_secret
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job
+from bot.services.keys import derived_token
 from bot.services.outbox import OutboxWorker
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
@@ -20,6 +21,7 @@ from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
 from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, utcnow
 from bot.store.aio import AsyncStore
+from bot.store.migrations import token_hash
 from bot.store.records import marker_for
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, ConversationProperties
@@ -79,10 +81,18 @@ class InterviewService:
         # the candidate's services (invites, results) still call these directly: see their modules
         self.store, self.slack = db.store, slack
 
+    def callback_secret(self, token: str) -> str:
+        """The callback URL's credential, derived from the record's token: stored only hashed."""
+        secret = derived_token(self.settings, "callback", token)
+        keep_secret(secret)  # never in a log line
+        return secret
+
     def callback_url(self, token: str) -> str | None:
         """Our callback address; it also carries the marker, which Tavus echoes back on GET."""
         base = self.settings.PUBLIC_URL
-        return f"{base.rstrip('/')}/tavus/callback/{token}?ref={marker_for(token)}" if base else None
+        if not base:
+            return None
+        return f"{base.rstrip('/')}/tavus/callback/{self.callback_secret(token)}?ref={marker_for(token)}"
 
     def conversation_request(self, req: InterviewRequest, token: str) -> ConversationCreate:
         title = req.name or f"Interview with {req.persona.name}"
@@ -110,7 +120,6 @@ class InterviewService:
         if (routed := await self.invites.route(req)) is not None:
             return routed
         token = secrets.token_urlsafe(24)
-        keep_secret(token)  # the callback URL's credential: never in a log line
         intent = ConversationRecord(
             token=token,
             team_id=req.team_id,
@@ -124,6 +133,7 @@ class InterviewService:
             name=req.name or f"Interview with {req.persona.name}",
             candidate_id=req.candidate_id,
             request_key=req.request_key,
+            token_hash=token_hash(self.callback_secret(token)),
         )
         try:
             await self.db.begin_conversation(intent)

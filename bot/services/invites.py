@@ -3,9 +3,6 @@ candidate presses Start; without PUBLIC_URL created at once, still private (requ
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -16,6 +13,7 @@ from urllib.parse import quote
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time
+from bot.services.keys import derived_token
 from bot.slack.blocks import esc, slack_date
 from bot.slack.errors import slack_failed
 from bot.slack.messages import tavus_failure
@@ -58,15 +56,10 @@ class InviteService:
         )
 
     # links
-    def _secret(self) -> bytes:
-        key = self.settings.TAVUS_SLACK_ENCRYPTION_KEY or self.settings.SLACK_SIGNING_SECRET
-        return key.get_secret_value().encode()
-
     def link_token(self, nonce: str) -> str:
         """The link's token is derived from a stored nonce and a server secret, so the database
         alone (which keeps only the nonce and the token's hash) cannot open an invite."""
-        mac = hmac.new(self._secret(), f"invite:{nonce}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+        return derived_token(self.settings, "invite", nonce)
 
     def link(self, conv: ConversationRecord) -> str | None:
         """What the owner may copy: the invite link, or the private room when there is no invite."""
@@ -117,7 +110,9 @@ class InviteService:
         from bot.services.interviews import marker_for
 
         conv.ref = marker_for(token)
+        conv.token_hash = token_hash(self.interviews.callback_secret(token))
         create = self.interviews.conversation_request(req, token)
+        create.callback_url = None  # derived again at Start: no credential rests in the database
         create.require_auth = True  # the room opens only with the meeting token
         request = {
             "create": create.to_json(),
@@ -156,6 +151,7 @@ class InviteService:
         invite = self.store.invite(conv.token) or {}
         request = json.loads(invite.get("request") or "{}")
         create = ConversationCreate.model_validate(request.get("create") or {})
+        create.callback_url = self.interviews.callback_url(conv.token)
         try:
             created = await self.ws.tavus(conv.team_id).create_conversation(create, marker=conv.ref or "")
         except te.TavusError as exc:

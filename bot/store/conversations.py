@@ -18,7 +18,7 @@ class ConversationRecords(StoreBase):
         """Record the intent (status `creating`) before Tavus is called. A second start with the
         same request key, from any instance, raises DuplicateRequest with the first one."""
         conv.updated_at = conv.created_at
-        conv.token_hash = token_hash(conv.token)
+        conv.token_hash = conv.token_hash or token_hash(conv.token)  # the callback credential's hash
         with self.db.write() as tx:
             if not tx.execute(*insert_sql("conversations", asdict(conv), ignore_conflict=True)):
                 rows = tx.query("select * from conversations where request_key = ?", (conv.request_key,))
@@ -124,8 +124,9 @@ class ConversationRecords(StoreBase):
 
     def conversation_by_callback_token(self, token: str) -> ConversationRecord | None:
         """The conversation a callback URL's token belongs to, compared in constant time."""
-        row = self._one("select * from conversations where token_hash = ?", (token_hash(token),))
-        if row is None or not hmac.compare_digest(row["token"].encode(), token.encode()):
+        digest = token_hash(token)
+        row = self._one("select * from conversations where token_hash = ?", (digest,))
+        if row is None or not hmac.compare_digest(row["token_hash"].encode(), digest.encode()):
             return None
         return ConversationRecord.from_row(row)
 
