@@ -132,19 +132,6 @@ class TavusClient(ResourcesMixin, AppMessagesMixin):
                 await self._sleep(self._delay(attempt, getattr(exc, "retry_after", None)))
         raise AssertionError("unreachable")
 
-    async def create_test_conversation(
-        self, persona_id: str, *, marker: str, replica_id: str | None = None
-    ) -> Conversation:
-        """A `test_mode` conversation: Tavus checks the whole setup, but no replica joins, it costs
-        nothing, holds no concurrency slot and comes back already `ended`."""
-        request = ConversationCreate(
-            persona_id=persona_id,
-            replica_id=replica_id,
-            conversation_name=f"Test call [{marker}]",
-            test_mode=True,
-        )
-        return await self.create_conversation(request, marker=marker)
-
     async def _find_after_failure(
         self, marker: str, failure: errors.TavusError, checks: int
     ) -> Conversation | None:

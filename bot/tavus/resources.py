@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.tavus.documents import Document, DocumentCreate
+from bot.tavus.models import Conversation, ConversationCreate
 from bot.tavus.objectives import (
     GuardrailsCreate,
     GuardrailSet,
@@ -40,6 +41,21 @@ class ResourcesMixin:
         async def _all_pages(
             self, path: str, params: dict[str, Any], max_pages: int = ..., first_page: int = ...
         ) -> list[dict[str, Any]]: ...
+
+        async def create_conversation(self, request: ConversationCreate, *, marker: str) -> Conversation: ...
+
+    async def create_test_conversation(
+        self, persona_id: str, *, marker: str, replica_id: str | None = None
+    ) -> Conversation:
+        """A `test_mode` conversation: Tavus checks the whole setup, but no replica joins, it costs
+        nothing, holds no concurrency slot and comes back already `ended`."""
+        request = ConversationCreate(
+            persona_id=persona_id,
+            replica_id=replica_id,
+            conversation_name=f"Test call [{marker}]",
+            test_mode=True,
+        )
+        return await self.create_conversation(request, marker=marker)
 
     # objectives
     async def create_objectives(self, objectives: ObjectivesCreate | list[ObjectiveSpec]) -> ObjectiveSet:
