@@ -16,11 +16,11 @@ from handlers.modals import open_view
 
 async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
     ref = rest.split()[0] if rest else ""
-    conv = deps.store.conversation_by_ref(body["team_id"], ref[:60]) if ref else None
+    conv = await deps.db.conversation_by_ref(body["team_id"], ref[:60]) if ref else None
     if conv is None:
         text, blocks = build_notice(
             f"I found no interview `{esc(ref[:40]) or '?'}` in this workspace. Usage: "
-            f"`{deps.settings.SLACK_COMMAND} forget <interview ref or conversation id>`."
+            f"`{deps.settings.SLACK_COMMAND} forget &lt;interview ref or conversation id&gt;`."
         )
     elif not await deps.people.can_manage(body["team_id"], body["user_id"], conv):
         text, blocks = build_notice(f"Only <@{conv.owner_id}> or an admin can forget *{esc(conv.name)}*.")

@@ -37,4 +37,4 @@ def test_benchmark_runs_and_everything_is_posted():
     out = result.stdout
     assert "| empty | 20 | 0 |" in out and "| ours | 20 | 0 |" in out
     assert "(20/20 posted)" in out
-    assert "callback storm: 30 callbacks" in out and "20 cards updated, 0 errors" in out
+    assert "callback storm: 30 callbacks" in out and "10/10 cards show the end, 0 errors" in out

@@ -141,7 +141,7 @@ def test_transcript_split_and_labels():
 def test_usage_lines_escape_angle_brackets_and_help_says_more():
     _, blocks = help_text.build_help("/tavus")
     text = str(mrkdwn_texts(blocks))
-    assert "&lt;persona id or name&gt;" in text and "&lt;interview name or id&gt;" in text
+    assert "&lt;persona id or name&gt;" in text and "&lt;interview name, id or ref&gt;" in text
     assert "<persona" not in text and "<interview" not in text and "<conversation" not in text
     assert "Home" in text and "Sharing" in text and "Tavus key" not in text
     _, admin = help_text.build_help("/tavus", admin=True)

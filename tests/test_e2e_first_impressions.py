@@ -43,6 +43,12 @@ def test_end_by_name_lists_several_and_ends_one(driver, slack, tavus, served):
     persona = create_persona(driver, served)
     first = start_interview(driver, served, persona.persona_id, name="Round A")
     second = start_interview(driver, served, persona.persona_id, name="Round A", channel="C0GENERAL")
+    wait_until(  # both running before the command looks them up
+        lambda: (
+            len([c for c in served.deps.store.active_of("T0ACME01", "U0OWNER1") if c.name == "Round A"]) == 2
+        ),
+        what="both rounds running",
+    )
     response = driver.command("end round a")
     blocks = wait_until(
         lambda: [r["body"].get("blocks") for r in slack.state.responses if r["url"] == response.response_url],

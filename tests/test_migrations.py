@@ -16,6 +16,7 @@ from tests.conftest import need_postgres, postgres_schema
 
 BOTH_BACKENDS = True  # tests taking database_url run on SQLite and on PostgreSQL
 ALL = [m.name for m in MIGRATIONS]
+NEW = ALL[ALL.index("m004_workspaces") + 1 :]  # what this release adds to the previous one
 
 
 def schema(db: Backend) -> dict[str, dict]:
@@ -114,6 +115,11 @@ def test_an_empty_database_gets_the_same_schema_on_both_backends(tmp_path, pg_ur
         "seen_requests",
         "workspaces",
         "oauth_states",
+        "outbox",
+        "intent_claims",
+        "invites",
+        "workspace_settings",
+        "result_messages",
     }
     for table in lite_schema:
         assert lite_schema[table] == pg_schema[table], table
@@ -124,6 +130,7 @@ def test_an_empty_database_gets_the_same_schema_on_both_backends(tmp_path, pg_ur
         (("team_id", "owner_id", "status"), False),
         (("status",), False),
         (("token_hash",), True),
+        (("ref",), False),
     }
 
 
@@ -205,9 +212,14 @@ def test_a_database_of_the_previous_release_is_current_and_keeps_its_rows(databa
                 for row in rows:
                     tx.execute(*insert_sql(table, row))
         before = dump(db)
-        assert db.pending_migrations() == []
-        assert db.migrate() == []  # nothing re-applied
-        assert dump(db) == before  # rows and the recorded history untouched
+        assert db.pending_migrations() == NEW  # only this release's steps: nothing re-applied
+        assert db.migrate() == NEW
+        after = dump(db)
+        for table in ROWS:  # rows untouched (new columns aside)
+            pairs = zip(after[table], before[table], strict=True)
+            assert [{k: row[k] for k in old} for row, old in pairs] == before[table]
+        assert after["_migrations"][: len(before["_migrations"])] == before["_migrations"]
+        assert db.migrate() == []
         upgraded = schema(db)
     store = Store(database_url)
     try:
@@ -228,8 +240,8 @@ def test_a_database_at_m002_is_migrated_and_token_hashes_backfilled(database_url
         with db.write() as tx:
             for row in ROWS["conversations"]:
                 tx.execute(*insert_sql("conversations", {k: v for k, v in row.items() if k != "token_hash"}))
-        assert db.pending_migrations() == ["m003_callback_token_hash", "m004_workspaces"]
-        assert db.migrate() == ["m003_callback_token_hash", "m004_workspaces"]
+        assert db.pending_migrations() == ["m003_callback_token_hash", "m004_workspaces", *NEW]
+        assert db.migrate() == ["m003_callback_token_hash", "m004_workspaces", *NEW]
         hashes = {r["token"]: r["token_hash"] for r in db.read("select token, token_hash from conversations")}
         assert hashes == {"tok-live": sha("tok-live"), "tok-ended": sha("tok-ended")}
         upgraded = schema(db)

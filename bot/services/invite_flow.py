@@ -6,12 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from slack_sdk.errors import SlackApiError
-
 from bot.clock import parse_time
 from bot.services.invites import InviteService, room_link
+from bot.services.jobs import tell_owner_job
 from bot.slack.blocks import esc
-from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, utcnow
 from bot.tavus import errors as te
 
@@ -81,9 +79,9 @@ class InviteFlow:
                 )
             return LinkState("busy", conv, seen.invite)
         if failure is not None:
-            if isinstance(failure, AMBIGUOUS):  # the reconciler adopts it if Tavus made it late
-                self.store.conversation_failed(conv.token, str(failure))
-            else:
+            # an ambiguous failure stays `creating`: recovery looks for it at Tavus and then reopens
+            # the invite, so a second press meanwhile finds it starting and never creates twice
+            if not isinstance(failure, AMBIGUOUS):
                 self.store.unclaim(conv.token, str(failure))
             return LinkState("error", conv, seen.invite, message=str(failure))
         self.store.audit(conv.team_id, None, "interview.candidate_started", conv.token, None)
@@ -117,10 +115,6 @@ class InviteFlow:
         return len(tokens)
 
     async def tell_owner(self, conv: ConversationRecord, text: str) -> None:
-        """One message to the interview's owner (a side effect the outbox can own later)."""
-        try:
-            await self.invites.slack.chat_postMessage(
-                token=self.invites.ws.slack_token(conv.team_id), channel=conv.owner_id, text=text
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "tell an interview's owner", level=logging.ERROR)
+        """One message to the interview's owner, through the outbox (retried until Slack takes it)."""
+        await self.interviews.db.add_jobs([tell_owner_job(conv, "busy", text)])
+        self.interviews.outbox.kick()

@@ -3,6 +3,7 @@ candidate presses Start; without PUBLIC_URL created at once, still private (requ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -13,6 +14,7 @@ from urllib.parse import quote
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time
+from bot.logs import keep_secret
 from bot.services.keys import derived_token
 from bot.slack.blocks import esc, slack_date
 from bot.slack.errors import slack_failed
@@ -152,11 +154,18 @@ class InviteService:
         request = json.loads(invite.get("request") or "{}")
         create = ConversationCreate.model_validate(request.get("create") or {})
         create.callback_url = self.interviews.callback_url(conv.token)
+        client = self.ws.tavus(conv.team_id)
         try:
-            created = await self.ws.tavus(conv.team_id).create_conversation(create, marker=conv.ref or "")
+            created = await client.create_conversation(create, marker=conv.ref or "")
         except te.TavusError as exc:
             log.info("could not create an interview's conversation: %s", exc)
             return exc
+        if not created.meeting_token:  # found by its marker after a lost answer: its private room
+            # opens only with the token that answer carried, so end it and let the candidate retry
+            with contextlib.suppress(te.TavusError):
+                await client.end_conversation(created.conversation_id)
+            return te.TavusError("the room could not be opened; please press Start again")
+        keep_secret(created.meeting_token)  # it opens the room: never in a log line
         self.store.update_invite(conv.token, meeting_token=created.meeting_token)
         self.store.conversation_created(conv.token, created.conversation_id, created.conversation_url)
         if created.status == "ended":
@@ -191,14 +200,19 @@ class InviteService:
         except SlackApiError as exc:
             slack_failed(exc, "DM the candidate")
             return
+        except Exception as exc:  # a reset: the owner has the link too; never undo the start for it
+            log.warning("could not DM the candidate: %s", type(exc).__name__)
+            return
         self.store.update_invite(conv.token, dm_channel=answer["channel"], dm_ts=answer["ts"])
 
     async def changed(self, token: str) -> None:
-        """Hook after a state change: once the interview is over, update the candidate's DM."""
+        """After a state change (the card's redraw job calls this): once the interview is over,
+        update the candidate's DM. Marked done only after Slack took the edit, so a reset makes
+        the redraw job retry it."""
         conv = self.store.conversation_by_token(token)
-        if conv is None or conv.status != "ended" or not self.store.dm_done(token):
-            return
         invite = self.store.invite(token) or {}
+        if conv is None or conv.status != "ended" or invite.get("dm_final") or not invite.get("dm_channel"):
+            return
         try:
             await self.slack.chat_update(
                 token=self.ws.slack_token(conv.team_id),
@@ -208,3 +222,4 @@ class InviteService:
             )
         except SlackApiError as exc:
             slack_failed(exc, "update the candidate's DM")
+        self.store.dm_done(token)

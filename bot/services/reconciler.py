@@ -5,6 +5,7 @@ cards that do not show their call's state."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import UTC, datetime, timedelta
@@ -89,7 +90,8 @@ class Reconciler:
         a card, stale cards. Another instance's create younger than the grace is left alone."""
         for conv in await self.db.creating(_ago(timedelta(0) if at_start else MIN_AGE)):
             try:
-                await self.resolve_creating(conv, old=conv.created_at < _ago(self.grace))
+                since = conv.updated_at if conv.expires_at else conv.created_at  # an invite: its Start
+                await self.resolve_creating(conv, old=(since or conv.created_at) < _ago(self.grace))
             except te.TavusError as exc:  # cannot tell yet: the next round tries again
                 log.warning("could not resolve an interrupted interview start: %s", exc)
         try:
@@ -111,10 +113,14 @@ class Reconciler:
         another instance still has in flight is left alone."""
         tavus = await self.db.run(self.ws.tavus, conv.team_id)
         found = await tavus.find_by_marker(marker_for(conv.token))
-        if found is None and not old:
+        if conv.expires_at:  # an invite's Start cut short: reopen it once it is surely not in flight
+            if old:
+                if found is not None:  # its private room opens only with the token its lost answer carried
+                    with contextlib.suppress(te.TavusError):
+                        await tavus.end_conversation(found.conversation_id)
+                await self.db.unclaim(conv.token, None)
             return
-        if found is None and conv.expires_at:  # an invite's Start was cut short: it may be pressed again
-            await self.db.unclaim(conv.token, None)
+        if found is None and not old:
             return
         if found is None:
             text = (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.blocks import Block, esc
+from bot.slack.blocks import Block, esc, esc_cut, link
 from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord
 
@@ -30,16 +30,17 @@ def recording_text(props: dict[str, Any]) -> str:
         f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
     )
     duration = props.get("duration")
-    took = f" ({int(duration) // 60} min {int(duration) % 60} s)" if isinstance(duration, int | float) else ""
+    seconds = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400 * 7 else None
+    took = f" ({seconds // 60} min {seconds % 60} s)" if seconds is not None else ""
     if isinstance(url, str) and url.startswith("https://"):
-        return f":film_frames: *Recording ready*{took}: <{esc(url)[:1000]}|open the recording>"
+        return f":film_frames: *Recording ready*{took}: {link(url, 'open the recording')}"
     if isinstance(where, str) and where.startswith("https://"):
-        return f":film_frames: *Recording ready*{took}: <{esc(where)[:1000]}|open the recording>"
+        return f":film_frames: *Recording ready*{took}: {link(where, 'open the recording')}"
     if not where:
         return f":film_frames: *Recording ready*{took}; find it in your Tavus recording storage."
     return (
         f":film_frames: *Recording ready*{took}. It is a file in your own cloud storage, "
-        f"`{esc(str(where))[:500]}`: open it from your storage console (it is not a web link)."
+        f"`{esc_cut(str(where), 500)}`: open it from your storage console (it is not a web link)."
     )
 
 

@@ -63,8 +63,9 @@ def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
     who = f"*Persona:* {esc(conv.persona_name or conv.persona_id)}\n*Started by:* {user_ref(conv.owner_id)}"
     if conv.candidate_id:
         who += f"\n*Candidate:* {user_ref(conv.candidate_id)}"
-    elif conv.candidate_name:
-        who += f"\n*Candidate:* {esc(conv.candidate_name)}"
+    elif conv.candidate_name:  # an email given for a name stays off the channel: the card is public
+        name = "an external candidate" if "@" in conv.candidate_name else esc(conv.candidate_name)
+        who += f"\n*Candidate:* {name}"
     blocks = [header(f":movie_camera: {title}"), section(who, block_id="who"), context(status_line(conv))]
     if conv.has_candidate:  # private: no room link and no invite link, ever (issue 14)
         return f"{esc(title)}: {status_line(conv)}", blocks + private_actions(conv, title)

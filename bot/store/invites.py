@@ -62,14 +62,10 @@ class InviteRecords(StoreBase):
 
     def first_busy(self, conv_token: str) -> bool:
         """Note that Start met the concurrency limit; True the first time (tell the owner once)."""
-        with self.db.write() as tx:
-            return (
-                tx.execute(
-                    "update invites set busy_at = ?, busy_told = 1 where conv_token = ? and busy_told = 0",
-                    (utcnow(), conv_token),
-                )
-                > 0
-            )
+        with self.db.write() as tx:  # busy_at is the latest busy Start: the page retries for a while
+            tx.execute("update invites set busy_at = ? where conv_token = ?", (utcnow(), conv_token))
+            told = "update invites set busy_told = 1 where conv_token = ? and busy_told = 0"
+            return tx.execute(told, (conv_token,)) > 0
 
     def dm_done(self, conv_token: str) -> bool:
         """True once: the candidate's DM was updated for the end of the interview."""
@@ -165,6 +161,12 @@ class InviteRecords(StoreBase):
                 (conv_token, conv_token),
             )
             tx.execute("delete from result_messages where conv_token = ?", (conv_token,))
+            # the outbox's copies of the results: a reply still waiting must not post after erasure
+            tx.execute(
+                "update outbox set payload = '{}', result = null, state = 'done', lease_until = null "
+                "where token = ? and kind in ('reply', 'dm')",
+                (conv_token,),
+            )
             tx.execute(
                 "update invites set request = null, meeting_token = null, "
                 "revoked_at = coalesce(revoked_at, ?) where conv_token = ?",
@@ -193,4 +195,9 @@ class InviteRecords(StoreBase):
                 (cutoff,),
             )
             tx.execute("update audit set detail = null where at < ? and detail is not null", (cutoff,))
+            tx.execute(  # the outbox keeps copies of results it posted: they go with the rest
+                "update outbox set payload = '{}', result = null where state = 'done' "
+                f"and kind in ('reply', 'dm') and token in ({old})",
+                (cutoff,),
+            )
         return gone

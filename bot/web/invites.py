@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from starlette.requests import Request
@@ -28,6 +29,9 @@ STYLE = (
     "button:focus{outline:3px solid #f90}"
 )
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+BUSY_RETRY_WINDOW = timedelta(minutes=15)  # how long the busy page keeps retrying by itself
 
 
 def e(text: object) -> str:
@@ -131,9 +135,11 @@ def invite_endpoint(deps: Deps):
     async def invite_page(request: Request) -> Response:
         token = request.path_params["token"]
         seen = flow.look(token)
-        # the busy page's own retry (a GET, from a meta refresh) starts again; a link preview
-        # cannot start anything, because only a Start that met the limit sets busy_at
-        if request.query_params.get("retry") and seen.state == "ready" and (seen.invite or {}).get("busy_at"):
+        # the busy page's own retry (a GET, from a meta refresh) starts again, for a short while after
+        # a Start met the limit; a link preview of a copied ?retry=1 address later starts nothing
+        busy = parse_time((seen.invite or {}).get("busy_at"))
+        recent = busy is not None and datetime.now(UTC) - busy < BUSY_RETRY_WINDOW
+        if request.query_params.get("retry") and seen.state == "ready" and recent:
             seen = await flow.start(token)
             if seen.state == "live" and seen.room:
                 return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
