@@ -207,19 +207,20 @@ def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     # ephemeral replies sit in time order: the card posted last is the last thing shown
     wait.until(lambda d: "Second round" in d.find_elements(By.CSS_SELECTOR, "#messages > .msg")[-1].text)
 
-    # the card's End asks with Slack's dialog
-    end = wait.until(
+    # an interview with a candidate is an invite: its card has no link, and Cancel asks with Slack's dialog
+    text_appears("#messages", "Invited")
+    cancel = wait.until(
         lambda d: [
             b
-            for b in d.find_elements(By.CSS_SELECTOR, "button[data-action=end_interview]")
+            for b in d.find_elements(By.CSS_SELECTOR, "button[data-action=cancel_invite]")
             if b.is_displayed()
         ]
     )
-    end[-1].click()
-    confirm_in_page(browser, wait, visible, "End interview?", "End it")
+    cancel[-1].click()
+    confirm_in_page(browser, wait, visible, "Cancel interview?", "Cancel it")
     shot(browser, "confirm-dialog")
     browser.find_element(By.ID, "confirm-yes").click()
-    text_appears("#messages", "ended by @olivia from Slack")
+    text_appears("#messages", "Cancelled by @olivia")
 
     # the page never scrolls: the composer stays on screen however long the channel gets
     assert browser.execute_script("return document.scrollingElement.scrollTop") == 0
@@ -285,7 +286,8 @@ def _candidate_story(browser, wait, visible, text_appears, type_command):
     text_appears("#modal", "Invited")
     browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
     text_appears("#messages", "Jane Doe")
-    assert "/i/" not in browser.find_element(By.ID, "messages").text  # never in the channel
+    channel = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#messages > .msg:not(.ephemeral)")]
+    assert channel and "/i/" not in str(channel)  # never in the channel (only in the owner's own replies)
     link = wait.until(lambda d: _attribute(d, "#invites a[data-invite=open]", "href"))
     playground = browser.current_url
     browser.get(link)  # the candidate opens the link, reads the page, and presses Start
