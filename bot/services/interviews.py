@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -113,19 +113,13 @@ class InterviewService:
             ),
         )
 
-    async def start(self, req: InterviewRequest) -> StartOutcome:
-        """Record the intent, create at Tavus, then commit the card post with the new state; the
-        card is posted at once when Slack lets us, else by the outbox. With a candidate and a
-        public URL, an invite instead: Tavus is called when the candidate presses Start."""
-        if (routed := await self.invites.route(req)) is not None:
-            return routed
-        token = secrets.token_urlsafe(24)
-        intent = ConversationRecord(
+    def intent(self, req: InterviewRequest, token: str, **extra: Any) -> ConversationRecord:
+        """The record of a start before Tavus is called, keyed by a fresh random token."""
+        return ConversationRecord(
             token=token,
             team_id=req.team_id,
             enterprise_id=req.enterprise_id,
             owner_id=req.user_id,
-            status="creating",
             created_at=utcnow(),
             persona_id=req.persona.persona_id,
             persona_name=req.persona.name,
@@ -134,7 +128,17 @@ class InterviewService:
             candidate_id=req.candidate_id,
             request_key=req.request_key,
             token_hash=token_hash(self.callback_secret(token)),
+            **extra,
         )
+
+    async def start(self, req: InterviewRequest) -> StartOutcome:
+        """Record the intent, create at Tavus, then commit the card post with the new state; the
+        card is posted at once when Slack lets us, else by the outbox. With a candidate and a
+        public URL, an invite instead: Tavus is called when the candidate presses Start."""
+        if (routed := await self.invites.route(req)) is not None:
+            return routed
+        token = secrets.token_urlsafe(24)
+        intent = self.intent(req, token, status="creating")
         try:
             await self.db.begin_conversation(intent)
         except DuplicateRequest as dup:

@@ -91,28 +91,18 @@ class InviteService:
         opens = parse_time(req.opens_at) or now
         hours = min(max(req.expires_hours or DEFAULT_HOURS, 1), MAX_HOURS)
         invite = bool(self.settings.PUBLIC_URL)
-        conv = ConversationRecord(
-            token=token,
-            team_id=req.team_id,
-            enterprise_id=req.enterprise_id,
-            owner_id=req.user_id,
+        conv = self.interviews.intent(
+            req,
+            token,
             status="invited" if invite else "creating",
-            created_at=utcnow(),
-            persona_id=req.persona.persona_id,
-            persona_name=req.persona.name,
-            channel_id=req.channel_id,
-            name=req.name or f"Interview with {req.persona.name}",
-            candidate_id=req.candidate_id,
             candidate_name=req.candidate_name,
             candidate_email=req.candidate_email,
-            request_key=req.request_key,
             opens_at=iso(opens) if invite else None,
             expires_at=iso(opens + timedelta(hours=hours)) if invite else None,
         )
         from bot.services.interviews import marker_for
 
         conv.ref = marker_for(token)
-        conv.token_hash = token_hash(self.interviews.callback_secret(token))
         create = self.interviews.conversation_request(req, token)
         create.callback_url = None  # derived again at Start: no credential rests in the database
         create.require_auth = True  # the room opens only with the meeting token
