@@ -1,8 +1,19 @@
 """Issue 15 from Slack: a persona with an interview plan, compliance guardrails and a job description."""
 
+import time
+
+import httpx
+
 from bot.slack import ids
 from tests.conftest import wait_until
-from tests.helpers import create_persona, open_modal, persona_values
+from tests.helpers import (
+    callback_url,
+    channel_messages,
+    create_persona,
+    open_modal,
+    persona_values,
+    start_interview,
+)
 
 PLAN = (
     "Last two roles: ask about their last two roles -> years, main_stack\nmotivation: why this team → reason"
@@ -79,3 +90,57 @@ def test_persona_refused_removes_its_plan(driver, tavus, served):
     wait_until(lambda: not tavus.state.objectives and not tavus.state.guardrails, what="plan undone")
     made = [r["path"] for r in tavus.state.requests if r["method"] == "DELETE"]
     assert any("/v2/objectives/" in p for p in made) and any("/v2/guardrails/" in p for p in made)
+
+
+def planned_interview(driver, tavus, served):
+    persona = create_persona(driver, served, name="Planned", plan=PLAN)
+    conv = start_interview(driver, served, persona.persona_id)
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    return conv
+
+
+def emit(tavus, conv, kind, body):
+    answer = httpx.post(f"{tavus.url}/_sim/conversations/{conv.conversation_id}/{kind}", json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def recorded(served, conv, word):
+    events = served.deps.store.events_of(conv.conversation_id)
+    return [e for e in events if word in e["event_type"]]
+
+
+def test_objectives_and_guardrail_recorded_and_owner_told(driver, slack, tavus, served):
+    conv = planned_interview(driver, tavus, served)
+    emit(tavus, conv, "objective", {"objective_name": "last_two_roles", "output_variables": {"years": "7"}})
+    emit(tavus, conv, "objective", {"objective_name": "motivation", "output_variables": {"reason": "<@U1>"}})
+    reason = "asked <b>how old</b> & when they graduated"
+    emit(tavus, conv, "guardrail", {"guardrail_name": "no_age", "reason": reason})
+    done = wait_until(lambda: len(recorded(served, conv, "objective")) == 2 or None, what="objectives")
+    assert done
+    told = wait_until(
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "no_age" in m["text"]], what="owner told"
+    )
+    assert "&lt;b&gt;how old&lt;/b&gt; &amp; when" in told[0]["text"]
+    assert len(recorded(served, conv, "guardrail")) == 1
+    # Tavus may deliver a callback twice: recorded once, told once
+    event = recorded(served, conv, "guardrail")[0]
+    again = httpx.post(callback_url(served, conv), json=event)
+    assert again.status_code == 200
+    time.sleep(0.5)
+    assert len([m for m in channel_messages(slack, "D0OWNER1") if "no_age" in m["text"]]) == 1
+    assert not [m for m in channel_messages(slack, conv.channel_id) if "no_age" in m.get("text", "")]
+
+
+def test_unknown_plan_shapes_are_ignored(driver, tavus, served):
+    conv = planned_interview(driver, tavus, served)
+    for body in (
+        {"event_type": "conversation.objective.activated", "properties": {"objective_name": "x"}},
+        {"event_type": "conversation.guardrail.triggered", "properties": {"nothing": 1}},
+        {"event_type": "conversation.something_new", "properties": {"objective_name": 1}},
+    ):
+        answer = httpx.post(
+            callback_url(served, conv), json={"conversation_id": conv.conversation_id, **body}
+        )
+        assert answer.status_code == 200
+    assert not recorded(served, conv, "objective") and not recorded(served, conv, "guardrail")
