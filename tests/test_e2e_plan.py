@@ -12,6 +12,7 @@ from tests.helpers import (
     create_persona,
     open_modal,
     persona_values,
+    responses_text,
     start_interview,
 )
 
@@ -144,3 +145,52 @@ def test_unknown_plan_shapes_are_ignored(driver, tavus, served):
         )
         assert answer.status_code == 200
     assert not recorded(served, conv, "objective") and not recorded(served, conv, "guardrail")
+
+
+def note(driver, slack, text, want, user="U0OWNER1"):
+    response = driver.command(f"note {text}", user=user)
+    return wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if want in t], what=want, timeout=10
+    )[-1]
+
+
+def notes_at_tavus(tavus, conv):
+    return [m["properties"]["context"] for m in tavus.state.conversations[conv.conversation_id].app_messages]
+
+
+def test_live_note_reaches_the_interviewer_and_each_outcome_is_plain(driver, slack, tavus, served):
+    persona = create_persona(driver, served, name="Planned")
+    conv = start_interview(driver, served, persona.persona_id, name="Backend round 1")
+    note(driver, slack, "Backend round 1 Ask about Go.", "not live yet")
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    live = lambda: served.deps.store.conversation_by_token(conv.token).status == "live"  # noqa: E731
+    wait_until(live, what="live")
+    sent = note(driver, slack, "Backend round 1 Dig into <their> testing & CI.", "Sent your note")
+    assert "does not hear it" in sent
+    assert notes_at_tavus(tavus, conv) == ["Dig into <their> testing & CI."]
+    # someone else may not; an admin may, by id
+    note(driver, slack, f"{conv.conversation_id} hello", "Only <@U0OWNER1> or an admin", user="U0OTHER1")
+    note(driver, slack, f"{conv.conversation_id} Wrap up soon.", "Sent your note", user="U0ADMIN1")
+    # a 504: it may have arrived, and it is not sent again
+    tavus.control(f"conversations/{conv.conversation_id}/app-message-fault", {"status": 504})
+    maybe = note(driver, slack, "Backend round 1 Ask about on-call.", "may have passed")
+    assert "not repeated" in maybe
+    assert notes_at_tavus(tavus, conv).count("Ask about on-call.") == 1
+    note(driver, slack, "Nobody here at all", "found no interview")
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: served.deps.store.conversation_by_token(conv.token).status == "ended", what="ended")
+    note(driver, slack, f"{conv.conversation_id} too late", "has ended")
+
+
+def test_note_to_a_conversation_tavus_ended_says_so(driver, slack, tavus, served):
+    persona = create_persona(driver, served, name="Planned")
+    conv = start_interview(driver, served, persona.persona_id, name="Round two")
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    wait_until(lambda: served.deps.store.conversation_by_token(conv.token).status == "live", what="live")
+    tavus.control("config", {"callback_mode": "drop"})  # Tavus ended it; its callback is lost
+    ended = httpx.post(
+        f"{tavus.url}/v2/conversations/{conv.conversation_id}/end", headers={"x-api-key": "sim-tavus-key"}
+    )
+    assert ended.status_code == 200
+    told = note(driver, slack, "Round two Ask more.", "no longer active")
+    assert "not sent" in told
