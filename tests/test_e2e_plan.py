@@ -194,3 +194,47 @@ def test_note_to_a_conversation_tavus_ended_says_so(driver, slack, tavus, served
     assert ended.status_code == 200
     told = note(driver, slack, "Round two Ask more.", "no longer active")
     assert "not sent" in told
+
+
+def test_report_has_scorecard_guardrails_then_the_transcript(driver, slack, tavus, served):
+    conv = planned_interview(driver, tavus, served)
+    emit(
+        tavus,
+        conv,
+        "objective",
+        {"objective_name": "last_two_roles", "output_variables": {"years": "7 & more"}},
+    )
+    emit(tavus, conv, "guardrail", {"guardrail_name": "no_age", "reason": "asked their birth year"})
+    wait_until(lambda: recorded(served, conv, "guardrail"), what="guardrail recorded")
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+
+    def report():
+        return [
+            m for m in channel_messages(slack, "D0OWNER1") if m.get("text", "").startswith("Interview report")
+        ]
+
+    posted = wait_until(report, what="the report", timeout=15)
+    time.sleep(0.5)
+    assert len(report()) == 1
+    body = str(posted[0]["blocks"])
+    assert "1 of 2 objectives done" in body
+    assert ":white_check_mark: *last_two_roles* · years: 7 &amp; more" in body
+    assert ":white_circle: *motivation* · not done" in body
+    assert ":rotating_light: *no_age*: asked their birth year" in body
+    thread = [m for m in channel_messages(slack, "D0OWNER1") if m.get("thread_ts") == posted[0]["thread_ts"]]
+    order = [m["text"] for m in thread]
+    transcript = next(i for i, t in enumerate(order) if "Transcript" in t)
+    assert order.index(posted[0]["text"]) < transcript
+
+
+def test_no_plan_no_report(driver, slack, tavus, served):
+    persona = create_persona(driver, served, name="Plain")
+    conv = start_interview(driver, served, persona.persona_id)
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "Transcript" in m.get("text", "")],
+        what="transcript",
+        timeout=15,
+    )
+    assert not [m for m in channel_messages(slack, "D0OWNER1") if "Interview report" in m.get("text", "")]

@@ -73,7 +73,8 @@ class CallbackService:
 def reply_for(conv: ConversationRecord, key: str, kind: str, props: dict[str, Any]) -> Job:
     """The thread replies an event owes, as one job so they post in order."""
     if kind == "application.transcription_ready":
-        return reply_job(conv, key, "transcript", build_transcript_messages(props.get("transcript")))
+        messages = build_transcript_messages(props.get("transcript"))
+        return reply_job(conv, key, "report and transcript", messages, report=True)
     if kind == "application.perception_analysis":
         analysis = str(props.get("analysis") or "No analysis was returned.")
         blocks = [section(f":eyes: *Perception analysis*\n{esc_cut(analysis, 2800)}")]
