@@ -88,6 +88,8 @@ def test_persona_refused_removes_its_plan(driver, tavus, served):
     driver.submit(view["id"], persona_values(name="Ghost", plan=PLAN, custom="rzzzzzzzzz99"))
     wait_until(lambda: "Tavus does not know replica" in str(driver.state), what="refusal shown", timeout=5)
     assert not tavus.state.personas
+    shown = next(v for v in driver.state.views.values() if "Tavus does not know replica" in str(v))
+    assert "ask about their last two roles" in str(shown)  # the plan is kept for the next try
     wait_until(lambda: not tavus.state.objectives and not tavus.state.guardrails, what="plan undone")
     made = [r["path"] for r in tavus.state.requests if r["method"] == "DELETE"]
     assert any("/v2/objectives/" in p for p in made) and any("/v2/guardrails/" in p for p in made)

@@ -10,7 +10,7 @@ from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
 from bot.slack import ids
 from bot.slack.candidate_form import read_candidate
 from bot.slack.modals import LANGUAGES, LLM_MODELS
-from bot.slack.plan_form import PersonaPlan, read_plan
+from bot.slack.plan_form import PersonaPlan, plan_values, read_plan
 from bot.store import PersonaRecord
 from bot.tavus.models import (
     Layers,
@@ -20,14 +20,6 @@ from bot.tavus.models import (
 )
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-PLAN_FIELDS = (
-    ids.P_PLAN,
-    ids.P_TEMPLATE,
-    ids.P_GUARDRAILS,
-    ids.P_GUARDRAILS_WHY,
-    ids.P_GUARDRAIL_LINES,
-    ids.P_JD_URL,
-)
 MAX_PROMPT = 3000  # Slack's plain_text_input cap; a forged longer value is refused
 
 
@@ -153,7 +145,7 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
         "smart_turn": smart_turn,
         "llm_model": llm,
         "shared": shared,
-        **{k: field_value(values, k) for k in PLAN_FIELDS},
+        **plan_values(values, field_value, clean),
     }
     form = PersonaForm(name, prompt, ctx, replica, mode, perception, smart_turn, llm, shared, keep, plan)
     return form, errors

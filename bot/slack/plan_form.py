@@ -108,13 +108,24 @@ def parse_plan(text: str) -> tuple[list[ObjectiveSpec], str | None]:
     return found, None
 
 
+PLAN_FIELDS = (ids.P_PLAN, ids.P_TEMPLATE, ids.P_GUARDRAILS_WHY, ids.P_GUARDRAIL_LINES, ids.P_JD_URL)
+
+
+def plan_values(values: dict[str, Any], read: Any, clean: Any) -> dict[str, Any]:
+    """The plan fields as submitted, only strings (and the checkbox list), to fill the form again."""
+    kept: dict[str, Any] = {k: clean(read(values, k)) or None for k in PLAN_FIELDS}
+    chosen = read(values, ids.P_GUARDRAILS)
+    kept[ids.P_GUARDRAILS] = chosen if isinstance(chosen, list) else None
+    return kept
+
+
 def read_plan(
     values: dict[str, Any], read: Any, clean: Any, echo: bool, errors: dict[str, str]
 ) -> PersonaPlan:
     """The plan fields of a submission (`read` is forms.field_value, `clean` forms.clean)."""
     text = clean(read(values, ids.P_PLAN))
     template = read(values, ids.P_TEMPLATE)
-    if not text and template in TEMPLATES:
+    if not text and isinstance(template, str) and template in TEMPLATES:
         text = TEMPLATES[template][1]
     plan = PersonaPlan()
     if echo and text:
@@ -126,7 +137,7 @@ def read_plan(
     chosen = read(values, ids.P_GUARDRAILS)
     if chosen is None:  # the Edit persona form has no plan: Tavus fixes it at creation
         return plan
-    on = "on" in chosen
+    on = isinstance(chosen, list) and "on" in chosen
     why = clean(read(values, ids.P_GUARDRAILS_WHY))
     extra = [line.strip() for line in clean(read(values, ids.P_GUARDRAIL_LINES)).splitlines() if line.strip()]
     if not on and not echo and len(why.split()) < 4:
