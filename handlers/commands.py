@@ -8,6 +8,7 @@ import hashlib
 from bot.deps import Deps
 from bot.services.channels import channel_problem
 from bot.services.interviews import InterviewRequest
+from bot.services.notes import send_note
 from bot.slack.blocks import build_notice, esc
 from bot.slack.commands import parse_quick_interview, split_command
 from bot.slack.help import build_help
@@ -61,6 +62,9 @@ def register(app, deps: Deps) -> None:
         elif sub == "end":
             await ack()  # finding what may be ended can ask Slack whether this is an admin
             await end_command(deps, respond, body, rest)
+        elif sub == "note":
+            await ack()  # who may send it can ask Slack whether this is an admin
+            await note_command(deps, respond, body, rest)
         elif sub == "forget":
             await ack()  # erasure, after a confirmation
             await forget_command(deps, respond, body, rest)
@@ -180,3 +184,31 @@ async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
     else:
         text, blocks = build_delete_prompt(manageable[0])
     await respond(text=text, blocks=blocks)
+
+
+async def note_command(deps: Deps, respond, body: dict, rest: str) -> None:
+    """`note <interview name, id or ref> <text>`: the longest leading run of words naming one
+    interview is the name (or a "quoted" name), the rest is the note."""
+    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    admin = await deps.people.is_admin(team, user)
+    if rest.startswith('"') and '"' in rest[1:]:
+        ref, _, text = rest[1:].partition('"')
+        found = await deps.interviews.find(team, user, ref, admin=admin)
+    else:
+        words, found, text = rest.split(" "), [], ""
+        for n in range(min(len(words) - 1, 12), 0, -1):
+            found = await deps.interviews.find(team, user, " ".join(words[:n]), admin=admin)
+            if found:
+                text = " ".join(words[n:])
+                break
+    if not found:
+        await respond(
+            text=f"Usage: `{command} note &lt;interview name or id&gt; &lt;note&gt;`. "
+            f"I found no interview of yours at the start of `{esc(rest[:60])}`; "
+            f"`{command} interviews` lists them."
+        )
+    elif len(found) > 1:
+        await respond(text="More than one interview has that name: use its id from the interview's card.")
+    else:
+        answer = await send_note(deps.db, deps.ws, deps.people, team, user, found[0], text.strip())
+        await respond(text=answer)

@@ -34,6 +34,12 @@ def persona_values(
     smart_turn: bool = True,
     shared: bool = False,
     context: str | None = "We hire for the payments team.",
+    plan: str | None = None,
+    template: str | None = None,
+    guardrails: bool = True,
+    why: str | None = None,
+    guardrail_lines: str | None = None,
+    jd_url: str | None = None,
 ) -> dict[str, Any]:
     return form_values(
         **{
@@ -47,6 +53,12 @@ def persona_values(
             ids.P_SMART_TURN: checks_value("on") if smart_turn else checks_value(),
             ids.P_LLM: select_value(None),
             ids.P_SHARED: checks_value("shared") if shared else checks_value(),
+            ids.P_TEMPLATE: select_value(template),
+            ids.P_PLAN: text_value(plan),
+            ids.P_GUARDRAILS: checks_value("on") if guardrails else checks_value(),
+            ids.P_GUARDRAILS_WHY: text_value(why),
+            ids.P_GUARDRAIL_LINES: text_value(guardrail_lines),
+            ids.P_JD_URL: text_value(jd_url),
         }
     )
 

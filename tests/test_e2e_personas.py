@@ -24,7 +24,8 @@ def test_create_full_pipeline_persona(driver, slack, tavus, served):
     assert sent["pipeline_mode"] == "full"
     assert sent["default_replica_id"] == "rfe12d8b9597"
     assert sent["layers"]["perception"]["perception_model"] == "raven-0"
-    assert sent["layers"]["stt"]["smart_turn_detection"] is True
+    assert sent["layers"]["conversational_flow"]["turn_detection_model"] == "sparrow-1"
+    assert "stt" not in sent["layers"]  # the legacy form is read, no longer written (issue 15)
     assert persona.owner_id == "U0OWNER1" and persona.team_id == "T0ACME01"
     final = wait_until(
         lambda: [

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.services.jobs import card_job, ended_jobs, reply_job
+from bot.services.jobs import card_job, ended_jobs, reply_job, tell_owner_job
 from bot.services.outbox import OutboxWorker
 from bot.services.results import recording_text
-from bot.slack.blocks import esc_cut, section
+from bot.slack.blocks import esc, esc_cut, section
 from bot.slack.transcript import build_transcript_messages
 from bot.store import ConversationRecord, Job, utcnow
 from bot.store.aio import AsyncStore
+from bot.tavus.events import guardrail_trigger, objective_completion
 from bot.tavus.models import CallbackEvent
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,11 @@ class CallbackService:
         """Record one event, its state change and the Slack work it owes in one transaction, then
         wake the outbox; False when it was a duplicate or of a type we ignore. No Slack call runs
         here, so Tavus hears 200 as soon as the event is safe."""
+        if event.event_type not in KNOWN and (plan := plan_event(conv, event)):
+            new, _ = await self.db.apply_event(conv.token, plan[0], jobs=plan[1])
+            if new:
+                self.outbox.kick()
+            return new
         if event.event_type not in KNOWN:
             log.info("ignoring Tavus event type %s", event.event_type[:60])
             return False
@@ -67,9 +73,32 @@ class CallbackService:
 def reply_for(conv: ConversationRecord, key: str, kind: str, props: dict[str, Any]) -> Job:
     """The thread replies an event owes, as one job so they post in order."""
     if kind == "application.transcription_ready":
-        return reply_job(conv, key, "transcript", build_transcript_messages(props.get("transcript")))
+        messages = build_transcript_messages(props.get("transcript"))
+        return reply_job(conv, key, "report and transcript", messages, report=True)
     if kind == "application.perception_analysis":
         analysis = str(props.get("analysis") or "No analysis was returned.")
         blocks = [section(f":eyes: *Perception analysis*\n{esc_cut(analysis, 2800)}")]
         return reply_job(conv, key, "perception analysis", [("Perception analysis", blocks)])
     return reply_job(conv, key, "recording", [("Recording ready", [section(recording_text(props))])])
+
+
+def plan_event(conv: ConversationRecord, event: CallbackEvent) -> tuple[dict[str, Any], list[Job]] | None:
+    """An objective completion or guardrail trigger as (the body to record, the jobs it owes); the
+    body's timestamp falls back to what makes the event itself (Tavus may send none), so a repeat
+    is recorded once and two different objectives twice. A trigger tells the owner at once."""
+    body = event.model_dump(mode="json")
+    body.pop("webhook_url", None)
+    if done := objective_completion(event):
+        body["timestamp"] = event.timestamp or f"objective:{done.objective_name}"[:200]
+        return body, []
+    if tripped := guardrail_trigger(event):
+        body["timestamp"] = (
+            event.timestamp or f"guardrail:{tripped.guardrail_name}:{tripped.reason or ''}"[:200]
+        )
+        why = f": {esc_cut(tripped.reason, 300)}" if tripped.reason else "."
+        text = (
+            f":rotating_light: The interviewer in *{esc(conv.name or 'your interview')}* hit the guardrail "
+            f"*{esc(tripped.guardrail_name)}*{why} Only you see this."
+        )
+        return body, [tell_owner_job(conv, f"guardrail:{body['timestamp']}", text)]
+    return None

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
+from bot.services.report import report_message
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
 from bot.slack.card import build_interview_card
@@ -52,9 +53,18 @@ def ended_jobs(conv: ConversationRecord) -> list[Job]:
     return [card_job(conv), calls_end_job(conv)]
 
 
-def reply_job(conv: ConversationRecord, key: str, label: str, messages: list[tuple[str, list[Block]]]) -> Job:
-    """Replies in the card's thread (the owner's DM when there is no card), in order, each once."""
-    return Job("reply", key, conv.token, conv.team_id, {"label": label, "messages": messages})
+def reply_job(
+    conv: ConversationRecord,
+    key: str,
+    label: str,
+    messages: list[tuple[str, list[Block]]],
+    *,
+    report: bool = False,
+) -> Job:
+    """Replies in the card's thread (the owner's DM when there is no card), in order, each once;
+    with `report`, the interview report (drawn when it posts) comes first."""
+    data = {"label": label, "messages": messages, **({"report": True} if report else {})}
+    return Job("reply", key, conv.token, conv.team_id, data)
 
 
 def dm_job(conv: ConversationRecord, key: str, channel: str, text: str, *, tell: bool = False) -> Job:
@@ -152,7 +162,10 @@ class JobRunners:
         token = await self._token(conv.team_id)
         where = await self._where(conv, kind, channel, token)
         posted: list[str] = json.loads(job.result or "[]")
-        for text, blocks in job.data["messages"][len(posted) :]:
+        messages = job.data["messages"]
+        if job.data.get("report") and (report := await report_message(self.db, self.ws, conv)):
+            messages = [report, *messages]  # issue 15: the report first, then the transcript
+        for text, blocks in messages[len(posted) :]:
             try:
                 answer = await self._post(token, text, blocks, where)
             except SlackApiError as exc:

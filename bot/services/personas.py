@@ -6,6 +6,7 @@ import logging
 import time
 
 from bot.services.people import People
+from bot.services.plans import create_plan, undo_plan
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.forms import PersonaForm
@@ -90,8 +91,17 @@ class PersonaService:
     async def create(
         self, team_id: str, enterprise_id: str | None, user_id: str, form: PersonaForm
     ) -> PersonaRecord:
-        """Create at Tavus, then record ownership; if recording fails, undo at Tavus."""
-        created = await (await self.tavus(team_id)).create_persona(form.to_request())
+        """Create the plan and the persona at Tavus, then record ownership; if a later step fails,
+        undo at Tavus."""
+        tavus = await self.tavus(team_id)
+        plan = await create_plan(tavus, form.plan, form.name)
+        try:
+            created = await tavus.create_persona(
+                form.to_request(plan.objectives_id, plan.guardrails_id, plan.document_id)
+            )
+        except te.TavusError:
+            await undo_plan(tavus, plan)
+            raise
         record = PersonaRecord(
             persona_id=created.persona_id,
             team_id=team_id,
@@ -105,12 +115,16 @@ class PersonaService:
             if form.pipeline_mode == "full" and form.perception != "off"
             else None,
             shared=int(form.shared),
+            objectives_id=plan.objectives_id,
+            guardrails_id=plan.guardrails_id,
+            document_id=plan.document_id,
         )
         try:
             await self.db.add_persona(record)
         except Exception:
             log.exception("recording persona %s failed; deleting it at Tavus", created.persona_id)
             await self._forget_at_tavus(team_id, created.persona_id)
+            await undo_plan(tavus, plan)
             raise
         return record
 

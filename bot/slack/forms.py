@@ -10,13 +10,13 @@ from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
 from bot.slack import ids
 from bot.slack.candidate_form import read_candidate
 from bot.slack.modals import LANGUAGES, LLM_MODELS
+from bot.slack.plan_form import PersonaPlan, plan_values, read_plan
 from bot.store import PersonaRecord
 from bot.tavus.models import (
     Layers,
     LlmLayer,
     PerceptionLayer,
     PersonaCreate,
-    SttLayer,
 )
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -71,15 +71,25 @@ class PersonaForm:
     llm_model: str | None
     shared: bool
     values: dict[str, Any] = field(default_factory=dict)
+    plan: PersonaPlan = field(default_factory=PersonaPlan)
 
-    def to_request(self) -> PersonaCreate:
+    def to_request(
+        self,
+        objectives_id: str | None = None,
+        guardrails_id: str | None = None,
+        document_id: str | None = None,
+    ) -> PersonaCreate:
+        """The persona Tavus creates; smart turns as the current `sparrow-1` flow (issue 15)."""
         echo = self.pipeline_mode == "echo"
-        layers = Layers(
+        layers = Layers.with_smart_turns(
+            self.smart_turn and not echo,
             perception=None if echo else PerceptionLayer(perception_model=self.perception),
-            stt=SttLayer(smart_turn_detection=True) if self.smart_turn and not echo else None,
             llm=LlmLayer(model=self.llm_model) if self.llm_model else None,
         )
         return PersonaCreate(
+            objectives_id=objectives_id,
+            guardrails_id=guardrails_id,
+            document_ids=[document_id] if document_id else None,
             persona_name=self.name,
             system_prompt=self.system_prompt or None,
             context=self.context or None,
@@ -123,6 +133,7 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     if llm is not None and llm not in LLM_MODELS:
         errors[ids.P_LLM] = "Choose one of the listed models."
     shared = "shared" in (field_value(values, ids.P_SHARED) or [])
+    plan = read_plan(values, field_value, clean, mode == "echo", errors)
     keep = {
         "name": name,
         "system_prompt": prompt,
@@ -134,8 +145,9 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
         "smart_turn": smart_turn,
         "llm_model": llm,
         "shared": shared,
+        **plan_values(values, field_value, clean),
     }
-    form = PersonaForm(name, prompt, ctx, replica, mode, perception, smart_turn, llm, shared, keep)
+    form = PersonaForm(name, prompt, ctx, replica, mode, perception, smart_turn, llm, shared, keep, plan)
     return form, errors
 
 

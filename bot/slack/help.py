@@ -23,6 +23,10 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
             f"{c} forget <conversation id or ref>",
             "erase an interview: stored content, result messages, and the conversation at Tavus",
         ),
+        (
+            f"{c} note <interview name or id> <text>",
+            "a note to the AI interviewer of a live interview (owner or admin)",
+        ),
         (f"{c} delete <persona name or id>", "delete a persona (its owner or an admin)"),
         (f"{c} help", "this help"),
     ]

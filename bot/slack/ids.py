@@ -28,6 +28,12 @@ P_PERCEPTION = "perception"
 P_SMART_TURN = "smart_turn"
 P_LLM = "llm_model"
 P_SHARED = "shared"
+P_PLAN = "plan"  # issue 15: the interview plan, guardrails, job description
+P_TEMPLATE = "plan_template"
+P_GUARDRAILS = "guardrails"
+P_GUARDRAILS_WHY = "guardrails_why"
+P_GUARDRAIL_LINES = "guardrail_lines"
+P_JD_URL = "jd_url"
 
 # Start interview modal
 I_PERSONA = "persona"

@@ -16,6 +16,7 @@ from bot.slack.modals import (
     text_input,
     with_errors,
 )
+from bot.slack.plan_form import EXAMPLE, TEMPLATES
 from bot.tavus.models import Replica
 
 
@@ -102,14 +103,76 @@ def build_persona_modal(
             [option("shared", "Let the whole workspace use it")],
             {"shared"} if v.get("shared") else set(),
         ),
-    ]
+    ] + plan_blocks(v)
     if loading:
         blocks.insert(0, context(":hourglass: Loading replicas from Tavus…"))
     if editing:
-        fixed = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED}
+        fixed = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED, *PLAN_BLOCKS}
         blocks = [b for b in blocks if b.get("block_id") not in fixed]
         meta = {"persona_id": editing, "pipeline_mode": v.get("pipeline_mode") or "full"}
         return modal(
             ids.EDIT_PERSONA_VIEW, "Edit persona", with_errors(blocks, errors), submit="Save", metadata=meta
         )
     return modal(ids.NEW_PERSONA, "New persona", with_errors(blocks, errors), submit="Create")
+
+
+PLAN_BLOCKS = (
+    ids.P_TEMPLATE,
+    ids.P_PLAN,
+    ids.P_GUARDRAILS,
+    ids.P_GUARDRAILS_WHY,
+    ids.P_GUARDRAIL_LINES,
+    ids.P_JD_URL,
+)
+
+
+def plan_blocks(v: dict[str, Any]) -> list[dict[str, Any]]:
+    """The interview plan, the compliance guardrails (on unless turned off with a reason) and the job
+    description: created at Tavus with the persona (issue 15)."""
+    guarded = v.get(ids.P_GUARDRAILS)
+    return [
+        select_input(
+            ids.P_TEMPLATE,
+            "Interview plan template",
+            [option(key, label) for key, (label, _) in TEMPLATES.items()],
+            initial=v.get(ids.P_TEMPLATE),
+            optional=True,
+        ),
+        text_input(
+            ids.P_PLAN,
+            "Interview plan",
+            multiline=True,
+            optional=True,
+            initial=v.get(ids.P_PLAN),
+            hint=f"One objective a line: {EXAMPLE}. Left empty, the template chosen above is used.",
+        ),
+        checkbox_input(
+            ids.P_GUARDRAILS,
+            "Compliance guardrails",
+            [option("on", "Never ask about age, origin, health, family, beliefs…; promise no outcome")],
+            {"on"} if guarded is None or "on" in guarded else set(),
+        ),
+        text_input(
+            ids.P_GUARDRAILS_WHY,
+            "Why turn them off",
+            optional=True,
+            initial=v.get(ids.P_GUARDRAILS_WHY),
+            hint="Only if you untick the guardrails: a sentence explaining the risk you accept.",
+        ),
+        text_input(
+            ids.P_GUARDRAIL_LINES,
+            "Extra guardrail lines",
+            multiline=True,
+            optional=True,
+            initial=v.get(ids.P_GUARDRAIL_LINES),
+            hint="One rule a line, e.g. Never discuss other candidates.",
+        ),
+        text_input(
+            ids.P_JD_URL,
+            "Job description URL",
+            optional=True,
+            max_length=2000,
+            initial=v.get(ids.P_JD_URL),
+            placeholder="https://example.com/jobs/backend.pdf",
+        ),
+    ]

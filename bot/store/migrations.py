@@ -127,6 +127,12 @@ MIGRATIONS: list[Migration] = [
             channel text not null, ts text not null, thread_root integer, at text)""",
         "create index result_messages_conv on result_messages (conv_token)",
     ),
+    Migration(
+        "m007_persona_plan",  # issue 15: the Tavus objectives, guardrails and document a persona uses
+        "alter table personas add column objectives_id text",
+        "alter table personas add column guardrails_id text",
+        "alter table personas add column document_id text",
+    ),
 ]
 
 

@@ -39,6 +39,9 @@ class PersonaRecord(_Record):
     perception_model: str | None = None
     shared: int = 0
     deleted_at: str | None = None
+    objectives_id: str | None = None  # issue 15: the interview plan at Tavus
+    guardrails_id: str | None = None
+    document_id: str | None = None
 
 
 @dataclass(slots=True)
