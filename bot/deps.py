@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -15,9 +16,26 @@ from bot.services.outbox import Backoff, OutboxWorker
 from bot.services.people import People
 from bot.services.personas import PersonaService
 from bot.services.workspaces import Workspaces
+from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
+
+
+def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
+    """The client the outbox calls Slack with: no retries of a 429 inside slack-sdk (they would
+    sleep out Retry-After holding a worker slot and the job's lease, blind to the budget); the
+    budget hears the 429 and the job is deferred by Retry-After. Its session is the app's."""
+    copy = AsyncWebClient(
+        token=slack.token,
+        base_url=slack.base_url,
+        timeout=slack.timeout,
+        session=slack.session,
+        retry_handlers=[
+            h for h in slack.retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)
+        ],
+    )
+    return copy
 
 
 @dataclass
@@ -47,9 +65,12 @@ class Deps:
         people = People(slack, settings.admins, ws)
         db = AsyncStore(store)
         backoff = Backoff(first=settings.OUTBOX_RETRY_SECONDS, give_up=settings.OUTBOX_GIVE_UP_SECONDS)
-        outbox = OutboxWorker(
-            db, JobRunners(settings, db, ws, slack), backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS
+        budget = SlackBudget(
+            scale=settings.SLACK_RATE_SCALE,
+            sleep_at_most=min(SLEEP_AT_MOST, settings.OUTBOX_LEASE_SECONDS * 0.25),
         )
+        runners = JobRunners(settings, db, ws, unhurried(slack), budget)
+        outbox = OutboxWorker(db, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
         interviews = InterviewService(settings, db, ws, people, outbox)
         return cls(
             settings,
