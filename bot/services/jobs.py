@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
-from bot.services.pacing import retry_after_of, slack_cost
+from bot.services.pacing import retry_after_of, slack_cost, turn_key
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block, esc, link
 from bot.slack.budget import SlackBudget, Throttled
@@ -99,7 +99,7 @@ class JobRunners:
             return None  # its conversation is gone: nothing left to do
         method, channel, calls = slack_cost(job, conv)
         if method and job.team_id:
-            await self.budget.admit(f"{job.id}", job.team_id, method, channel, calls)
+            await self.budget.admit(turn_key(job), job.team_id, method, channel, calls)
             if job.kind == "card":  # the card shows the state at the moment it is drawn
                 conv = await self.db.conversation_by_token(job.token) or conv
         try:
@@ -180,7 +180,11 @@ class JobRunners:
         )
         posted: list[str] = json.loads(job.result or "[]")
         token = await self._token(conv.team_id)
-        for text, blocks in job.data["messages"][len(posted) :]:
+        for i, (text, blocks) in enumerate(job.data["messages"][len(posted) :]):
+            if i and job.team_id:  # the first one waited for its turn in run()
+                await self.budget.admit(
+                    turn_key(job, len(posted)), job.team_id, "chat.postMessage", where["channel"]
+                )
             answer = await self.slack.chat_postMessage(
                 token=token, text=text, blocks=blocks, unfurl_links=False, **where
             )

@@ -20,8 +20,8 @@ def slack_cost(job: OutboxRecord, conv: ConversationRecord | None) -> tuple[str 
     if conv is not None and job.kind == "post":
         return "chat.postMessage", conv.channel_id, 1
     if conv is not None and job.kind == "reply":
-        left = len(job.data["messages"]) - len(json.loads(job.result or "[]"))
-        return "chat.postMessage", conv.channel_id if conv.message_ts else conv.owner_id, max(1, left)
+        # its first message; each further one waits for its own turn as it goes
+        return "chat.postMessage", conv.channel_id if conv.message_ts else conv.owner_id, 1
     return None, None, 0
 
 
@@ -31,3 +31,10 @@ def retry_after_of(exc: SlackApiError) -> float:
         return max(1.0, float(exc.response.headers.get("Retry-After") or 1))
     except (TypeError, ValueError, AttributeError):
         return 1.0
+
+
+def turn_key(job: OutboxRecord, done: int | None = None) -> str:
+    """A job's place in the budget's queue: per message of a reply, so a reply resumes in turn."""
+    if done is None:
+        done = len(json.loads(job.result or "[]")) if job.kind == "reply" else 0
+    return f"{job.id}:{done}"

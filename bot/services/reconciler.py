@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from bot.services.callbacks import CallbackService
 from bot.services.interviews import marker_for
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
 from bot.services.outbox import OutboxWorker
+from bot.services.reconcile_reads import ReadBudget, by_key, pick_reads
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc, link
 from bot.store import ConversationRecord, utcnow
@@ -52,6 +54,8 @@ class Reconciler:
     ) -> None:
         self.db, self.ws, self.callbacks, self.outbox = db, ws, callbacks, outbox
         self.interval, self.pace, self.grace = interval, pace, grace
+        self.budget = ReadBudget()  # Tavus reads per key and minute
+        self.last_read: dict[str, float] = {}  # when each conversation was last read, by token
 
     @classmethod
     def of(cls, deps: Deps, **options) -> Reconciler:
@@ -166,10 +170,35 @@ class Reconciler:
         return adopted
 
     async def round(self) -> int:
-        """Recover, then check every active conversation once; returns how many events were applied."""
+        """Recover, then check the active conversations within each Tavus key's read budget;
+        returns how many events were applied."""
         await self.recover()
-        applied = 0
+        pairs = []
         for conv in await self.db.active_everywhere():
+            if not conv.conversation_id:
+                continue
+            try:
+                pairs.append((await self.db.run(self.ws.tavus, conv.team_id), conv))
+            except te.TavusError as exc:  # no usable key: nothing to read it with
+                log.info("reconciler cannot read workspace %s's calls: %s", conv.team_id, exc)
+        self.last_read = {c.token: self.last_read.get(c.token, 0.0) for _, c in pairs}
+        applied = 0
+        for key, (tavus, convs) in by_key(pairs).items():
+            if (left := self.budget.left(key)) < 1:
+                continue  # this key's reads for the minute are spent: the next round goes on
+            try:
+                picked, listed = await pick_reads(tavus, convs, left, self.last_read)
+            except te.TavusError as exc:
+                log.info("reconciler could not list conversations: %s", exc)
+                continue
+            self.budget.spend(key, listed + len(picked))
+            applied += await self.check_all(picked)
+        return applied
+
+    async def check_all(self, convs: list[ConversationRecord]) -> int:
+        applied = 0
+        for conv in convs:
+            self.last_read[conv.token] = time.monotonic()
             try:
                 applied += await self.check(conv)
             except te.RateLimitError as exc:
