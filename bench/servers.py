@@ -21,12 +21,17 @@ TAVUS_KEY = "bench-tavus-key"
 def run_sims(port_file: str) -> None:
     from sim.server import ServerThread
     from sim.slack import SlackSimulator
+    from sim.slack_state import Channel
     from sim.tavus import TavusSimulator
 
     slack, tavus = SlackSimulator(), TavusSimulator()
     slack.state.bot_token = slack.bot_token = BOT_TOKEN
     tavus.state.api_key = TAVUS_KEY
     tavus.state.concurrency_limit = 10**9
+    hiring = slack.state.channels["C0HIRING1"]
+    for n in (2, 3):  # the hiring day's three channels
+        cid = f"C0HIRING{n}"
+        slack.state.channels[cid] = Channel(cid, f"hiring-{n}", members=set(hiring.members))
     servers = [ServerThread(slack.app).start(), ServerThread(tavus.app).start()]
     with open(port_file, "w") as f:
         json.dump({"slack": servers[0].url, "tavus": servers[1].url}, f)

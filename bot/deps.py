@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import httpx
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -20,6 +21,8 @@ from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
+
+AFTER_ACK = 16
 
 
 def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
@@ -51,6 +54,9 @@ class Deps:
     personas: PersonaService
     interviews: InterviewService
     callbacks: CallbackService
+    # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
+    # a time, so a burst of it cannot crowd out the next acks on the loop and the store's threads
+    after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK))
 
     @classmethod
     def build(
