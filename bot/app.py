@@ -124,6 +124,7 @@ def create_app(
         await slack.session.close()
         await tavus_http.aclose()
         deps.db.close()
+        deps.outbox.db.close()
         store.close()  # also lets another instance lead
 
     app = Starlette(

@@ -23,6 +23,7 @@ from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
 
 AFTER_ACK = 16
+BACKGROUND_THREADS = 4  # with STORE_THREADS, within PostgresBackend.MAX_CONNECTIONS
 
 
 def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
@@ -75,8 +76,11 @@ class Deps:
             scale=settings.SLACK_RATE_SCALE,
             sleep_at_most=min(SLEEP_AT_MOST, settings.OUTBOX_LEASE_SECONDS * 0.25),
         )
-        runners = JobRunners(settings, db, ws, unhurried(slack), budget)
-        outbox = OutboxWorker(db, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        # background work (the outbox, the reconciler) has store threads of its own: however much
+        # of it is queued, a listener's read before its ack does not wait behind it
+        quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
+        runners = JobRunners(settings, quiet, ws, unhurried(slack), budget)
+        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
         interviews = InterviewService(settings, db, ws, people, outbox)
         return cls(
             settings,

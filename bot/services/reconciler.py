@@ -60,7 +60,7 @@ class Reconciler:
     @classmethod
     def of(cls, deps: Deps, **options) -> Reconciler:
         """The reconciler over an app's collaborators."""
-        return cls(deps.db, deps.ws, deps.callbacks, deps.outbox, **options)
+        return cls(deps.outbox.db, deps.ws, deps.callbacks, deps.outbox, **options)  # background threads
 
     async def run_forever(self) -> None:
         while True:
