@@ -11,9 +11,9 @@ from bot.store import ConversationRecord, OutboxRecord
 
 def slack_cost(job: OutboxRecord, conv: ConversationRecord | None) -> tuple[str | None, str | None, int]:
     """The Slack method a job calls, the channel it posts in, and how many calls it makes."""
-    if job.kind == "card":
+    if job.kind == "card" and conv is not None and conv.message_ts:  # else its post draws it
         return "chat.update", None, 1
-    if job.kind == "calls_end":
+    if job.kind == "calls_end" and conv is not None and conv.call_id:
         return "calls.end", None, 1
     if job.kind == "dm":
         return "chat.postMessage", job.data["channel"], 1

@@ -47,6 +47,12 @@ class Bucket:
     at: float
     factor: float = 1.0
     refused_at: float = -1e9
+    last: float = -1e9  # when the latest call was let through
+
+    def spaced(self, turn: float) -> float:
+        """A turn no closer to the last call than the rate allows (a burst's share of it): jobs
+        whose turns passed while they were queued must not all go at once."""
+        return max(turn, self.last + 1 / (self.rate * self.factor * self.burst))
 
     def reserve(self, now: float) -> float:
         """Take a token (going into debt if none is left) and return how long to wait for it."""
@@ -115,17 +121,19 @@ class SlackBudget:
         """A queued job's turn: sleep for it when it is near, else raise Throttled with the time of
         the turn reserved for it (kept, so a job re-armed meanwhile does not reserve another)."""
         now = self.clock()
+        bucket = self.bucket(team, method, channel)
+        if bucket is None:
+            return
         turn = self.turns.pop(job, None)
         if turn is None:
-            bucket = self.bucket(team, method, channel)
-            if bucket is None:
-                return
             turn = now + max(bucket.reserve(now) for _ in range(calls))
+        turn = bucket.spaced(turn)
         if turn - now > self.sleep_at_most:
             if len(self.turns) > 100_000:  # jobs another instance ran leave theirs behind
                 self.turns = {k: t for k, t in self.turns.items() if t > now}
             self.turns[job] = turn
             raise Throttled(turn - now)
+        bucket.last = max(turn, now)
         if turn > now:
             self.waited += turn - now
             await self.sleep(turn - now)
