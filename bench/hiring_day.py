@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-day", action="store_true")
     args = parser.parse_args()
-    stack = Stack()
+    stack = Stack(rate_scale=1.0)  # Slack's real tiers, on both sides
     stack.start_sims()
     try:
         burst = {} if args.skip_burst else burst_with_candidates(stack, args)

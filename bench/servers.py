@@ -98,6 +98,7 @@ def build_app(
     db: str,
     public_url: str | None = None,
     reconcile_seconds: float = 60.0,
+    rate_scale: float = 1.0,
 ):
     if variant == "empty":
         return empty_app(slack_url)
@@ -115,6 +116,7 @@ def build_app(
         PUBLIC_URL=public_url,
         RECONCILE_SECONDS=reconcile_seconds,
         TAVUS_TIMEOUT_SECONDS=5,
+        SLACK_RATE_SCALE=rate_scale,
     )
     return create_app(settings, listeners=naive_listeners if variant == "naive" else None)
 
@@ -130,12 +132,21 @@ def main() -> None:
     parser.add_argument("--db")
     parser.add_argument("--public-url")
     parser.add_argument("--reconcile-seconds", type=float, default=60.0)
+    parser.add_argument("--rate-scale", type=float, default=1.0, help="the app's Slack budget times this")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "sims":
         run_sims(args.port_file)
         return
-    app = build_app(args.variant, args.slack, args.tavus, args.db, args.public_url, args.reconcile_seconds)
+    app = build_app(
+        args.variant,
+        args.slack,
+        args.tavus,
+        args.db,
+        args.public_url,
+        args.reconcile_seconds,
+        args.rate_scale,
+    )
     # production settings: no access log, no reload, one worker
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
