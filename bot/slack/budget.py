@@ -50,9 +50,9 @@ class Bucket:
     last: float = -1e9  # when the latest call was let through
 
     def spaced(self, turn: float) -> float:
-        """A turn no closer to the last call than the rate allows (a burst's share of it): jobs
-        whose turns passed while they were queued must not all go at once."""
-        return max(turn, self.last + 1 / (self.rate * self.factor * self.burst))
+        """A turn no closer to the last call than the rate allows: jobs whose turns passed while
+        they were queued (the worker fell behind) must not all go at once."""
+        return max(turn, self.last + 1 / (self.rate * self.factor))
 
     def reserve(self, now: float) -> float:
         """Take a token (going into debt if none is left) and return how long to wait for it."""
