@@ -227,7 +227,9 @@ def run_storm(stack: Stack, url: str, db: str, args) -> dict:
     )
     updates_before = stack.calls().get("chat.update", 0)
     samples = asyncio.run(load.callback_storm(url, rows, args.concurrency))
-    time.sleep(0.5)
+    deadline = time.time() + 10  # the outbox redraws the cards just after the callbacks' answers
+    while stack.calls().get("chat.update", 0) - updates_before < len(rows) and time.time() < deadline:
+        time.sleep(0.25)
     return {
         "storm_callbacks": len(samples.acks),
         "storm_errors": samples.errors,
