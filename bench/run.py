@@ -64,6 +64,9 @@ class Stack:
     """The stand-ins process and, one at a time, an app process."""
 
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tavus-bench-")))
+    # the app's Slack budget times this: these rows run against a stand-in without Slack's tiers,
+    # which answers every call at once (bench/hiring_day.py runs at the real tiers, scale 1)
+    rate_scale: float = 1000.0
 
     def start_sims(self) -> None:
         port_file = self.tmp / "sims.json"
@@ -96,6 +99,8 @@ class Stack:
                 self.tavus,
                 "--db",
                 db,
+                "--rate-scale",
+                str(self.rate_scale),
             ]
         )
         url = f"http://127.0.0.1:{port}"

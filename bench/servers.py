@@ -21,12 +21,17 @@ TAVUS_KEY = "bench-tavus-key"
 def run_sims(port_file: str) -> None:
     from sim.server import ServerThread
     from sim.slack import SlackSimulator
+    from sim.slack_state import Channel
     from sim.tavus import TavusSimulator
 
     slack, tavus = SlackSimulator(), TavusSimulator()
     slack.state.bot_token = slack.bot_token = BOT_TOKEN
     tavus.state.api_key = TAVUS_KEY
     tavus.state.concurrency_limit = 10**9
+    hiring = slack.state.channels["C0HIRING1"]
+    for n in (2, 3):  # the hiring day's three channels
+        cid = f"C0HIRING{n}"
+        slack.state.channels[cid] = Channel(cid, f"hiring-{n}", members=set(hiring.members))
     servers = [ServerThread(slack.app).start(), ServerThread(tavus.app).start()]
     with open(port_file, "w") as f:
         json.dump({"slack": servers[0].url, "tavus": servers[1].url}, f)
@@ -93,6 +98,7 @@ def build_app(
     db: str,
     public_url: str | None = None,
     reconcile_seconds: float = 60.0,
+    rate_scale: float = 1.0,
 ):
     if variant == "empty":
         return empty_app(slack_url)
@@ -110,6 +116,7 @@ def build_app(
         PUBLIC_URL=public_url,
         RECONCILE_SECONDS=reconcile_seconds,
         TAVUS_TIMEOUT_SECONDS=5,
+        SLACK_RATE_SCALE=rate_scale,
     )
     return create_app(settings, listeners=naive_listeners if variant == "naive" else None)
 
@@ -125,12 +132,21 @@ def main() -> None:
     parser.add_argument("--db")
     parser.add_argument("--public-url")
     parser.add_argument("--reconcile-seconds", type=float, default=60.0)
+    parser.add_argument("--rate-scale", type=float, default=1.0, help="the app's Slack budget times this")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "sims":
         run_sims(args.port_file)
         return
-    app = build_app(args.variant, args.slack, args.tavus, args.db, args.public_url, args.reconcile_seconds)
+    app = build_app(
+        args.variant,
+        args.slack,
+        args.tavus,
+        args.db,
+        args.public_url,
+        args.reconcile_seconds,
+        args.rate_scale,
+    )
     # production settings: no access log, no reload, one worker
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 

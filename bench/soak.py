@@ -128,6 +128,8 @@ class Soak:
                 self.app_url,
                 "--reconcile-seconds",
                 "5",
+                "--rate-scale",  # its stand-in enforces no tiers: the budget must not pace as Slack does
+                "1000",
             ],
             env=env,
         )

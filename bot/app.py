@@ -103,6 +103,7 @@ def create_app(
         slack.session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS)
         )
+        deps.outbox.runners.slack.session = slack.session
         reconciler = Reconciler.of(
             deps,
             interval=settings.RECONCILE_SECONDS,
@@ -124,6 +125,7 @@ def create_app(
         await slack.session.close()
         await tavus_http.aclose()
         deps.db.close()
+        deps.outbox.db.close()
         store.close()  # also lets another instance lead
 
     invite_page, invite_start = invite_endpoint(deps)

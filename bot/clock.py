@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> str:
@@ -25,3 +25,8 @@ def duration_seconds(start: str | None, end: str | None) -> int | None:
     if begin is None or finish is None:
         return None
     return max(0, int((finish - begin).total_seconds()))
+
+
+def ago(delta: timedelta) -> str:
+    """The ISO string of a moment `delta` before now."""
+    return (datetime.now(UTC) - delta).isoformat(timespec="milliseconds")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import httpx
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -18,9 +20,29 @@ from bot.services.people import People
 from bot.services.personas import PersonaService
 from bot.services.results import ResultsService
 from bot.services.workspaces import Workspaces
+from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
+
+AFTER_ACK = 16
+BACKGROUND_THREADS = 4  # with STORE_THREADS, within PostgresBackend.MAX_CONNECTIONS
+
+
+def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
+    """The client the outbox calls Slack with: no retries of a 429 inside slack-sdk (they would
+    sleep out Retry-After holding a worker slot and the job's lease, blind to the budget); the
+    budget hears the 429 and the job is deferred by Retry-After. Its session is the app's."""
+    copy = AsyncWebClient(
+        token=slack.token,
+        base_url=slack.base_url,
+        timeout=slack.timeout,
+        session=slack.session,
+        retry_handlers=[
+            h for h in slack.retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)
+        ],
+    )
+    return copy
 
 
 @dataclass
@@ -36,9 +58,12 @@ class Deps:
     personas: PersonaService
     interviews: InterviewService
     callbacks: CallbackService
-    invites: InviteService  # issue 14: candidates, invite links, results, erasure
+    invites: InviteService  # candidates, invite links, results, erasure
     invite_flow: InviteFlow
     results: ResultsService
+    # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
+    # a time, so a burst of it cannot crowd out the next acks on the loop and the store's threads
+    after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK))
 
     @classmethod
     def build(
@@ -53,8 +78,15 @@ class Deps:
         people = People(slack, settings.admins, ws)
         db = AsyncStore(store)
         backoff = Backoff(first=settings.OUTBOX_RETRY_SECONDS, give_up=settings.OUTBOX_GIVE_UP_SECONDS)
-        runners = JobRunners(settings, db, ws, slack)
-        outbox = OutboxWorker(db, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        budget = SlackBudget(
+            scale=settings.SLACK_RATE_SCALE,
+            sleep_at_most=min(SLEEP_AT_MOST, settings.OUTBOX_LEASE_SECONDS * 0.25),
+        )
+        # background work (the outbox, the reconciler) has store threads of its own: however much
+        # of it is queued, a listener's read before its ack does not wait behind it
+        quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
+        runners = JobRunners(settings, quiet, ws, unhurried(slack), budget)
+        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
         interviews = InterviewService(settings, db, ws, people, outbox, slack)
         interviews.invites = runners.invites = invites = InviteService(interviews)
         interviews.results = runners.results = results = ResultsService(interviews)

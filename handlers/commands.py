@@ -97,7 +97,8 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
     )
     try:
-        await start_quick(deps, respond, client, body, parsed, intent)
+        async with deps.after_ack:
+            await start_quick(deps, respond, client, body, parsed, intent)
     except Exception:  # a reset or a database error: say so rather than leave "Creating…" forever
         await respond(
             text=":warning: Something failed while starting the interview. If it started, its card "

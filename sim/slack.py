@@ -80,13 +80,14 @@ class SlackSimulator:
     async def reset(self, request: Request) -> Response:
         self.state = SlackState(bot_token=self.bot_token)
         if self.tiers is not None:
-            self.tiers = RateTiers()
+            self.tiers = RateTiers(scale=self.tiers.scale)
         return JSONResponse({"ok": True})
 
     async def set_tiers(self, request: Request) -> Response:
-        """Turn Slack's rate tiers on (`{"on": true}`) or off."""
-        on = bool((await _args(request)).get("on", True))
-        self.tiers = RateTiers() if on else None
+        """Turn Slack's rate tiers on (`{"on": true}`, `"scale": 10` for ten times the rates) or off."""
+        args = await _args(request)
+        on = bool(args.get("on", True))
+        self.tiers = RateTiers(scale=float(args.get("scale", 1.0))) if on else None
         return JSONResponse({"ok": True, "tiers": on})
 
     def rate_limited(self, team: str, method: str, args: dict) -> Response | None:

@@ -38,6 +38,7 @@ class RateTiers:
     """Counts calls and answers how long to wait (0 when the call may go through)."""
 
     window: float = WINDOW
+    scale: float = 1.0  # the rates times this (tests scale a minute down to seconds)
     calls: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     posts: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # tokens, at
     limited: dict[str, int] = field(default_factory=dict)  # 429s answered, per method
@@ -57,19 +58,21 @@ class RateTiers:
 
     def _tiered(self, team: str, method: str, now: float) -> float:
         seen = self.calls.setdefault((team, method), deque())
-        while seen and seen[0] <= now - self.window:
+        window = self.window / self.scale
+        while seen and seen[0] <= now - window:
             seen.popleft()
         if len(seen) >= TIER_PER_MINUTE[METHOD_TIER[method]]:
-            return seen[0] + self.window - now
+            return seen[0] + window - now
         seen.append(now)
         return 0.0
 
     def _post(self, team: str, channel: str, now: float) -> float:
         tokens, at = self.posts.get((team, channel), (float(POST_BURST), now))
-        tokens = min(float(POST_BURST), tokens + (now - at) * POST_PER_SECOND)
+        rate = POST_PER_SECOND * self.scale
+        tokens = min(float(POST_BURST), tokens + (now - at) * rate)
         if tokens < 1:
             self.posts[(team, channel)] = (tokens, now)
-            return (1 - tokens) / POST_PER_SECOND
+            return (1 - tokens) / rate
         self.posts[(team, channel)] = (tokens - 1, now)
         return 0.0
 

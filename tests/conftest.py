@@ -90,6 +90,9 @@ def make_settings(tmp_path: Path, tavus: Sim, slack: Sim, **overrides: Any) -> S
         DATABASE_URL=f"sqlite:///{tmp_path}/tavus-slack.db",
         TAVUS_SLACK_ADMINS="",
         PORT=3000,
+        # the stand-in enforces no tiers unless a test turns them on (tests/test_rate_limits.py
+        # does, with both sides scaled): Slack's real pace would only slow the other tests down
+        SLACK_RATE_SCALE=100.0,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -105,3 +105,27 @@ def test_the_app_reports_its_event_loop_lag(served):
     assert 0 <= summary["p50_ms"] <= summary["p99_ms"] <= summary["max_ms"]
     before = httpx.get(f"{served.url}/healthz/loop?reset=1").json()["samples"]
     assert httpx.get(f"{served.url}/healthz/loop").json()["samples"] < before  # reset cleared them
+
+
+def test_jobs_whose_turns_passed_while_queued_go_one_gap_apart():
+    from bot.slack.budget import POSTS_PER_SECOND, Throttled
+
+    clock = VirtualClock()
+    budget = SlackBudget(clock=clock, sleep=clock.sleep)
+    sent: list[float] = []
+
+    async def run() -> None:
+        for i in range(10):  # queued: most are deferred to a turn of their own
+            try:
+                await budget.admit(f"j{i}", "T1", "chat.postMessage", "C1")
+                sent.append(clock.now)
+            except Throttled:
+                pass
+        clock.now += 60  # the queue was slow: every turn has passed by the time they run
+        for i in range(len(sent), 10):
+            await budget.admit(f"j{i}", "T1", "chat.postMessage", "C1")
+            sent.append(clock.now)
+
+    asyncio.run(run())
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    assert len(sent) == 10 and min(gaps) >= 1 / (POSTS_PER_SECOND * SHARE) - 1e-9  # never bunched

@@ -56,7 +56,7 @@ def test_reset_card_update_on_a_callback_converges(app, slack, tavus):
     )
     assert answer.status_code == 200  # the event is safe; Slack's trouble is the outbox's
     assert served.deps.store.conversation_by_token(conv.token).status == "ended"
-    wait_until(lambda: "Ended" in card_text(slack, conv), timeout=20, what="card shows the end")
+    wait_until(lambda: "Ended" in card_text(slack, conv), timeout=45, what="card shows the end")
     assert "end_interview" not in card_text(slack, conv)
     results = [c.get("result") for c in slack.state.calls_to("chat.update")]
     assert results[:5] == ["reset"] * 4 + ["stall"]
@@ -69,7 +69,7 @@ def test_reset_card_post_still_posts_one_card(app, slack, tavus):
     slack.state.faults.append(breaks("chat.postMessage"))
     response = driver.command(f"interview {persona.persona_id} Reset round", channel="C0HIRING1")
     assert "Creating" in response.json()["text"]
-    wait_until(lambda: channel_messages(slack, "C0HIRING1"), timeout=20, what="the card, posted by a retry")
+    wait_until(lambda: channel_messages(slack, "C0HIRING1"), timeout=45, what="the card, posted by a retry")
     conv = wait_until(
         lambda: [c for c in served.deps.store.active_of("T0ACME01", "U0OWNER1") if c.message_ts],
         what="card recorded",

@@ -12,9 +12,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
+from bot.services.pacing import retry_after_of, slack_cost, turn_key
 from bot.services.report import report_message
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
+from bot.slack.budget import SlackBudget, Throttled
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, Job, OutboxRecord
@@ -84,14 +86,36 @@ def announce_jobs(conv: ConversationRecord) -> list[Job]:
 class JobRunners:
     """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
 
-    def __init__(self, settings: Settings, db: AsyncStore, ws: Workspaces, slack: AsyncWebClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: AsyncStore,
+        ws: Workspaces,
+        slack: AsyncWebClient,
+        budget: SlackBudget | None = None,
+    ) -> None:
         self.settings, self.db, self.ws, self.slack = settings, db, ws, slack
+        self.budget = budget or SlackBudget()
 
     async def run(self, job: OutboxRecord) -> str | None:
+        """Wait for the job's turn in its workspace's rate budget, then run it; a 429 is Throttled."""
         conv = await self.db.conversation_by_token(job.token) if job.token else None
         if job.token and conv is None:
             return None  # its conversation is gone: nothing left to do
-        return await getattr(self, f"run_{job.kind}")(job, conv)
+        method, channel, calls = slack_cost(job, conv)
+        if method and job.team_id:
+            await self.budget.admit(turn_key(job), job.team_id, method, channel, calls)
+            if job.kind == "card":  # the card shows the state at the moment it is drawn
+                conv = await self.db.conversation_by_token(job.token) or conv
+        try:
+            return await getattr(self, f"run_{job.kind}")(job, conv)
+        except SlackApiError as exc:
+            if getattr(exc.response, "status_code", 200) != 429:
+                raise
+            wait = retry_after_of(exc)
+            api = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]
+            self.budget.refused(job.team_id or "", api, channel, wait)
+            raise Throttled(wait) from exc
 
     async def _token(self, team_id: str | None) -> str | None:
         return await self.db.run(self.ws.slack_token, team_id)
@@ -164,8 +188,12 @@ class JobRunners:
         posted: list[str] = json.loads(job.result or "[]")
         messages = job.data["messages"]
         if job.data.get("report") and (report := await report_message(self.db, self.ws, conv)):
-            messages = [report, *messages]  # issue 15: the report first, then the transcript
-        for text, blocks in messages[len(posted) :]:
+            messages = [report, *messages]  # the report first, then the transcript
+        for i, (text, blocks) in enumerate(messages[len(posted) :]):
+            if i and job.team_id:  # the first one waited for its turn in run()
+                await self.budget.admit(
+                    turn_key(job, len(posted)), job.team_id, "chat.postMessage", where["channel"]
+                )
             try:
                 answer = await self._post(token, text, blocks, where)
             except SlackApiError as exc:

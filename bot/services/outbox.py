@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import parse_time, utcnow
 from bot.services.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
 from bot.slack.blocks import esc
+from bot.slack.budget import Throttled
 from bot.slack.messages import slack_post_failure
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
@@ -144,6 +145,9 @@ class OutboxWorker:
             result = await asyncio.wait_for(self.runners.run(job), self.lease * 0.8)
         except NotYet:
             await self._quietly(self.db.job_defer(job, NOT_YET_SECONDS))
+            return False, None
+        except Throttled as exc:  # late, not broken: no attempt used
+            await self._quietly(self.db.job_defer(job, exc.seconds))
             return False, None
         except Exception as exc:
             return await self._failed(job, exc, tell)

@@ -8,13 +8,16 @@ import asyncio
 import contextlib
 import logging
 import random
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.clock import ago
 from bot.services.callbacks import CallbackService
 from bot.services.interviews import marker_for
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
 from bot.services.outbox import OutboxWorker
+from bot.services.reconcile_reads import ReadBudget, by_key, pick_reads
 from bot.services.retention import Retention
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc, link
@@ -36,10 +39,6 @@ MIN_AGE = timedelta(seconds=1)  # a start younger than this is surely still in f
 DONE_JOBS_KEPT = timedelta(days=7)
 
 
-def _ago(delta: timedelta) -> str:
-    return (datetime.now(UTC) - delta).isoformat(timespec="milliseconds")
-
-
 class Reconciler:
     def __init__(
         self,
@@ -56,11 +55,15 @@ class Reconciler:
         self.db, self.ws, self.callbacks, self.outbox = db, ws, callbacks, outbox
         self.interval, self.pace, self.grace = interval, pace, grace
         self.retention = retention  # invite expiry and RETENTION_DAYS, every round
+        self.budget = ReadBudget()  # Tavus reads per key and minute
+        self.last_read: dict[str, float] = {}  # when each conversation was last read, by token
 
     @classmethod
     def of(cls, deps: Deps, **options) -> Reconciler:
         """The reconciler over an app's collaborators."""
-        return cls(deps.db, deps.ws, deps.callbacks, deps.outbox, retention=Retention(deps), **options)
+        return cls(  # background store threads
+            deps.outbox.db, deps.ws, deps.callbacks, deps.outbox, retention=Retention(deps), **options
+        )
 
     async def run_forever(self) -> None:
         while True:
@@ -88,10 +91,10 @@ class Reconciler:
     async def recover(self, *, at_start: bool = False) -> None:
         """Starts stuck in `creating` past the grace period, late creates, running calls without
         a card, stale cards. Another instance's create younger than the grace is left alone."""
-        for conv in await self.db.creating(_ago(timedelta(0) if at_start else MIN_AGE)):
+        for conv in await self.db.creating(ago(timedelta(0) if at_start else MIN_AGE)):
             try:
                 since = conv.updated_at if conv.expires_at else conv.created_at  # an invite: its Start
-                await self.resolve_creating(conv, old=(since or conv.created_at) < _ago(self.grace))
+                await self.resolve_creating(conv, old=(since or conv.created_at) < ago(self.grace))
             except te.TavusError as exc:  # cannot tell yet: the next round tries again
                 log.warning("could not resolve an interrupted interview start: %s", exc)
         try:
@@ -105,7 +108,7 @@ class Reconciler:
             await self.db.add_jobs(queued)
             self.outbox.kick()
         await self.db.purge_claims()
-        await self.db.purge_jobs(_ago(DONE_JOBS_KEPT))
+        await self.db.purge_jobs(ago(DONE_JOBS_KEPT))
 
     async def resolve_creating(self, conv: ConversationRecord, *, old: bool) -> None:
         """Adopt a start Tavus has (safe at any age: the card post is one job however many
@@ -158,7 +161,7 @@ class Reconciler:
         """A create that timed out may finish later at Tavus: find it by its marker."""
         waiting = {
             marker_for(c.token): c
-            for c in await self.db.unconfirmed_since(_ago(LATE_CREATE_WINDOW))
+            for c in await self.db.unconfirmed_since(ago(LATE_CREATE_WINDOW))
             if c.status == "failed"
         }
         adopted = 0
@@ -178,12 +181,37 @@ class Reconciler:
         return adopted
 
     async def round(self) -> int:
-        """Recover, then check every active conversation once; returns how many events were applied."""
+        """Recover, then check the active conversations within each Tavus key's read budget;
+        returns how many events were applied."""
         await self.recover()
         if self.retention is not None:
             await self.retention.run()
-        applied = 0
+        pairs = []
         for conv in await self.db.active_everywhere():
+            if not conv.conversation_id:
+                continue
+            try:
+                pairs.append((await self.db.run(self.ws.tavus, conv.team_id), conv))
+            except te.TavusError as exc:  # no usable key: nothing to read it with
+                log.info("reconciler cannot read workspace %s's calls: %s", conv.team_id, exc)
+        self.last_read = {c.token: self.last_read.get(c.token, 0.0) for _, c in pairs}
+        applied = 0
+        for key, (tavus, convs) in by_key(pairs).items():
+            if (left := self.budget.left(key)) < 1:
+                continue  # this key's reads for the minute are spent: the next round goes on
+            try:
+                picked, listed = await pick_reads(tavus, convs, left, self.last_read)
+            except te.TavusError as exc:
+                log.info("reconciler could not list conversations: %s", exc)
+                continue
+            self.budget.spend(key, listed + len(picked))
+            applied += await self.check_all(picked)
+        return applied
+
+    async def check_all(self, convs: list[ConversationRecord]) -> int:
+        applied = 0
+        for conv in convs:
+            self.last_read[conv.token] = time.monotonic()
             try:
                 applied += await self.check(conv)
             except te.RateLimitError as exc:

@@ -1,0 +1,106 @@
+"""Slack's rate tiers through the real app: the budget turns them into waiting, not failures."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from bot.slack import ids
+from bot.slack.card import build_interview_card
+from sim.driver import SlackDriver
+from tests.conftest import SIGNING_SECRET, wait_until
+from tests.helpers import create_persona, interview_values, open_modal, start_interview
+
+SCALE = 8.0  # Slack's minute is 7.5 s here, on both sides
+MANY = 40  # interviews, each changing twice: 80 card changes
+
+
+def limited(slack) -> int:
+    return sum(httpx.get(f"{slack.url}/_sim/stats").json()["limited"].values())
+
+
+def card_of(slack, conv):
+    return slack.state.find_message(conv.channel_id, conv.message_ts)
+
+
+def wrong_cards(slack, store, convs) -> list[str]:
+    """The cards that do not show their interview's stored state."""
+    wrong = []
+    for conv in convs:
+        stored = store.conversation_by_token(conv.token)
+        _, blocks = build_interview_card(stored)
+        if card_of(slack, conv)["blocks"] != blocks:
+            wrong.append(f"{stored.name} ({stored.status})")
+    return wrong
+
+
+def started(driver, served, persona_id: str, name: str):
+    """Start an interview named `name`; its conversation once its card is posted."""
+    view = open_modal(driver, "interview", ids.START_INTERVIEW, "U0OWNER1")
+    driver.submit(view["id"], interview_values(persona_id, name=name), user="U0OWNER1")
+    store = served.deps.store
+    mine = lambda: store.active_of(driver.state.team_id, "U0OWNER1")  # noqa: E731
+    return wait_until(lambda: next((c for c in mine() if c.name == name and c.message_ts), None), what=name)
+
+
+def test_a_burst_of_card_changes_waits_for_the_tier_and_every_card_converges(serve, slack, tavus):
+    served = serve(SLACK_RATE_SCALE=SCALE)
+    tavus.control("config", {"concurrency_limit": 1000})
+    driver = SlackDriver(served.url, SIGNING_SECRET, slack.sim.state, slack.url)
+    try:
+        persona = create_persona(driver, served)
+        convs = [started(driver, served, persona.persona_id, f"Round {i}") for i in range(MANY)]
+    finally:
+        driver.close()
+    store = served.deps.store
+    wait_until(lambda: not store.jobs("pending"), timeout=30, what="the starts' jobs done")
+    slack.control("tiers", {"on": True, "scale": SCALE})
+    try:
+        # every card changes twice within a second or two: far over chat.update's tier
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda c: tavus.control(f"conversations/{c.conversation_id}/join"), convs))
+            list(pool.map(lambda c: tavus.control(f"conversations/{c.conversation_id}/leave"), convs))
+        wait_until(
+            lambda: all(store.conversation_by_token(c.token).status == "ended" for c in convs),
+            timeout=30,
+            what="every interview ended in the store",
+        )
+        wait_until(lambda: not wrong_cards(slack, store, convs), timeout=50, what="every card converged")
+        wait_until(lambda: not store.jobs("pending"), timeout=30, what="the outbox drained")
+        assert store.jobs("parked") == []
+        assert [j for j in store.jobs() if j.attempts] == []  # waiting is not failing
+        assert limited(slack) <= 2  # the budget kept under the tier; a 429 or two at a window's edge
+    finally:
+        slack.control("tiers", {"on": False})
+
+
+def test_a_429_defers_the_job_without_using_an_attempt(serve, slack, tavus, driver, served):
+    persona = create_persona(driver, served)
+    conv = start_interview(driver, served, persona.persona_id)
+    store = served.deps.store
+    wait_until(lambda: not store.jobs("pending"), timeout=30, what="the start's jobs done")
+    slack.control("tiers", {"on": True, "scale": SCALE})
+    try:
+        token = {"Authorization": f"Bearer {slack.state.bot_token}"}
+        for _ in range(50):  # another app instance used up the workspace's chat.update minute
+            httpx.post(
+                f"{slack.url}/api/chat.update",
+                data={"channel": conv.channel_id, "ts": conv.message_ts, "text": "x"},
+                headers=token,
+            )
+        before = limited(slack)
+        tavus.control(f"conversations/{conv.conversation_id}/join")
+        wait_until(lambda: limited(slack) > before, what="Slack answered 429")
+        job = wait_until(
+            lambda: (j := store.job(f"card:{conv.token}")) and j.lease_until is None and j,
+            what="job deferred",
+        )
+        assert job.state == "pending" and job.attempts == 0 and job.last_error is None
+        assert served.deps.outbox.runners.budget.buckets[(conv.team_id, "chat.update")].factor < 1
+        wait_until(
+            lambda: "Live since" in str(card_of(slack, conv)["blocks"]), timeout=15, what="card redrawn"
+        )
+        assert store.job(f"card:{conv.token}").attempts == 0
+    finally:
+        slack.control("tiers", {"on": False})
