@@ -103,12 +103,13 @@ def button(
     return el
 
 
-def confirm(title: str, text: str, yes: str) -> dict[str, Any]:
+def confirm(title: str, text: str, yes: str, no: str = "Cancel") -> dict[str, Any]:
+    """Slack's confirmation dialog on a button."""
     return {
         "title": plain(title, 100),
         "text": {"type": "mrkdwn", "text": cut(text, 300)},
         "confirm": plain(yes, 30),
-        "deny": plain("Cancel", 30),
+        "deny": plain(no, 30),
         "style": "danger",
     }
 

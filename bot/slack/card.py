@@ -106,7 +106,7 @@ def end_button(conv: ConversationRecord) -> dict:
         ids.CANCEL_INVITE,
         value=conv.ref or "",
         style="danger",
-        confirm=confirm("Cancel interview?", text, "Cancel it"),
+        confirm=confirm("Cancel interview?", text, "Cancel it", no="Keep it"),
     )
 
 

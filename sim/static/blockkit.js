@@ -5,6 +5,8 @@
 const EMOJI = {
   hourglass: "⌛", hourglass_flowing_sand: "⏳", red_circle: "🔴", white_check_mark: "✅",
   warning: "⚠️", movie_camera: "🎥", scroll: "📜", eyes: "👀", film_frames: "🎞️",
+  envelope: "✉️", ghost: "👻", no_entry_sign: "🚫", busts_in_silhouette: "👥", clipboard: "📋",
+  hourglass_done: "⌛", bar_chart: "📊", shield: "🛡️", memo: "📝",
 };
 
 function el(tag, attrs, ...children) {
