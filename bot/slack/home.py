@@ -77,7 +77,8 @@ def build_home(
     if not ended:
         blocks.append(context("Nothing has ended yet."))
     for conv in ended[: max(0, min(MAX_ROWS, 99 - len(blocks)))]:
-        blocks.append(context(f"*{esc(conv.name)}* `{esc(conv.conversation_id or conv.ref)}` — {status_line(conv)}"))
+        ref = esc(conv.conversation_id or conv.ref)
+        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}"))
     return {"type": "home", "blocks": blocks[:100]}
 
 
