@@ -134,7 +134,8 @@ def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     type_command("/tavus persona")
     visible("#in-name").send_keys("Browser interviewer")
     wait.until(lambda d: "Loading" not in d.find_element(By.ID, "modal").text)
-    browser.find_element(By.ID, "in-context").send_keys("Hiring product designers.")
+    # the form is redrawn once Tavus's replica list arrives: type when the field is ready again
+    wait.until(ec.element_to_be_clickable((By.ID, "in-context"))).send_keys("Hiring product designers.")
     browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=echo]").click()
     Select(browser.find_element(By.ID, "in-llm_model")).select_by_value("tavus-gpt-4o")
     browser.find_element(By.ID, "modal-submit").click()
