@@ -63,3 +63,9 @@ S_OPEN = "open_interviews"
 S_RESULTS = "results_to"
 S_RESULTS_CHANNEL = "results_channel"
 S_CONSENT = "consent"
+
+# issue 15: live notes to the interviewer, testing a persona
+OPEN_NOTE = "open_note_to_interviewer"  # the button on the owner's private views of a live interview
+NOTE_VIEW = "note_to_interviewer"  # the modal's callback_id
+N_TEXT = "note_text"
+TEST_PERSONA = "test_persona"

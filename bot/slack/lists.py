@@ -121,26 +121,27 @@ def build_interview_choices(ref: str, convs: list[ConversationRecord]) -> tuple[
 
 
 def interview_rows(convs: list[ConversationRecord], *, owners: bool = False) -> list[Block]:
-    """A section and a Join/End row per waiting or live interview."""
+    """A section and a Join/Note/End row per waiting or live interview."""
     blocks: list[Block] = []
     for conv in convs[:MAX_LIST]:
         where = f" in {channel_ref(conv.channel_id)}" if conv.channel_id else ""
         by = f" · started by {user_ref(conv.owner_id)}" if owners else ""
         ref = conv.conversation_id or conv.ref
         blocks.append(section(f"*{esc(conv.name)}*  `{esc(ref)}`{where}{by}\n{status_line(conv)}"))
-        if conv.has_candidate:  # a candidate's room is theirs; the owner may end it
-            blocks.append({"type": "actions", "elements": [end_button(conv)]})
-            continue
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary"),
-                    end_button(conv),
-                ],
-            }
-        )
+        # a candidate's room is theirs (no Join); the owner may still end it
+        join = button("Join", ids.JOIN, url=conv.url, value=conv.conversation_id, style="primary")
+        elements = [] if conv.has_candidate else [join]
+        blocks.append({"type": "actions", "elements": [*elements, *note_button(conv), end_button(conv)]})
     return blocks
+
+
+def note_button(conv: ConversationRecord) -> list[dict[str, Any]]:
+    """*Note to interviewer*, only while the call is live: Tavus takes notes only for an active
+    conversation, and one sent before the candidate joins would wait unseen. Only on the private
+    views of whoever may manage the interview (these lists), never on the channel card."""
+    if conv.status != "live" or not conv.conversation_id:
+        return []
+    return [button("Note to interviewer", ids.OPEN_NOTE, value=conv.conversation_id)]
 
 
 def build_interviews_list(convs: list[ConversationRecord], command: str) -> tuple[str, list[Block]]:

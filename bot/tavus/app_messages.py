@@ -56,16 +56,24 @@ class AppMessagesMixin:
 
         def _delay(self, attempt: int, retry_after: float | None) -> float: ...
 
-    async def append_llm_context(self, conversation_id: str, context: str) -> None:
+    async def append_llm_context(
+        self, conversation_id: str, context: str, *, retries: int | None = None, max_wait: float | None = None
+    ) -> None:
         """Give a live interviewer a note (`conversation.append_llm_context`); see send_app_message."""
-        await self.send_app_message(AppMessage.append_llm_context(conversation_id, context))
+        await self.send_app_message(
+            AppMessage.append_llm_context(conversation_id, context), retries=retries, max_wait=max_wait
+        )
 
-    async def send_app_message(self, message: AppMessage) -> None:
+    async def send_app_message(
+        self, message: AppMessage, *, retries: int | None = None, max_wait: float | None = None
+    ) -> None:
         """Send once; retried only when Tavus surely did not deliver it (429, 502, refused).
         Raises ConversationNotActiveError (ended or gone), ValidationError (413 and other 4xx),
         RateLimitError / AppMessageNotDeliveredError / TavusConnectionError(maybe_sent=False) when
         retries ran out with nothing delivered, and AppMessageMaybeDeliveredError after a 504,
-        another 5xx, a timeout or a broken connection: never re-send that on your own."""
+        another 5xx, a timeout or a broken connection: never re-send that on your own.
+        `retries` caps the retries (the client's own count by default); `max_wait` gives up at once,
+        rather than sleep, when the next try would be further away (a person is waiting)."""
         body = message.to_json()
         size = len(json.dumps(body).encode())
         if size > MAX_APP_MESSAGE_BYTES:
@@ -73,7 +81,8 @@ class AppMessagesMixin:
                 f"the message is {size} bytes; Tavus takes at most 65536", status=413
             )
         path = f"/conversations/{check_id(message.conversation_id)}/send-app-message"
-        for attempt in range(self._max_retries + 1):
+        last = self._max_retries if retries is None else max(0, retries)
+        for attempt in range(last + 1):
             try:
                 await self._once("POST", path, json=body, params=None)
                 return
@@ -91,9 +100,11 @@ class AppMessagesMixin:
                 failure = exc
             except errors.RateLimitError as exc:
                 failure = exc
-            if attempt == self._max_retries:
+            if attempt == last:
                 raise failure
             delay = self._delay(attempt, getattr(failure, "retry_after", None))
+            if max_wait is not None and delay > max_wait:
+                raise failure  # the caller tells the person when to try again instead
             log.info("app message to %s not delivered (%s); retrying in %.2fs", path, failure, delay)
             await self._sleep(delay)
 
