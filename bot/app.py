@@ -73,6 +73,7 @@ def create_app(
     """Build the whole app; tests and the playground pass their own clients or URLs, and the
     benchmark its deliberately naive listeners."""
     from bot.web.callbacks import tavus_callback_endpoint
+    from bot.web.documents import document_callback_endpoint
     from bot.web.invites import invite_endpoint
     from handlers import register_listeners
 
@@ -116,6 +117,7 @@ def create_app(
         ]
         if reconcile:
             tasks.append(asyncio.create_task(reconciler.run_forever()))
+            tasks.append(asyncio.create_task(deps.documents.run_forever(settings.RECONCILE_SECONDS)))
         if settings.SLACK_APP_TOKEN:
             tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
         yield
@@ -137,6 +139,7 @@ def create_app(
             Route("/slack/install", slack_events, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
             Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
+            Route("/tavus/document/{token}", document_callback_endpoint(deps), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/healthz/loop", loop_lag_endpoint(lag), methods=["GET"]),
         ],

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.services.callbacks import CallbackService
+from bot.services.documents import DocumentService
 from bot.services.interviews import InterviewService
 from bot.services.invite_flow import InviteFlow
 from bot.services.invites import InviteService
@@ -61,6 +62,7 @@ class Deps:
     invites: InviteService  # candidates, invite links, results, erasure
     invite_flow: InviteFlow
     results: ResultsService
+    documents: DocumentService  # issue 15: job descriptions' processing status
     # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
     # a time, so a burst of it cannot crowd out the next acks on the loop and the store's threads
     after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK))
@@ -90,6 +92,7 @@ class Deps:
         interviews = InterviewService(settings, db, ws, people, outbox, slack)
         interviews.invites = runners.invites = invites = InviteService(interviews)
         interviews.results = runners.results = results = ResultsService(interviews)
+        documents = DocumentService(settings, quiet, ws)  # background store threads
         return cls(
             settings,
             store,
@@ -99,10 +102,11 @@ class Deps:
             slack,
             ws,
             people,
-            PersonaService(db, ws, people),
+            PersonaService(db, ws, people, documents),
             interviews,
             CallbackService(db, outbox),
             invites,
             InviteFlow(invites),
             results,
+            documents,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from handlers import actions, commands, events, forget, notes, persona_edit, settings, views
+from handlers import actions, commands, events, forget, notes, persona_edit, persona_test, settings, views
 
 
 def register_listeners(app, deps: Deps) -> None:
@@ -16,3 +16,4 @@ def register_listeners(app, deps: Deps) -> None:
     persona_edit.register(app, deps)
     forget.register(app, deps)
     notes.register(app, deps)
+    persona_test.register(app, deps)

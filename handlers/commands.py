@@ -22,6 +22,7 @@ from bot.slack.lists import (
 from handlers.forget import forget_command
 from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
+from handlers.persona_test import test_command
 
 DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
 ADMIN_CHECK_SECONDS = 1.0
@@ -65,6 +66,9 @@ def register(app, deps: Deps) -> None:
         elif sub == "note":
             await ack()  # who may send it can ask Slack whether this is an admin
             await note_command(deps, respond, body, rest)
+        elif sub == "test":
+            await ack()  # a test conversation at Tavus takes a moment; answered through response_url
+            await test_command(deps, respond, body, rest)
         elif sub == "forget":
             await ack()  # erasure, after a confirmation
             await forget_command(deps, respond, body, rest)

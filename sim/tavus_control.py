@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from sim.tavus_messages import app_message_fault, guardrail_event, objective_event
-from sim.tavus_state import Fault
+from sim.tavus_state import Fault, now_iso
 
 if TYPE_CHECKING:
     from sim.tavus import TavusSimulator
@@ -118,6 +118,24 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
         sim.state.faults.append(fault)
         return JSONResponse({"ok": True, "fault": asdict(fault)})
 
+    async def document(request: Request) -> Response:
+        """Move a document to `status` now (e.g. error with `error_message`); `notify` false keeps
+        its callback from being sent, so only a poll finds out."""
+        did, data = request.path_params["did"], await body(request)
+        doc = sim.state.documents.get(did)
+        if doc is None:
+            return JSONResponse({"error": "no such document"}, status_code=404)
+        if data.get("status") not in ("started", "processing", "ready", "error", "recrawling"):
+            return JSONResponse({"error": "status must be one of Tavus's document statuses"}, status_code=400)
+        sim.callbacks.cancel_timers(did)  # the scheduled steps would overwrite it
+        doc.update(status=data["status"], updated_at=now_iso(), progress=None)
+        doc["error_message"] = (
+            data.get("error_message", "document_processing_failed") if data["status"] == "error" else None
+        )
+        if data.get("notify", True) and doc.get("callback_url"):
+            sim.callbacks.post(doc["callback_url"], dict(doc))
+        return JSONResponse(doc)
+
     async def state(request: Request) -> Response:
         st = sim.state
         return JSONResponse(
@@ -154,4 +172,5 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
         Route("/_sim/conversations/{cid}/objective", in_call("objective"), methods=["POST"]),
         Route("/_sim/conversations/{cid}/guardrail", in_call("guardrail"), methods=["POST"]),
         Route("/_sim/conversations/{cid}/app-message-fault", app_messages_fault, methods=["POST"]),
+        Route("/_sim/documents/{did}", document, methods=["POST"]),
     ]

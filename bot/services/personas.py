@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from bot.services.documents import DocumentService
 from bot.services.people import People
 from bot.services.plans import create_plan, undo_plan
 from bot.services.workspaces import Workspaces
@@ -49,8 +50,10 @@ def patch_ops(current: Persona, form: PersonaForm) -> list[PatchOperation]:
 
 
 class PersonaService:
-    def __init__(self, db: AsyncStore, ws: Workspaces, people: People) -> None:
-        self.db, self.ws, self.people = db, ws, people
+    def __init__(
+        self, db: AsyncStore, ws: Workspaces, people: People, documents: DocumentService | None = None
+    ) -> None:
+        self.db, self.ws, self.people, self.documents = db, ws, people, documents
         # per Tavus key: an account's replicas include its private ones, never shown to another
         self._replicas: dict[str, tuple[float, list[Replica]]] = {}
 
@@ -94,7 +97,8 @@ class PersonaService:
         """Create the plan and the persona at Tavus, then record ownership; if a later step fails,
         undo at Tavus."""
         tavus = await self.tavus(team_id)
-        plan = await create_plan(tavus, form.plan, form.name)
+        hook_url, hook = self.documents.callback() if self.documents else (None, None)
+        plan = await create_plan(tavus, form.plan, form.name, document_callback=hook_url)
         try:
             created = await tavus.create_persona(
                 form.to_request(plan.objectives_id, plan.guardrails_id, plan.document_id)
@@ -118,6 +122,8 @@ class PersonaService:
             objectives_id=plan.objectives_id,
             guardrails_id=plan.guardrails_id,
             document_id=plan.document_id,
+            document_status=plan.document_status,
+            document_hook=hook if plan.document_id else None,
         )
         try:
             await self.db.add_persona(record)

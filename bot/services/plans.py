@@ -20,10 +20,14 @@ class PlanIds:
     objectives_id: str | None = None
     guardrails_id: str | None = None
     document_id: str | None = None
+    document_status: str | None = None
 
 
-async def create_plan(tavus: TavusClient, plan: PersonaPlan, persona_name: str) -> PlanIds:
-    """Create what the plan asks for; on a failure, undo what was made and raise."""
+async def create_plan(
+    tavus: TavusClient, plan: PersonaPlan, persona_name: str, *, document_callback: str | None = None
+) -> PlanIds:
+    """Create what the plan asks for; on a failure, undo what was made and raise.
+    `document_callback`: where Tavus reports the job description's processing status."""
     made = PlanIds()
     try:
         if plan.objectives:
@@ -36,9 +40,12 @@ async def create_plan(tavus: TavusClient, plan: PersonaPlan, persona_name: str) 
             ).guardrails_id
         if plan.document_url:
             doc = DocumentCreate(
-                document_url=plan.document_url, document_name=f"Job description: {persona_name}"
+                document_url=plan.document_url,
+                document_name=f"Job description: {persona_name}",
+                callback_url=document_callback,
             )
-            made.document_id = (await tavus.create_document(doc)).document_id
+            created = await tavus.create_document(doc)
+            made.document_id, made.document_status = created.document_id, created.status
     except te.TavusError:
         await undo_plan(tavus, made)
         raise

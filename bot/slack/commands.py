@@ -10,7 +10,18 @@ from bot.slack.candidate_form import EMAIL
 from bot.slack.forms import clean
 from bot.store import PersonaRecord
 
-SUBCOMMANDS = {"help", "persona", "personas", "interview", "interviews", "end", "delete", "forget", "note"}
+SUBCOMMANDS = {
+    "help",
+    "persona",
+    "personas",
+    "interview",
+    "interviews",
+    "end",
+    "delete",
+    "forget",
+    "note",
+    "test",
+}
 MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
 
 

@@ -10,14 +10,20 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
     c = command
     rows = [
         (f"{c} persona", "create a Tavus persona (opens a form)"),
-        (f"{c} personas", "your personas and those shared with you, with Start interview, Edit and Delete"),
+        (
+            f"{c} personas",
+            "your personas and those shared with you, with Start interview, Test, Edit and Delete",
+        ),
         (f"{c} interview", "start an AI interview (opens a form)"),
         (
             f"{c} interview <persona id or name> [@candidate | name@example.com] [title]",
             "start one right here: with a candidate it is private (an invite link only they get); "
             "without, open to the channel",
         ),
-        (f"{c} interviews", "your waiting and live interviews and invites, with Join and End"),
+        (
+            f"{c} interviews",
+            "your waiting and live interviews and invites, with Join, End and Note to interviewer",
+        ),
         (f"{c} end <interview name, id or ref>", "end an interview or cancel an invite (owner or admin)"),
         (
             f"{c} forget <conversation id or ref>",
@@ -26,6 +32,10 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         (
             f"{c} note <interview name or id> <text>",
             "a note to the AI interviewer of a live interview (owner or admin)",
+        ),
+        (
+            f"{c} test <persona name or id>",
+            "try a persona for free: Tavus's test mode checks its setup (no interviewer joins, no cost)",
         ),
         (f"{c} delete <persona name or id>", "delete a persona (its owner or an admin)"),
         (f"{c} help", "this help"),

@@ -7,6 +7,7 @@ from typing import Any
 from bot.slack import ids
 from bot.slack.blocks import Block, button, context, esc, header, section, user_ref
 from bot.slack.card import end_button, status_line
+from bot.slack.documents import document_words
 from bot.slack.lists import interview_rows, persona_buttons, replica_words
 from bot.store import ConversationRecord, PersonaRecord
 
@@ -84,7 +85,8 @@ def build_home(
 
 def _persona_line(p: PersonaRecord, replica_names: dict[str, str] | None) -> str:
     replica = replica_words(p.replica_id, replica_names)
-    return f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode} · replica {replica}"
+    line = f"*{esc(p.name)}*  `{p.persona_id}` · {p.pipeline_mode} · replica {replica}"
+    return line + (f"\n{words}" if (words := document_words(p)) else "")
 
 
 def invite_rows(invites: list[tuple[ConversationRecord, str | None]]) -> list[Block]:

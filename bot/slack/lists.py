@@ -20,6 +20,7 @@ from bot.slack.blocks import (
     user_ref,
 )
 from bot.slack.card import end_button, status_line
+from bot.slack.documents import document_words
 from bot.store import ConversationRecord, PersonaRecord
 
 if TYPE_CHECKING:
@@ -37,11 +38,16 @@ def persona_detail(p: PersonaRecord, replica_names: dict[str, str] | None) -> st
     detail += replica_words(p.replica_id, replica_names)
     if p.perception_model:
         detail += f" · perception {esc(p.perception_model)}"
+    if words := document_words(p):
+        detail += f"\n{words}"
     return detail
 
 
 def persona_buttons(p: PersonaRecord, *, mine: bool) -> Block:
-    elements = [button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary")]
+    elements = [
+        button("Start interview", ids.START_FROM_PERSONA, value=p.persona_id, style="primary"),
+        button("Test", ids.TEST_PERSONA, value=p.persona_id),  # test mode: free, no interview
+    ]
     if mine:
         elements += [button("Edit", ids.EDIT_PERSONA, value=p.persona_id), delete_button(p)]
     return {"type": "actions", "elements": elements}

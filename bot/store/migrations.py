@@ -133,6 +133,14 @@ MIGRATIONS: list[Migration] = [
         "alter table personas add column guardrails_id text",
         "alter table personas add column document_id text",
     ),
+    Migration(
+        "m009_documents",  # issue 15: a job description's processing status, and its callback's hash
+        "alter table personas add column document_status text",
+        "alter table personas add column document_error text",
+        "alter table personas add column document_hook text",
+        "alter table personas add column document_checked_at text",
+        "create unique index personas_document_hook on personas (document_hook)",
+    ),
 ]
 
 

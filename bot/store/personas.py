@@ -67,3 +67,34 @@ class PersonaRecords(StoreBase):
             if changed:
                 self._audit(tx, team_id, actor, "persona.delete", persona_id, None)
             return changed > 0
+
+    def persona_by_document_hook(self, hook: str) -> PersonaRecord | None:
+        """The live persona whose job description reports to the callback with this token hash."""
+        return PersonaRecord.from_row(
+            self._one("select * from personas where document_hook = ? and deleted_at is null", (hook,))
+        )
+
+    def set_document_status(
+        self, persona_id: str, document_id: str, status: str | None, error: str | None
+    ) -> bool:
+        """Record what Tavus says of a persona's document (only the document it still uses)."""
+        with self.db.write() as tx:
+            return (
+                tx.execute(
+                    "update personas set document_status = ?, document_error = ?, document_checked_at = ? "
+                    "where persona_id = ? and document_id = ?",
+                    (status, error, utcnow(), persona_id, document_id),
+                )
+                > 0
+            )
+
+    def documents_pending(self, checked_before: str, limit: int) -> list[PersonaRecord]:
+        """Personas whose document is still processing and was not checked since `checked_before`,
+        the longest unchecked first."""
+        sql = (
+            "select * from personas where document_id is not null and deleted_at is null "
+            "and (document_status is null or document_status in ('started', 'processing', 'recrawling')) "
+            "and (document_checked_at is null or document_checked_at < ?) "
+            "order by coalesce(document_checked_at, '') limit ?"
+        )
+        return [PersonaRecord.from_row(r) for r in self.db.read(sql, (checked_before, limit))]

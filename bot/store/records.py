@@ -42,6 +42,10 @@ class PersonaRecord(_Record):
     objectives_id: str | None = None  # issue 15: the interview plan at Tavus
     guardrails_id: str | None = None
     document_id: str | None = None
+    document_status: str | None = None  # Tavus's: started, processing, ready, error, recrawling
+    document_error: str | None = None  # Tavus's error code when it failed
+    document_hook: str | None = None  # sha256 of the document callback URL's token
+    document_checked_at: str | None = None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,43 @@
+"""Test this persona: `/tavus test <persona>` and the Test button on a persona in the lists."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.services.persona_check import check_persona
+from bot.slack import ids
+from bot.slack.blocks import esc
+from bot.store import PersonaRecord
+from handlers.actions import _tell, _where
+
+
+async def run_test(deps: Deps, persona: PersonaRecord) -> str:
+    async with deps.after_ack:
+        return await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
+
+
+async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
+    """`test <persona name or id>`: a test-mode conversation, answered privately."""
+    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    persona = deps.personas.find(await deps.db.visible_personas(team, user), user, rest) if rest else None
+    if persona is None:
+        await respond(
+            text=f"Usage: `{command} test &lt;persona name or id&gt;`. I found no persona "
+            f"`{esc(rest[:60]) or '?'}` that you can use; `{command} personas` lists them."
+        )
+        return
+    await respond(text=f":hourglass_flowing_sand: Testing *{esc(persona.name)}* at Tavus (test mode, free)…")
+    await respond(text=await run_test(deps, persona), replace_original=True)
+
+
+def register(app, deps: Deps) -> None:
+    async def on_test_persona(ack, body, respond, client) -> None:
+        await ack()
+        team, user, _ = _where(body)
+        persona = await deps.db.persona(team, body["actions"][0].get("value", ""))
+        if persona is None or not (persona.owner_id == user or persona.shared):
+            answer = "I found no such persona that you can use: it may have been deleted."
+        else:
+            answer = await run_test(deps, persona)
+        await _tell(deps, body, respond, client, answer)
+
+    app.action(ids.TEST_PERSONA)(on_test_persona)
