@@ -4,12 +4,19 @@ callback and by polling), and Test this persona (Tavus's free test mode, no inte
 from datetime import timedelta
 
 import httpx
+import pytest
 
 import bot.services.documents as documents
 from bot.slack import ids
+from bot.slack.blocks import esc
+from bot.slack.documents import document_words
+from bot.slack.lists import build_interviews_list, build_personas_list
+from bot.slack.note_modal import build_note_modal
+from bot.store import PersonaRecord
 from bot.store.migrations import token_hash
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, responses_text
+from tests.test_escaping import HOSTILE, assert_safe_mrkdwn, check, conv
 
 JD = "https://example.org/jobs/backend.pdf"
 EVIL_NAME = "<!channel> & <@U0VICTIM> *bold*"
@@ -120,3 +127,25 @@ def test_test_button_in_the_lists_and_unknown_names(driver, slack, tavus, served
         what="refused",
     )
     assert not tavus.state.conversations
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_new_builders_escape_outside_text(hostile):
+    """The note modal, the lists' note button and document line, and Tavus's error code, with hostile
+    names and codes: nothing outside can mention, link or format."""
+    live = conv(hostile, status="live")
+    for view in (build_note_modal(live), build_note_modal(live, text=hostile, error=esc(hostile))):
+        check(view["blocks"])
+    check(build_interviews_list([live], "/tavus"))
+    failed = PersonaRecord(
+        persona_id="p1",
+        team_id="T0ACME01",
+        owner_id="U0OWNER1",
+        name=hostile,
+        created_at="2026-01-01",
+        document_id="d1",
+        document_status="error",
+        document_error=hostile,
+    )
+    check(build_personas_list([failed], "/tavus"))
+    assert_safe_mrkdwn(document_words(failed))
