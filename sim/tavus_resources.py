@@ -12,7 +12,9 @@ Where the sources are silent or disagree this simulator picks:
 - a document goes `started` → `processing` (progress 50) → `ready` | `error`, one step every
   `document_seconds`; `document_outcome` decides how it ends, and a file type Tavus does not
   support ends in `error` with `file_format_unsupported`; each step POSTs the whole document to its
-  `callback_url`; at most 5 crawls process at once (429); the list counts pages from 0.
+  `callback_url`; at most 5 crawls process at once (429); the list counts pages from 0;
+  `POST /_sim/documents/{id}` `{status, error_message, notify}` moves one document at once (with
+  `notify: false` its callback is not sent, so only a poll can find out).
 """
 
 from __future__ import annotations
