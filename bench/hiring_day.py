@@ -24,6 +24,7 @@ import httpx
 
 from bench import load
 from bench.run import Stack, pct
+from bench.servers import CANDIDATES
 from bot.slack.card import build_interview_card
 from bot.store import Store
 
@@ -41,18 +42,40 @@ def burst_with_candidates(stack: Stack, args) -> dict:
             persona = stack.shared_persona(db) if variant == "ours" else "none"
             if variant == "ours":
                 httpx.get(f"{url}/healthz/loop?reset=1")
-            words = f"{persona} <@U0CAND01>"
+            # a candidate of its own for each command, as on a real hiring day: each start DMs
+            # someone else (one candidate for all would leave the DMs to Slack's 1 a second)
             samples = asyncio.run(
-                load.burst(f"{url}/slack/events", words, args.rate, args.seconds, variant, stack.slack)
+                load.burst(
+                    f"{url}/slack/events",
+                    persona,
+                    args.rate,
+                    args.seconds,
+                    variant,
+                    stack.slack,
+                    words=lambda i, p=persona: f"{p} <@U0CB{i % CANDIDATES:05d}>",
+                )
             )
             row[f"{variant}_ack_p99"] = pct(samples.acks, 99)
             row[f"{variant}_errors"] = samples.errors
             if variant == "ours":
                 row["loop"] = httpx.get(f"{url}/healthz/loop").json()
+                row["dms"] = candidate_dms(stack, len(samples.acks))
         finally:
             proc.terminate()
             proc.wait(timeout=20)
     return row
+
+
+def candidate_dms(stack: Stack, wanted: int, wait: float = 60.0) -> dict:
+    """How many candidates got their DM, and how long after the burst the last one came."""
+    began, dms = time.time(), 0
+    while time.time() - began < wait:
+        messages = httpx.get(f"{stack.slack}/_sim/state", timeout=60).json()["messages"]
+        dms = sum(len(ms) for channel, ms in messages.items() if channel.startswith("D0CB"))
+        if dms >= wanted:
+            break
+        time.sleep(0.5)
+    return {"sent": dms, "seconds_after_burst": round(time.time() - began, 1)}
 
 
 def events(cid: str, kind: str) -> dict:

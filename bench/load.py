@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -76,8 +77,17 @@ async def send_command(
     samples.acks.append(time.time() - samples.sent_at[title])
 
 
-async def burst(url: str, persona: str, rate: float, seconds: float, tag: str, hooks: str) -> Samples:
-    """Open loop: commands leave at a fixed rate whatever the answers' speed."""
+async def burst(
+    url: str,
+    persona: str,
+    rate: float,
+    seconds: float,
+    tag: str,
+    hooks: str,
+    words: Callable[[int], str] | None = None,
+) -> Samples:
+    """Open loop: commands leave at a fixed rate whatever the answers' speed; `words(i)` is what
+    the i-th command says before its title (the persona by default)."""
     samples, total = Samples(), int(rate * seconds)
     async with session(2000) as http:
         loop = asyncio.get_running_loop()
@@ -87,7 +97,8 @@ async def burst(url: str, persona: str, rate: float, seconds: float, tag: str, h
         async def one(i: int) -> None:
             await asyncio.sleep(max(0.0, t0 + i / rate - loop.time()))
             # a user of its own per command: one person repeating a command is deduplicated
-            await send_command(http, url, samples, f"{tag}-{i}", persona, f"UB{i:07d}", hooks)
+            said = words(i) if words else persona
+            await send_command(http, url, samples, f"{tag}-{i}", said, f"UB{i:07d}", hooks)
 
         await asyncio.gather(*(one(i) for i in range(total)))
     samples.ended = time.time()

@@ -16,18 +16,22 @@ import uvicorn
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 TAVUS_KEY = "bench-tavus-key"
+CANDIDATES = 2000
 
 
 def run_sims(port_file: str) -> None:
     from sim.server import ServerThread
     from sim.slack import SlackSimulator
-    from sim.slack_state import Channel
+    from sim.slack_state import Channel, make_user
     from sim.tavus import TavusSimulator
 
     slack, tavus = SlackSimulator(), TavusSimulator()
     slack.state.bot_token = slack.bot_token = BOT_TOKEN
     tavus.state.api_key = TAVUS_KEY
     tavus.state.concurrency_limit = 10**9
+    for n in range(CANDIDATES):  # the burst with candidates names a different one each time
+        uid = f"U0CB{n:05d}"
+        slack.state.users[uid] = make_user(uid, slack.state.team_id, f"cand{n}", f"Candidate {n}")
     hiring = slack.state.channels["C0HIRING1"]
     for n in (2, 3):  # the hiring day's three channels
         cid = f"C0HIRING{n}"

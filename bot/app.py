@@ -127,6 +127,7 @@ def create_app(
         await slack.session.close()
         await tavus_http.aclose()
         deps.db.close()
+        deps.acks.close()
         deps.outbox.db.close()
         store.close()  # also lets another instance lead
 

@@ -27,7 +27,8 @@ from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
 
 AFTER_ACK = 16
-BACKGROUND_THREADS = 4  # with STORE_THREADS, within PostgresBackend.MAX_CONNECTIONS
+BACKGROUND_THREADS = 4  # with STORE_THREADS and ACK_THREADS, within PostgresBackend.MAX_CONNECTIONS
+ACK_THREADS = 2
 
 
 def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
@@ -51,6 +52,7 @@ class Deps:
     settings: Settings
     store: Store  # synchronous: for tests and the CLI; services and listeners use `db`
     db: AsyncStore  # the store off the event loop
+    acks: AsyncStore  # threads only for a listener's one store call before its ack (an intent claim)
     outbox: OutboxWorker
     tavus: TavusClient | None  # the global TAVUS_API_KEY's client, if that is set
     slack: AsyncWebClient
@@ -90,13 +92,14 @@ class Deps:
         runners = JobRunners(settings, quiet, ws, unhurried(slack), budget)
         outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
         interviews = InterviewService(settings, db, ws, people, outbox, slack)
-        interviews.invites = runners.invites = invites = InviteService(interviews)
+        interviews.invites = runners.invites = invites = InviteService(interviews, background=quiet)
         interviews.results = runners.results = results = ResultsService(interviews)
         documents = DocumentService(settings, quiet, ws)  # background store threads
         return cls(
             settings,
             store,
             db,
+            AsyncStore(store, threads=ACK_THREADS),
             outbox,
             tavus,
             slack,

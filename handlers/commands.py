@@ -10,7 +10,7 @@ from bot.services.channels import channel_problem
 from bot.services.interviews import InterviewRequest
 from bot.services.notes import send_note
 from bot.slack.blocks import build_notice, esc
-from bot.slack.commands import parse_quick_interview, split_command
+from bot.slack.commands import QuickInterview, parse_quick_interview, split_command
 from bot.slack.help import build_help
 from bot.slack.lists import (
     build_delete_prompt,
@@ -81,21 +81,23 @@ def register(app, deps: Deps) -> None:
 
 async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
-    visible = await deps.db.visible_personas(team, user)
-    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
+
+    # one trip to the store before the ack, on threads of its own (deps.acks): each trip costs a
+    # turn of the loop, and the request pool may be queued with work after other acks
+    parsed, claimed = await deps.acks.run(claim_quick, deps, team, user, channel, rest)
     if parsed.error or parsed.persona is None:
         await ack(
             response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."
         )
         return
-    intent = intent_key(team, user, parsed.persona.persona_id, channel, parsed.candidate_id, parsed.title)
-    if not await deps.db.claim_intent(intent, DUPLICATE_WINDOW):
+    if claimed is None:
         await ack(
             response_type="ephemeral",
             text="You started this interview moments ago; it is on its way. "
             f"See `{deps.settings.SLACK_COMMAND} interviews`.",
         )
         return
+    intent = claimed
     await ack(
         response_type="ephemeral",
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
@@ -144,6 +146,20 @@ async def quick_is_admin(deps: Deps, team: str, user: str) -> bool:
         return await asyncio.wait_for(deps.people.is_admin(team, user), ADMIN_CHECK_SECONDS)
     except TimeoutError:
         return False
+
+
+def claim_quick(
+    deps: Deps, team: str, user: str, channel: str, rest: str
+) -> tuple[QuickInterview, str | None]:
+    """In a store thread: the command parsed against the visible personas and, when it names one,
+    its intent claimed (one atomic claim); the claim's key, or None for a duplicate."""
+    store = deps.store
+    visible = store.visible_personas(team, user)
+    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
+    if parsed.error or parsed.persona is None:
+        return parsed, None
+    intent = intent_key(team, user, parsed.persona.persona_id, channel, parsed.candidate_id, parsed.title)
+    return parsed, intent if store.claim_intent(intent, DUPLICATE_WINDOW) else None
 
 
 def intent_key(*parts: str | None) -> str:

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
     admin = await deps.people.is_admin(team, user)
-    invites = [(c, deps.invites.link(c)) for c in await deps.db.invites_of(team, user)]
+    invites = [(c, await deps.invites.find_link(c)) for c in await deps.db.invites_of(team, user)]
     view = build_home(
         await deps.db.personas_of(team, user),
         await deps.db.active_of(team, user),

@@ -78,7 +78,7 @@ class InterviewService:
         slack: AsyncWebClient,
     ) -> None:
         self.settings, self.db, self.ws, self.people, self.outbox = settings, db, ws, people, outbox
-        # the candidate's services (invites, results) still call these directly: see their modules
+        # results still calls these directly: see its module
         self.store, self.slack = db.store, slack
 
     def callback_secret(self, token: str) -> str:
@@ -165,8 +165,8 @@ class InterviewService:
         return await self.announce(token)
 
     async def announce(self, token: str) -> StartOutcome:
-        """Post the queued card now, so the starter hears how it went (the outbox retries it), and
-        send a Slack-user candidate their private link. An invite's card is already out: redraw it."""
+        """Post the queued card now, so the starter hears how it went (the outbox retries it). An
+        invite's card is already out: redraw it."""
         conv = await self.db.conversation_by_token(token)
         if conv is not None and conv.message_ts:
             await self.refresh_card(token)
@@ -174,8 +174,6 @@ class InterviewService:
         _, error = await self.outbox.run_now(f"post:{token}")
         self.outbox.kick()
         conv = await self.db.conversation_by_token(token)
-        if conv is not None and conv.candidate_id:
-            await self.invites.dm_candidate(conv)  # the private link, not the room
         post_error = slack_post_failure(error, conv.channel_id or "") if error and conv else None
         return StartOutcome(conv=conv, post_error=post_error)
 

@@ -33,11 +33,11 @@ class LinkState:
 class InviteFlow:
     def __init__(self, invites: InviteService) -> None:
         self.invites = invites
-        self.store, self.interviews = invites.store, invites.interviews
+        self.db, self.interviews = invites.db, invites.interviews
 
-    def look(self, raw: str) -> LinkState:
+    async def look(self, raw: str) -> LinkState:
         """The invite's state as the candidate sees it, without changing anything."""
-        found = self.store.invite_by_link(raw) if raw and len(raw) <= 100 else None
+        found = await self.db.invite_by_link(raw) if raw and len(raw) <= 100 else None
         if found is None:
             return LinkState("invalid")
         invite, conv = found
@@ -61,16 +61,16 @@ class InviteFlow:
 
     async def start(self, raw: str) -> LinkState:
         """The Start button: create the conversation now, or rejoin the one already running."""
-        seen = self.look(raw)
+        seen = await self.look(raw)
         if seen.state != "ready" or seen.conv is None:
             return seen
         conv = seen.conv
-        if not self.store.claim_start(conv.token):
-            return self.look(raw)  # another press got there first: live, or starting
+        if not await self.db.claim_start(conv.token):
+            return await self.look(raw)  # another press got there first: live, or starting
         failure = await self.invites.create_at_tavus(conv)
         if isinstance(failure, te.ConcurrencyLimitError):
-            self.store.unclaim(conv.token, None)
-            if self.store.first_busy(conv.token):
+            await self.db.unclaim(conv.token, None)
+            if await self.db.first_busy(conv.token):
                 await self.tell_owner(
                     conv,
                     f"Your candidate opened *{esc(conv.name)}*, but your Tavus account is at its limit "
@@ -82,15 +82,15 @@ class InviteFlow:
             # an ambiguous failure stays `creating`: recovery looks for it at Tavus and then reopens
             # the invite, so a second press meanwhile finds it starting and never creates twice
             if not isinstance(failure, AMBIGUOUS):
-                self.store.unclaim(conv.token, str(failure))
+                await self.db.unclaim(conv.token, str(failure))
             return LinkState("error", conv, seen.invite, message=str(failure))
-        self.store.audit(conv.team_id, None, "interview.candidate_started", conv.token, None)
+        await self.db.audit(conv.team_id, None, "interview.candidate_started", conv.token, None)
         await self.interviews.refresh_card(conv.token)
-        return self.look(raw)
+        return await self.look(raw)
 
     async def cancel(self, team_id: str, user_id: str, ref: str) -> str:
         """The owner's Cancel (or End) on an interview in any state; cancelling revokes the link."""
-        conv = self.store.conversation_by_ref(team_id, ref[:60]) if ref else None
+        conv = await self.db.conversation_by_ref(team_id, ref[:60]) if ref else None
         if conv is None:
             return f"I found no interview `{esc(ref[:40])}` in this workspace."
         if conv.conversation_id:
@@ -99,19 +99,18 @@ class InviteFlow:
             return f"Only <@{conv.owner_id}> or an admin can cancel *{esc(conv.name)}*."
         if conv.status == "creating":
             return f"*{esc(conv.name)}* is starting right now; end it in a moment."
-        if not self.store.close_invite(conv.token, "invite_cancelled", user_id):
+        if not await self.db.close_invite(conv.token, "invite_cancelled", user_id):
             return f"*{esc(conv.name)}* has already ended."
-        await self.interviews.refresh_card(conv.token)
-        await self.invites.changed(conv.token)
+        await self.interviews.refresh_card(conv.token)  # and the candidate's DM
         return f"Cancelled *{esc(conv.name)}*; its invite link no longer works."
 
     async def expire_due(self) -> int:
         """Close invites whose window passed unused, so their cards say so."""
-        tokens = self.store.expired_invites(utcnow())
+        db = self.invites.background  # the reconciler's round: nobody waits for it
+        tokens = await db.expired_invites(utcnow())
         for token in tokens:
-            if self.store.close_invite(token, "invite_expired", None):
-                await self.interviews.refresh_card(token)
-                await self.invites.changed(token)
+            if await db.close_invite(token, "invite_expired", None):
+                await self.interviews.refresh_card(token)  # and the candidate's DM
         return len(tokens)
 
     async def tell_owner(self, conv: ConversationRecord, text: str) -> None:

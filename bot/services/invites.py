@@ -11,15 +11,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from slack_sdk.errors import SlackApiError
-
 from bot.clock import parse_time
 from bot.logs import keep_secret
 from bot.services.keys import derived_token
 from bot.slack.blocks import esc, slack_date
-from bot.slack.errors import slack_failed
 from bot.slack.messages import tavus_failure
-from bot.store import ConversationRecord, DuplicateRequest, utcnow
+from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
+from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
 from bot.tavus import errors as te
 
@@ -47,9 +45,18 @@ def room_link(url: str | None, meeting_token: str | None) -> str | None:
     return f"{url}{'&' if '?' in url else '?'}t={quote(meeting_token)}"
 
 
+def candidate_dm_job(conv: ConversationRecord) -> Job:
+    """The candidate's DM: posted once, edited once the interview is over (bot/services/
+    candidate_dm.py). Drawn when it runs: its text carries the private link, never stored."""
+    data = {"channel": conv.candidate_id, "candidate": True}
+    return Job("dm", f"dm:candidate:{conv.token}", conv.token, conv.team_id, data, rearm=True)
+
+
 class InviteService:
-    def __init__(self, interviews: InterviewService) -> None:
+    def __init__(self, interviews: InterviewService, background: AsyncStore | None = None) -> None:
         self.interviews = interviews
+        # the store off the loop: `db` on a request's path, `background` for work nobody waits on
+        self.db, self.background = interviews.db, background or interviews.db
         self.settings, self.store, self.ws, self.slack = (
             interviews.settings,
             interviews.store,
@@ -64,8 +71,15 @@ class InviteService:
         return derived_token(self.settings, "invite", nonce)
 
     def link(self, conv: ConversationRecord) -> str | None:
+        """link_from with a synchronous read (the playground, tests)."""
+        return self.link_from(conv, self.store.invite(conv.token))
+
+    async def find_link(self, conv: ConversationRecord) -> str | None:
+        """link_from, the invite read off the event loop."""
+        return self.link_from(conv, await self.db.invite(conv.token))
+
+    def link_from(self, conv: ConversationRecord, invite: dict | None) -> str | None:
         """What the owner may copy: the invite link, or the private room when there is no invite."""
-        invite = self.store.invite(conv.token)
         if invite is None:
             return None
         if invite.get("nonce") and self.settings.PUBLIC_URL:
@@ -78,7 +92,7 @@ class InviteService:
         from bot.services.interviews import StartOutcome
 
         if not (req.candidate_id or req.candidate_name):
-            if not self.store.interview_settings(req.team_id)["open_interviews"]:
+            if not (await self.db.interview_settings(req.team_id))["open_interviews"]:
                 return StartOutcome(error=OPEN_OFF)
             return None
         return await self.create(req)
@@ -114,37 +128,40 @@ class InviteService:
         }
         nonce = secrets.token_urlsafe(16) if invite else None
         try:
-            self.store.begin_conversation(conv)
+            await self.db.begin_conversation(conv)
         except DuplicateRequest as dup:
-            return StartOutcome(conv=dup.existing, duplicate=True, link=self.link(dup.existing))
-        self.store.save_invite(
+            return StartOutcome(conv=dup.existing, duplicate=True, link=await self.find_link(dup.existing))
+        # a Slack-user candidate's DM is queued with what its link needs: the invite, or the room
+        dm = [candidate_dm_job(conv)] if conv.candidate_id else []
+        await self.db.save_invite(
             token,
             req.team_id,
             nonce=nonce,
             token_hash=token_hash(self.link_token(nonce)) if nonce else None,
             request=json.dumps(request),
+            jobs=dm if invite else [],
         )
         if not invite:
-            failure = await self.create_at_tavus(conv)
+            failure = await self.create_at_tavus(conv, jobs=dm)
             if failure:
                 error = tavus_failure(failure, "start the interview")
-                self.store.conversation_failed(token, error)
+                await self.db.conversation_failed(token, error)
                 return StartOutcome(error=error)
-        post_error = await self.interviews.post_card(self.store.conversation_by_token(token) or conv)
-        fresh = self.store.conversation_by_token(token) or conv
-        if fresh.candidate_id:
-            await self.dm_candidate(fresh)
-        return StartOutcome(conv=fresh, post_error=post_error, link=self.link(fresh))
+        post_error = await self.interviews.post_card(await self.db.conversation_by_token(token) or conv)
+        fresh = await self.db.conversation_by_token(token) or conv
+        return StartOutcome(conv=fresh, post_error=post_error, link=await self.find_link(fresh))
 
-    async def create_at_tavus(self, conv: ConversationRecord) -> te.TavusError | None:
-        """Create the conversation now (require_auth); Tavus's refusal, if it refused."""
+    async def create_at_tavus(
+        self, conv: ConversationRecord, jobs: list[Job] | None = None
+    ) -> te.TavusError | None:
+        """Create the conversation now (require_auth), queueing `jobs` with it; Tavus's refusal."""
         from bot.tavus.models import ConversationCreate
 
-        invite = self.store.invite(conv.token) or {}
+        invite = await self.db.invite(conv.token) or {}
         request = json.loads(invite.get("request") or "{}")
         create = ConversationCreate.model_validate(request.get("create") or {})
         create.callback_url = self.interviews.callback_url(conv.token)
-        client = self.ws.tavus(conv.team_id)
+        client = await self.db.run(self.ws.tavus, conv.team_id)
         try:
             created = await client.create_conversation(create, marker=conv.ref or "")
         except te.TavusError as exc:
@@ -156,14 +173,16 @@ class InviteService:
                 await client.end_conversation(created.conversation_id)
             return te.TavusError("the room could not be opened; please press Start again")
         keep_secret(created.meeting_token)  # it opens the room: never in a log line
-        self.store.update_invite(conv.token, meeting_token=created.meeting_token)
-        self.store.conversation_created(conv.token, created.conversation_id, created.conversation_url)
+        await self.db.update_invite(conv.token, meeting_token=created.meeting_token)
+        await self.db.conversation_created(
+            conv.token, created.conversation_id, created.conversation_url, jobs or []
+        )
         if created.status == "ended":
-            self.store.mark_ended(conv.token, at=utcnow(), reason=None)
+            await self.db.mark_ended(conv.token, at=utcnow(), reason=None)
         return None
 
-    # the candidate's DM
-    def dm_text(self, conv: ConversationRecord) -> str:
+    # the candidate's DM (sent and edited by its outbox job, bot/services/candidate_dm.py)
+    def dm_text(self, conv: ConversationRecord, invite: dict | None) -> str:
         title = f"*{esc(conv.name)}*"
         if conv.status == "ended":
             if conv.shutdown_reason == "invite_cancelled":
@@ -176,40 +195,23 @@ class InviteService:
             window = f" It opens {slack_date(conv.opens_at)} and expires {slack_date(conv.expires_at)}."
         return (
             f"<@{conv.owner_id}> invited you to an AI video interview, {title}. "
-            f"Your private link (for you only): {self.link(conv)}{window}"
+            f"Your private link (for you only): {self.link_from(conv, invite)}{window}"
         )
 
-    async def dm_candidate(self, conv: ConversationRecord) -> None:
-        try:
-            answer = await self.slack.chat_postMessage(
-                token=self.ws.slack_token(conv.team_id),
-                channel=conv.candidate_id,
-                text=self.dm_text(conv),
-                unfurl_links=False,
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "DM the candidate")
+    async def changed(self, token: str, db: AsyncStore | None = None) -> None:
+        """After a state change: once the interview is over, queue the edit of the candidate's DM
+        (its job re-armed: a DM still on its way is then drawn in its final state)."""
+        db = db or self.background
+        conv = await db.conversation_by_token(token)
+        if conv is None or not conv.candidate_id or conv.status != "ended":
             return
-        except Exception as exc:  # a reset: the owner has the link too; never undo the start for it
-            log.warning("could not DM the candidate: %s", type(exc).__name__)
+        invite = await db.invite(token) or {}
+        job = candidate_dm_job(conv)
+        if invite.get("dm_final"):
             return
-        self.store.update_invite(conv.token, dm_channel=answer["channel"], dm_ts=answer["ts"])
-
-    async def changed(self, token: str) -> None:
-        """After a state change (the card's redraw job calls this): once the interview is over,
-        update the candidate's DM. Marked done only after Slack took the edit, so a reset makes
-        the redraw job retry it."""
-        conv = self.store.conversation_by_token(token)
-        invite = self.store.invite(token) or {}
-        if conv is None or conv.status != "ended" or invite.get("dm_final") or not invite.get("dm_channel"):
-            return
-        try:
-            await self.slack.chat_update(
-                token=self.ws.slack_token(conv.team_id),
-                channel=invite["dm_channel"],
-                ts=invite["dm_ts"],
-                text=self.dm_text(conv),
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "update the candidate's DM")
-        self.store.dm_done(token)
+        if not invite.get("dm_channel"):  # not sent yet: only a pending DM is redrawn (never a
+            queued = await db.job(job.key)  # parked one: its owner was told once)
+            if queued is None or queued.state != "pending":
+                return
+        await db.add_jobs([job])
+        self.interviews.outbox.kick()

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
+from bot.services.candidate_dm import run_candidate_dm
 from bot.services.pacing import retry_after_of, slack_cost, turn_key
 from bot.services.report import report_message
 from bot.services.workspaces import Workspaces
@@ -80,7 +81,7 @@ def tell_owner_job(conv: ConversationRecord, key: str, text: str) -> Job:
 
 def announce_jobs(conv: ConversationRecord) -> list[Job]:
     """Post the card."""
-    return [post_job(conv)]  # a candidate's private link goes by InviteService.dm_candidate
+    return [post_job(conv)]  # a candidate's DM is queued by InviteService.create
 
 
 class JobRunners:
@@ -220,6 +221,8 @@ class JobRunners:
 
     async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:
         data = job.data
+        if data.get("candidate") and conv is not None:  # drawn when it runs: it carries a link
+            return await run_candidate_dm(self, job, conv)
         answer = await self.slack.chat_postMessage(
             token=await self._token(job.team_id),
             channel=data["channel"],

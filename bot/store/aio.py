@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from bot.store import Store
 
 T = TypeVar("T")
-STORE_THREADS = 12  # under PostgresBackend.MAX_CONNECTIONS; SQLite opens a connection per thread
+STORE_THREADS = 10  # with bot/deps.py's other pools, under PostgresBackend.MAX_CONNECTIONS
 
 
 class AsyncStore:

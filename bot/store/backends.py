@@ -1,7 +1,5 @@
 """The two places the store can live: a SQLite file (sqlite-utils) or PostgreSQL (psycopg 3, pooled).
-
-The store writes portable SQL with `?` placeholders; each backend runs it its own way.
-"""
+The store writes portable SQL with `?` placeholders; each backend runs it its own way."""
 
 from __future__ import annotations
 
@@ -29,6 +27,7 @@ class Backend(Protocol):
     def migrate(self) -> list[str]: ...
     def pending_migrations(self) -> list[str]: ...
     def leader_lock(self) -> bool: ...
+    def claims(self) -> Backend: ...  # where intent claims are written (see SqliteBackend.claims)
     def close(self) -> None: ...
 
 
@@ -52,15 +51,18 @@ class _SqliteTx:
 
 
 class SqliteBackend:
-    """WAL mode, one connection per thread, every write in BEGIN IMMEDIATE so writers queue."""
+    """WAL, a connection per thread, writes in BEGIN IMMEDIATE after an in-process lock (it wakes
+    a waiter at once; SQLite's busy handler polls with sleeps of up to 100 ms)."""
 
     dialect = "sqlite"
     SKIP_LOCKED = ""  # BEGIN IMMEDIATE already serialises writers
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, schema: str | None = None) -> None:
+        self.path, self.schema = path, schema
         self._local = threading.local()
         self._leader = None
+        self._writer = threading.RLock()  # a nested write still fails in BEGIN, as before
+        self._claims = SqliteBackend(path + "-claims", CLAIMS_SCHEMA) if schema is None else None
 
     def db(self) -> Database:
         db = getattr(self._local, "db", None)
@@ -69,8 +71,15 @@ class SqliteBackend:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            if self.schema:
+                conn.execute(self.schema)
             db = self._local.db = Database(conn)
         return db
+
+    def claims(self) -> SqliteBackend:
+        """The intent claims' own file beside the database: the claim before a command's ack takes
+        a write lock only claims share, never the one the outbox's and the starts' writes hold."""
+        return self._claims or self
 
     def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return list(self.db().query(sql, params))
@@ -78,13 +87,14 @@ class SqliteBackend:
     @contextlib.contextmanager
     def write(self) -> Iterator[_SqliteTx]:
         db = self.db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield _SqliteTx(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._writer:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; the names of the migrations applied now."""
@@ -116,9 +126,14 @@ class SqliteBackend:
         if db is not None:
             db.close()
             self._local.db = None
+        if self._claims is not None:
+            self._claims.close()
         if self._leader is not None:
             self._leader.close()
             self._leader = None
+
+
+CLAIMS_SCHEMA = "create table if not exists intent_claims (key text primary key, expires_at text not null)"
 
 
 class _PostgresTx:
@@ -174,6 +189,10 @@ class PostgresBackend:
         from bot.store.migrations import pending
 
         return pending(self.read, "postgres")
+
+    def claims(self) -> PostgresBackend:
+        """Claims lock their own rows here: the same database."""
+        return self
 
     def leader_lock(self) -> bool:
         """A session advisory lock on a connection of its own: it goes when the holder goes. The

@@ -43,7 +43,7 @@ class EventRecords(StoreBase):
 
     def claim_intent(self, key: str, seconds: float) -> bool:
         """One atomic claim on an intent for `seconds`: True for the first caller, on any instance."""
-        with self.db.write() as tx:
+        with self.db.claims().write() as tx:
             tx.execute("delete from intent_claims where key = ? and expires_at <= ?", (key, utcnow()))
             return (
                 tx.execute(
@@ -55,11 +55,11 @@ class EventRecords(StoreBase):
 
     def release_intent(self, key: str) -> None:
         """The intent failed: the same command may be sent again at once."""
-        with self.db.write() as tx:
+        with self.db.claims().write() as tx:
             tx.execute("delete from intent_claims where key = ?", (key,))
 
     def purge_claims(self) -> int:
-        with self.db.write() as tx:
+        with self.db.claims().write() as tx:
             return tx.execute("delete from intent_claims where expires_at <= ?", (utcnow(),))
 
     @staticmethod

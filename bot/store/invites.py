@@ -10,15 +10,20 @@ from bot.clock import utcnow
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
+from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord
 
 SETTINGS_DEFAULTS = {"open_interviews": 1, "results_to": "owner", "results_channel": None, "consent": None}
 
 
 class InviteRecords(StoreBase):
-    def save_invite(self, conv_token: str, team_id: str, **values: Any) -> None:
+    def save_invite(
+        self, conv_token: str, team_id: str, jobs: list[Job] | None = None, **values: Any
+    ) -> None:
+        """The invite, with the jobs it owes (the candidate's DM) in the same transaction."""
         with self.db.write() as tx:
             tx.execute(*insert_sql("invites", {"conv_token": conv_token, "team_id": team_id, **values}))
+            enqueue(tx, jobs or [])
 
     def invite(self, conv_token: str) -> dict[str, Any] | None:
         return self._one("select * from invites where conv_token = ?", (conv_token,))
@@ -66,6 +71,14 @@ class InviteRecords(StoreBase):
             tx.execute("update invites set busy_at = ? where conv_token = ?", (utcnow(), conv_token))
             told = "update invites set busy_told = 1 where conv_token = ? and busy_told = 0"
             return tx.execute(told, (conv_token,)) > 0
+
+    def dm_sent(self, conv_token: str, channel: str, ts: str, *, final: bool) -> None:
+        """Slack took the candidate's DM: its place, so a retry edits it and never posts again."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update invites set dm_channel = ?, dm_ts = ?, dm_final = ? where conv_token = ?",
+                (channel, ts, 1 if final else 0, conv_token),
+            )
 
     def dm_done(self, conv_token: str) -> bool:
         """True once: the candidate's DM was updated for the end of the interview."""

@@ -134,7 +134,7 @@ def invite_endpoint(deps: Deps):
 
     async def invite_page(request: Request) -> Response:
         token = request.path_params["token"]
-        seen = flow.look(token)
+        seen = await flow.look(token)
         # the busy page's own retry (a GET, from a meta refresh) starts again, for a short while after
         # a Start met the limit; a link preview of a copied ?retry=1 address later starts nothing
         busy = parse_time((seen.invite or {}).get("busy_at"))
