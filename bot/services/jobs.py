@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
-from bot.services.pacing import answered, call_turn, priority, slack_cost, turn_key
+from bot.services.pacing import answered, call_turn, dm_owed, priority, slack_cost, turn_key
 from bot.services.report import report_message
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
@@ -103,6 +103,8 @@ class JobRunners:
         if job.token and conv is None:
             return None  # its conversation is gone: nothing left to do
         method, channel, calls = slack_cost(job, conv)
+        if method == "chat.update" and conv is not None and conv.status == "ended":  # + the candidate's DM
+            calls += dm_owed(conv, await self.db.invite(conv.token))
         turn, team = turn_key(job), job.team_id or ""
         if method and team:  # a 429 is Throttled: the job runs again at Slack's Retry-After
             await self.budget.admit(turn, team, method, channel, calls, priority(job, conv))

@@ -35,6 +35,14 @@ def slack_cost(job: OutboxRecord, conv: ConversationRecord | None) -> tuple[str 
     return None, None, 0
 
 
+def dm_owed(conv: ConversationRecord, invite: dict | None) -> int:
+    """A card's redraw at the end also edits the candidate's DM (InviteService.changed): one more
+    chat.update on the same tier, once, when a DM was sent and not yet edited."""
+    return int(
+        conv.status == "ended" and bool(invite and invite.get("dm_channel") and not invite.get("dm_final"))
+    )
+
+
 def priority(job: OutboxRecord, conv: ConversationRecord | None) -> int:
     """A job's place among those waiting for the same budget: a card's final state goes before a
     passing one (a card still live when its turn comes is drawn again when it ends; one that
