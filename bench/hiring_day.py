@@ -167,6 +167,9 @@ def hiring_day(stack: Stack, args) -> dict:
         rate = UPDATES_PER_MINUTE / 60 * scale
         needed = len(rows)
         floor = needed / rate
+        # each candidate DM the app sent is edited once at the end, in the card's final redraw job:
+        # the same chat.update tier carries it before that card counts as final
+        dms = sqlite3.connect(db).execute("select count(*) from invites where dm_final").fetchone()[0]
         floor_after_last = max(0.0, floor - (last - first_end))
         return {
             "scale": scale,
@@ -183,6 +186,9 @@ def hiring_day(stack: Stack, args) -> dict:
             "ratio_from_first_end": (done - first_end) / floor,
             "ratio_from_last_event": (done - last) / floor_after_last if floor_after_last else None,
             "ratio_old_first_event_over_floor": (done - first) / floor,
+            "dm_edits": dms,
+            "floor_with_dm_edits_from_first_end": (needed + dms) / rate * scale,
+            "ratio_with_dm_edits_from_first_end": (done - first_end) / ((needed + dms) / rate),
             "post_floor": per_channel / POSTS_PER_SECOND,
             "converged": converged is not None,
             "chat_update_calls": updates,
