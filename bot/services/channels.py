@@ -35,7 +35,7 @@ class ChannelChecks:
 
     budget: SlackBudget
     answers: dict[tuple[str, str], tuple[float, str | None]] = field(default_factory=dict)
-    asking: dict[tuple[str, str], asyncio.Future[str | None]] = field(default_factory=dict)
+    asking: dict[tuple[str, str, int], asyncio.Future[str | None]] = field(default_factory=dict)
 
 
 _CHECKS: dict[str, ChannelChecks] = {}  # by the Slack API's base URL: one app's Slack
@@ -62,7 +62,8 @@ async def channel_problem(slack: AsyncWebClient, channel_id: str) -> str | None:
         FINE_SECONDS if known[1] is None else PROBLEM_SECONDS
     ):
         return known[1]  # a burst of starts in one channel asks Slack once
-    if (asking := checks.asking.get(key)) is not None:
+    flight = (*key, id(asyncio.get_running_loop()))  # a future is awaited only on its own loop
+    if (asking := checks.asking.get(flight)) is not None:
         try:
             return await asyncio.wait_for(asyncio.shield(asking), CHECK_SECONDS)
         except TimeoutError:
@@ -70,13 +71,13 @@ async def channel_problem(slack: AsyncWebClient, channel_id: str) -> str | None:
     turn = f"check:{next(_TURNS)}"
     if not checks.budget.try_take(turn, team, METHOD):
         return None  # the workspace's minute is spent: do not make the person wait for it
-    asking = checks.asking[key] = asyncio.get_running_loop().create_future()
+    asking = checks.asking[flight] = asyncio.get_running_loop().create_future()
     problem, known_now = None, False
     try:
         problem, known_now = await _ask(slack, channel_id, checks.budget, team)
     finally:
         checks.budget.settle(turn, team, METHOD)
-        del checks.asking[key]
+        del checks.asking[flight]
         asking.set_result(problem)
     if known_now:
         if len(checks.answers) > 10_000:
