@@ -20,6 +20,7 @@ from bot.clock import parse_time, utcnow
 from bot.services.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
 from bot.slack.blocks import esc
 from bot.slack.budget import Throttled
+from bot.slack.errors import TOKEN_REFUSED, slack_failed
 from bot.slack.messages import slack_post_failure
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
@@ -174,6 +175,8 @@ class OutboxWorker:
             )
             await self._quietly(self.db.job_failed(job, error, retry_in=wait))
             return False, None
+        if isinstance(exc, SlackApiError) and exc.response.get("error") in TOKEN_REFUSED:
+            slack_failed(exc, f"run an outbox {job.kind} job")  # loud: every later call fails alike
         # the job's id, not its key: keys carry the conversation's callback token
         log.error(
             "outbox %s job %d given up after %d attempts: %s", job.kind, job.id, job.attempts + 1, error
