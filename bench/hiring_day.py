@@ -23,7 +23,7 @@ import aiohttp
 import httpx
 
 from bench import load
-from bench.run import Stack, pct
+from bench.run import Stack, callback_token, pct
 from bench.servers import CANDIDATES
 from bot.slack.card import build_interview_card
 from bot.store import Store
@@ -104,9 +104,9 @@ async def send_commands(url: str, persona: str, n: int, spread: float, hooks: st
         await asyncio.gather(*(one(i) for i in range(n)))
 
 
-async def play_day(url: str, rows: list[tuple[str, str]], window: float) -> tuple[float, float, int]:
+async def play_day(url: str, rows: list[tuple[str, str]], window: float) -> tuple[float, float, float, int]:
     """Each call goes live in the first half of the window and ends in the second; returns the
-    times of the first and last event and the failures."""
+    times of the first event, the first end and the last event, and the failures."""
     plan = []
     for token, cid in rows:
         live = random.uniform(0, window / 2)
@@ -126,7 +126,8 @@ async def play_day(url: str, rows: list[tuple[str, str]], window: float) -> tupl
                 failed += 1
 
         await asyncio.gather(*(fire(*p) for p in plan))
-    return start + plan[0][0], time.time(), failed
+    first_end = min(at for at, _, _, kind in plan if kind == "end")
+    return start + plan[0][0], start + first_end, time.time(), failed
 
 
 def wrong_cards(stack: Stack, db: str) -> tuple[int, int]:
@@ -148,12 +149,13 @@ def wrong_cards(stack: Stack, db: str) -> tuple[int, int]:
 
 
 def hiring_day(stack: Stack, args) -> dict:
-    httpx.post(f"{stack.slack}/_sim/tiers", json={"on": True}).raise_for_status()
+    scale = args.scale
+    httpx.post(f"{stack.slack}/_sim/tiers", json={"on": True, "scale": scale}).raise_for_status()
     proc, url, db = stack.start_app("ours")
     try:
         persona = stack.shared_persona(db)
         began = time.time()
-        asyncio.run(send_commands(url, persona, args.interviews, args.spread, stack.slack))
+        asyncio.run(send_commands(url, persona, args.interviews, args.spread / scale, stack.slack))
         sql = (
             "select token, conversation_id from conversations "
             "where name like 'hd-%' and conversation_id is not null"
@@ -163,35 +165,57 @@ def hiring_day(stack: Stack, args) -> dict:
             if time.time() > deadline:
                 break
             time.sleep(0.5)
-        first, last, failed = asyncio.run(play_day(url, rows, args.window))
+        rows = [(callback_token(token), cid) for token, cid in rows]  # the URL's token, as Tavus has it
+        first, first_end, last, failed = asyncio.run(play_day(url, rows, args.window / scale))
         converged = None
-        while time.time() - last < args.patience:
+        while time.time() - last < args.patience / scale:
             wrong, posted = wrong_cards(stack, db)
             if wrong == 0:
                 converged = time.time()
                 break
-            time.sleep(2)
+            time.sleep(0.5)
         wrong, posted = wrong_cards(stack, db)
         stats = httpx.get(f"{stack.slack}/_sim/stats", timeout=60).json()
         updates = stats["calls"].get("chat.update", 0)
+        done = converged or time.time()
         parked = (
             sqlite3.connect(db).execute("select count(*) from outbox where state = 'parked'").fetchone()[0]
         )
         per_channel = max(sum(1 for i in range(len(rows)) if i % 3 == k) for k in range(3))
-        # the tiers' floor from the first event: every card's final state needs one chat.update
-        # (its post, at 1 a second per channel, ran in parallel and finished first)
-        floor = len(rows) / (UPDATES_PER_MINUTE / 60)
+        # Updates needed: one chat.update per card, drawing its final state (perfect coalescing: a
+        # card whose turn comes after its end is never drawn live). Final states exist from the
+        # first end on, so the floor runs from there: needed / the tier's rate. By the last event
+        # the tier can have drawn at most (last - first end) x rate of them: the rest is the floor
+        # from the last event. (Its post, 1 a second per channel, ran in parallel, finished first.)
+        rate = UPDATES_PER_MINUTE / 60 * scale
+        needed = len(rows)
+        floor = needed / rate
+        # each candidate DM the app sent is edited once at the end, in the card's final redraw job:
+        # the same chat.update tier carries it before that card counts as final
+        dms = sqlite3.connect(db).execute("select count(*) from invites where dm_final").fetchone()[0]
+        floor_after_last = max(0.0, floor - (last - first_end))
         return {
+            "scale": scale,
             "interviews": len(rows),
             "callback_failures": failed,
-            "commands_to_first_event": first - began,
-            "event_window": last - first,
-            "after_last_event": (converged or time.time()) - last,
-            "first_event_to_converged": (converged or time.time()) - first,
-            "floor": floor,
+            "commands_to_first_event": (first - began) * scale,
+            "event_window": (last - first) * scale,
+            "first_end_after_first_event": (first_end - first) * scale,
+            "first_event_to_converged": (done - first) * scale,
+            "first_end_to_converged": (done - first_end) * scale,
+            "after_last_event": (done - last) * scale,
+            "floor_from_first_end": floor * scale,
+            "floor_from_last_event": floor_after_last * scale,
+            "ratio_from_first_end": (done - first_end) / floor,
+            "ratio_from_last_event": (done - last) / floor_after_last if floor_after_last else None,
+            "ratio_old_first_event_over_floor": (done - first) / floor,
+            "dm_edits": dms,
+            "floor_with_dm_edits_from_first_end": (needed + dms) / rate * scale,
+            "ratio_with_dm_edits_from_first_end": (done - first_end) / ((needed + dms) / rate),
             "post_floor": per_channel / POSTS_PER_SECOND,
             "converged": converged is not None,
             "chat_update_calls": updates,
+            "calls": stats["calls"],
             "limited": stats["limited"],
             "wrong": wrong,
             "posted": posted,
@@ -211,12 +235,15 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=20.0, help="seconds the commands take")
     parser.add_argument("--window", type=float, default=120.0, help="seconds the calls go live and end in")
     parser.add_argument("--patience", type=float, default=900.0)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="Slack's rates times this, times divided by it (both sides)"
+    )
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-day", action="store_true")
     args = parser.parse_args()
-    stack = Stack(rate_scale=1.0)  # Slack's real tiers, on both sides
+    stack = Stack(rate_scale=args.scale)  # Slack's real tiers (or scaled), on both sides
     stack.start_sims()
     try:
         burst = {} if args.skip_burst else burst_with_candidates(stack, args)

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.services.callbacks import CallbackService
+from bot.services.channels import use_budget as use_channel_budget
 from bot.services.documents import DocumentService
 from bot.services.interviews import InterviewService
 from bot.services.invite_flow import InviteFlow
@@ -86,6 +87,7 @@ class Deps:
             scale=settings.SLACK_RATE_SCALE,
             sleep_at_most=min(SLEEP_AT_MOST, settings.OUTBOX_LEASE_SECONDS * 0.25),
         )
+        use_channel_budget(slack.base_url, budget)  # channel checks draw on the same budget
         # background work (the outbox, the reconciler) has store threads of its own: however much
         # of it is queued, a listener's read before its ack does not wait behind it
         quiet = AsyncStore(store, threads=BACKGROUND_THREADS)

@@ -47,5 +47,8 @@ async def run_candidate_dm(runners: JobRunners, job: OutboxRecord, conv: Convers
         if status == 429 or status >= 500 or exc.response.get("error") in ("ratelimited", "internal_error"):
             raise  # retried by the outbox
         slack_failed(exc, "update the candidate's DM")  # deleted, or the candidate left: as before
+    finally:
+        if job.team_id:  # counted from its answer, as the budget counts every call
+            runners.budget.settle(turn_key(job, 1), job.team_id, "chat.update")
     await db.dm_done(conv.token)
     return invite["dm_ts"]

@@ -13,11 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.candidate_dm import run_candidate_dm
-from bot.services.pacing import retry_after_of, slack_cost, turn_key
+from bot.services.pacing import answered, call_turn, priority, slack_cost, turn_key
 from bot.services.report import report_message
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
-from bot.slack.budget import SlackBudget, Throttled
+from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, Job, OutboxRecord
@@ -99,24 +99,18 @@ class JobRunners:
         self.budget = budget or SlackBudget()
 
     async def run(self, job: OutboxRecord) -> str | None:
-        """Wait for the job's turn in its workspace's rate budget, then run it; a 429 is Throttled."""
+        """Wait for the job's turn in its workspace's rate budget, then run it."""
         conv = await self.db.conversation_by_token(job.token) if job.token else None
         if job.token and conv is None:
             return None  # its conversation is gone: nothing left to do
         method, channel, calls = slack_cost(job, conv)
-        if method and job.team_id:
-            await self.budget.admit(turn_key(job), job.team_id, method, channel, calls)
+        turn, team = turn_key(job), job.team_id or ""
+        if method and team:  # a 429 is Throttled: the job runs again at Slack's Retry-After
+            await self.budget.admit(turn, team, method, channel, calls, priority(job, conv))
             if job.kind == "card":  # the card shows the state at the moment it is drawn
                 conv = await self.db.conversation_by_token(job.token) or conv
-        try:
+        async with answered(self.budget, turn, team, method, channel):
             return await getattr(self, f"run_{job.kind}")(job, conv)
-        except SlackApiError as exc:
-            if getattr(exc.response, "status_code", 200) != 429:
-                raise
-            wait = retry_after_of(exc)
-            api = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]
-            self.budget.refused(job.team_id or "", api, channel, wait)
-            raise Throttled(wait) from exc
 
     async def _token(self, team_id: str | None) -> str | None:
         return await self.db.run(self.ws.slack_token, team_id)
@@ -125,8 +119,9 @@ class JobRunners:
         if conv.message_ts:
             return conv.message_ts
         token = await self._token(conv.team_id)
-        if self.settings.SLACK_CALLS and not conv.call_id and conv.url and not conv.has_candidate:
-            conv.call_id = await self.calls_add(conv, token)
+        calls = self.settings.SLACK_CALLS and not conv.call_id and conv.url and not conv.has_candidate
+        if calls and await call_turn(self.budget, job, conv):
+            conv.call_id = await self.calls_add(conv, token, f"{job.id}:calls.add")
         text, blocks = build_interview_card(conv)
         answer = await self.slack.chat_postMessage(
             token=token, channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
@@ -138,8 +133,9 @@ class JobRunners:
             await self.db.add_jobs([card_job(latest)])
         return answer["ts"]
 
-    async def calls_add(self, conv: ConversationRecord, token: str | None) -> str | None:
-        """Register the call with Slack's Calls API; without it the card still goes out."""
+    async def calls_add(self, conv: ConversationRecord, token: str | None, turn: str = "") -> str | None:
+        """Register the call with Slack's Calls API; without it the card still goes out (a 429
+        defers the post instead: it waits for calls.add's turn)."""
         try:
             answer = await self.slack.calls_add(
                 token=token,
@@ -152,11 +148,15 @@ class JobRunners:
                 users=[{"slack_id": conv.owner_id}],
             )
         except SlackApiError as exc:
+            if getattr(exc.response, "status_code", 200) == 429:
+                raise
             slack_failed(exc, "register a Slack call (calls.add)")
             return None
         except Exception as exc:  # a reset or a timeout: the card matters more than the call card
             log.warning("could not register a Slack call (calls.add): %s", type(exc).__name__)
             return None
+        finally:
+            self.budget.settle(turn, conv.team_id, "calls.add")
         await self.db.set_call(conv.token, answer["call"]["id"])
         return answer["call"]["id"]
 

@@ -20,6 +20,7 @@ from bot.clock import parse_time, utcnow
 from bot.services.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
 from bot.slack.blocks import esc
 from bot.slack.budget import Throttled
+from bot.slack.errors import TOKEN_REFUSED, slack_failed
 from bot.slack.messages import slack_post_failure
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
@@ -31,6 +32,7 @@ LEASE_SECONDS = 45.0  # a job's lease; a run is cut at 80 % of it, so only a dea
 POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other instances queued
 NOT_YET_SECONDS = 2.0
 BATCH = 8  # jobs run at once by one worker
+WAKE_AFTER = 0.005  # after a deferred job's due time, so the claim sees it due
 TRANSIENT_SLACK = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
@@ -114,15 +116,19 @@ class OutboxWorker:
         """New jobs were committed: drain now rather than at the next poll."""
         self._wake.set()
 
+    def wake_in(self, seconds: float) -> None:
+        """A job was deferred to its turn: drain again right when it is due, not at the next poll."""
+        asyncio.get_running_loop().call_later(seconds + WAKE_AFTER, self._wake.set)
+
     async def run_forever(self) -> None:
         while True:
+            self._wake.clear()  # before the drain: a kick or a turn that comes during it is kept
             try:
                 ran = await self.drain_once()
             except Exception:  # the database may be down: keep trying
                 log.exception("outbox drain failed")
                 ran = 0
             if not ran:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll)
 
@@ -148,6 +154,7 @@ class OutboxWorker:
             return False, None
         except Throttled as exc:  # late, not broken: no attempt used
             await self._quietly(self.db.job_defer(job, exc.seconds))
+            self.wake_in(exc.seconds)
             return False, None
         except Exception as exc:
             return await self._failed(job, exc, tell)
@@ -168,6 +175,8 @@ class OutboxWorker:
             )
             await self._quietly(self.db.job_failed(job, error, retry_in=wait))
             return False, None
+        if isinstance(exc, SlackApiError) and exc.response.get("error") in TOKEN_REFUSED:
+            slack_failed(exc, f"run an outbox {job.kind} job")  # loud: every later call fails alike
         # the job's id, not its key: keys carry the conversation's callback token
         log.error(
             "outbox %s job %d given up after %d attempts: %s", job.kind, job.id, job.attempts + 1, error
