@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sim.blockkit import blocks_problem, view_problem
+from sim.slack_files import SlackFiles, public
 from sim.slack_state import SlackState, new_id, new_ts
 from sim.slack_tiers import RateTiers, retry_after
 
@@ -27,7 +28,7 @@ JSON_FIELDS = ("blocks", "view", "attachments", "users")
 MAX_TEXT = 40_000
 
 
-class SlackSimulator:
+class SlackSimulator(SlackFiles):
     def __init__(self, state: SlackState | None = None, *, tiers: bool = False) -> None:
         self.state = state or SlackState()
         self.tiers = RateTiers() if tiers else None  # Slack's rate tiers, when asked for
@@ -44,6 +45,7 @@ class SlackSimulator:
                 Route("/_sim/oauth_code", self.oauth_code, methods=["POST"]),
                 Route("/_sim/revoke", self.revoke, methods=["POST"]),
                 Route("/_sim/tiers", self.set_tiers, methods=["POST"]),
+                *self.file_routes(),
             ]
         )
 
@@ -136,7 +138,7 @@ class SlackSimulator:
             result = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         else:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
-            self.token = token
+            self.token, self.team, self.base_url = token, entry["team"], str(request.base_url)
             result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
             # like slack.com, every call made with a valid token says which scopes the token has
             headers["x-oauth-scopes"] = ",".join(sorted(self.state.scopes))
@@ -165,6 +167,8 @@ class SlackSimulator:
                 "views": st.views,
                 "home": st.home,
                 "calls": st.calls,
+                "files": {i: public(f) for i, f in st.files.items()},
+                "canvases": st.canvases,
                 "log": st.log[-500:],
                 "users": st.users,
                 "channels": {c.id: c.info() for c in st.channels.values()},

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.pacing import retry_after_of, slack_cost, turn_key
-from bot.services.report import report_message
+from bot.services.report_jobs import ReportRunners
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget, Throttled
@@ -60,12 +60,9 @@ def reply_job(
     key: str,
     label: str,
     messages: list[tuple[str, list[Block]]],
-    *,
-    report: bool = False,
 ) -> Job:
-    """Replies in the card's thread (the owner's DM when there is no card), in order, each once;
-    with `report`, the interview report (drawn when it posts) comes first."""
-    data = {"label": label, "messages": messages, **({"report": True} if report else {})}
+    """Replies where the results go (the owner's DM thread by default), in order, each once."""
+    data = {"label": label, "messages": messages}
     return Job("reply", key, conv.token, conv.team_id, data)
 
 
@@ -83,7 +80,7 @@ def announce_jobs(conv: ConversationRecord) -> list[Job]:
     return [post_job(conv)]  # a candidate's private link goes by InviteService.dm_candidate
 
 
-class JobRunners:
+class JobRunners(ReportRunners):
     """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
 
     def __init__(
@@ -187,8 +184,6 @@ class JobRunners:
         where = await self._where(conv, kind, channel, token)
         posted: list[str] = json.loads(job.result or "[]")
         messages = job.data["messages"]
-        if job.data.get("report") and (report := await report_message(self.db, self.ws, conv)):
-            messages = [report, *messages]  # the report first, then the transcript
         for i, (text, blocks) in enumerate(messages[len(posted) :]):
             if i and job.team_id:  # the first one waited for its turn in run()
                 await self.budget.admit(
