@@ -56,15 +56,22 @@ class SlackSimulator(SlackFiles):
 
     async def faulty(self, scope, receive, send) -> None:
         """Connection faults the way networks fail: `reset` breaks the connection before Slack
-        acts; `stall` holds it `seconds` (past the client's timeout), then breaks it unanswered."""
+        acts; `stall` holds it `seconds` (past the client's timeout), then breaks it unanswered;
+        `lost` lets Slack act, then breaks the connection before its answer arrives."""
         path = scope.get("path", "") if scope["type"] == "http" else ""
         fault = (
-            self.state.take_fault(path.rsplit("/", 1)[-1], ("reset", "stall"))
+            self.state.take_fault(path.rsplit("/", 1)[-1], ("reset", "stall", "lost"))
             if path.startswith("/api/")
             else None
         )
         if fault is None:
             return await self.api_app(scope, receive, send)
+        if fault["kind"] == "lost":
+
+            async def unheard(message) -> None:
+                return None
+
+            await self.api_app(scope, receive, unheard)
         self.state.log.append(
             {"method": path.rsplit("/", 1)[-1], "args": {}, "at": time.time(), "result": fault["kind"]}
         )

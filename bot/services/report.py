@@ -39,7 +39,15 @@ async def gather_report(
         elif kind == "application.perception_analysis":
             state.analysis = str(props.get("analysis") or "No analysis was returned.")
         elif kind == "application.recording_ready":
-            state.recording_line = recording_text(props if isinstance(props, dict) else {})
+            state.recording_line = recording_text(props)
+            state.recording_url = next(
+                (
+                    str(props[k])
+                    for k in ("recording_url", "download_url", "url", "storage_uri")
+                    if props.get(k)
+                ),
+                None,
+            )
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
     if persona and persona.objectives_id:

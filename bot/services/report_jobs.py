@@ -193,11 +193,15 @@ class ReportRunners(CanvasSteps):
         if sent.status_code != 200:
             raise RuntimeError(f"the file upload URL answered HTTP {sent.status_code}")
         await self._admit(job, "files.completeUploadExternal")
-        await self.slack.files_completeUploadExternal(
-            token=token,
-            files=[{"id": slot["file_id"], "title": title}],
-            channel_id=row["channel"],
-            thread_ts=row.get("thread_ts"),
-            initial_comment=f":scroll: The full transcript of *{esc(conv.name or 'the interview')}*.",
-        )
+        try:
+            await self.slack.files_completeUploadExternal(
+                token=token,
+                files=[{"id": slot["file_id"], "title": title}],
+                channel_id=row["channel"],
+                thread_ts=row.get("thread_ts"),
+                initial_comment=f":scroll: The full transcript of *{esc(conv.name or 'the interview')}*.",
+            )
+        except SlackApiError as exc:  # the client's own retry after a lost answer finds it done
+            if _code(exc) in FILE_REFUSED or not await self._shared(job, token, slot["file_id"], row):
+                raise
         return slot["file_id"]

@@ -28,6 +28,7 @@ class ReportState:
     analysis: str | None = None
     perception: bool = False  # the persona uses perception, so an analysis will come
     recording_line: str | None = None  # mrkdwn, made from Tavus's recording_ready
+    recording_url: str | None = None  # its https link, when Tavus gave one
     transcript_as: str | None = None  # "file", "thread" or "canvas" once it is placed
 
     @property

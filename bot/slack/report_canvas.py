@@ -10,6 +10,7 @@ from bot.slack.report import ReportState
 from bot.slack.transcript import transcript_turns
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@&])")
+_URL = re.compile(r"^https://[^\s()<>\[\]\\]{1,2000}$")  # a link target that cannot break out
 MAX_CANVAS = 900_000  # characters; Slack takes up to 1 MiB of markdown
 
 
@@ -57,9 +58,12 @@ def build_report_canvas(state: ReportState) -> str:
     else:
         out.append("On its way." if state.perception else "Not used by this persona.")
     out.append("## Recording")
-    out.append(
-        "Ready: see the report message in Slack." if state.recording_line else "On its way, if recorded."
-    )
+    if state.recording_url and _URL.match(state.recording_url):
+        out.append(f"[Open the recording]({state.recording_url})")
+    elif state.recording_line:
+        out.append("Ready, in your own recording storage (see the report message).")
+    else:
+        out.append("On its way, if this interview was recorded.")
     out.append("## Transcript")
     if state.transcript is None:
         out.append("On its way (Tavus sends it a few minutes after the call).")
