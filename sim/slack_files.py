@@ -129,6 +129,7 @@ class SlackFiles:
                 "user": self.state.bot_user,
                 "bot_id": self.state.bot_id,
                 "text": a.get("initial_comment") or "",
+                "blocks": [],
                 "files": shown,
                 "upload": True,
                 "thread_ts": a.get("thread_ts"),
