@@ -182,7 +182,8 @@ class ReportRunners(CanvasSteps):
         steps of files_upload_v2, taken one by one so the file id is recorded before the upload."""
         title = UNSAFE_TITLE.sub("", f"Transcript of {conv.name or 'the interview'}")[:120]
         content = transcript_file_text(title, turns).encode()
-        filename = f"transcript-{conv.ref or 'interview'}.txt"
+        slug = re.sub(r"[^a-z0-9]+", "-", (conv.name or "").lower()).strip("-")[:60] or "interview"
+        filename = f"transcript-{slug}.txt"
         await self._admit(job, "files.getUploadURLExternal")
         slot = await self.slack.files_getUploadURLExternal(
             token=token, filename=filename, length=len(content)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date
+from bot.slack.messages import shutdown_words
 from bot.store import ConversationRecord
 
 MAX_LINES = 25  # a plan has at most 20 objectives; guardrail trips are capped the same way
@@ -89,7 +90,7 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
     if not state.ended:
         ended = "not reported yet"
     else:
-        ended = esc_cut(conv.shutdown_reason, 100) if conv.shutdown_reason else "not reported"
+        ended = shutdown_words(conv.shutdown_reason, conv.ended_by) or "not reported"
     head = (
         f":bar_chart: *Interview report: {esc_cut(conv.name, 120)}*\nCandidate {who} · persona "
         f"*{esc_cut(conv.persona_name, 80)}* · {slack_date(conv.live_at or conv.created_at)} · {took} · "

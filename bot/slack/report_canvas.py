@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from bot.slack.messages import SHUTDOWN_WORDS
 from bot.slack.report import ReportState
 from bot.slack.transcript import transcript_turns
 
@@ -30,7 +31,9 @@ def build_report_canvas(state: ReportState) -> str:
     conv = state.conv
     who = f"![](@{conv.candidate_id})" if conv.candidate_id else md(conv.candidate_name or "open link", 100)
     took = f"{state.seconds // 60} min {state.seconds % 60} s" if state.seconds is not None else "unknown"
-    ended = md(conv.shutdown_reason or "not reported", 100) if state.ended else "not reported yet"
+    reason = conv.shutdown_reason
+    ended = md(SHUTDOWN_WORDS.get(reason or "") or (reason or "not reported").replace("_", " "), 100)
+    ended = ended if state.ended else "not reported yet"
     out = [
         f"# {md(canvas_title(state), 120)}",
         f"Candidate {who} · persona **{md(conv.persona_name, 80)}** · "
