@@ -27,11 +27,6 @@ class ReportRecords(StoreBase):
         with self.db.write() as tx:
             tx.execute(f"{sql} on conflict (conv_token) do update set {names}", params)
 
-    def forget_report(self, conv_token: str) -> None:
-        """After `forget` deleted them from Slack: nothing of the report is left to redraw."""
-        with self.db.write() as tx:
-            tx.execute("delete from reports where conv_token = ?", (conv_token,))
-
     def refuse_canvas(self, team_id: str, error: str | None) -> None:
         """Remember (or clear, with None) that Slack refused this workspace a canvas."""
         with self.db.write() as tx:
