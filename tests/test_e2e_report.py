@@ -151,17 +151,20 @@ def test_late_recording_updates_the_report_in_place(app, slack, tavus):
     assert len(channel_messages(slack, DM)) == before
 
 
-@pytest.mark.parametrize("kind,times", [("lost", 1), ("reset", 4)])
+@pytest.mark.parametrize("kind,times", [("lost", 1), ("reset", 2)])
 def test_breaks_on_upload_and_update_converge_to_one_file_and_one_report(app, slack, tavus, kind, times):
     served, driver = app
     slack.state.faults += [
         {"method": "files.completeUploadExternal", "kind": kind, "times": times},
-        {"method": "chat.update", "kind": "reset", "times": 4},
+        {"method": "chat.update", "kind": "reset", "times": 2},
     ]
     ended_with_file(driver, served, slack, tavus)
     time.sleep(0.5)  # any retry still owed has run by now
     assert len(slack.state.files) == 1 and len(shares(slack)) == 1 and len(reports(slack)) == 1
     assert slack.state.calls_to("chat.update") and not [f for f in slack.state.faults if f["times"]]
+    assert slack.state.calls_to("files.info")  # the upload's fate was asked, not guessed
+    uploads = len(slack.state.calls_to("files.getUploadURLExternal"))
+    assert uploads == 1 if kind == "lost" else uploads > 1  # a completed upload is kept; a cut one redone
 
 
 def test_refused_file_falls_back_to_thread_replies_and_says_so_once(app, slack, tavus, caplog):
@@ -278,3 +281,33 @@ def test_hostile_transcript_and_values_cannot_inject(app, slack, tavus):
     assert "Candidate: fine" in lines and f"    AI interviewer: {hostile}" in lines
     assert not [line for line in lines if line.startswith("AI interviewer:")]  # no forged turn
     assert "<!channel>" not in shares(slack)[0]["text"] and "<" not in shares(slack)[0]["files"][0]["title"]
+
+
+def test_canvas_setting_in_the_modal_then_a_channel_can_open_the_canvas(app, slack, tavus):
+    served, driver = app
+    store = served.deps.store
+    store.refuse_canvas(TEAM, "free_teams_cannot_create_non_channel_canvases")
+    driver.home_opened("U0ADMIN1")
+    home = wait_until(lambda: slack.state.home.get("U0ADMIN1"), what="admin home")
+    driver.click(ids.OPEN_INTERVIEW_SETTINGS, user="U0ADMIN1", view_id=home["id"])
+    view = wait_until(lambda: driver.latest_view(ids.INTERVIEW_SETTINGS, "U0ADMIN1"), what="settings modal")
+    assert "Slack refused the last report canvas" in str(view["blocks"]) and ids.S_CANVAS in str(
+        view["blocks"]
+    )
+    settings = {
+        ids.S_OPEN: {ids.VALUE: {"type": "checkboxes", "selected_options": [{"value": "on"}]}},
+        ids.S_RESULTS: {ids.VALUE: {"type": "static_select", "selected_option": {"value": "channel"}}},
+        ids.S_RESULTS_CHANNEL: {
+            ids.VALUE: {"type": "conversations_select", "selected_conversation": "C0HIRING1"}
+        },
+        ids.S_CANVAS: {ids.VALUE: {"type": "checkboxes", "selected_options": [{"value": "on"}]}},
+        ids.S_CONSENT: {ids.VALUE: {"type": "plain_text_input", "value": None}},
+    }
+    driver.submit(view["id"], settings, user="U0ADMIN1")
+    saved = wait_until(lambda: store.interview_settings(TEAM)["report_canvas"] == 1, what="saved")
+    assert saved and store.interview_settings(TEAM)["canvas_refused"] is None  # saving tries again
+    _, conv = live_interview(driver, served, tavus)
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: reports(slack, "C0HIRING1"), what="the canvas announced in the results channel")
+    (canvas,) = slack.state.canvases.values()
+    assert canvas["access"] == {"C0HIRING1": "read"}
