@@ -48,6 +48,8 @@ async def gather_report(
                 ),
                 None,
             )
+    if not state.has_results:
+        return state  # during the call: nothing is drawn yet, so Tavus is not asked for the plan
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
     if persona and persona.objectives_id:

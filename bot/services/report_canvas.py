@@ -64,7 +64,6 @@ class CanvasSteps:
 
     async def _create_canvas(self: JobRunners, job, conv, token, state: ReportState) -> str | None:
         await self._admit(job, "canvases.create")
-        state.transcript_as = "canvas"
         try:
             answer = await self.slack.canvases_create(
                 token=token, title=canvas_title(state), document_content=_markdown(state)

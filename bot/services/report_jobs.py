@@ -78,8 +78,9 @@ class ReportRunners(CanvasSteps):
                 await self._admit(job, "canvases.edit")
                 change = {"operation": "replace", "document_content": _markdown(state)}
                 await self.slack.canvases_edit(token=token, canvas_id=row["canvas_id"], changes=[change])
-                return "canvas updated"
-            text, blocks = build_report(state)
+                text, blocks = self._announcement(state.conv, state, row["canvas_id"])  # its count too
+            else:
+                text, blocks = build_report(state)
             await self._admit(job, "chat.update")
             await self.slack.chat_update(
                 token=token, channel=row["channel"], ts=row["ts"], text=text, blocks=blocks
