@@ -34,9 +34,10 @@ class ReportState:
 
     @property
     def has_results(self) -> bool:
-        """The call ended or a result came: the report is due (never during the call)."""
+        """A call that took place ended, or a result came: the report is due (never during the
+        call, and not for an interview nobody joined, which its card already calls a no-show)."""
         return (
-            self.ended
+            (self.ended and bool(self.conv.live_at))
             or self.transcript is not None
             or self.analysis is not None
             or bool(self.recording_line)
