@@ -34,13 +34,6 @@ CANVAS_REFUSED = FILE_REFUSED | {
     "canvas_creation_failed",
 }
 GONE = {"message_not_found", "canvas_not_found", "file_not_found", "file_deleted"}
-_told_fallback: set[tuple[str, str]] = set()  # (team, what): a fallback is logged once per workspace
-
-
-def _told_once(team: str | None, what: str, error: str) -> None:
-    if (team or "", what) not in _told_fallback:
-        _told_fallback.add((team or "", what))
-        log.warning("Slack refused %s in workspace %s (%s): falling back", what, team, error)
 
 
 def _code(exc: SlackApiError) -> str:
@@ -53,6 +46,13 @@ def _markdown(state: ReportState) -> dict[str, str]:
 
 class CanvasSteps:
     """The canvas steps of the report job; mixed into JobRunners with ReportRunners."""
+
+    def _told_once(self, team: str | None, what: str, error: str) -> None:
+        """A fallback is logged once per workspace and kind (by each running app)."""
+        told: set[tuple[str, str]] = self.__dict__.setdefault("_told_fallback", set())
+        if (team or "", what) not in told:
+            told.add((team or "", what))
+            log.warning("Slack refused %s in workspace %s (%s): falling back", what, team, error)
 
     async def _wants_canvas(self: JobRunners, conv: ConversationRecord) -> bool:
         # An admin setting, off by default, rather than "try a canvas first": a canvas is a separate
@@ -103,7 +103,7 @@ class CanvasSteps:
     async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:
         if error not in CANVAS_REFUSED:
             raise exc
-        _told_once(conv.team_id, "a report canvas", error)
+        self._told_once(conv.team_id, "a report canvas", error)
         await self.db.refuse_canvas(conv.team_id, error)
         return None
 

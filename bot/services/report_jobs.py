@@ -15,7 +15,7 @@ import httpx
 from slack_sdk.errors import SlackApiError
 
 from bot.services.report import gather_report
-from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown, _told_once
+from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
 from bot.slack.blocks import esc
 from bot.slack.report import ReportState, build_report
 from bot.slack.transcript import build_transcript_messages, transcript_file_text
@@ -53,7 +53,7 @@ class ReportRunners(CanvasSteps):
         token = await self._token(conv.team_id)
         if row and row.get("ts"):
             return await self._redraw(job, token, row, state)
-        kind, where = await self._place(conv, token)
+        kind, where = await self._place(job, conv, token)
         canvas_id = (row or {}).get("canvas_id")
         if canvas_id is None and await self._wants_canvas(conv):
             canvas_id = await self._create_canvas(job, conv, token, state)
@@ -91,7 +91,9 @@ class ReportRunners(CanvasSteps):
             log.info("the interview report was deleted in Slack; it is not posted again")
         return "updated"
 
-    async def _place(self: JobRunners, conv: ConversationRecord, token: str | None) -> tuple[str, dict]:
+    async def _place(
+        self: JobRunners, job: OutboxRecord, conv: ConversationRecord, token: str | None
+    ) -> tuple[str, dict]:
         """Where results go, the thread started; a card-thread result waits for its card."""
         from bot.services.jobs import NotYet
 
@@ -101,6 +103,10 @@ class ReportRunners(CanvasSteps):
             post = await self.db.job(f"post:{conv.token}")
             if chosen["results_to"] == "thread" and post is not None and post.state == "pending":
                 raise NotYet("the card is still being posted")
+        # the turn is taken before the thread's root may be posted: the root and the report go
+        # together, in the bucket the other results of this place use (bot/services/pacing.py)
+        place = {"thread": conv.channel_id, "channel": channel}.get(kind) or conv.owner_id
+        await self._admit(job, "chat.postMessage", place)
         return kind, await self._where(conv, kind, channel, token)
 
     async def _post_result(
@@ -109,8 +115,7 @@ class ReportRunners(CanvasSteps):
         """Post one result message; a place that refuses us falls back to the owner's thread."""
         from bot.services.jobs import REFUSED_PLACE
 
-        await self._admit(job, "chat.postMessage", where["channel"])
-        try:
+        try:  # its turn was taken with its place (_place)
             answer = await self._post(token, text, blocks, where)
         except SlackApiError as exc:
             if kind == "owner" or _code(exc) not in REFUSED_PLACE:
@@ -144,7 +149,7 @@ class ReportRunners(CanvasSteps):
             except SlackApiError as exc:
                 if _code(exc) not in FILE_REFUSED:
                     raise
-                _told_once(conv.team_id, "the transcript file", _code(exc))
+                self._told_once(conv.team_id, "the transcript file", _code(exc))
                 return await self._in_thread(conv, turns, _code(exc))
         await self.db.save_report(
             conv.token, conv.team_id, file_id=file_id, file_pending=None, transcript_as="file"
