@@ -1,20 +1,20 @@
-"""The soak's end checks: every card against its stored state, every result reply exactly once."""
+"""The soak's end checks: every card against its stored state; one report per interview with
+results, showing each of them, and its transcript file exactly once."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import sys
-from collections import Counter
 from typing import Any
 
 from bot.slack.card import build_interview_card
-from bot.slack.transcript import build_transcript_messages
 from bot.store import ConversationRecord, Store
 
-HEADS = {  # the event that owes replies, and how its replies start
-    "application.transcription_ready": ":scroll: *Transcript*",
-    "application.perception_analysis": ":eyes: *Perception analysis*",
+REPORT = ":bar_chart: *Interview report"  # issue 15: one report per interview, redrawn in place
+SHOWN = {  # each result the report must show once it came (the latest state wins)
+    "application.transcription_ready": "attached in this thread as a file",
+    "application.perception_analysis": ":eyes: *Perception analysis*\n",
     "application.recording_ready": ":film_frames: *Recording ready*",
 }
 
@@ -50,18 +50,11 @@ def check_slack(db_path: str, slack_state) -> dict[str, int]:
         for conv in convs:
             if not conv.conversation_id:
                 continue
-            expected: Counter[str] = Counter()
-            for event in store.events_of(conv.conversation_id):
-                head = HEADS.get(event.get("event_type", ""))
-                if head is None:
-                    continue
-                parts = 1
-                if event["event_type"] == "application.transcription_ready":
-                    parts = len(build_transcript_messages((event.get("properties") or {}).get("transcript")))
-                expected[head] += parts
-            if not expected:
+            kinds = {e.get("event_type") for e in store.events_of(conv.conversation_id)} & set(SHOWN)
+            if not kinds:
                 continue
-            replies_due += sum(expected.values())
+            # one report, showing every result that came, and the transcript once as a file
+            replies_due += 1 + ("application.transcription_ready" in kinds)
             # results go where the workspace decided: the card's thread, or a results thread (the
             # owner's DM by default) whose root the app recorded
             roots = {r["ts"] for r in store.result_messages(conv.token) if r["thread_root"]}
@@ -72,14 +65,24 @@ def check_slack(db_path: str, slack_state) -> dict[str, int]:
                 for m in list(msgs)
                 if m.get("thread_ts") in threads
             ]
-            seen = Counter(h for m in replies for h in HEADS.values() if _first_text(m).startswith(h))
-            for head, count in expected.items():
-                if seen[head] < count:
-                    missing += count - seen[head]
-                    print(f"missing {head} for {conv.conversation_id}", file=sys.stderr)
-                elif seen[head] > count:
-                    doubled += seen[head] - count
-                    print(f"doubled {head} for {conv.conversation_id}", file=sys.stderr)
+            reports = [m for m in replies if _first_text(m).startswith(REPORT)]
+            files = [m for m in replies if m.get("files")]
+            wanted = [(reports, 1, "report")]
+            if "application.transcription_ready" in kinds:
+                wanted.append((files, 1, "transcript file"))
+            for found, count, what in wanted:
+                if len(found) < count:
+                    missing += count - len(found)
+                    print(f"missing {what} for {conv.conversation_id}", file=sys.stderr)
+                elif len(found) > count:
+                    doubled += len(found) - count
+                    print(f"doubled {what} for {conv.conversation_id}", file=sys.stderr)
+            blocks = (reports[0].get("blocks") or []) if reports else []
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            shows = "\n".join(str((b.get("text") or {}).get("text")) for b in blocks if isinstance(b, dict))
+            if reports and not all(SHOWN[k] in shows for k in kinds):
+                missing += 1
+                print(f"report behind its results for {conv.conversation_id}", file=sys.stderr)
         return {
             "cards checked": cards,
             "stale cards": stale,

@@ -44,6 +44,9 @@ BOT_SCOPES = (
     "users:read",
     "channels:read",
     "groups:read",
+    "files:read",  # the transcript file (issue 15): files.info checks an upload whose answer was lost
+    "files:write",
+    "canvases:write",  # the report as a canvas, where the workspace chose it
 )  # the same as manifest.yml
 
 

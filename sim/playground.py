@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -113,6 +113,7 @@ class Playground:
                 Route("/pg/close", self.close, methods=["POST"]),
                 Route("/pg/home", self.home, methods=["POST"]),
                 Route("/pg/tavus/{cid}/{what}", self.tavus_control, methods=["POST"]),
+                Route("/pg/file/{file_id}", self.file_text, methods=["GET"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )
@@ -125,6 +126,13 @@ class Playground:
         shown = page_state(self.slack.state, self.driver, user, self.errors, tavus_state)
         shown["invites"] = self.invites()
         return JSONResponse(shown)
+
+    async def file_text(self, request: Request) -> Response:
+        """A shared file's text (the report's transcript), as a person opening it in Slack reads it."""
+        found = self.slack.state.files.get(request.path_params["file_id"])
+        if found is None:
+            return PlainTextResponse("This file was deleted.", status_code=404)
+        return PlainTextResponse(found["content"].decode("utf-8", "replace"))
 
     def invites(self) -> list[dict[str, Any]]:
         """Invites waiting for their candidate, with the link the candidate would get (issue 14)."""

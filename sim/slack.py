@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sim.blockkit import blocks_problem, view_problem
+from sim.slack_files import SlackFiles, public
 from sim.slack_state import SlackState, new_id, new_ts
 from sim.slack_tiers import RateTiers, retry_after
 
@@ -27,7 +28,7 @@ JSON_FIELDS = ("blocks", "view", "attachments", "users")
 MAX_TEXT = 40_000
 
 
-class SlackSimulator:
+class SlackSimulator(SlackFiles):
     def __init__(self, state: SlackState | None = None, *, tiers: bool = False) -> None:
         self.state = state or SlackState()
         self.tiers = RateTiers() if tiers else None  # Slack's rate tiers, when asked for
@@ -44,6 +45,7 @@ class SlackSimulator:
                 Route("/_sim/oauth_code", self.oauth_code, methods=["POST"]),
                 Route("/_sim/revoke", self.revoke, methods=["POST"]),
                 Route("/_sim/tiers", self.set_tiers, methods=["POST"]),
+                *self.file_routes(),
             ]
         )
 
@@ -54,15 +56,22 @@ class SlackSimulator:
 
     async def faulty(self, scope, receive, send) -> None:
         """Connection faults the way networks fail: `reset` breaks the connection before Slack
-        acts; `stall` holds it `seconds` (past the client's timeout), then breaks it unanswered."""
+        acts; `stall` holds it `seconds` (past the client's timeout), then breaks it unanswered;
+        `lost` lets Slack act, then breaks the connection before its answer arrives."""
         path = scope.get("path", "") if scope["type"] == "http" else ""
         fault = (
-            self.state.take_fault(path.rsplit("/", 1)[-1], ("reset", "stall"))
+            self.state.take_fault(path.rsplit("/", 1)[-1], ("reset", "stall", "lost"))
             if path.startswith("/api/")
             else None
         )
         if fault is None:
             return await self.api_app(scope, receive, send)
+        if fault["kind"] == "lost":
+
+            async def unheard(message) -> None:
+                return None
+
+            await self.api_app(scope, receive, unheard)
         self.state.log.append(
             {"method": path.rsplit("/", 1)[-1], "args": {}, "at": time.time(), "result": fault["kind"]}
         )
@@ -136,7 +145,7 @@ class SlackSimulator:
             result = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         else:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
-            self.token = token
+            self.token, self.team, self.base_url = token, entry["team"], str(request.base_url)
             result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
             # like slack.com, every call made with a valid token says which scopes the token has
             headers["x-oauth-scopes"] = ",".join(sorted(self.state.scopes))
@@ -165,6 +174,8 @@ class SlackSimulator:
                 "views": st.views,
                 "home": st.home,
                 "calls": st.calls,
+                "files": {i: public(f) for i, f in st.files.items()},
+                "canvases": st.canvases,
                 "log": st.log[-500:],
                 "users": st.users,
                 "channels": {c.id: c.info() for c in st.channels.values()},

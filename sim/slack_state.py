@@ -79,6 +79,9 @@ class SlackState:
             "channels:read",
             "groups:read",
             "calls:write",
+            "files:read",
+            "files:write",
+            "canvases:write",
         }
     )
     trigger_ttl: float = 3.0
@@ -98,6 +101,10 @@ class SlackState:
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> upload (sim/slack_files.py)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # completed uploads
+    canvases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    free_teams: set[str] = field(default_factory=set)  # workspaces on Slack's free plan
 
     def __post_init__(self) -> None:
         if self.users:

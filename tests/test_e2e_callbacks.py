@@ -43,13 +43,15 @@ def test_join_then_leave_updates_card_and_thread(live_interview, slack, tavus, s
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card shows ended")
     assert "join_interview" not in str(card(slack, conv)["blocks"])
-    replies = wait_until(lambda: len(thread(slack, conv)) >= 3 and thread(slack, conv), what="thread replies")
-    texts = [str(m["blocks"]) for m in replies]
-    transcript = next(t for t in texts if "Transcript" in t)
-    assert "turns" in transcript and "*AI interviewer:*" in transcript and "*Candidate:*" in transcript
+    words = ("attached in this thread as a file", "Perception analysis", "Recording ready")
+    done = lambda: [m for m in thread(slack, conv) if all(w in str(m["blocks"]) for w in words)]  # noqa: E731
+    (report,) = wait_until(done, what="the report with every result")
+    (share,) = wait_until(lambda: [m for m in thread(slack, conv) if m.get("files")], what="transcript file")
+    assert len(thread(slack, conv)) == 2 and report["text"].startswith("Interview report")
+    (stored_file,) = slack.state.files.values()
+    transcript = stored_file["content"].decode()
+    assert "turns" in transcript and "AI interviewer: " in transcript and "Candidate: " in transcript
     assert "You interview backend engineers" not in transcript  # the system prompt is left out
-    assert any("Perception analysis" in t for t in texts)
-    assert any("Recording ready" in t for t in texts)
     stored = served.deps.store.conversation_by_token(conv.token)
     assert stored.status == "ended" and stored.live_at and stored.ended_at
 
@@ -67,7 +69,7 @@ def test_duplicate_callbacks_are_ignored(live_interview, slack, tavus, served):
     tavus.control(f"conversations/{conv.conversation_id}/join")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: len(tavus.state.callbacks_sent) >= 10, what="all callbacks delivered")
-    assert len(settled_thread(slack, conv, 3)) == 3  # transcript, analysis, recording: once each
+    assert len(settled_thread(slack, conv, 2)) == 2  # the one report and the transcript file, once each
     assert len(served.deps.store.events_of(conv.conversation_id)) == 5
 
 
@@ -140,7 +142,7 @@ def test_lost_callbacks_are_recovered_by_the_reconciler(live_interview, slack, t
     applied = run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     assert applied == 5
     wait_until(lambda: "the candidate left" in str(card(slack, conv)["blocks"]), what="card ended")
-    assert len(settled_thread(slack, conv, 3)) == 3
+    assert len(settled_thread(slack, conv, 2)) == 2  # the report and the transcript file
     assert run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round()) == 0
 
 

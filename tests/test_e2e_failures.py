@@ -58,6 +58,7 @@ def test_tavus_unreachable(serve, slack, tavus):
 
 def test_long_transcript_is_split_within_slack_limits(driver, slack, tavus, served):
     served.deps.store.save_interview_settings("T0ACME01", "U0ADMIN1", results_to="thread")  # issue 14
+    slack.state.scopes.discard("files:write")  # no file: the transcript falls back to thread replies
     persona = create_persona(driver, served)
     conv = start_interview(driver, served, persona.persona_id)
     tavus.control("config", {"transcript_pairs": 400})

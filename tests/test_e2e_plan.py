@@ -198,7 +198,7 @@ def test_note_to_a_conversation_tavus_ended_says_so(driver, slack, tavus, served
     assert "not sent" in told
 
 
-def test_report_has_scorecard_guardrails_then_the_transcript(driver, slack, tavus, served):
+def test_report_has_scorecard_guardrails_then_the_transcript_file(driver, slack, tavus, served):
     conv = planned_interview(driver, tavus, served)
     emit(
         tavus,
@@ -216,27 +216,29 @@ def test_report_has_scorecard_guardrails_then_the_transcript(driver, slack, tavu
         ]
 
     posted = wait_until(report, what="the report", timeout=15)
-    time.sleep(0.5)
-    assert len(report()) == 1
-    body = str(posted[0]["blocks"])
+    shared = wait_until(
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if m.get("files")], what="the transcript file"
+    )
+    wait_until(lambda: "attached in this thread as a file" in str(report()[0]["blocks"]), what="redrawn")
+    assert len(report()) == 1 and len(shared) == 1
+    body = str(report()[0]["blocks"])
     assert "1 of 2 objectives done" in body
     assert ":white_check_mark: *last_two_roles* · years: 7 &amp; more" in body
     assert ":white_circle: *motivation* · not done" in body
     assert ":rotating_light: *no_age*: asked their birth year" in body
-    thread = [m for m in channel_messages(slack, "D0OWNER1") if m.get("thread_ts") == posted[0]["thread_ts"]]
-    order = [m["text"] for m in thread]
-    transcript = next(i for i, t in enumerate(order) if "Transcript" in t)
-    assert order.index(posted[0]["text"]) < transcript
+    assert shared[0]["thread_ts"] == posted[0]["thread_ts"]  # the file is in the report's thread
+    transcript_replies = [m for m in channel_messages(slack, "D0OWNER1") if "Transcript" in m.get("text", "")]
+    assert not [m for m in transcript_replies if not m.get("files")]  # no more twenty thread replies
 
 
-def test_no_plan_no_report(driver, slack, tavus, served):
+def test_no_plan_still_one_report(driver, slack, tavus, served):
     persona = create_persona(driver, served, name="Plain")
     conv = start_interview(driver, served, persona.persona_id)
     tavus.control(f"conversations/{conv.conversation_id}/join")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(
-        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "Transcript" in m.get("text", "")],
-        what="transcript",
-        timeout=15,
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if m.get("files")], what="file", timeout=15
     )
-    assert not [m for m in channel_messages(slack, "D0OWNER1") if "Interview report" in m.get("text", "")]
+    reports = [m for m in channel_messages(slack, "D0OWNER1") if "Interview report" in m.get("text", "")]
+    assert len(reports) == 1
+    assert "no interview plan" in str(reports[0]["blocks"])

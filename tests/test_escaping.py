@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.callbacks import recording_text
+from bot.services.results import recording_text
 from bot.slack.blocks import build_notice, cut, esc, esc_cut, section
 from bot.slack.card import build_interview_card
 from bot.slack.help import build_help

@@ -97,15 +97,20 @@ def test_transcript_posted_exactly_once_after_faults(app, slack, tavus):
         )
     run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
 
-    def transcripts():
-        thread = [m for m in channel_messages(slack, "C0HIRING1") if m.get("thread_ts") == conv.message_ts]
-        return [m for m in thread if "Transcript" in m["text"]]
+    def thread():
+        return [m for m in channel_messages(slack, "C0HIRING1") if m.get("thread_ts") == conv.message_ts]
+
+    def transcripts():  # issue 15: the transcript is a file in the report's thread
+        return [m for m in thread() if m.get("files")]
 
     wait_until(transcripts, timeout=25, what="the transcript")
     time.sleep(1.5)
     assert len(transcripts()) == 1
-    job = served.deps.store.jobs(kind="reply")[0]
-    assert job.state == "done" and job.attempts >= 1 and job.result
+    assert len([m for m in thread() if m["text"].startswith("Interview report")]) == 1
+    assert not [f for f in slack.state.faults if f.get("times")]  # every break was met on the way
+    assert served.deps.store.jobs(kind="report")[0].state == "done"
+    job = served.deps.store.jobs(kind="transcript")[0]
+    assert job.state == "done" and job.result
 
 
 LOCKER = """

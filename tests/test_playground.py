@@ -85,9 +85,13 @@ def test_full_story_through_the_page(pg):
     page.post(f"/pg/tavus/{call['conversation_id']}/leave")
     replies = page.wait(  # results go to the owner's DM thread by default (issue 14)
         lambda s: s["dm"] and len(s["dm"][-1]["replies"]) >= 2 and s["dm"][-1]["replies"],
-        "transcript in the owner's DM thread",
+        "the report and the transcript file in the owner's DM thread",
     )
-    assert "Transcript" in str(replies) and "the candidate left" in str(card_of(page.state())[-1]["blocks"])
+    assert replies[0]["text"].startswith("Interview report")
+    assert "the candidate left" in str(card_of(page.state())[-1]["blocks"])
+    (shared,) = replies[1]["files"]  # issue 15: the transcript is a file the page can open
+    text = httpx.get(f"{pg.url}/pg/file/{shared['id']}").text
+    assert shared["name"].endswith(".txt") and "Candidate: " in text and "AI interviewer: " in text
     # a second interview, ended from its card
     page.type(f"/tavus interview {persona_id} Second round")
     second = page.wait(lambda s: len(card_of(s)) == 2 and card_of(s)[-1], "second card")

@@ -189,7 +189,10 @@ def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     visible("#calls button[data-sim=leave]").click()
     text_appears("#messages", "the candidate left")
     click_fresh(wait, "#nav-dm")  # results go to the owner's DM (issue 14)
-    text_appears("#messages", "Transcript")
+    text_appears("#messages", "attached in this thread as a file")
+    visible("#messages .file summary").click()  # issue 15: the transcript file opens in place
+    text_appears("#messages .file .ftext", "Candidate: ")
+    shot(browser, "report")
     click_fresh(wait, "a[data-target=C0GENERAL]")
     text_appears("#title", "general")
     shot(browser, "playground")

@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.services.jobs import card_job, ended_jobs, reply_job, tell_owner_job
+from bot.services.jobs import card_job, ended_jobs, tell_owner_job
 from bot.services.outbox import OutboxWorker
-from bot.services.results import recording_text
-from bot.slack.blocks import esc, esc_cut, section
-from bot.slack.transcript import build_transcript_messages
+from bot.services.report_jobs import report_job, transcript_job
+from bot.slack.blocks import esc, esc_cut
 from bot.store import ConversationRecord, Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus.events import guardrail_trigger, objective_completion
@@ -51,7 +50,6 @@ class CallbackService:
         body.pop("webhook_url", None)  # Tavus echoes our callback URL: its token is a credential
         at = event.timestamp or utcnow()
         kind = event.event_type
-        key = f"reply:{conv.token}:{kind}:{event.timestamp or ''}"
         if kind == "system.replica_joined":
             new, _ = await self.db.apply_event(
                 conv.token, body, "live", at=at, jobs_if_changed=[card_job(conv)]
@@ -59,27 +57,20 @@ class CallbackService:
         elif kind == "system.shutdown":
             reason = str(event.properties.get("shutdown_reason") or "")[:200] or None
             new, _ = await self.db.apply_event(
-                conv.token, body, "ended", at=at, reason=reason, jobs_if_changed=ended_jobs(conv)
+                conv.token,
+                body,
+                "ended",
+                at=at,
+                reason=reason,
+                jobs=[report_job(conv)],  # the one report: posted now, redrawn as results come
+                jobs_if_changed=ended_jobs(conv),
             )
-        else:
-            new, _ = await self.db.apply_event(
-                conv.token, body, jobs=[reply_for(conv, key, kind, event.properties)]
-            )
+        else:  # a result: the report shows it (posted now if the end's event has not come)
+            late = [transcript_job(conv)] if kind == "application.transcription_ready" else []
+            new, _ = await self.db.apply_event(conv.token, body, jobs=[report_job(conv), *late])
         if new:
             self.outbox.kick()
         return new
-
-
-def reply_for(conv: ConversationRecord, key: str, kind: str, props: dict[str, Any]) -> Job:
-    """The thread replies an event owes, as one job so they post in order."""
-    if kind == "application.transcription_ready":
-        messages = build_transcript_messages(props.get("transcript"))
-        return reply_job(conv, key, "report and transcript", messages, report=True)
-    if kind == "application.perception_analysis":
-        analysis = str(props.get("analysis") or "No analysis was returned.")
-        blocks = [section(f":eyes: *Perception analysis*\n{esc_cut(analysis, 2800)}")]
-        return reply_job(conv, key, "perception analysis", [("Perception analysis", blocks)])
-    return reply_job(conv, key, "recording", [("Recording ready", [section(recording_text(props))])])
 
 
 def plan_event(conv: ConversationRecord, event: CallbackEvent) -> tuple[dict[str, Any], list[Job]] | None:
@@ -90,7 +81,7 @@ def plan_event(conv: ConversationRecord, event: CallbackEvent) -> tuple[dict[str
     body.pop("webhook_url", None)
     if done := objective_completion(event):
         body["timestamp"] = event.timestamp or f"objective:{done.objective_name}"[:200]
-        return body, []
+        return body, [report_job(conv)]  # during the call the report waits for the end
     if tripped := guardrail_trigger(event):
         body["timestamp"] = (
             event.timestamp or f"guardrail:{tripped.guardrail_name}:{tripped.reason or ''}"[:200]
@@ -100,5 +91,5 @@ def plan_event(conv: ConversationRecord, event: CallbackEvent) -> tuple[dict[str
             f":rotating_light: The interviewer in *{esc(conv.name or 'your interview')}* hit the guardrail "
             f"*{esc(tripped.guardrail_name)}*{why} Only you see this."
         )
-        return body, [tell_owner_job(conv, f"guardrail:{body['timestamp']}", text)]
+        return body, [tell_owner_job(conv, f"guardrail:{body['timestamp']}", text), report_job(conv)]
     return None

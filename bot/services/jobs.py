@@ -14,7 +14,7 @@ from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.candidate_dm import run_candidate_dm
 from bot.services.pacing import answered, call_turn, priority, slack_cost, turn_key
-from bot.services.report import report_message
+from bot.services.report_jobs import ReportRunners
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget
@@ -61,12 +61,9 @@ def reply_job(
     key: str,
     label: str,
     messages: list[tuple[str, list[Block]]],
-    *,
-    report: bool = False,
 ) -> Job:
-    """Replies in the card's thread (the owner's DM when there is no card), in order, each once;
-    with `report`, the interview report (drawn when it posts) comes first."""
-    data = {"label": label, "messages": messages, **({"report": True} if report else {})}
+    """Replies where the results go (the owner's DM thread by default), in order, each once."""
+    data = {"label": label, "messages": messages}
     return Job("reply", key, conv.token, conv.team_id, data)
 
 
@@ -84,7 +81,7 @@ def announce_jobs(conv: ConversationRecord) -> list[Job]:
     return [post_job(conv)]  # a candidate's DM is queued by InviteService.create
 
 
-class JobRunners:
+class JobRunners(ReportRunners):
     """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
 
     def __init__(
@@ -109,8 +106,11 @@ class JobRunners:
             await self.budget.admit(turn, team, method, channel, calls, priority(job, conv))
             if job.kind == "card":  # the card shows the state at the moment it is drawn
                 conv = await self.db.conversation_by_token(job.token) or conv
-        async with answered(self.budget, turn, team, method, channel):
-            return await getattr(self, f"run_{job.kind}")(job, conv)
+        try:
+            async with answered(self.budget, turn, team, method, channel):
+                return await getattr(self, f"run_{job.kind}")(job, conv)
+        finally:
+            self.settle_calls(job)
 
     async def _token(self, team_id: str | None) -> str | None:
         return await self.db.run(self.ws.slack_token, team_id)
@@ -188,8 +188,6 @@ class JobRunners:
         where = await self._where(conv, kind, channel, token)
         posted: list[str] = json.loads(job.result or "[]")
         messages = job.data["messages"]
-        if job.data.get("report") and (report := await report_message(self.db, self.ws, conv)):
-            messages = [report, *messages]  # the report first, then the transcript
         for i, (text, blocks) in enumerate(messages[len(posted) :]):
             if i and job.team_id:  # the first one waited for its turn in run()
                 await self.budget.admit(

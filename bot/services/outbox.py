@@ -79,6 +79,8 @@ WHAT = {
     "post": "post its card in the channel",
     "card": "update its card",
     "reply": "post the {label} in its thread",
+    "report": "post its interview report",
+    "transcript": "attach its transcript file to the report",
     "dm": "send the candidate their invitation",
     "calls_end": "close its Slack call",
     "end_tavus": "end it at Tavus (it may still be running and billed: end it in Tavus)",

@@ -32,6 +32,8 @@ def slack_cost(job: OutboxRecord, conv: ConversationRecord | None) -> tuple[str 
     if conv is not None and job.kind == "reply":
         # its first message; each further one waits for its own turn as it goes
         return "chat.postMessage", conv.channel_id if conv.message_ts else conv.owner_id, 1
+    # "report" and "transcript" admit each call as they make it (bot/services/report_jobs.py):
+    # which calls they make (post or update, canvas, file steps) depends on the stored report
     return None, None, 0
 
 

@@ -1,4 +1,6 @@
-"""What goes into an interview's report: the plan at Tavus and what was recorded during the call."""
+"""What goes into an interview's report: the plan at Tavus and everything recorded about the call
+(objective completions, guardrail triggers, the end, the transcript, perception, the recording),
+read from the stored events each time the report is drawn, so the latest state always wins."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ import logging
 from typing import Any
 
 from bot.clock import duration_seconds
+from bot.services.results import recording_text
 from bot.services.workspaces import Workspaces
-from bot.slack.blocks import Block
-from bot.slack.report import build_report
+from bot.slack.report import ReportState
 from bot.store import ConversationRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
@@ -17,28 +19,48 @@ from bot.tavus.events import guardrail_trigger, objective_completion
 log = logging.getLogger(__name__)
 
 
-async def report_message(
-    db: AsyncStore, ws: Workspaces, conv: ConversationRecord
-) -> tuple[str, list[Block]] | None:
-    """The report, or None for an interview without a plan and without anything recorded."""
+async def gather_report(
+    db: AsyncStore, ws: Workspaces, conv: ConversationRecord, row: dict[str, Any] | None = None
+) -> ReportState:
+    """The report's content from the store (and the plan's objective names from Tavus)."""
     events = await db.events_of(conv.conversation_id) if conv.conversation_id else []
-    done: dict[str, dict[str, Any]] = {}
-    trips: list[tuple[str, str | None]] = []
+    state = ReportState(conv=conv, ended=conv.status == "ended")
     for event in events:
+        kind, props = event.get("event_type"), event.get("properties") or {}
         if completed := objective_completion(event):
-            done[completed.objective_name] = completed.output_variables
+            state.done[completed.objective_name] = completed.output_variables
         elif tripped := guardrail_trigger(event):
-            trips.append((tripped.guardrail_name, tripped.reason))
+            state.trips.append((tripped.guardrail_name, tripped.reason))
+        elif kind == "system.shutdown":
+            state.ended = True
+        elif kind == "application.transcription_ready":
+            turns = props.get("transcript")
+            state.transcript = turns if isinstance(turns, list) else []
+        elif kind == "application.perception_analysis":
+            state.analysis = str(props.get("analysis") or "No analysis was returned.")
+        elif kind == "application.recording_ready":
+            state.recording_line = recording_text(props)
+            state.recording_url = next(
+                (
+                    str(props[k])
+                    for k in ("recording_url", "download_url", "url", "storage_uri")
+                    if props.get(k)
+                ),
+                None,
+            )
+    if not state.has_results:
+        return state  # during the call: nothing is drawn yet, so Tavus is not asked for the plan
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
-    objectives_id = persona.objectives_id if persona else None
-    if not (objectives_id or done or trips):
-        return None
-    plan: list[tuple[str, list[str]]] = []
-    if objectives_id:
+    state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
+    if persona and persona.objectives_id:
         try:
-            found = await (await db.run(ws.tavus, conv.team_id)).get_objectives(objectives_id)
-            plan = [(o.objective_name, o.output_variables or []) for o in found.data if o.objective_name]
+            found = await (await db.run(ws.tavus, conv.team_id)).get_objectives(persona.objectives_id)
+            state.plan = [
+                (o.objective_name, o.output_variables or []) for o in found.data if o.objective_name
+            ]
         except te.TavusError as exc:  # the completed ones still show; the rest cannot be named
-            log.warning("could not read objectives %s for a report: %s", objectives_id, exc)
-    seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
-    return build_report(conv, plan, done, trips, seconds)
+            log.warning("could not read objectives %s for a report: %s", persona.objectives_id, exc)
+    state.seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
+    if row:
+        state.transcript_as = row.get("transcript_as")
+    return state

@@ -113,9 +113,22 @@ class ResultsService:
         return {"channel": answer["channel"], "thread_ts": answer["ts"]}
 
     async def delete_posted(self, conv: ConversationRecord) -> int:
-        """chat.delete every result message we posted for this interview (forget)."""
+        """chat.delete every result message we posted for this interview, and files.delete /
+        canvases.delete its report's transcript file and canvas (forget)."""
         deleted = 0
         token = self.ws.slack_token(conv.team_id)
+        report = self.store.report(conv.token) or {}
+        for what, ident in (("file", report.get("file_id")), ("canvas", report.get("canvas_id"))):
+            if not ident:
+                continue
+            try:
+                if what == "file":
+                    await self.slack.files_delete(token=token, file=ident)
+                else:
+                    await self.slack.canvases_delete(token=token, canvas_id=ident)
+                deleted += 1
+            except SlackApiError as exc:
+                slack_failed(exc, f"delete an interview's report {what}")
         for row in reversed(self.store.result_messages(conv.token)):
             try:
                 await self.slack.chat_delete(token=token, channel=row["channel"], ts=row["ts"])

@@ -30,7 +30,13 @@ TIERS = {
     "views.publish": 4,
     "chat.postEphemeral": 4,
     "files.getUploadURLExternal": 2,
+    "files.completeUploadExternal": 2,  # the notes count the upload's steps at Tier 2
+    "files.info": 4,
+    "files.delete": 3,
     "canvases.create": 2,
+    "canvases.edit": 2,  # the notes put the canvas methods at Tier 2
+    "canvases.access.set": 2,
+    "canvases.delete": 3,
 }
 WINDOW = 60.0  # seconds a tier counts over
 POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel

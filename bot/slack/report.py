@@ -1,56 +1,123 @@
-"""The interview report: one message with the scorecard (each objective done or not, with the values
-Tavus recorded), the guardrails the interviewer hit, and how the call went."""
+"""The interview report: one message with who, when and how the call ended, the scorecard (each
+objective done or not, with the values Tavus recorded), the guardrails the interviewer hit, the
+perception summary, the recording and where the transcript is. Each part still missing says it is
+on its way; the message is redrawn (chat.update) as late callbacks arrive."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.slack.blocks import Block, cut, esc, esc_cut, section
+from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date
+from bot.slack.messages import shutdown_words
 from bot.store import ConversationRecord
 
 MAX_LINES = 25  # a plan has at most 20 objectives; guardrail trips are capped the same way
 
 
-def _value(value: Any) -> str:
+@dataclass
+class ReportState:
+    """Everything one drawing of the report shows; None for a part that is still on its way."""
+
+    conv: ConversationRecord
+    plan: list[tuple[str, list[str]]] = field(default_factory=list)
+    done: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trips: list[tuple[str, str | None]] = field(default_factory=list)
+    seconds: int | None = None
+    ended: bool = False
+    transcript: list[Any] | None = None
+    analysis: str | None = None
+    perception: bool = False  # the persona uses perception, so an analysis will come
+    recording_line: str | None = None  # mrkdwn, made from Tavus's recording_ready
+    recording_url: str | None = None  # its https link, when Tavus gave one
+    transcript_as: str | None = None  # "file", "thread" or "canvas" once it is placed
+
+    @property
+    def has_results(self) -> bool:
+        """A call that took place ended, or a result came: the report is due (never during the
+        call, and not for an interview nobody joined, which its card already calls a no-show)."""
+        return (
+            (self.ended and bool(self.conv.live_at))
+            or self.transcript is not None
+            or self.analysis is not None
+            or bool(self.recording_line)
+        )
+
+    def objectives(self) -> list[str]:
+        planned = [name for name, _ in self.plan]
+        return planned + [name for name in self.done if name not in set(planned)]
+
+
+def value_text(value: Any) -> str:
+    """A recorded value on one line, escaped and cut."""
     text = value if isinstance(value, str) else str(value)
     return esc_cut(" ".join(text.split()), 300) or "–"
 
 
-def build_report(
-    conv: ConversationRecord,
-    plan: list[tuple[str, list[str]]],
-    done: dict[str, dict[str, Any]],
-    trips: list[tuple[str, str | None]],
-    seconds: int | None,
-) -> tuple[str, list[Block]]:
-    """(fallback text, blocks): `plan` lists the objectives (name, values to record) in order,
-    `done` the completed ones with their values, `trips` each guardrail hit with its reason."""
-    who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open link"
-    took = f"{seconds // 60} min {seconds % 60} s" if seconds is not None else "unknown length"
-    ended = esc_cut(conv.shutdown_reason, 100) if conv.shutdown_reason else "not reported"
-    head = (
-        f":bar_chart: *Interview report: {esc_cut(conv.name, 120)}*\nCandidate {who} · persona "
-        f"*{esc_cut(conv.persona_name, 80)}* · {took} · ended: {ended}"
-    )
-    names = [name for name, _ in plan] + [name for name in done if name not in {n for n, _ in plan}]
-    wanted = dict(plan)
-    lines = []
+def scorecard_lines(state: ReportState) -> tuple[int, list[str]]:
+    """(objectives done, a mrkdwn line per objective)."""
+    wanted, lines = dict(state.plan), []
+    names = state.objectives()
     for name in names[:MAX_LINES]:
-        if name in done:
-            values = done[name]
+        if name in state.done:
+            values = state.done[name]
             keys = wanted.get(name) or list(values)
-            shown = ", ".join(f"{esc(k)}: {_value(values[k])}" for k in keys if k in values)
+            shown = ", ".join(f"{esc(k)}: {value_text(values[k])}" for k in keys if k in values)
             lines.append(f":white_check_mark: *{esc(name)}*" + (f" · {shown}" if shown else ""))
         else:
             lines.append(f":white_circle: *{esc(name)}* · not done")
-    count = sum(1 for n in names if n in done)
-    score = f"*Scorecard* · {count} of {len(names)} objectives done\n" + "\n".join(lines)
-    if trips:
-        rails = f"*Guardrails* · triggered {len(trips)} time{'s' if len(trips) != 1 else ''}\n" + "\n".join(
-            f":rotating_light: *{esc(name)}*" + (f": {_value(reason)}" if reason else "")
-            for name, reason in trips[:MAX_LINES]
+    return sum(1 for n in names if n in state.done), lines
+
+
+def transcript_line(state: ReportState) -> str:
+    if state.transcript is None:
+        return ":scroll: *Transcript* · on its way (Tavus sends it a few minutes after the call)"
+    turns = sum(1 for t in state.transcript if isinstance(t, dict) and t.get("role") != "system")
+    where = {
+        "file": "attached in this thread as a file",
+        "thread": "in this thread, below",
+        "canvas": "in the report's canvas",
+    }.get(state.transcript_as or "", "being attached to this thread")
+    return f":scroll: *Transcript* · {turns} turns, {where}"
+
+
+def build_report(state: ReportState) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) of the report, from the state as stored now."""
+    conv = state.conv
+    who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open link"
+    took = (
+        f"{state.seconds // 60} min {state.seconds % 60} s" if state.seconds is not None else "unknown length"
+    )
+    if not state.ended:
+        ended = "not reported yet"
+    else:
+        ended = shutdown_words(conv.shutdown_reason, conv.ended_by) or "not reported"
+    head = (
+        f":bar_chart: *Interview report: {esc_cut(conv.name, 120)}*\nCandidate {who} · persona "
+        f"*{esc_cut(conv.persona_name, 80)}* · {slack_date(conv.live_at or conv.created_at)} · {took} · "
+        f"ended: {ended}"
+    )
+    count, lines = scorecard_lines(state)
+    total = len(state.objectives())
+    if total:
+        score = f"*Scorecard* · {count} of {total} objectives done\n" + "\n".join(lines)
+    else:
+        score = "*Scorecard* · this persona has no interview plan"
+    if state.trips:
+        n = len(state.trips)
+        rails = f"*Guardrails* · triggered {n} time{'s' if n != 1 else ''}\n" + "\n".join(
+            f":rotating_light: *{esc(name)}*" + (f": {value_text(reason)}" if reason else "")
+            for name, reason in state.trips[:MAX_LINES]
         )
     else:
         rails = "*Guardrails* · none triggered"
-    text = cut(f"Interview report: {conv.name or ''} · {count} of {len(names)} objectives done", 200)
-    return text, [section(cut(head, 2900)), section(cut(score, 2900)), section(cut(rails, 2900))]
+    if state.analysis is not None:
+        seen = f":eyes: *Perception analysis*\n{esc_cut(state.analysis, 2500)}"
+    elif state.perception:
+        seen = ":eyes: *Perception analysis* · on its way"
+    else:
+        seen = ":eyes: *Perception analysis* · not used by this persona"
+    film = state.recording_line or ":film_frames: *Recording* · on its way, if this interview was recorded"
+    text = cut(f"Interview report: {conv.name or ''} · {count} of {total} objectives done", 200)
+    parts = [head, score, rails, seen, film, transcript_line(state)]
+    return text, [section(cut(part, 2900)) for part in parts]

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.formats import CHANNEL_ID
 from bot.slack import ids
-from bot.slack.blocks import plain
+from bot.slack.blocks import context, esc_cut, plain
 from bot.slack.forms import clean, field_value
 from bot.slack.modals import checkbox_input, modal, option, select_input, text_input
 
@@ -46,6 +46,13 @@ def build_settings_modal(current: dict[str, Any]) -> dict[str, Any]:
             "label": plain("The results channel (a private hiring-committee channel, say)"),
             "element": channel,
         },
+        checkbox_input(
+            ids.S_CANVAS,
+            "Interview reports",
+            [option("on", "As a canvas (paid workspaces; the message and a transcript file otherwise)")],
+            {"on"} if current.get("report_canvas") else set(),
+        ),
+        *refused_note(current.get("canvas_refused")),
         text_input(
             ids.S_CONSENT,
             "Consent sentence on the candidate's page",
@@ -56,6 +63,17 @@ def build_settings_modal(current: dict[str, Any]) -> dict[str, Any]:
         ),
     ]
     return modal(ids.INTERVIEW_SETTINGS, "Interview settings", blocks, submit="Save")
+
+
+def refused_note(error: str | None) -> list[dict[str, Any]]:
+    """Slack refused this workspace a canvas: say so; saving the settings tries again."""
+    if not error:
+        return []
+    text = (
+        f"Slack refused the last report canvas (`{esc_cut(error, 60)}`), so reports go as a message and "
+        "a file. Save these settings to try canvases again (after upgrading or reinstalling the app)."
+    )
+    return [context(text)]
 
 
 def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -74,4 +92,6 @@ def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         "results_to": results,
         "results_channel": channel if results == "channel" else None,
         "consent": consent or None,
+        "report_canvas": int("on" in (field_value(values, ids.S_CANVAS) or [])),
+        "canvas_refused": None,  # saving tries canvases again: the admin may have upgraded
     }, errors

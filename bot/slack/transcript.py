@@ -60,3 +60,17 @@ def build_transcript_messages(transcript: Any) -> list[tuple[str, list[Block]]]:
         messages = messages[:MAX_MESSAGES]
         messages.append((head, [section("_The transcript is longer; the rest is in Tavus._")]))
     return messages
+
+
+def transcript_file_text(title: str, transcript: Any) -> str:
+    """The whole transcript as a plain-text file, one speaker label per turn. A file is shown as
+    it is (not mrkdwn); every continuation line is indented, so nothing a speaker said can pose as
+    another turn's label."""
+    turns = transcript_turns(transcript)
+    lines = [title, f"{len(turns)} turns", ""]
+    for speaker, text in turns:
+        body = [" ".join(line.split()) for line in text.splitlines()]
+        lines.append(f"{speaker}: {body[0] if body else ''}")
+        lines += [f"    {line}" for line in body[1:] if line]
+        lines.append("")
+    return "\n".join(lines) if turns else "\n".join([*lines, "Nothing was said."])

@@ -12,6 +12,7 @@ from bot.store.invites import InviteRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
 from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
+from bot.store.reports import ReportRecords
 from bot.store.workspaces import WorkspaceRecords
 
 __all__ = [
@@ -35,6 +36,7 @@ class Store(
     WorkspaceRecords,
     OutboxRecords,
     InviteRecords,
+    ReportRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

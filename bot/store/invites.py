@@ -13,7 +13,14 @@ from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord
 
-SETTINGS_DEFAULTS = {"open_interviews": 1, "results_to": "owner", "results_channel": None, "consent": None}
+SETTINGS_DEFAULTS = {
+    "open_interviews": 1,
+    "results_to": "owner",
+    "results_channel": None,
+    "consent": None,
+    "report_canvas": 0,
+    "canvas_refused": None,
+}
 
 
 class InviteRecords(StoreBase):
@@ -174,10 +181,11 @@ class InviteRecords(StoreBase):
                 (conv_token, conv_token),
             )
             tx.execute("delete from result_messages where conv_token = ?", (conv_token,))
+            tx.execute("delete from reports where conv_token = ?", (conv_token,))
             # the outbox's copies of the results: a reply still waiting must not post after erasure
             tx.execute(
                 "update outbox set payload = '{}', result = null, state = 'done', lease_until = null "
-                "where token = ? and kind in ('reply', 'dm')",
+                "where token = ? and kind in ('reply', 'dm', 'report', 'transcript')",
                 (conv_token,),
             )
             tx.execute(

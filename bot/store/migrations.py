@@ -134,6 +134,14 @@ MIGRATIONS: list[Migration] = [
         "alter table personas add column document_id text",
     ),
     Migration(
+        "m008_report",  # issue 15: one report per interview, its transcript file or canvas; canvas setting
+        """create table reports (conv_token text primary key, team_id text, channel text, ts text,
+            thread_ts text, canvas_id text, file_id text, file_pending text, transcript_as text,
+            updated_at text)""",
+        "alter table workspace_settings add column report_canvas integer",
+        "alter table workspace_settings add column canvas_refused text",
+    ),
+    Migration(
         "m009_documents",  # issue 15: a job description's processing status, and its callback's hash
         "alter table personas add column document_status text",
         "alter table personas add column document_error text",

@@ -62,13 +62,31 @@ function author(name, app) {
 function renderMessage(message, state, channel, cls) {
   const ctx = actionContext(state, { channel, message: { ts: message.ts, text: message.text, blocks: message.blocks } });
   const body = message.blocks && message.blocks.length ? renderBlocks(message.blocks, ctx) : el("div", {}, mrkdwn(message.text, ctx.names));
-  const node = el("div", { class: "msg " + (cls || ""), "data-ts": message.ts }, author("Tavus", true), body);
+  const node = el("div", { class: "msg " + (cls || ""), "data-ts": message.ts }, author("Tavus", true), body,
+    (message.files || []).map(renderFile));
   if (message.replies && message.replies.length) {
     node.append(el("div", { class: "thread" },
       el("div", { class: "count" }, `${message.replies.length} ${message.replies.length === 1 ? "reply" : "replies"}`),
       message.replies.map((r) => renderMessage(r, state, channel, "reply"))));
   }
   return node;
+}
+
+// A shared file, as Slack shows it in a message: its title, name and size; its text opens below.
+function renderFile(file) {
+  const text = el("pre", { class: "ftext" }, "Loading…");
+  const open = el("details", { class: "fopen", ontoggle: async (event) => {
+    if (!event.target.open || text.dataset.loaded) return;
+    const answer = await fetch(`/pg/file/${encodeURIComponent(file.id)}`);
+    text.textContent = await answer.text();
+    text.dataset.loaded = "1";
+  } }, el("summary", {}, "View text"), text);
+  const size = file.size > 1024 ? `${(file.size / 1024).toFixed(1)} KB` : `${file.size} B`;
+  return el("div", { class: "file", "data-file": file.id },
+    el("div", { class: "fhead" }, el("span", { class: "ficon" }, "📄"),
+      el("span", {}, el("div", { class: "ftitle" }, file.title || file.name),
+        el("div", { class: "fmeta" }, `${file.name} · ${size} · plain text`))),
+    open);
 }
 
 function renderEphemeral(item, state, channel) {

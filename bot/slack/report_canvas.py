@@ -1,0 +1,78 @@
+"""The interview report as a Slack canvas (markdown): the same parts as the message, with the
+whole transcript. Every outside text is escaped for markdown, so a candidate's words cannot add a
+heading, a link, a mention or an image to the canvas."""
+
+from __future__ import annotations
+
+import re
+
+from bot.slack.messages import SHUTDOWN_WORDS
+from bot.slack.report import ReportState
+from bot.slack.transcript import transcript_turns
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@&])")
+_URL = re.compile(r"^https://[^\s()<>\[\]\\]{1,2000}$")  # a link target that cannot break out
+MAX_CANVAS = 900_000  # characters; Slack takes up to 1 MiB of markdown
+
+
+def md(text: object, limit: int = 2000) -> str:
+    """Outside text on one line, every markdown character escaped, cut to `limit`."""
+    flat = " ".join(str(text if text is not None else "").split())[:limit]
+    return _SPECIAL.sub(r"\\\1", flat)
+
+
+def canvas_title(state: ReportState) -> str:
+    """A canvas title is plain text: cut, on one line."""
+    return " ".join(f"Interview report: {state.conv.name or 'interview'}".split())[:120]
+
+
+def build_report_canvas(state: ReportState) -> str:
+    """The canvas's markdown."""
+    conv = state.conv
+    who = f"![](@{conv.candidate_id})" if conv.candidate_id else md(conv.candidate_name or "open link", 100)
+    took = f"{state.seconds // 60} min {state.seconds % 60} s" if state.seconds is not None else "unknown"
+    reason = conv.shutdown_reason
+    ended = md(SHUTDOWN_WORDS.get(reason or "") or (reason or "not reported").replace("_", " "), 100)
+    ended = ended if state.ended else "not reported yet"
+    out = [
+        f"# {md(canvas_title(state), 120)}",
+        f"Candidate {who} · persona **{md(conv.persona_name, 80)}** · "
+        f"{md((conv.live_at or conv.created_at or '')[:16].replace('T', ' '))} UTC · {took} · ended: {ended}",
+        "## Scorecard",
+    ]
+    wanted = dict(state.plan)
+    for name in state.objectives()[:25]:
+        values = state.done.get(name)
+        if values is None:
+            out.append(f"- [ ] **{md(name, 100)}**: not done")
+            continue
+        keys = wanted.get(name) or list(values)
+        shown = ", ".join(f"{md(k, 60)}: {md(values[k], 300)}" for k in keys if k in values)
+        out.append(f"- [x] **{md(name, 100)}**" + (f": {shown}" if shown else ""))
+    if not state.objectives():
+        out.append("This persona has no interview plan.")
+    out.append("## Guardrails")
+    out += [f"- **{md(n, 100)}**" + (f": {md(r, 300)}" if r else "") for n, r in state.trips[:25]] or [
+        "None triggered."
+    ]
+    out.append("## Perception analysis")
+    if state.analysis is not None:
+        out.append(md(state.analysis, 6000))
+    else:
+        out.append("On its way." if state.perception else "Not used by this persona.")
+    out.append("## Recording")
+    if state.recording_url and _URL.match(state.recording_url):
+        out.append(f"[Open the recording]({state.recording_url})")
+    elif state.recording_line:
+        out.append("Ready, in your own recording storage (see the report message).")
+    else:
+        out.append("On its way, if this interview was recorded.")
+    out.append("## Transcript")
+    if state.transcript is None:
+        out.append("On its way (Tavus sends it a few minutes after the call).")
+    else:
+        turns = transcript_turns(state.transcript)
+        out += [f"**{md(speaker, 40)}:** {md(text, 20_000)}\n" for speaker, text in turns] or [
+            "Nothing was said."
+        ]
+    return "\n\n".join(out)[:MAX_CANVAS]

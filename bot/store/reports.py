@@ -1,0 +1,37 @@
+"""Issue 15: the one report of each interview: where its message is, its transcript file, its canvas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import utcnow
+from bot.store.backends import insert_sql
+from bot.store.base import StoreBase
+
+REPORT_FIELDS = ("channel", "ts", "thread_ts", "canvas_id", "file_id", "file_pending", "transcript_as")
+
+
+class ReportRecords(StoreBase):
+    def report(self, conv_token: str) -> dict[str, Any] | None:
+        """The report's row: its message (channel, ts, thread_ts), canvas, file and transcript form."""
+        return self._one("select * from reports where conv_token = ?", (conv_token,))
+
+    def save_report(self, conv_token: str, team_id: str | None, **values: Any) -> None:
+        """Record what a report job did (a posted message, an uploaded file), once it happened."""
+        unknown = set(values) - set(REPORT_FIELDS)
+        if unknown:
+            raise ValueError(f"not report fields: {sorted(unknown)}")
+        row = {"conv_token": conv_token, "team_id": team_id, **values, "updated_at": utcnow()}
+        sql, params = insert_sql("reports", row)
+        names = ", ".join(f"{k} = excluded.{k}" for k in [*values, "updated_at"])
+        with self.db.write() as tx:
+            tx.execute(f"{sql} on conflict (conv_token) do update set {names}", params)
+
+    def refuse_canvas(self, team_id: str, error: str | None) -> None:
+        """Remember (or clear, with None) that Slack refused this workspace a canvas."""
+        with self.db.write() as tx:
+            tx.execute(
+                "insert into workspace_settings (team_id, canvas_refused) values (?, ?) "
+                "on conflict (team_id) do update set canvas_refused = excluded.canvas_refused",
+                (team_id, error),
+            )
