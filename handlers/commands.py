@@ -158,7 +158,8 @@ def claim_quick(
     parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
     if parsed.error or parsed.persona is None:
         return parsed, None
-    intent = intent_key(team, user, parsed.persona.persona_id, channel, parsed.candidate_id, parsed.title)
+    candidate = parsed.candidate_id or (parsed.candidate_email or "").lower()  # a Slack user or an email
+    intent = intent_key(team, user, parsed.persona.persona_id, channel, candidate, parsed.title)
     return parsed, intent if store.claim_intent(intent, DUPLICATE_WINDOW) else None
 
 

@@ -180,6 +180,32 @@ def test_two_quick_interviews_for_different_candidates_both_start(app, slack, ta
     assert len(served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 2
 
 
+def test_two_quick_interviews_for_different_email_candidates_both_start(app, slack, tavus):
+    """External candidates differ by their email: the duplicate guard must tell them apart too."""
+    served, driver = app
+    persona = create_persona(driver, served)
+    sent = []
+
+    def send(text):
+        sent.append(driver.command(f"interview {persona.persona_id} {text}", channel="C0HIRING1"))
+
+    threads = [threading.Thread(target=send, args=(f"{who}@example.com",)) for who in ("ann", "bob")]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)
+    for t in threads:
+        t.join()
+    assert all("moments ago" not in r.json()["text"] for r in sent), [r.text for r in sent]
+    invited = wait_until(
+        lambda: len(got := served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 2 and got,
+        timeout=10,
+        what="two interviews",
+    )
+    assert sorted(c.candidate_email for c in invited) == ["ann@example.com", "bob@example.com"]
+    again = driver.command(f"interview {persona.persona_id} ANN@example.com", channel="C0HIRING1")
+    assert "moments ago" in again.json()["text"]  # the same person again is the same intent
+
+
 def test_a_job_given_up_is_parked_and_its_owner_told(serve, slack, tavus, caplog):
     served = serve(OUTBOX_RETRY_SECONDS="0.1", OUTBOX_GIVE_UP_SECONDS="1.5", SLACK_TIMEOUT_SECONDS="1")
     driver = SlackDriver(served.url, SIGNING_SECRET, slack.state, slack.url)
