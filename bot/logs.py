@@ -7,7 +7,7 @@ import re
 
 TOKEN_SHAPES = re.compile(r"xox[abpors]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 # a callback URL's and an invite link's last segment is a credential: masked wherever a path is written
-CALLBACK_PATH = re.compile(r"(/tavus/callback/|/i/)[^\s\"'?#/]+")
+CALLBACK_PATH = re.compile(r"(/tavus/callback/|/tavus/document/|/i/)[^\s\"'?#/]+")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 
 

@@ -4,7 +4,9 @@ again can fix it; otherwise the outcome, which also goes to the sender privately
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 
 from bot.deps import Deps
 from bot.services.jobs import dm_job
@@ -17,6 +19,7 @@ from handlers.modals import open_view
 from handlers.views import submission_key, update_view
 
 TITLE = "Note to interviewer"
+log = logging.getLogger(__name__)
 
 
 def register(app, deps: Deps) -> None:
@@ -35,7 +38,7 @@ def register(app, deps: Deps) -> None:
         await open_view(client, body["trigger_id"], view, None if from_home else respond)
 
     async def on_note(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        view = body["view"]
         text = note_text(view).strip()
         if problem := check_note(text):
             await ack(response_action="errors", errors={ids.N_TEXT: problem})
@@ -46,6 +49,19 @@ def register(app, deps: Deps) -> None:
         )
         if not await deps.db.first_time(submission_key(view)):
             return  # a double click: the first submission is sending it
+        try:
+            await send(body, client, text)
+        except Exception:  # a reset, the store: the modal must not spin on "Sending…" for ever
+            log.exception("a note to the interviewer failed on our side")
+            failed = (
+                "Something failed on our side while sending your note (it is logged for the app's "
+                "admin), so it may not have reached the interviewer. Send it again if it matters."
+            )
+            with contextlib.suppress(Exception):
+                await update_view(client, view["id"], build_result_view(TITLE, [section(failed)]))
+
+    async def send(body, client, text: str) -> None:
+        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
         try:
             cid = json.loads(view.get("private_metadata") or "{}").get("conversation_id") or ""
         except ValueError:

@@ -159,3 +159,16 @@ def test_note_command_one_quick_retry_then_busy(driver, slack, tavus, served):
     )
     assert "try again in 5" in told[0] or "try again in 6" in told[0]
     assert len([r for r in tavus.state.requests if r["path"] == sends]) == before + 1
+
+
+def test_a_failure_on_our_side_after_the_ack_never_leaves_the_modal_spinning(driver, slack, tavus, served):
+    """An admin's right is read from Slack (users.info): a connection reset there, after the modal
+    showed "Sending…", must end in a sentence, not a spinner for ever."""
+    _, conv = live_interview(driver, tavus, served)
+    go_live(tavus, served, conv)
+    view = open_note(driver, conv, user="U0ADMIN1", channel="C0GENERAL", ephemeral=True)
+    slack.state.faults.append({"method": "users.info", "kind": "reset", "times": 10_000})
+    answer = submit_note(driver, view, "Ask about on-call.", user="U0ADMIN1").json()
+    assert answer["response_action"] == "update"
+    shown(driver, view["id"], "may not have reached the interviewer")
+    slack.state.faults.clear()

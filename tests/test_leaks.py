@@ -88,12 +88,19 @@ def test_callback_tokens_never_reach_logs_or_slack_and_expire(tmp_path, tavus, s
             assert (
                 httpx.post(f"{app.url}/tavus/callback/guess{guess:04d}xxxxxxxxxx", json={}).status_code == 404
             )
+        doc_token = "docsecret0123456789abcdef"  # a job description's callback token is masked too
+        assert httpx.post(f"{app.url}/tavus/document/{doc_token}", json={}).status_code in (400, 404)
     finally:
         app.stop()
     log = app.log.read_text()
-    assert token not in log
+    assert token not in log and doc_token not in log
     assert "POST /tavus/callback/*** HTTP/1.1" in log  # uvicorn's access log, with the token masked
-    refusals = [line for line in log.splitlines() if "refused" in line and "unknown token" in line]
+    assert "POST /tavus/document/*** HTTP/1.1" in log
+    refusals = [
+        line for line in log.splitlines() if "refused" in line and "callback(s) with an unknown" in line
+    ]
+    assert len([line for line in refusals if "document callback(s)" in line]) == 1
+    refusals = [line for line in refusals if "document" not in line]
     assert len(refusals) == 1, refusals  # 41 refusals within a minute: one line, not 41
     traffic = (
         str(slack.state.log) + str(slack.state.messages) + str(slack.state.responses) + str(slack.state.calls)

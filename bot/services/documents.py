@@ -85,6 +85,8 @@ class DocumentService:
         """Read documents still processing, within each key's budget; how many were read."""
         read = 0
         for persona in await self.db.documents_pending(ago(CHECK_EVERY), PER_ROUND):
+            # stamped first: a document that cannot be read now must not keep others from their turn
+            await self.db.document_checked(persona.persona_id)
             try:
                 key = (await self.db.run(self.ws.tavus, persona.team_id)).fingerprint
             except te.TavusError:

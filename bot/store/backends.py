@@ -62,7 +62,8 @@ class SqliteBackend:
         self._local = threading.local()
         self._leader = None
         self._writer = threading.RLock()  # a nested write still fails in BEGIN, as before
-        self._claims = SqliteBackend(path + "-claims", CLAIMS_SCHEMA) if schema is None else None
+        apart = schema is None and path != ":memory:"  # an in-memory store keeps its claims in itself
+        self._claims = SqliteBackend(path + "-claims", CLAIMS_SCHEMA) if apart else None
 
     def db(self) -> Database:
         db = getattr(self._local, "db", None)

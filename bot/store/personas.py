@@ -77,15 +77,26 @@ class PersonaRecords(StoreBase):
     def set_document_status(
         self, persona_id: str, document_id: str, status: str | None, error: str | None
     ) -> bool:
-        """Record what Tavus says of a persona's document (only the document it still uses)."""
+        """Record what Tavus says of a persona's document (only the document it still uses). A late
+        `started`/`processing` never undoes ready or error: checked here, in the one statement, since
+        two answers (a callback and a poll) may be in flight together."""
+        settled = status in ("ready", "error", "recrawling")
         with self.db.write() as tx:
             return (
                 tx.execute(
                     "update personas set document_status = ?, document_error = ?, document_checked_at = ? "
-                    "where persona_id = ? and document_id = ?",
-                    (status, error, utcnow(), persona_id, document_id),
+                    "where persona_id = ? and document_id = ? "
+                    "and (? or document_status is null or document_status not in ('ready', 'error'))",
+                    (status, error, utcnow(), persona_id, document_id, settled),
                 )
                 > 0
+            )
+
+    def document_checked(self, persona_id: str) -> None:
+        """A poll looked at this persona's document (even if it could not read it): others go first."""
+        with self.db.write() as tx:
+            tx.execute(
+                "update personas set document_checked_at = ? where persona_id = ?", (utcnow(), persona_id)
             )
 
     def documents_pending(self, checked_before: str, limit: int) -> list[PersonaRecord]:

@@ -20,7 +20,7 @@ MAX_BODY = 100_000  # a document's status with its crawled URLs; nothing legitim
 
 
 def document_callback_endpoint(deps: Deps):
-    refusals = RefusalLog()
+    refusals = RefusalLog(what="Tavus document callback(s)")
 
     async def document_callback(request: Request) -> JSONResponse:
         token = request.path_params["token"]
