@@ -18,10 +18,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 HAVE_BROWSER = os.path.exists(CHROMIUM) and os.path.exists(DRIVER)
 if os.environ.get("CI") and not HAVE_BROWSER:  # CI installs them: a skip there would hide a failure
     raise RuntimeError("CI must have Debian's chromium and chromium-driver for the browser test")
-pytestmark = pytest.mark.skipif(
-    not HAVE_BROWSER,
-    reason="needs Debian's chromium and chromium-driver packages (apt-get install chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not HAVE_BROWSER,
+        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
+    ),
+    pytest.mark.xdist_group("heavy"),  # one after another with the soak and the benchmark, not together
+]
 
 
 @pytest.fixture
