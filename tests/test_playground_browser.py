@@ -194,6 +194,7 @@ class Page:
         self.wait.until(done, f"could not click the last {css}")
 
 
+@pytest.mark.timeout(300)  # some 20 s alone; several times that beside a full suite on 2 cores
 def test_click_through_the_story(browser, pg):
     sent = spy_on_commands(pg)
     browser.get(pg.url)

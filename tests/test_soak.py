@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.xdist_group("heavy")
 
 
+@pytest.mark.timeout(420)  # a minute of traffic, up to 90 s of settling, on a busy machine
 def test_one_minute_soak_loses_nothing():
     result = subprocess.run(
         [sys.executable, "-m", "bench.soak", "--minutes", "1", "--seed", "7"],
