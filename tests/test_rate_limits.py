@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from bot.slack import ids
 from bot.slack.card import build_interview_card
@@ -44,6 +45,7 @@ def started(driver, served, persona_id: str, name: str):
     return wait_until(lambda: next((c for c in mine() if c.name == name and c.message_ts), None), what=name)
 
 
+@pytest.mark.timeout(300)  # 40 interviews through a scaled tier; slow on a busy machine
 def test_a_burst_of_card_changes_waits_for_the_tier_and_every_card_converges(serve, slack, tavus):
     served = serve(SLACK_RATE_SCALE=SCALE)
     tavus.control("config", {"concurrency_limit": 1000})
