@@ -7,7 +7,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,13 +46,19 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "con
 class Sim:
     sim: Any
     url: str
+    # one kept-alive client for the stand-in's control calls (two resets a test): a new httpx
+    # client loads the CA bundle each time, tens of ms of CPU on a busy machine. It lets an idle
+    # connection go well before uvicorn's 5 s keep-alive would close it under a request.
+    http: httpx.Client = field(
+        default_factory=lambda: httpx.Client(timeout=30, limits=httpx.Limits(keepalive_expiry=2)), repr=False
+    )
 
     @property
     def state(self):
         return self.sim.state
 
     def control(self, path: str, body: dict | None = None) -> dict:
-        response = httpx.post(f"{self.url}/_sim/{path}", json=body or {}, timeout=30)
+        response = self.http.post(f"{self.url}/_sim/{path}", json=body or {})
         response.raise_for_status()
         return response.json()
 
@@ -61,14 +67,18 @@ class Sim:
 def tavus_server() -> Iterator[Sim]:
     sim = TavusSimulator()
     with ServerThread(sim.app) as server:
-        yield Sim(sim, server.url)
+        served = Sim(sim, server.url)
+        yield served
+        served.http.close()
 
 
 @pytest.fixture(scope="session")
 def slack_server() -> Iterator[Sim]:
     sim = SlackSimulator()
     with ServerThread(sim.app) as server:
-        yield Sim(sim, server.url)
+        served = Sim(sim, server.url)
+        yield served
+        served.http.close()
 
 
 @pytest.fixture
