@@ -7,9 +7,10 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -27,8 +28,10 @@ TAVUS_KEY = "sim-tavus-key"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll until check() is truthy; the app works after its ack, so effects come a moment later."""
+def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll until check() is truthy; the app works after its ack, so effects come a moment later.
+    The default is generous: it costs nothing when the effect comes at once, and a loaded machine
+    (a full run on a shared CI box) may take seconds for what takes milliseconds alone."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -43,13 +46,19 @@ def wait_until(check: Callable[[], Any], timeout: float = 5.0, what: str = "cond
 class Sim:
     sim: Any
     url: str
+    # one kept-alive client for the stand-in's control calls (two resets a test): a new httpx
+    # client loads the CA bundle each time, tens of ms of CPU on a busy machine. It lets an idle
+    # connection go well before uvicorn's 5 s keep-alive would close it under a request.
+    http: httpx.Client = field(
+        default_factory=lambda: httpx.Client(timeout=30, limits=httpx.Limits(keepalive_expiry=2)), repr=False
+    )
 
     @property
     def state(self):
         return self.sim.state
 
     def control(self, path: str, body: dict | None = None) -> dict:
-        response = httpx.post(f"{self.url}/_sim/{path}", json=body or {})
+        response = self.http.post(f"{self.url}/_sim/{path}", json=body or {})
         response.raise_for_status()
         return response.json()
 
@@ -58,14 +67,18 @@ class Sim:
 def tavus_server() -> Iterator[Sim]:
     sim = TavusSimulator()
     with ServerThread(sim.app) as server:
-        yield Sim(sim, server.url)
+        served = Sim(sim, server.url)
+        yield served
+        served.http.close()
 
 
 @pytest.fixture(scope="session")
 def slack_server() -> Iterator[Sim]:
     sim = SlackSimulator()
     with ServerThread(sim.app) as server:
-        yield Sim(sim, server.url)
+        served = Sim(sim, server.url)
+        yield served
+        served.http.close()
 
 
 @pytest.fixture
@@ -109,8 +122,49 @@ class Served:
         return self.app.state.deps
 
 
-POSTGRES = os.environ.get("TAVUS_SLACK_TEST_POSTGRES")  # a database where tests may make schemas
+def worker_database(url: str | None, worker: str | None) -> str | None:
+    """The URL of this pytest-xdist worker's own database beside the given one (`tavus_test` →
+    `tavus_test_gw0`): advisory locks (the reconciler's leader, migrations) are per database, so
+    workers sharing one would take each other's. Without xdist the URL as given."""
+    if not url or not worker:
+        return url
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or parts.username or "postgres"
+    return urlunsplit(parts._replace(path=f"/{name}_{worker}"))
+
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … under pytest -n; None without
+BASE_POSTGRES = os.environ.get("TAVUS_SLACK_TEST_POSTGRES")
+POSTGRES = worker_database(BASE_POSTGRES, WORKER)  # a database where tests may make schemas
 ON_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def _worker_database(create: bool) -> None:
+    """Create (fresh) or drop this worker's database, connected to the one the user named."""
+    if POSTGRES == BASE_POSTGRES:
+        return
+    import psycopg
+
+    name = urlsplit(POSTGRES).path.lstrip("/")
+    try:
+        with psycopg.connect(BASE_POSTGRES, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+            if create:
+                conn.execute(f'create database "{name}"')
+    except psycopg.Error as exc:
+        if create:
+            raise pytest.UsageError(
+                f"pytest-xdist worker {WORKER} needs a database of its own ({name}) and could not create"
+                f" it: {exc}. Give the role CREATEDB, or run with -n 0."
+            ) from exc
+
+
+def pytest_configure(config) -> None:
+    _worker_database(create=True)
+
+
+def pytest_unconfigure(config) -> None:
+    _worker_database(create=False)
 
 
 def skip_unless_ci(reason: str) -> None:
@@ -170,13 +224,20 @@ def serve(tmp_path: Path, tavus: Sim, slack: Sim, database_url: str) -> Iterator
     started: list[ServerThread] = []
 
     def start(**overrides: Any) -> Served:
-        port = free_port()
-        overrides.setdefault("PUBLIC_URL", f"http://127.0.0.1:{port}")
         overrides.setdefault("DATABASE_URL", database_url)
-        app = create_app(make_settings(tmp_path, tavus, slack, **overrides), reconcile=False)
-        server = ServerThread(app, port=port).start()
-        started.append(server)
-        return Served(server.url, app, server)
+        for attempt in range(3):  # another test process may take the free port before we bind it
+            port = free_port()
+            settings = {"PUBLIC_URL": f"http://127.0.0.1:{port}", **overrides}
+            app = create_app(make_settings(tmp_path, tavus, slack, **settings), reconcile=False)
+            try:
+                server = ServerThread(app, port=port).start()
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                continue
+            started.append(server)
+            return Served(server.url, app, server)
+        raise AssertionError("unreachable")
 
     yield start
     for server in started:

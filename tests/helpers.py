@@ -165,3 +165,66 @@ def interrupted_start(store, persona, token: str, name: str, *, created_at_tavus
 def callback_url(served, conv) -> str:
     """The callback URL the app gave Tavus for this interview (its credential is derived, not stored)."""
     return served.deps.interviews.callback_url(conv.token)
+
+
+# TavusClient tests (tests/test_tavus_client.py, tests/test_tavus_plan_client.py)
+TRANSPORTS = ["aiohttp-pool", "httpcore-pool"]  # the app's default (httpx over aiohttp), plain httpx
+
+
+class Sleeps(list):
+    """A TavusClient's sleep that only records how long it was asked to wait."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def sim_tavus_client(tavus, transport: str):
+    """A TavusClient on the simulator over one of TRANSPORTS, its backoff sleeps recorded in `.sleeps`."""
+    from httpx_aiohttp import HttpxAiohttpClient
+
+    from bot.tavus.client import TavusClient
+    from tests.conftest import TAVUS_KEY
+
+    sleeps = Sleeps()
+    http = (HttpxAiohttpClient if transport == "aiohttp-pool" else httpx.AsyncClient)(timeout=2.0)
+    client = TavusClient(TAVUS_KEY, base_url=tavus.url, backoff=0.01, sleep=sleeps, http_client=http)
+    client.sleeps = sleeps
+    return client
+
+
+# contract tests against Tavus's OpenAPI files (tests/test_tavus_contract*.py)
+def json_types() -> dict[str, tuple[type, ...]]:
+    """The Python classes each JSON Schema type admits."""
+    from pydantic import BaseModel
+
+    return {
+        "string": (str,),
+        "integer": (int,),
+        "boolean": (bool,),
+        "array": (list,),
+        "object": (dict, BaseModel),
+        "number": (int, float),
+    }
+
+
+JSON_TYPES = json_types()
+
+
+def python_types(annotation) -> set[type]:
+    """The concrete classes an annotation admits (unions and generics unpacked)."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(python_types(a) for a in typing.get_args(annotation)))
+    if origin is typing.Literal:
+        return {type(a) for a in typing.get_args(annotation)}
+    return {origin} if origin is not None else {annotation}
+
+
+def compatible(annotation, schema: dict) -> bool:
+    """Whether a model field's annotation admits the JSON type a schema names."""
+    wanted = JSON_TYPES.get(schema.get("type", "object"), (object,))
+    admitted = python_types(annotation) - {type(None)}
+    return any(issubclass(t, wanted) for t in admitted if isinstance(t, type))

@@ -32,7 +32,19 @@ class AppProcess:
 def start_app(
     tmp_path: Path, tavus_url: str, slack_url: str, *, port: int | None = None, name: str = "app", **env: str
 ) -> AppProcess:
-    port = port or free_port()
+    if port is None:  # another test process may take a free port before the app binds it: try anew
+        for attempt in range(3):
+            try:
+                return _start_app(tmp_path, tavus_url, slack_url, port=free_port(), name=name, **env)
+            except RuntimeError as exc:
+                if attempt == 2 or "address already in use" not in str(exc):
+                    raise
+    return _start_app(tmp_path, tavus_url, slack_url, port=port, name=name, **env)
+
+
+def _start_app(
+    tmp_path: Path, tavus_url: str, slack_url: str, *, port: int, name: str, **env: str
+) -> AppProcess:
     log = tmp_path / f"{name}-{time.time():.3f}.log"
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

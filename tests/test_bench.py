@@ -4,7 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+# CPU-heavy: one after another on one xdist worker with the browser tests, not alongside them
+pytestmark = pytest.mark.xdist_group("heavy")
 
 
 def test_benchmark_runs_and_everything_is_posted():

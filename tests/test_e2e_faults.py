@@ -22,7 +22,7 @@ def test_tavus_too_slow_then_created_late_is_adopted(serve, slack, tavus):
     response = driver.command(f"interview {persona.persona_id} Slow one", channel="C0HIRING1")
     assert "did not answer in time" in said(slack, response, "couldn't")
     assert served.deps.store.unconfirmed_since("2000")[0].status == "failed"
-    wait_until(lambda: tavus.state.conversations, timeout=10, what="Tavus finishing late")
+    wait_until(lambda: tavus.state.conversations, timeout=30, what="Tavus finishing late")
     run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
     conv = served.deps.store.active_of("T0ACME01", "U0OWNER1")[0]
     assert conv.message_ts and len(tavus.state.conversations) == 1

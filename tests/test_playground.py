@@ -41,7 +41,7 @@ class Page:
         return wait_until(ready, what=f"{callback_id} modal on the page")
 
     def wait(self, check, what):
-        return wait_until(lambda: check(self.state()), timeout=10, what=what)
+        return wait_until(lambda: check(self.state()), timeout=30, what=what)
 
 
 def card_of(state, channel="C0GENERAL"):

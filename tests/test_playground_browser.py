@@ -18,10 +18,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 HAVE_BROWSER = os.path.exists(CHROMIUM) and os.path.exists(DRIVER)
 if os.environ.get("CI") and not HAVE_BROWSER:  # CI installs them: a skip there would hide a failure
     raise RuntimeError("CI must have Debian's chromium and chromium-driver for the browser test")
-pytestmark = pytest.mark.skipif(
-    not HAVE_BROWSER,
-    reason="needs Debian's chromium and chromium-driver packages (apt-get install chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not HAVE_BROWSER,
+        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
+    ),
+    pytest.mark.xdist_group("heavy"),  # one after another with the soak and the benchmark, not together
+]
 
 
 @pytest.fixture
@@ -63,33 +66,140 @@ def shot(browser, name):
     assert browser.save_screenshot(str(path)) and path.stat().st_size > 10_000
 
 
-def helpers(browser):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    wait = WebDriverWait(browser, 15)
-
-    def visible(css):
-        return wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-    def text_appears(css, text):
-        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-
-    def type_command(text):
-        box = visible("#text")
-        box.clear()
-        box.send_keys(text, Keys.ENTER)
-
-    return wait, visible, text_appears, type_command
+WAIT = 30  # seconds: generous, since a loaded machine redraws late; it costs nothing when fast
 
 
+class Page:
+    """The playground as a person uses it. The page redraws itself (each poll, and the modal once
+    Tavus's replica list arrives), so an element found a moment ago may be gone: every action finds
+    its element afresh once settled, and retries for a bounded time when a redraw replaces it."""
+
+    def __init__(self, browser) -> None:
+        from selenium.common import exceptions as ex
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.browser = browser
+        fleeting = (
+            ex.StaleElementReferenceException,
+            ex.ElementNotInteractableException,
+            ex.ElementClickInterceptedException,
+            ex.NoSuchElementException,
+        )
+        self.wait = WebDriverWait(browser, WAIT, poll_frequency=0.1, ignored_exceptions=fleeting)
+
+    def settled(self, css):
+        """The element if it is present and displayed and, inside the modal, drawn for good: the
+        page marks the modal data-settled once a poll finds nothing left to redraw, and a view
+        still "Loading" is about to be replaced."""
+        from selenium.webdriver.common.by import By
+
+        element = self.browser.find_element(By.CSS_SELECTOR, css)
+        if not element.is_displayed():
+            return None
+        for modal in self.browser.find_elements(By.ID, "modal"):  # none on the candidate's pages
+            inside = self.browser.execute_script("return arguments[0].contains(arguments[1])", modal, element)
+            if inside and (modal.get_attribute("data-settled") != "true" or "Loading" in modal.text):
+                return None
+        return element
+
+    def act(self, css, do, took=None):
+        """do(element) on the settled element until took(element), found afresh, says it worked
+        (without took, once do() went through: a click may well remove what it clicked)."""
+
+        def done(_):
+            element = self.settled(css)
+            if element is None:
+                return False
+            do(element)
+            return took is None or took(self.browser.find_element("css selector", css))
+
+        self.wait.until(done, f"could not act on {css}")
+
+    def click(self, css):
+        self.act(css, lambda element: element.click())
+
+    def choose(self, css):
+        """Click a radio button until it shows as chosen."""
+        self.act(css, lambda e: e.is_selected() or e.click(), lambda e: e.is_selected())
+
+    def type_into(self, css, text):
+        """Make the field hold `text`: a redraw between keystrokes moves the focus away and drops
+        the rest, so clear it and type again until it holds all of it."""
+
+        def typing(element):
+            if element.get_attribute("value"):
+                element.clear()
+            element.send_keys(text)
+
+        self.act(css, typing, lambda element: element.get_attribute("value") == text)
+
+    def select(self, css, value):
+        from selenium.webdriver.support.ui import Select
+
+        self.act(
+            css,
+            lambda e: Select(e).select_by_value(value),
+            lambda e: Select(e).first_selected_option.get_attribute("value") == value,
+        )
+
+    def visible(self, css):
+        return self.wait.until(lambda _: self.settled(css), f"{css} not shown")
+
+    def text_appears(self, css, text):
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait.until(ec.text_to_be_present_in_element(("css selector", css), text), f"{text!r} in {css}")
+
+    def type_command(self, text):
+        from selenium.webdriver.common.keys import Keys
+
+        self.type_into("#text", text)
+        self.act("#text", lambda box: box.send_keys(Keys.ENTER))
+
+    def value(self, css, name="value"):
+        """An attribute of what the page shows now."""
+        return self.wait.until(
+            lambda _: [self.browser.find_element("css selector", css).get_attribute(name)]
+        )[0]
+
+    def selected(self, css) -> bool:
+        return self.wait.until(lambda _: [self.browser.find_element("css selector", css).is_selected()])[0]
+
+    def chosen(self, css) -> tuple[str, str]:
+        """The value and the text of a select's chosen option."""
+        from selenium.webdriver.support.ui import Select
+
+        def read(_):
+            option = Select(self.browser.find_element("css selector", css)).first_selected_option
+            return [(option.get_attribute("value"), option.text)]
+
+        return self.wait.until(read)[0]
+
+    def last_shown(self, css):
+        """The last displayed element matching css (a redraw may hide or replace the others)."""
+        return self.wait.until(
+            lambda d: [e for e in d.find_elements("css selector", css) if e.is_displayed()][-1:]
+        )[0]
+
+    def click_last(self, css):
+        """Click the last displayed match, retrying when a redraw replaces it."""
+
+        def done(d):
+            shown = [e for e in d.find_elements("css selector", css) if e.is_displayed()]
+            if not shown:
+                return False
+            shown[-1].click()
+            return True
+
+        self.wait.until(done, f"could not click the last {css}")
+
+
+@pytest.mark.timeout(300)  # some 20 s alone; several times that beside a full suite on 2 cores
 def test_click_through_the_story(browser, pg):
     sent = spy_on_commands(pg)
     browser.get(pg.url)
     try:
-        _story(browser, pg, sent, *helpers(browser))
+        _story(browser, Page(browser), sent)
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "playground-last.png"))
@@ -108,122 +218,115 @@ def spy_on_commands(pg) -> list[str]:
     return sent
 
 
-def confirm_in_page(browser, wait, visible, title, yes):
+def confirm_in_page(page, title, yes):
     """Slack's own dialog, drawn in the page: title, mrkdwn rendered, the app's labels."""
-    from selenium.webdriver.common.by import By
 
-    dialog = visible("#confirm .dialog")
-    assert title in dialog.text and yes in dialog.find_element(By.ID, "confirm-yes").text
-    assert dialog.find_elements(By.CSS_SELECTOR, ".mbody b"), "the *bold* of mrkdwn is rendered"
-    assert "*" not in dialog.find_element(By.CSS_SELECTOR, ".mbody").text
-    return dialog
+    def drawn(d):
+        dialog = d.find_element("css selector", "#confirm .dialog")
+        if not dialog.is_displayed():
+            return None
+        body = dialog.find_element("css selector", ".mbody")
+        return [
+            (
+                dialog.text,
+                dialog.find_element("id", "confirm-yes").text,
+                body.text,
+                body.find_elements("css selector", "b"),
+            )
+        ]
+
+    text, yes_label, body, bold = page.wait.until(drawn, "the confirmation dialog")[0]
+    assert title in text and yes in yes_label
+    assert bold, "the *bold* of mrkdwn is rendered"
+    assert "*" not in body
 
 
-def _story(browser, pg, sent, wait, visible, text_appears, type_command):
+def _story(browser, page, sent):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select
 
+    text_appears, type_command = page.text_appears, page.type_command
     text_appears("#title", "general")
     # an unknown slash command gets Slack's own answer, not the app's
     type_command("/frobnicate now")
     text_appears("#messages", "/frobnicate is not a valid command")
-    assert "Slackbot" in browser.find_element(By.CSS_SELECTOR, "#messages .ephemeral").text
+    assert "Slackbot" in page.last_shown("#messages .ephemeral").text
 
     # a validation error keeps every typed value and choice
     type_command("/tavus persona")
-    visible("#in-name").send_keys("Browser interviewer")
-    wait.until(lambda d: "Loading" not in d.find_element(By.ID, "modal").text)
-    # the form is redrawn once Tavus's replica list arrives: type when the field is ready again
-    wait.until(ec.element_to_be_clickable((By.ID, "in-context"))).send_keys("Hiring product designers.")
-    browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=echo]").click()
-    Select(browser.find_element(By.ID, "in-llm_model")).select_by_value("tavus-gpt-4o")
-    browser.find_element(By.ID, "modal-submit").click()
+    # the form is redrawn once Tavus's replica list arrives: each step waits for it to settle
+    page.type_into("#in-name", "Browser interviewer")
+    page.type_into("#in-context", "Hiring product designers.")
+    page.choose("#in-pipeline_mode input[value=echo]")
+    page.select("#in-llm_model", "tavus-gpt-4o")
+    page.click("#modal-submit")
     text_appears("#modal", "Echo mode cannot use a perception model")
     shot(browser, "persona-form-error")
-    assert browser.find_element(By.ID, "in-name").get_attribute("value") == "Browser interviewer"
-    assert browser.find_element(By.ID, "in-context").get_attribute("value") == "Hiring product designers."
-    assert browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=echo]").is_selected()
-    assert Select(browser.find_element(By.ID, "in-llm_model")).first_selected_option.get_attribute(
-        "value"
-    ) == ("tavus-gpt-4o")
-    assert browser.find_element(By.CSS_SELECTOR, "#in-smart_turn input[value=on]").is_selected()
-    browser.find_element(By.CSS_SELECTOR, "#in-pipeline_mode input[value=full]").click()
-    browser.find_element(By.ID, "in-system_prompt").send_keys("You interview designers.")
-    browser.find_element(By.ID, "modal-submit").click()
+    assert page.value("#in-name") == "Browser interviewer"
+    assert page.value("#in-context") == "Hiring product designers."
+    assert page.selected("#in-pipeline_mode input[value=echo]")
+    assert page.chosen("#in-llm_model")[0] == "tavus-gpt-4o"
+    assert page.selected("#in-smart_turn input[value=on]")
+    page.choose("#in-pipeline_mode input[value=full]")
+    page.type_into("#in-system_prompt", "You interview designers.")
+    page.click("#modal-submit")
     text_appears("#modal", "Created")
     # Start an interview from the result replaces it: one Cancel closes everything
-    browser.find_element(By.CSS_SELECTOR, "#modal button[data-action=start_from_persona]").click()
+    page.click("#modal button[data-action=start_from_persona]")
     text_appears("#modal .mtitle", "Start interview")
-    browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
-    wait.until(ec.invisibility_of_element_located((By.ID, "backdrop")))
+    page.click("#modal .mfooter button")
+    page.wait.until(ec.invisibility_of_element_located((By.ID, "backdrop")))
 
     # the interview form: an error keeps the chosen channel and the typed name
     type_command("/tavus interview")
     text_appears("#modal", "Start interview")
-    persona_select = Select(browser.find_element(By.ID, "in-persona"))
-    assert persona_select.first_selected_option.text == "Browser interviewer", "names, not ids"
-    browser.find_element(By.ID, "in-interview_name").send_keys("First round")
-    Select(browser.find_element(By.ID, "in-channel")).select_by_value("C0HIRING1")
-    minutes = browser.find_element(By.ID, "in-minutes")
-    minutes.clear()
-    minutes.send_keys("99")
-    browser.find_element(By.ID, "modal-submit").click()
+    assert page.chosen("#in-persona")[1] == "Browser interviewer", "names, not ids"
+    page.type_into("#in-interview_name", "First round")
+    page.select("#in-channel", "C0HIRING1")
+    page.type_into("#in-minutes", "99")
+    page.click("#modal-submit")
     text_appears("#modal", "from 1 to 60 minutes")
     shot(browser, "interview-form-error")
-    assert Select(browser.find_element(By.ID, "in-channel")).first_selected_option.get_attribute("value") == (
-        "C0HIRING1"
-    )
-    assert browser.find_element(By.ID, "in-interview_name").get_attribute("value") == "First round"
-    Select(browser.find_element(By.ID, "in-channel")).select_by_value("C0GENERAL")
-    minutes = browser.find_element(By.ID, "in-minutes")
-    minutes.clear()
-    minutes.send_keys("30")
-    browser.find_element(By.ID, "modal-submit").click()
+    assert page.chosen("#in-channel")[0] == "C0HIRING1"
+    assert page.value("#in-interview_name") == "First round"
+    page.select("#in-channel", "C0GENERAL")
+    page.type_into("#in-minutes", "30")
+    page.click("#modal-submit")
     text_appears("#modal", "Started")
-    browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
+    page.click("#modal .mfooter button")
     text_appears("#messages", "Waiting for the candidate")
 
-    visible("#calls button[data-sim=join]").click()
+    page.click("#calls button[data-sim=join]")
     text_appears("#messages", "Live since")
-    visible("#calls button[data-sim=leave]").click()
+    page.click("#calls button[data-sim=leave]")
     text_appears("#messages", "the candidate left")
-    click_fresh(wait, "#nav-dm")  # results go to the owner's DM (issue 14)
+    page.click("#nav-dm")  # results go to the owner's DM (issue 14)
     text_appears("#messages", "attached in this thread as a file")
-    visible("#messages .file summary").click()  # issue 15: the transcript file opens in place
+    page.click("#messages .file summary")  # issue 15: the transcript file opens in place
     text_appears("#messages .file .ftext", "Candidate: ")
     shot(browser, "report")
-    click_fresh(wait, "a[data-target=C0GENERAL]")
+    page.click("a[data-target=C0GENERAL]")
     text_appears("#title", "general")
     shot(browser, "playground")
 
     # a mention picked from the list reaches the app as <@U…|name>
-    box = visible("#text")
-    box.clear()
-    box.send_keys("/tavus interview Browser interviewer @cas")
-    pick = visible("#mentions li[data-user=U0CAND01]")
+    page.type_into("#text", "/tavus interview Browser interviewer @cas")
+    page.visible("#mentions li[data-user=U0CAND01]")
     shot(browser, "mention-picker")
-    pick.click()
-    box.send_keys("Second round\n")
+    page.click("#mentions li[data-user=U0CAND01]")
+    page.act("#text", lambda box: box.send_keys("Second round\n"))
     text_appears("#messages", "Second round")
     assert "<@U0CAND01|casey>" in sent[-1] and "@cas" not in sent[-1].replace("<@U0CAND01|casey>", "")
     text_appears("#messages", "Candidate: @casey")
     # ephemeral replies sit in time order: the card posted last is the last thing shown
-    wait.until(lambda d: "Second round" in d.find_elements(By.CSS_SELECTOR, "#messages > .msg")[-1].text)
+    page.wait.until(lambda d: "Second round" in d.find_elements(By.CSS_SELECTOR, "#messages > .msg")[-1].text)
 
     # an interview with a candidate is an invite: its card has no link, and Cancel asks with Slack's dialog
     text_appears("#messages", "Invited")
-    cancel = wait.until(
-        lambda d: [
-            b
-            for b in d.find_elements(By.CSS_SELECTOR, "button[data-action=cancel_invite]")
-            if b.is_displayed()
-        ]
-    )
-    cancel[-1].click()
-    confirm_in_page(browser, wait, visible, "Cancel interview?", "Cancel it")
+    page.click_last("button[data-action=cancel_invite]")
+    confirm_in_page(page, "Cancel interview?", "Cancel it")
     shot(browser, "confirm-dialog")
-    browser.find_element(By.ID, "confirm-yes").click()
+    page.click("#confirm-yes")
     text_appears("#messages", "Cancelled by @olivia")
 
     # the page never scrolls: the composer stays on screen however long the channel gets
@@ -234,23 +337,26 @@ def _story(browser, pg, sent, wait, visible, text_appears, type_command):
     assert bottom <= browser.execute_script("return window.innerHeight")
 
     # the Home tab
-    browser.find_element(By.ID, "nav-home").click()
+    page.click("#nav-home")
     text_appears("#messages", "Your personas")
     text_appears("#messages", "Browser interviewer")
     shot(browser, "home")
-    browser.find_element(By.CSS_SELECTOR, "a[data-target=C0GENERAL]").click()
+    page.click("a[data-target=C0GENERAL]")
 
-    _candidate_story(browser, wait, visible, text_appears, type_command)
+    _candidate_story(browser, page)
 
     # delete the persona from the personas list: one dialog
     type_command("/tavus personas")
-    delete = wait.until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".ephemeral button[data-action=delete_persona]")
-    )
-    delete[-1].click()
-    confirm_in_page(browser, wait, visible, "Delete persona?", "Delete")
-    browser.find_element(By.ID, "confirm-yes").click()
+    page.click_last(".ephemeral button[data-action=delete_persona]")
+    confirm_in_page(page, "Delete persona?", "Delete")
+    page.click("#confirm-yes")
     text_appears("#messages", "Deleted persona")
+
+
+def helpers(browser):
+    """(wait, visible, text_appears, type_command) of a Page on the browser."""
+    page = Page(browser)
+    return page.wait, page.visible, page.text_appears, page.type_command
 
 
 def test_quick_clicks_land_and_switching_person_keeps_the_channel(browser, pg):
@@ -279,50 +385,27 @@ def test_quick_clicks_land_and_switching_person_keeps_the_channel(browser, pg):
     shot(browser, "hiring-as-admin")
 
 
-def _candidate_story(browser, wait, visible, text_appears, type_command):
+def _candidate_story(browser, page):
     """Issue 14: an external candidate's invite, played through the invite page."""
     from selenium.webdriver.common.by import By
 
-    type_command("/tavus interview")
-    text_appears("#modal", "Start interview")
-    visible("#in-candidate_name").send_keys("Jane Doe")
-    browser.find_element(By.ID, "modal-submit").click()
-    text_appears("#modal", "Invited")
-    browser.find_element(By.CSS_SELECTOR, "#modal .mfooter button").click()
-    text_appears("#messages", "Jane Doe")
-    channel = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#messages > .msg:not(.ephemeral)")]
+    page.type_command("/tavus interview")
+    page.text_appears("#modal", "Start interview")
+    page.type_into("#in-candidate_name", "Jane Doe")
+    page.click("#modal-submit")
+    page.text_appears("#modal", "Invited")
+    page.click("#modal .mfooter button")
+    page.text_appears("#messages", "Jane Doe")
+    channel = page.wait.until(
+        lambda d: [[m.text for m in d.find_elements(By.CSS_SELECTOR, "#messages > .msg:not(.ephemeral)")]]
+    )[0]
     assert channel and "/i/" not in str(channel)  # never in the channel (only in the owner's own replies)
-    link = wait.until(lambda d: _attribute(d, "#invites a[data-invite=open]", "href"))
+    link = page.wait.until(lambda _: page.value("#invites a[data-invite=open]", "href"))
     playground = browser.current_url
     browser.get(link)  # the candidate opens the link, reads the page, and presses Start
-    text_appears("main", "What will happen")
-    browser.find_element(By.CSS_SELECTOR, "main form button").click()
-    text_appears("body", "Simulated Tavus room")  # the private room opened with its meeting token
+    page.text_appears("main", "What will happen")
+    page.click("main form button")
+    page.text_appears("body", "Simulated Tavus room")  # the private room opened with its meeting token
     browser.find_element(By.XPATH, "//button[contains(., 'Join as the candidate')]").click()
     browser.get(playground)
-    text_appears("#messages", "Live since")
-
-
-def click_fresh(wait, css):
-    """Click what the page shows now: it redraws itself every second, so retry a stale element."""
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-
-    def clicked(d):
-        try:
-            d.find_element(By.CSS_SELECTOR, css).click()
-            return True
-        except StaleElementReferenceException:
-            return False
-
-    wait.until(clicked)
-
-
-def _attribute(d, css, name):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-
-    try:
-        return d.find_element(By.CSS_SELECTOR, css).get_attribute(name)
-    except (NoSuchElementException, StaleElementReferenceException):
-        return None
+    page.text_appears("#messages", "Live since")

@@ -100,7 +100,7 @@ def test_document_moves_through_its_states(tavus):
         seen.add(status)
         return status == "ready"
 
-    wait_until(finished, timeout=10, what="document ready")
+    wait_until(finished, timeout=30, what="document ready")
     assert {"processing", "ready"} <= seen
 
 

@@ -5,9 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+# CPU-heavy: one after another on one xdist worker with the browser tests, not alongside them
+pytestmark = pytest.mark.xdist_group("heavy")
 
 
+@pytest.mark.timeout(420)  # a minute of traffic, up to 90 s of settling, on a busy machine
 def test_one_minute_soak_loses_nothing():
     result = subprocess.run(
         [sys.executable, "-m", "bench.soak", "--minutes", "1", "--seed", "7"],

@@ -20,6 +20,7 @@ from bot.tavus.models import (
     SttLayer,
 )
 from tests.conftest import TAVUS_KEY, free_port
+from tests.helpers import TRANSPORTS, sim_tavus_client
 
 SEED = PersonaCreate(
     persona_name="Interviewer",
@@ -33,24 +34,10 @@ SEED = PersonaCreate(
 )
 
 
-class Sleeps(list):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture(params=["aiohttp-pool", "httpcore-pool"])
+@pytest.fixture(params=TRANSPORTS)
 async def client(tavus, request):
     """Both transports: the app's default (httpx over aiohttp) and plain httpx."""
-    sleeps = Sleeps()
-    transport = HttpxAiohttpClient if request.param == "aiohttp-pool" else httpx.AsyncClient
-    c = TavusClient(
-        TAVUS_KEY,
-        base_url=tavus.url,
-        backoff=0.01,
-        sleep=sleeps,
-        http_client=transport(timeout=httpx.Timeout(2.0)),
-    )
-    c.sleeps = sleeps
+    c = sim_tavus_client(tavus, request.param)
     yield c
     await c.aclose()
 

@@ -3,16 +3,14 @@
 tavus-api.md wins where the two differ; each such field is listed below with the reason.
 """
 
-import types
-import typing
 from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import BaseModel
 
 from bot.tavus import models as m
 from tests.conftest import SHARED, TAVUS_KEY, need_shared
+from tests.helpers import JSON_TYPES, compatible
 
 SPEC = SHARED / "tavus-openapi.yaml"
 
@@ -61,14 +59,6 @@ DOCUMENTED_ONLY = {
         )
     },
 }
-JSON_TYPES = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict, BaseModel),
-    "number": (int, float),
-}
 
 
 @pytest.fixture(scope="module")
@@ -76,24 +66,6 @@ def schemas():
     import yaml
 
     return yaml.safe_load(Path(SPEC).read_text())["components"]["schemas"]
-
-
-def python_types(annotation) -> set[type]:
-    """The concrete classes an annotation admits (unions and generics unpacked)."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return set().union(*(python_types(a) for a in typing.get_args(annotation)))
-    if origin is typing.Literal:
-        return {type(a) for a in typing.get_args(annotation)}
-    if origin is not None:
-        return {origin}
-    return {annotation}
-
-
-def compatible(annotation, schema: dict) -> bool:
-    wanted = JSON_TYPES.get(schema.get("type", "object"), (object,))
-    admitted = python_types(annotation) - {type(None)}
-    return any(issubclass(t, wanted) for t in admitted if isinstance(t, type))
 
 
 @pytest.mark.parametrize(("model", "name"), PAIRS, ids=[n for _, n in PAIRS])

@@ -6,13 +6,13 @@ import typing
 
 import httpx
 import pytest
-from pydantic import BaseModel
 
 from bot.tavus import app_messages as am
 from bot.tavus import documents as d
 from bot.tavus import models as m
 from bot.tavus import objectives as o
 from tests.conftest import SHARED, TAVUS_KEY, need_shared
+from tests.helpers import JSON_TYPES, compatible
 
 SPEC = SHARED / "tavus-openapi-2026-05.yaml"
 
@@ -89,14 +89,6 @@ NOT_SIMULATED = {
     "PATCH /v2/documents/{}": "the app never renames or retags documents",
     "POST /v2/documents/{}/recrawl": "the app never recrawls",
 }
-JSON_TYPES = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict, BaseModel),
-    "number": (int, float),
-}
 
 
 @pytest.fixture(scope="module")
@@ -127,26 +119,11 @@ def schema_at(spec, method, path, where, keys):
     return resolve(spec, schema)
 
 
-def python_types(annotation) -> set:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return set().union(*(python_types(a) for a in typing.get_args(annotation)))
-    if origin is typing.Literal:
-        return {type(a) for a in typing.get_args(annotation)}
-    return {origin} if origin is not None else {annotation}
-
-
 def literal_values(annotation) -> set:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         return set().union(*(literal_values(a) for a in typing.get_args(annotation)))
     return set(typing.get_args(annotation)) if origin is typing.Literal else set()
-
-
-def compatible(annotation, schema: dict) -> bool:
-    wanted = JSON_TYPES.get(schema.get("type", "object"), (object,))
-    admitted = python_types(annotation) - {type(None)}
-    return any(issubclass(t, wanted) for t in admitted if isinstance(t, type))
 
 
 @pytest.mark.parametrize("name", list(PAIRS))

@@ -219,12 +219,14 @@ function simButton(call, what, label) {
 function renderModal(state) {
   const backdrop = document.getElementById("backdrop");
   const modal = state.modal;
+  const box = document.getElementById("modal");
   const key = modal ? `${modal.id}:${modal.hash}:${JSON.stringify(state.modal_errors)}` : "";
-  if (key === page.keys.modal) return;  // keep what the person is typing
+  // data-settled: a poll found the view as drawn (a browser test acts once the redraw is done)
+  if (key === page.keys.modal) { box.dataset.settled = "true"; return; }  // keep what is typed
+  box.dataset.settled = "false";
   const previous = page.keys.modal.split(":")[0];
   page.keys.modal = key;
   if (!modal) { backdrop.hidden = true; return; }
-  const box = document.getElementById("modal");
   // the same view updated or shown with errors: Slack keeps every typed value and choice
   const kept = previous === modal.id ? snapshot(box) : {};
   const ctx = { ...actionContext(state, { view_id: modal.id }), errors: state.modal_errors };
