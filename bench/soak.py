@@ -339,6 +339,13 @@ class Soak:
             if not pending:
                 break
             time.sleep(1)
+        else:  # say what never settled, so a failure can be understood
+            with contextlib.closing(sqlite3.connect(self.db, timeout=10)) as db:
+                rows = db.execute(
+                    "select kind, key, attempts, due_at, last_error from outbox where state = 'pending'"
+                ).fetchall()
+            for row in rows:
+                print(f"still pending after {SETTLE_SECONDS} s: {row}", file=sys.stderr)
         time.sleep(2)
 
     def verdict(self) -> dict:

@@ -123,8 +123,14 @@ def test_transcript_posted_exactly_once_after_faults(app, slack, tavus):
         return [m for m in thread() if m.get("files")]
 
     wait_until(transcripts, timeout=retry_budget(failures=7), what="the transcript")
+
     # the job is done once Slack's answer is in, a moment after Slack shows the reply
-    wait_until(lambda: served.deps.store.jobs(kind="reply")[0].state == "done", what="reply job done")
+    def done(kind):
+        return (jobs := served.deps.store.jobs(kind=kind)) and jobs[0].state == "done"
+
+    wait_until(
+        lambda: done("transcript") and done("report"), timeout=60, what="report and transcript jobs done"
+    )
     time.sleep(1.5)
     assert len(transcripts()) == 1
     assert len([m for m in thread() if m["text"].startswith("Interview report")]) == 1
