@@ -30,6 +30,16 @@ def _first_text(message: dict[str, Any]) -> str:
     return message.get("text") or ""
 
 
+def explain(store: Store, conv: ConversationRecord) -> None:
+    """What the store says of an interview whose results are missing: its jobs and its report."""
+    jobs = store.db.read(
+        "select kind, state, attempts, result, last_error from outbox where token = ?", (conv.token,)
+    )
+    rows = [tuple(j.values()) for j in jobs]
+    print(f"  {conv.status} {conv.shutdown_reason!r}; jobs: {rows}", file=sys.stderr)
+    print(f"  report: {store.report(conv.token)}", file=sys.stderr)
+
+
 def check_slack(db_path: str, slack_state) -> dict[str, int]:
     """Stale cards (Slack shows something else than the store), missing and doubled replies."""
     store = Store(db_path)
@@ -74,6 +84,7 @@ def check_slack(db_path: str, slack_state) -> dict[str, int]:
                 if len(found) < count:
                     missing += count - len(found)
                     print(f"missing {what} for {conv.conversation_id}", file=sys.stderr)
+                    explain(store, conv)
                 elif len(found) > count:
                     doubled += len(found) - count
                     print(f"doubled {what} for {conv.conversation_id}", file=sys.stderr)

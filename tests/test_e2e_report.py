@@ -208,6 +208,37 @@ def test_forget_deletes_the_report_and_its_file(app, slack, tavus):
     assert served.deps.store.report(conv.token) is None
 
 
+def test_a_late_callback_after_forget_brings_nothing_back(app, slack, tavus):
+    served, driver = app
+    conv = ended_with_file(driver, served, slack, tavus)
+    forget(driver, slack, served, conv)
+    wait_until(lambda: not channel_messages(slack, DM), what="report, root and file gone")
+    late = {
+        "conversation_id": conv.conversation_id,
+        "event_type": "application.recording_ready",
+        "timestamp": "2031-01-01T00:00:00Z",
+        "properties": {"recording_url": "https://r.example/x.mp4"},
+    }
+    answer = httpx.post(callback_url(served, conv), json=late, timeout=10)
+    assert answer.status_code == 404  # its callback token stopped working with the erasure
+    assert not served.deps.store.events_of(conv.conversation_id, conv.token)
+    served.deps.outbox.kick()
+    time.sleep(1)
+    assert not reports(slack) and served.deps.store.report(conv.token) is None
+
+
+def test_a_results_channel_that_refuses_sends_the_report_to_the_owner(app, slack, tavus):
+    served, driver = app
+    served.deps.store.save_interview_settings(
+        TEAM, "U0ADMIN1", results_to="channel", results_channel="C0GONE999"
+    )
+    _, conv = live_interview(driver, served, tavus)
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: reports(slack), what="the report in the owner's DM", timeout=30)
+    wait_until(lambda: shares(slack), what="the transcript file in the owner's DM", timeout=30)
+    assert not [j for j in served.deps.store.jobs() if j.token == conv.token and j.state == "parked"]
+
+
 def test_canvas_where_chosen_then_forgotten(app, slack, tavus):
     served, driver = app
     served.deps.store.save_interview_settings(TEAM, "U0ADMIN1", report_canvas=1)
@@ -221,7 +252,7 @@ def test_canvas_where_chosen_then_forgotten(app, slack, tavus):
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     (announced,) = wait_until(lambda: reports(slack), what="the canvas announced", timeout=15)
     canvas = wait_until(
-        lambda: next((c for c in slack.state.canvases.values() if "Candidate" in c["markdown"]), None),
+        lambda: next((c for c in slack.state.canvases.values() if "Yes, ready" in c["markdown"]), None),
         what="the canvas with the transcript",
         timeout=15,
     )

@@ -19,16 +19,13 @@ from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
-from bot.slack.errors import slack_failed
+from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.store.records import marker_for
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)
-
-
-REFUSED_PLACE = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 
 
 class NotYet(Exception):

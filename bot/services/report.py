@@ -23,7 +23,7 @@ async def gather_report(
     db: AsyncStore, ws: Workspaces, conv: ConversationRecord, row: dict[str, Any] | None = None
 ) -> ReportState:
     """The report's content from the store (and the plan's objective names from Tavus)."""
-    events = await db.events_of(conv.conversation_id) if conv.conversation_id else []
+    events = await db.events_of(conv.conversation_id, conv.token)
     state = ReportState(conv=conv, ended=conv.status == "ended")
     for event in events:
         kind, props = event.get("event_type"), event.get("properties") or {}

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
 from bot.slack.blocks import esc
+from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
 from bot.slack.transcript import build_transcript_messages, transcript_file_text
 from bot.store import ConversationRecord, Job, OutboxRecord
@@ -122,8 +123,6 @@ class ReportRunners(CanvasSteps):
         self: JobRunners, job, conv, token, kind: str, where: dict, text: str, blocks: list
     ) -> tuple[dict, dict]:
         """Post one result message; a place that refuses us falls back to the owner's thread."""
-        from bot.services.jobs import REFUSED_PLACE
-
         try:  # its turn was taken with its place (_place)
             answer = await self._post(token, text, blocks, where)
         except SlackApiError as exc:
@@ -167,7 +166,7 @@ class ReportRunners(CanvasSteps):
         return file_id
 
     async def _transcript_of(self: JobRunners, conv: ConversationRecord) -> list | None:
-        events = await self.db.events_of(conv.conversation_id) if conv.conversation_id else []
+        events = await self.db.events_of(conv.conversation_id, conv.token)
         found = [e for e in events if e.get("event_type") == "application.transcription_ready"]
         return (found[-1].get("properties") or {}).get("transcript") or [] if found else None
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import Block, esc, esc_cut, link
-from bot.slack.errors import slack_failed
+from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
@@ -93,7 +93,13 @@ class ResultsService:
         if lock is None:
             lock = self._roots[conv.token] = asyncio.Lock()
         async with lock:
-            return await self._thread_root(conv, channel, token)
+            try:
+                return await self._thread_root(conv, channel, token)
+            except SlackApiError as exc:  # the chosen channel refuses us: the owner still gets them
+                if channel == conv.owner_id or exc.response.get("error") not in REFUSED_PLACE:
+                    raise
+                slack_failed(exc, "start an interview's results thread in the chosen channel")
+                return await self._thread_root(conv, conv.owner_id, token)
 
     async def _thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:
         dm = channel == conv.owner_id  # posting to a user id lands in their DM (a D… channel)

@@ -6,6 +6,9 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+# a place that will not take our post (we left it, it was archived): results go to the owner instead
+REFUSED_PLACE = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
+
 log = logging.getLogger("bot.slack")
 
 TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}

@@ -78,9 +78,12 @@ class EventRecords(StoreBase):
         )
         return changed > 0
 
-    def events_of(self, conversation_id: str) -> list[dict[str, Any]]:
+    def events_of(self, conversation_id: str | None, token: str | None = None) -> list[dict[str, Any]]:
+        """A conversation's events, by its Tavus id or by the callback token they came with (a
+        callback can come before the id is recorded, when Tavus's answer to the create was lost)."""
         rows = self.db.read(
-            "select body from events where conversation_id = ? order by id", (conversation_id,)
+            "select body from events where conversation_id = ? or token = ? order by id",
+            (conversation_id or "", token or ""),
         )
         return [json.loads(r["body"]) for r in rows]
 

@@ -194,8 +194,10 @@ class InviteRecords(StoreBase):
                 (utcnow(), conv_token),
             )
             tx.execute(
+                # its callback token stops working: a late transcript must not bring content back
                 "update conversations set name = 'Forgotten interview', candidate_name = null, "
-                "candidate_email = null, error = null, updated_at = ? where token = ?",
+                "candidate_email = null, error = null, token_hash = 'forgotten:' || token, "
+                "updated_at = ? where token = ?",
                 (utcnow(), conv_token),
             )
             team = tx.query("select team_id from conversations where token = ?", (conv_token,))

@@ -149,6 +149,10 @@ MIGRATIONS: list[Migration] = [
         "alter table personas add column document_checked_at text",
         "create unique index personas_document_hook on personas (document_hook)",
     ),
+    Migration(
+        "m010_events_token",  # a report reads its events by callback token too (before the id is known)
+        "create index events_token on events (token)",
+    ),
 ]
 
 
