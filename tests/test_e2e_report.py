@@ -208,6 +208,20 @@ def test_forget_deletes_the_report_and_its_file(app, slack, tavus):
     assert served.deps.store.report(conv.token) is None
 
 
+def test_forget_says_what_slack_would_not_delete(app, slack, tavus):
+    served, driver = app
+    conv = ended_with_file(driver, served, slack, tavus)
+    slack.state.faults += [{"method": "files.delete", "error": "internal_error", "times": 1}]
+    forget(driver, slack, served, conv)
+    said = wait_until(
+        lambda: [t for r in slack.state.responses if "Forgot" in (t := str(r["body"].get("text")))],
+        what="the answer",
+    )
+    assert "1 message(s) or file(s) could not be deleted from Slack" in said[-1]
+    left = channel_messages(slack, DM)  # the messages went; only the file is left, and that is said
+    assert len(left) == 1 and left[0].get("files") and not reports(slack)
+
+
 def test_a_late_callback_after_forget_brings_nothing_back(app, slack, tavus):
     served, driver = app
     conv = ended_with_file(driver, served, slack, tavus)

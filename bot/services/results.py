@@ -118,27 +118,39 @@ class ResultsService:
         self.store.add_result_message(conv.token, answer["channel"], answer["ts"], root=True)
         return {"channel": answer["channel"], "thread_ts": answer["ts"]}
 
-    async def delete_posted(self, conv: ConversationRecord) -> int:
+    async def delete_posted(self, conv: ConversationRecord) -> tuple[int, int]:
         """chat.delete every result message we posted for this interview, and files.delete /
-        canvases.delete its report's transcript file and canvas (forget)."""
-        deleted = 0
+        canvases.delete its report's transcript file and canvas (forget): (deleted, not deleted)."""
+        deleted = failed = 0
         token = self.ws.slack_token(conv.team_id)
         report = self.store.report(conv.token) or {}
-        for what, ident in (("file", report.get("file_id")), ("canvas", report.get("canvas_id"))):
-            if not ident:
-                continue
+        calls = [
+            (f"delete an interview's report {what}", call, ident)
+            for what, call, ident in (
+                ("file", lambda i: self.slack.files_delete(token=token, file=i), report.get("file_id")),
+                (
+                    "canvas",
+                    lambda i: self.slack.canvases_delete(token=token, canvas_id=i),
+                    report.get("canvas_id"),
+                ),
+            )
+            if ident
+        ]
+        calls += [
+            ("delete an interview's result message", self._deleter(token, row["channel"]), row["ts"])
+            for row in reversed(self.store.result_messages(conv.token))
+        ]
+        for what, call, ident in calls:
             try:
-                if what == "file":
-                    await self.slack.files_delete(token=token, file=ident)
-                else:
-                    await self.slack.canvases_delete(token=token, canvas_id=ident)
+                await call(ident)
                 deleted += 1
             except SlackApiError as exc:
-                slack_failed(exc, f"delete an interview's report {what}")
-        for row in reversed(self.store.result_messages(conv.token)):
-            try:
-                await self.slack.chat_delete(token=token, channel=row["channel"], ts=row["ts"])
-                deleted += 1
-            except SlackApiError as exc:
-                slack_failed(exc, "delete an interview's result message")
-        return deleted
+                slack_failed(exc, what)
+                failed += 1
+            except Exception as exc:  # a reset or a timeout: say so, and go on with the rest
+                log.warning("could not %s: %s", what, type(exc).__name__)
+                failed += 1
+        return deleted, failed
+
+    def _deleter(self, token: str | None, channel: str):
+        return lambda ts: self.slack.chat_delete(token=token, channel=channel, ts=ts)

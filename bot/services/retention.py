@@ -30,15 +30,20 @@ async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
         deps.store.close_invite(conv.token, "invite_cancelled", user_id)
     elif conv.status in ("creating", "waiting", "live"):
         return f"*{esc(conv.name)}* is still running: end it first, then forget it."
-    deleted = await deps.results.delete_posted(conv)
-    note = ""
+    deleted, failed = await deps.results.delete_posted(conv)
+    note = (
+        f" {failed} message(s) or file(s) could not be deleted from Slack (Slack refused or did not "
+        "answer): delete them by hand."
+        if failed
+        else ""
+    )
     if conv.conversation_id:
         try:
             await deps.ws.tavus(team_id).delete_conversation(conv.conversation_id)
         except te.NotFoundError:
             pass
         except te.TavusError as exc:
-            note = f" Tavus could not delete its copy yet ({exc.message[:100]}); try again later."
+            note += f" Tavus could not delete its copy yet ({exc.message[:100]}); try again later."
     deps.store.forget_content(conv.token, user_id)
     await deps.interviews.refresh_card(conv.token)
     return (
