@@ -291,6 +291,24 @@ def test_canvas_where_chosen_then_forgotten(app, slack, tavus):
     wait_until(lambda: not slack.state.canvases and not reports(slack), what="canvas and message deleted")
 
 
+def test_a_canvas_made_before_a_failed_attempt_catches_up(app, slack, tavus):
+    served, driver = app
+    served.deps.store.save_interview_settings(TEAM, "U0ADMIN1", report_canvas=1)
+    _, conv = live_interview(driver, served, tavus)
+    slack.state.faults += [{"method": "canvases.access.set", "kind": "reset", "times": 3}]
+    callback(served, conv, "system.shutdown", "2030-01-01T00:00:01Z", shutdown_reason="participant_left")
+    wait_until(lambda: slack.state.canvases, what="the canvas made")
+    turns = [{"role": "assistant", "content": "Hello there"}, {"role": "user", "content": "UNIQUEWORD"}]
+    callback(served, conv, "application.transcription_ready", "2030-01-01T00:00:02Z", transcript=turns)
+    wait_until(lambda: reports(slack), what="the canvas announced", timeout=30)
+    wait_until(
+        lambda: all("UNIQUEWORD" in c["markdown"] for c in slack.state.canvases.values()),
+        what="the transcript in the canvas",
+        timeout=30,
+    )
+    assert len(slack.state.canvases) == 1
+
+
 def test_canvas_refused_by_a_free_workspace_falls_back_and_is_remembered(app, slack, tavus):
     served, driver = app
     slack.control("team_plan", {"team_id": TEAM, "free": True})
