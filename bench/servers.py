@@ -17,6 +17,7 @@ SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 TAVUS_KEY = "bench-tavus-key"
 CANDIDATES = 2000
+HIRING_OWNERS = 200  # bench/hiring_day.py: one owner per interview, UH0000000…
 
 
 def run_sims(port_file: str) -> None:
@@ -32,6 +33,9 @@ def run_sims(port_file: str) -> None:
     for n in range(CANDIDATES):  # the burst with candidates names a different one each time
         uid = f"U0CB{n:05d}"
         slack.state.users[uid] = make_user(uid, slack.state.team_id, f"cand{n}", f"Candidate {n}")
+    for n in range(HIRING_OWNERS):  # the hiring day's owners: their reports go to their DMs
+        uid = f"UH{n:07d}"
+        slack.state.users[uid] = make_user(uid, slack.state.team_id, f"owner{n}", f"Owner {n}")
     hiring = slack.state.channels["C0HIRING1"]
     for n in (2, 3):  # the hiring day's three channels
         cid = f"C0HIRING{n}"
