@@ -24,9 +24,15 @@ def test_tavus_too_slow_then_created_late_is_adopted(serve, slack, tavus):
     assert served.deps.store.unconfirmed_since("2000")[0].status == "failed"
     wait_until(lambda: tavus.state.conversations, timeout=30, what="Tavus finishing late")
     run_in_app_loop(served, Reconciler.of(served.deps, interval=60, pace=0).round())
-    conv = served.deps.store.active_of("T0ACME01", "U0OWNER1")[0]
-    assert conv.message_ts and len(tavus.state.conversations) == 1
-    assert any("did start after all" in m["text"] for m in channel_messages(slack, "D0OWNER1"))
+    wait_until(  # the adopted interview's card is an outbox job: posted a moment later
+        lambda: (c := served.deps.store.active_of("T0ACME01", "U0OWNER1")) and c[0].message_ts and c[0],
+        what="the adopted interview's card",
+    )
+    assert len(tavus.state.conversations) == 1
+    wait_until(
+        lambda: any("did start after all" in m["text"] for m in channel_messages(slack, "D0OWNER1")),
+        what="the owner told",
+    )
 
 
 def test_tavus_429_on_create_is_retried(driver, slack, tavus, served):
