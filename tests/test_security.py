@@ -94,7 +94,15 @@ def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack)
         driver.submit(view["id"], persona_values())
         wait_until(lambda: tavus.state.personas, what="persona")
         persona_id = next(iter(tavus.state.personas))
-        response = driver.command(f"interview {persona_id}", channel="C0HIRING1")
+        # Tavus has the persona a moment before the app has stored it: until then the command
+        # answers "no such persona" (and does nothing), so it is sent again until it is taken
+        response = wait_until(
+            lambda: (
+                "Try `" not in (r := driver.command(f"interview {persona_id}", channel="C0HIRING1")).text
+                and r
+            ),
+            what="the interview command taken",
+        )
         conv = wait_until(
             lambda: tavus.state.conversations and next(iter(tavus.state.conversations)), what="conversation"
         )
