@@ -247,3 +247,14 @@ def test_intent_claims_hold_one_intent_and_free_others(store):
     store.release_intent("quick:a")
     assert store.claim_intent("quick:a", 15)
     assert store.claim_intent("quick:c", -1) and store.claim_intent("quick:c", 15)  # expired
+
+
+def test_an_in_memory_store_keeps_its_claims_in_itself(tmp_path, monkeypatch):
+    """`:memory:` must not become a `:memory:-claims` file shared by every process in the directory."""
+    monkeypatch.chdir(tmp_path)
+    store = Store(":memory:")
+    try:
+        assert store.claim_intent("k", 15) and not store.claim_intent("k", 15)
+    finally:
+        store.close()
+    assert list(tmp_path.iterdir()) == []
