@@ -175,12 +175,7 @@ class JobRunners(ReportRunners):
     async def run_reply(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         """Results go where the workspace decided (the owner's DM thread by default); a place that
         refuses us falls back to the owner. Each message posted is recorded once, for `forget`."""
-        kind, channel = await self.db.run(self.results.destination, conv)
-        if kind == "owner" and conv.channel_id and not conv.message_ts:
-            chosen = await self.db.interview_settings(conv.team_id)
-            post = await self.db.job(f"post:{conv.token}")
-            if chosen["results_to"] == "thread" and post is not None and post.state == "pending":
-                raise NotYet("the card is still being posted")
+        kind, channel = await self._destination(conv)
         token = await self._token(conv.team_id)
         where = await self._where(conv, kind, channel, token)
         posted: list[str] = json.loads(job.result or "[]")
@@ -201,6 +196,16 @@ class JobRunners(ReportRunners):
             await self.db.add_result_message(conv.token, answer["channel"], answer["ts"])
             await self.db.job_progress(job, json.dumps(posted))
         return json.dumps(posted)
+
+    async def _destination(self, conv: ConversationRecord) -> tuple[str, str | None]:
+        """Where the results go; a card-thread result whose card is still on its way waits for it."""
+        kind, channel = await self.db.run(self.results.destination, conv)
+        if kind == "owner" and conv.channel_id and not conv.message_ts:
+            chosen = await self.db.interview_settings(conv.team_id)
+            post = await self.db.job(f"post:{conv.token}")
+            if chosen["results_to"] == "thread" and post is not None and post.state == "pending":
+                raise NotYet("the card is still being posted")
+        return kind, channel
 
     async def _where(
         self, conv: ConversationRecord, kind: str, channel: str | None, token: str | None

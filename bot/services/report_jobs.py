@@ -109,14 +109,7 @@ class ReportRunners(CanvasSteps):
         self: JobRunners, job: OutboxRecord, conv: ConversationRecord, token: str | None
     ) -> tuple[str, dict]:
         """Where results go, the thread started; a card-thread result waits for its card."""
-        from bot.services.jobs import NotYet
-
-        kind, channel = await self.db.run(self.results.destination, conv)
-        if kind == "owner" and conv.channel_id and not conv.message_ts:
-            chosen = await self.db.interview_settings(conv.team_id)
-            post = await self.db.job(f"post:{conv.token}")
-            if chosen["results_to"] == "thread" and post is not None and post.state == "pending":
-                raise NotYet("the card is still being posted")
+        kind, channel = await self._destination(conv)
         # the turn is taken before the thread's root may be posted: the root and the report go
         # together, in the bucket the other results of this place use (bot/services/pacing.py)
         place = {"thread": conv.channel_id, "channel": channel}.get(kind) or conv.owner_id
