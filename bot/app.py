@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot import lanes
 from bot.config import Settings
 from bot.deps import Deps
 from bot.logs import keep_secret, settings_secrets
@@ -113,14 +115,19 @@ def create_app(
             interval=settings.RECONCILE_SECONDS,
             grace=timedelta(seconds=settings.RECOVERY_GRACE_SECONDS),
         )
+        lanes.install(asyncio.get_running_loop())  # acks first, the work below behind them
+        # what imports and the build made lives as long as the process: out of the collector's
+        # sight, its full passes (100+ ms with the GIL held, every ack waiting) become short
+        gc.collect()
+        gc.freeze()
         tasks = [
-            asyncio.create_task(_start_up(reconciler)),
-            asyncio.create_task(deps.outbox.run_forever()),
-            asyncio.create_task(lag.run()),
+            lanes.background_task(_start_up(reconciler)),
+            lanes.background_task(deps.outbox.run_forever()),
+            asyncio.create_task(lag.run()),  # in the acks' lane: it measures what they wait
         ]
         if reconcile:
-            tasks.append(asyncio.create_task(reconciler.run_forever()))
-            tasks.append(asyncio.create_task(deps.documents.run_forever(settings.RECONCILE_SECONDS)))
+            tasks.append(lanes.background_task(reconciler.run_forever()))
+            tasks.append(lanes.background_task(deps.documents.run_forever(settings.RECONCILE_SECONDS)))
         if settings.SLACK_APP_TOKEN:
             tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
         yield

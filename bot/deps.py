@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.lanes import AfterAck
 from bot.services.callbacks import CallbackService
 from bot.services.channels import use_budget as use_channel_budget
 from bot.services.documents import DocumentService
@@ -67,8 +68,8 @@ class Deps:
     results: ResultsService
     documents: DocumentService  # issue 15: job descriptions' processing status
     # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
-    # a time, so a burst of it cannot crowd out the next acks on the loop and the store's threads
-    after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AFTER_ACK))
+    # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
+    after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
 
     @classmethod
     def build(

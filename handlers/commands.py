@@ -103,7 +103,7 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
     )
     try:
-        async with deps.after_ack:
+        async with deps.after_ack():
             await start_quick(deps, respond, client, body, parsed, intent)
     except Exception:  # a reset or a database error: say so rather than leave "Creating…" forever
         await respond(

@@ -11,7 +11,7 @@ from handlers.actions import _tell, _where
 
 
 async def run_test(deps: Deps, persona: PersonaRecord) -> str:
-    async with deps.after_ack:
+    async with deps.after_ack():
         return await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
 
 
