@@ -19,6 +19,7 @@ from bot.slack.lists import (
     build_persona_choices,
     build_start_outcome,
 )
+from bot.store import WouldWait
 from handlers.forget import forget_command
 from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
@@ -82,9 +83,7 @@ def register(app, deps: Deps) -> None:
 async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
     team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
 
-    # one trip to the store before the ack, on threads of its own (deps.acks): each trip costs a
-    # turn of the loop, and the request pool may be queued with work after other acks
-    parsed, claimed = await deps.acks.run(claim_quick, deps, team, user, channel, rest)
+    parsed, claimed = await claim_before_ack(deps, team, user, channel, rest)
     if parsed.error or parsed.persona is None:
         await ack(
             response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."
@@ -146,6 +145,19 @@ async def quick_is_admin(deps: Deps, team: str, user: str) -> bool:
         return await asyncio.wait_for(deps.people.is_admin(team, user), ADMIN_CHECK_SECONDS)
     except TimeoutError:
         return False
+
+
+async def claim_before_ack(
+    deps: Deps, team: str, user: str, channel: str, rest: str
+) -> tuple[QuickInterview, str | None]:
+    """The one store trip before the ack. On the loop's own thread when the store answers at
+    once (SQLite, a read and a claim well under a millisecond): under a burst, a hop to a store
+    thread and back waited on the GIL for more than the whole ack (bench/README.md). Else
+    (PostgreSQL, or a lock held) on threads of its own (deps.acks), behind no background work."""
+    try:
+        return deps.store.now(claim_quick, deps, team, user, channel, rest)
+    except WouldWait:
+        return await deps.acks.run(claim_quick, deps, team, user, channel, rest)
 
 
 def claim_quick(

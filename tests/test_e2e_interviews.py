@@ -241,3 +241,39 @@ def test_forged_or_hidden_channel_is_refused_before_tavus(driver, slack, tavus, 
         assert body["response_action"] == "errors"
         assert "/invite @Tavus" in body["errors"][ids.I_CHANNEL]
     assert not tavus.state.conversations
+
+
+def test_quick_interview_claims_on_a_store_thread_while_the_claims_lock_is_held(driver, slack, served):
+    """The claim before the ack runs on the loop's thread only when SQLite answers at once. With
+    the claims file locked by another process, it goes to a store thread and waits there: the
+    loop stays free (a second request is answered meanwhile), the ack comes once the lock goes,
+    and the guard against a repeated command still holds."""
+    import sqlite3
+    import time
+
+    store = served.deps.store
+    create_persona(driver, served, name="Screening bot")
+    if store.db.dialect == "postgres":
+        return  # no file lock to hold: PostgreSQL claims always take the thread (test_store.py)
+    other = sqlite3.connect(store.db.claims().path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    answers: dict[str, object] = {}
+
+    def send() -> None:
+        answers["first"] = driver.command("interview Screening bot Locked round", channel="C0HIRING1")
+        answers["at"] = time.monotonic()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    time.sleep(0.5)
+    assert "first" not in answers  # it waits for the claims lock ...
+    listed = driver.command("personas").json()  # ... on a store thread: the loop answers others
+    assert "Screening bot" in str(listed)
+    released = time.monotonic()
+    other.execute("ROLLBACK")
+    other.close()
+    sender.join(10)
+    assert "Creating an interview" in answers["first"].json()["text"]
+    assert answers["at"] >= released
+    again = driver.command("interview Screening bot Locked round", channel="C0HIRING1").json()
+    assert "moments ago" in again["text"]

@@ -2,11 +2,12 @@
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
 from bot.services.people import can_manage
-from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, utcnow
+from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, WouldWait, utcnow
 from bot.store.migrations import MIGRATIONS
 
 BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL
@@ -258,3 +259,47 @@ def test_an_in_memory_store_keeps_its_claims_in_itself(tmp_path, monkeypatch):
     finally:
         store.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_now_answers_on_this_thread_or_would_wait_with_nothing_written(store):
+    """The claim before an ack runs on the event loop's thread when SQLite answers at once, and
+    never waits there: a held lock is WouldWait, with nothing written, so the caller can take the
+    claim to a store thread instead. PostgreSQL is always a trip to a thread."""
+    if store.db.dialect == "postgres":
+        with pytest.raises(WouldWait):
+            store.now(store.claim_intent, "quick:pg", 15)
+        return
+    assert store.now(store.claim_intent, "quick:a", 15)
+    assert not store.now(store.claim_intent, "quick:a", 15)
+
+    # another thread of this process is writing claims
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.db.claims().write():
+            inside.set()
+            leave.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait(5)
+    began = time.monotonic()
+    with pytest.raises(WouldWait):
+        store.now(store.claim_intent, "quick:b", 15)
+    assert time.monotonic() - began < 0.5  # it did not wait for the lock
+    leave.set()
+    holder.join()
+
+    # another process (a connection of its own) holds the claims file's write lock
+    other = sqlite3.connect(store.db.claims().path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    began = time.monotonic()
+    with pytest.raises(WouldWait):
+        store.now(store.claim_intent, "quick:b", 15)
+    assert time.monotonic() - began < 0.5
+    other.execute("ROLLBACK")
+    other.close()
+
+    assert store.now(store.claim_intent, "quick:b", 15)  # nothing was written by the refusals
+    # and this thread waits for locks again outside `now`
+    assert store.db.claims().db().execute("PRAGMA busy_timeout").fetchone()[0] == 30_000

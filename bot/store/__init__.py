@@ -3,9 +3,12 @@ The only place with SQL; imports nothing of bot/ but bot.clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from bot.clock import utcnow
 from bot.store.audit import AuditRecords
-from bot.store.backends import Backend, open_backend
+from bot.store.backends import Backend, WouldWait, open_backend
 from bot.store.conversations import ConversationRecords
 from bot.store.events import EventRecords
 from bot.store.invites import InviteRecords
@@ -24,8 +27,11 @@ __all__ = [
     "OutboxRecord",
     "PersonaRecord",
     "Store",
+    "WouldWait",
     "utcnow",
 ]
+
+T = TypeVar("T")
 
 
 class Store(
@@ -46,6 +52,11 @@ class Store(
             where = open_backend(where if "://" in where else f"sqlite:///{where}")
         self.db = where
         self.db.migrate()
+
+    def now(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` (a unit of store work) on this thread if the store can answer without
+        waiting (SQLite, no lock held), else WouldWait with nothing written."""
+        return self.db.now(fn, *args)
 
     @classmethod
     def from_url(cls, url: str) -> Store:

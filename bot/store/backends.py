@@ -7,10 +7,18 @@ import contextlib
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
+
+T = TypeVar("T")
+BUSY_MS = 30_000  # how long a SQLite connection waits for another's lock, unless it may not wait
+_no_wait = threading.local()  # set by SqliteBackend.now on the thread it runs on
+
+
+class WouldWait(Exception):
+    """The store cannot answer at once (a lock is held; PostgreSQL is a network trip away)."""
 
 
 class Tx(Protocol):
@@ -28,6 +36,7 @@ class Backend(Protocol):
     def pending_migrations(self) -> list[str]: ...
     def leader_lock(self) -> bool: ...
     def claims(self) -> Backend: ...  # where intent claims are written (see SqliteBackend.claims)
+    def now(self, fn: Callable[..., T], *args: Any) -> T: ...  # on this thread, or WouldWait
     def close(self) -> None: ...
 
 
@@ -71,7 +80,7 @@ class SqliteBackend:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
             if self.schema:
                 conn.execute(self.schema)
             db = self._local.db = Database(conn)
@@ -88,7 +97,9 @@ class SqliteBackend:
     @contextlib.contextmanager
     def write(self) -> Iterator[_SqliteTx]:
         db = self.db()
-        with self._writer:
+        if not self._writer.acquire(blocking=not getattr(_no_wait, "on", False)):
+            raise WouldWait("another thread of this process is writing")
+        try:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteTx(db)
@@ -96,6 +107,27 @@ class SqliteBackend:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        finally:
+            self._writer.release()
+
+    def now(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on this thread, its reads and writes (here and in the claims file) never
+        waiting for a lock: WouldWait instead, with nothing written. For the event loop's thread,
+        where a trip to a store thread costs more than the query (bot/lanes.py)."""
+        mine = [b.db() for b in (self, self._claims) if b is not None]
+        for db in mine:
+            db.execute("PRAGMA busy_timeout=0")
+        _no_wait.on = True
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise WouldWait(str(exc)) from exc
+            raise
+        finally:
+            _no_wait.on = False
+            for db in mine:
+                db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; the names of the migrations applied now."""
@@ -190,6 +222,10 @@ class PostgresBackend:
         from bot.store.migrations import pending
 
         return pending(self.read, "postgres")
+
+    def now(self, fn: Callable[..., T], *args: Any) -> T:
+        """Never on the caller's thread: every query is a network trip that may hang."""
+        raise WouldWait("PostgreSQL is a network trip away")
 
     def claims(self) -> PostgresBackend:
         """Claims lock their own rows here: the same database."""
