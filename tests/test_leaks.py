@@ -25,7 +25,12 @@ def start_call(driver, tavus) -> tuple[str, str]:
     view = wait_until(lambda: driver.latest_view(ids.NEW_PERSONA), what="modal")
     driver.submit(view["id"], persona_values())
     persona_id = wait_until(lambda: next(iter(tavus.state.personas), None), what="persona")
-    driver.command(f"interview {persona_id}", channel="C0HIRING1")
+    # Tavus has the persona a moment before the app has stored it: until then the command
+    # answers "no such persona" (and does nothing), so it is sent again until it is taken
+    wait_until(
+        lambda: "Try `" not in driver.command(f"interview {persona_id}", channel="C0HIRING1").text,
+        what="the interview command taken",
+    )
     cid = wait_until(lambda: next(iter(tavus.state.conversations), None), what="conversation")
     return cid, tavus.state.conversations[cid].body["callback_url"]
 
