@@ -1,5 +1,5 @@
 """/healthz, and /healthz/loop: how late the event loop runs, the figure that says whether
-background work is delaying Slack's acks."""
+background work is delaying Slack's acks, and what waits in each of its lanes (bot/lanes.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections import deque
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from bot import lanes
 
 TICK = 0.02  # seconds between two samples
 SAMPLES = 15_000  # the last five minutes or so
@@ -45,6 +47,8 @@ async def healthz(request: Request) -> Response:
 def loop_lag_endpoint(lag: LoopLag):
     async def loop_lag(request: Request) -> Response:
         summary = lag.summary()
+        if (ready := lanes.lanes_of(asyncio.get_running_loop())) is not None:
+            summary["waiting"] = ready.waiting()  # callbacks ready in each lane right now
         if request.query_params.get("reset"):
             lag.lags.clear()
         return JSONResponse(summary)
