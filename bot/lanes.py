@@ -14,8 +14,8 @@ backlog. Background work is never starved: every turn runs some of it. Order wit
 unchanged; nothing in asyncio depends on the order between two tasks' callbacks.
 
 The queue is the loop's `_ready`, a private attribute of CPython's asyncio loops (3.11-3.13 use
-it the same way: append, popleft, len, truth, clear); any other loop is left as it is, and work
-merely loses the priority.
+it the same way: append, popleft, len, truth, clear), and network events enter it through the
+loop's `_add_callback`; any other loop is left as it is, and work merely loses the priority.
 """
 
 from __future__ import annotations
@@ -43,20 +43,22 @@ class TwoLanes:
         self.low: collections.deque = collections.deque()
         self.low_per_turn = low_per_turn
         self.turn_high = self.turn_low = 0
-        self.queued: set[asyncio.Handle] = set()  # what waits in the low lane
         for handle in existing:
             self.append(handle)
 
     def append(self, handle: asyncio.Handle) -> None:
         # deque.append is atomic, so call_soon_threadsafe from another thread stays safe
         context = getattr(handle, "_context", None)
-        if context is None or not context.get(BACKGROUND, False):
+        lane = self.low if context is not None and context.get(BACKGROUND, False) else self.high
+        lane.append(handle)
+
+    def add_io(self, handle: asyncio.Handle) -> None:
+        """The loop's `_add_callback`: a socket's reader or writer, or a signal handler. Always in
+        the ack lane: it is short (bytes in, a parser, futures set; the tasks it wakes keep their
+        lane), and one left waiting would be reported again at every poll while its socket stays
+        ready, each poll costing as much as all of them."""
+        if not handle._cancelled:
             self.high.append(handle)
-        elif handle not in self.queued:
-            # a socket's reader is one handle, added again at each poll while the socket stays
-            # readable: in stock asyncio it has run by then; here it may still be waiting
-            self.queued.add(handle)
-            self.low.append(handle)
 
     def __len__(self) -> int:
         # asyncio asks once a turn, then pops that many: what was ready when the turn began in
@@ -70,9 +72,7 @@ class TwoLanes:
             self.turn_high -= 1
             return self.high.popleft()
         self.turn_low -= 1
-        handle = self.low.popleft()
-        self.queued.discard(handle)
-        return handle
+        return self.low.popleft()
 
     def __bool__(self) -> bool:
         return bool(self.high) or bool(self.low)
@@ -80,7 +80,6 @@ class TwoLanes:
     def clear(self) -> None:
         self.high.clear()
         self.low.clear()
-        self.queued.clear()
 
     def waiting(self) -> dict[str, int]:
         return {"ack_lane": len(self.high), "background_lane": len(self.low)}
@@ -94,7 +93,9 @@ def install(loop: asyncio.AbstractEventLoop, low_per_turn: int = LOW_PER_TURN) -
     if type(ready) is not collections.deque:
         log.info("event loop %s has no ready deque: background work is not deprioritised", type(loop))
         return False
-    loop._ready = TwoLanes(ready, low_per_turn)  # type: ignore[attr-defined]
+    lanes = TwoLanes(ready, low_per_turn)
+    loop._ready = lanes  # type: ignore[attr-defined]
+    loop._add_callback = lanes.add_io  # type: ignore[attr-defined]  (selector events, signals)
     return True
 
 
