@@ -52,6 +52,20 @@ BOT_SCOPES = (
 )  # the same as manifest.yml
 
 
+_frozen = False
+
+
+def freeze_start_up() -> None:
+    """What the imports and the build made lives as long as the process: out of the collector's
+    sight, its full passes (100+ ms with the GIL held, every ack waiting) become short. Once per
+    process: a test process builds many apps, and each freeze keeps what was alive then."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at SLACK_API_URL, retrying 429s the way Slack asks."""
     return AsyncWebClient(
@@ -116,10 +130,7 @@ def create_app(
             grace=timedelta(seconds=settings.RECOVERY_GRACE_SECONDS),
         )
         lanes.install(asyncio.get_running_loop())  # acks first, the work below behind them
-        # what imports and the build made lives as long as the process: out of the collector's
-        # sight, its full passes (100+ ms with the GIL held, every ack waiting) become short
-        gc.collect()
-        gc.freeze()
+        freeze_start_up()
         tasks = [
             lanes.background_task(_start_up(reconciler)),
             lanes.background_task(deps.outbox.run_forever()),

@@ -11,7 +11,9 @@ So the loop's ready queue is replaced by two: a callback whose context is marked
 the loop runs every ready ack-lane callback and at most LOW_PER_TURN background ones, then polls
 the network again, so a new request is seen after a few short callbacks, never after a whole
 backlog. Background work is never starved: every turn runs some of it. Order within a lane is
-unchanged; nothing in asyncio depends on the order between two tasks' callbacks.
+unchanged. Between lanes it is not: a background task handed an asyncio lock runs later than it
+would have, and an ack-lane task queued behind it on that lock waits as long (the acks' own path,
+the command's parse and claim, takes no lock that background work holds).
 
 The queue is the loop's `_ready`, a private attribute of CPython's asyncio loops (3.11-3.13 use
 it the same way: append, popleft, len, truth, clear), and network events enter it through the
@@ -38,12 +40,21 @@ T = TypeVar("T")
 class TwoLanes:
     """A drop-in for the loop's ready deque: the ack lane first, then a few background callbacks."""
 
-    def __init__(self, existing: collections.deque, low_per_turn: int = LOW_PER_TURN) -> None:
+    def __init__(self, stale: collections.deque | None = None, low_per_turn: int = LOW_PER_TURN) -> None:
         self.high: collections.deque = collections.deque()
         self.low: collections.deque = collections.deque()
         self.low_per_turn = low_per_turn
         self.turn_high = self.turn_low = 0
-        for handle in existing:
+        # the loop's deque before the lanes: another thread that looked it up just before the
+        # swap may still append to it, so it is emptied into the lanes at every turn
+        self.stale = stale if stale is not None else collections.deque()
+
+    def take_stale(self) -> None:
+        while True:
+            try:
+                handle = self.stale.popleft()  # atomic, as the other threads' appends are
+            except IndexError:
+                return
             self.append(handle)
 
     def append(self, handle: asyncio.Handle) -> None:
@@ -61,6 +72,8 @@ class TwoLanes:
             self.high.append(handle)
 
     def __len__(self) -> int:
+        if self.stale:
+            self.take_stale()
         # asyncio asks once a turn, then pops that many: what was ready when the turn began in
         # the ack lane (new ack work waits for the next turn, as in stock asyncio, else a stream
         # of it would starve the background), and a few background callbacks
@@ -75,7 +88,7 @@ class TwoLanes:
         return self.low.popleft()
 
     def __bool__(self) -> bool:
-        return bool(self.high) or bool(self.low)
+        return bool(self.high) or bool(self.low) or bool(self.stale)
 
     def clear(self) -> None:
         self.high.clear()
@@ -86,7 +99,8 @@ class TwoLanes:
 
 
 def install(loop: asyncio.AbstractEventLoop, low_per_turn: int = LOW_PER_TURN) -> bool:
-    """Give `loop` the two lanes; False (and no change) when it is not a loop we know."""
+    """Give `loop` the two lanes; False (and no change) when it is not a loop we know. Called on
+    the loop's thread; other threads may be adding callbacks meanwhile (call_soon_threadsafe)."""
     ready = getattr(loop, "_ready", None)
     if isinstance(ready, TwoLanes):
         return True
@@ -94,8 +108,9 @@ def install(loop: asyncio.AbstractEventLoop, low_per_turn: int = LOW_PER_TURN) -
         log.info("event loop %s has no ready deque: background work is not deprioritised", type(loop))
         return False
     lanes = TwoLanes(ready, low_per_turn)
-    loop._ready = lanes  # type: ignore[attr-defined]
+    loop._ready = lanes  # type: ignore[attr-defined]  (from here on, callbacks come to the lanes)
     loop._add_callback = lanes.add_io  # type: ignore[attr-defined]  (selector events, signals)
+    lanes.take_stale()
     return True
 
 

@@ -253,8 +253,16 @@ def test_quick_interview_claims_on_a_store_thread_while_the_claims_lock_is_held(
 
     store = served.deps.store
     create_persona(driver, served, name="Screening bot")
+    pool = served.deps.acks.pool  # the ack's store threads: count what is handed to them
+    handed: list[object] = []
+    submit = pool.submit
+    pool.submit = lambda *a, **k: handed.append(a) or submit(*a, **k)
+    free = driver.command("interview Screening bot Free round", channel="C0HIRING1").json()
+    assert "Creating an interview" in free["text"]
     if store.db.dialect == "postgres":
-        return  # no file lock to hold: PostgreSQL claims always take the thread (test_store.py)
+        assert len(handed) == 1  # PostgreSQL claims always take the thread (a network trip)
+        return
+    assert handed == []  # SQLite answered at once: the claim ran on the loop's own thread
     other = sqlite3.connect(store.db.claims().path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     answers: dict[str, object] = {}
@@ -275,5 +283,6 @@ def test_quick_interview_claims_on_a_store_thread_while_the_claims_lock_is_held(
     sender.join(10)
     assert "Creating an interview" in answers["first"].json()["text"]
     assert answers["at"] >= released
+    assert len(handed) == 1  # the locked claim went to a store thread
     again = driver.command("interview Screening bot Locked round", channel="C0HIRING1").json()
     assert "moments ago" in again["text"]

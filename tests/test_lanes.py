@@ -200,3 +200,35 @@ def test_a_background_socket_is_read_in_the_turn_it_is_ready_not_queued_at_every
     ran_before_read, backlog_ran, most = run(main())
     assert ran_before_read is not None and ran_before_read <= 2  # read at once, not after the backlog
     assert most <= 300  # nothing piled up
+
+
+def test_installing_while_other_threads_add_callbacks_loses_none():
+    """Store threads call call_soon_threadsafe at any time, also while the lanes go in."""
+
+    async def main() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        done, sent, stop = [], 0, threading.Event()
+        for _ in range(50_000):  # a long queue, so the swap takes a while
+            loop.call_soon(lambda: None)
+
+        def hammer() -> None:
+            nonlocal sent
+            while not stop.is_set():
+                loop.call_soon_threadsafe(done.append, 1)
+                sent += 1
+
+        thread = threading.Thread(target=hammer)
+        thread.start()
+        await asyncio.sleep(0)
+        assert lanes.install(loop)
+        await asyncio.sleep(0.05)
+        stop.set()
+        thread.join()
+        for _ in range(100):
+            if len(done) == sent:
+                break
+            await asyncio.sleep(0.01)
+        return len(done), sent
+
+    ran, sent = run(main())
+    assert sent > 0 and ran == sent

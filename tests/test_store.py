@@ -301,5 +301,34 @@ def test_now_answers_on_this_thread_or_would_wait_with_nothing_written(store):
     other.close()
 
     assert store.now(store.claim_intent, "quick:b", 15)  # nothing was written by the refusals
-    # and this thread waits for locks again outside `now`
-    assert store.db.claims().db().execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    # and this thread waits for locks again outside `now`, in both files, and checkpoints again
+    for backend in (store.db, store.db.claims()):
+        assert backend.db().execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+        assert backend.db().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+def test_now_on_a_new_thread_does_not_wait_to_open_its_connections(tmp_path):
+    """A thread's first `now` opens its connections: under a lock held elsewhere, that is
+    WouldWait at once too, not 30 s of the busy handler and then a database error."""
+    store = Store(f"sqlite:///{tmp_path}/first.db")
+    other = sqlite3.connect(store.db.claims().path, isolation_level=None)
+    other.execute("PRAGMA locking_mode=EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    outcome: list[object] = []
+
+    def first_use() -> None:
+        began = time.monotonic()
+        try:
+            outcome.append(store.now(store.claim_intent, "quick:new", 15))
+        except WouldWait:
+            outcome.append("would wait")
+        outcome.append(time.monotonic() - began)
+
+    thread = threading.Thread(target=first_use)
+    thread.start()
+    thread.join(40)
+    other.execute("ROLLBACK")
+    other.close()
+    assert outcome[0] == "would wait" and outcome[1] < 1.0
+    assert store.claim_intent("quick:new", 15)  # nothing half-made: the claim is still free
+    store.close()

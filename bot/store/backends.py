@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 T = TypeVar("T")
 BUSY_MS = 30_000  # how long a SQLite connection waits for another's lock, unless it may not wait
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 _no_wait = threading.local()  # set by SqliteBackend.now on the thread it runs on
 
 
@@ -78,12 +79,19 @@ class SqliteBackend:
     def db(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-            if self.schema:
-                conn.execute(self.schema)
+            waits = not getattr(_no_wait, "on", False)  # opened under `now`: not even here
+            conn = sqlite3.connect(
+                self.path, timeout=30 if waits else 0, isolation_level=None, check_same_thread=False
+            )
+            try:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_MS if waits else 0}")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                if self.schema:
+                    conn.execute(self.schema)
+            except BaseException:
+                conn.close()
+                raise
             db = self._local.db = Database(conn)
         return db
 
@@ -113,13 +121,21 @@ class SqliteBackend:
 
     def now(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on this thread, its reads and writes (here and in the claims file) never
-        waiting for a lock: WouldWait instead, with nothing written. For the event loop's thread,
-        where a trip to a store thread costs more than the query (bot/lanes.py)."""
-        mine = [b.db() for b in (self, self._claims) if b is not None]
-        for db in mine:
-            db.execute("PRAGMA busy_timeout=0")
+        waiting for a lock: WouldWait instead, and a transaction that could not begin wrote
+        nothing. For the event loop's thread, where a trip to a store thread costs more than a
+        small query (bot/lanes.py). Checkpoints (disk syncs) are left to other threads' commits,
+        such as the reconciler's purge of expired claims."""
+        if getattr(_no_wait, "on", False):  # nested: the outer call restores the connections
+            return fn(*args)
         _no_wait.on = True
+        mine: list[Database] = []
         try:
+            for backend in (self, self._claims):
+                if backend is not None:
+                    db = backend.db()
+                    mine.append(db)
+                    db.execute("PRAGMA busy_timeout=0")
+                    db.execute("PRAGMA wal_autocheckpoint=0")
             return fn(*args)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -129,6 +145,7 @@ class SqliteBackend:
             _no_wait.on = False
             for db in mine:
                 db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+                db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; the names of the migrations applied now."""
