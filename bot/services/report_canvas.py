@@ -31,8 +31,10 @@ CANVAS_REFUSED = FILE_REFUSED | {
     "free_teams_cannot_create_non_channel_canvases",
     "team_tier_cannot_create_canvases",
     "canvas_disabled_user_team",
-    "canvas_creation_failed",
 }
+# Slack's catch-all for a canvas it would not make (its content, or a fault on its side): this
+# report falls back to a message and a file, and the workspace's next report tries a canvas again
+CANVAS_FAILED = {"canvas_creation_failed"}
 GONE = {"message_not_found", "canvas_not_found", "file_not_found", "file_deleted"}
 
 
@@ -93,6 +95,7 @@ class CanvasSteps:
             return True
         except SlackApiError as exc:
             await self._canvas_refused(conv, _code(exc), exc)
+        await self._admit(job, "canvases.delete")
         try:  # nobody could open it: it goes, and the report is a message after all
             await self.slack.canvases_delete(token=token, canvas_id=canvas_id)
         except SlackApiError as exc:
@@ -101,6 +104,11 @@ class CanvasSteps:
         return False
 
     async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:
+        if error in CANVAS_FAILED:
+            log.warning(
+                "Slack would not make the report canvas of %s (%s): a message instead", conv.token[:6], error
+            )
+            return None
         if error not in CANVAS_REFUSED:
             raise exc
         self._told_once(conv.team_id, "a report canvas", error)

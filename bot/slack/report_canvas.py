@@ -12,7 +12,7 @@ from bot.slack.transcript import transcript_turns
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@&])")
 _URL = re.compile(r"^https://[^\s()<>\[\]\\]{1,2000}$")  # a link target that cannot break out
-MAX_CANVAS = 900_000  # characters; Slack takes up to 1 MiB of markdown
+MAX_CANVAS = 900_000  # UTF-8 bytes; Slack takes up to 1 MiB of markdown
 
 
 def md(text: object, limit: int = 2000) -> str:
@@ -75,4 +75,5 @@ def build_report_canvas(state: ReportState) -> str:
         out += [f"**{md(speaker, 40)}:** {md(text, 20_000)}\n" for speaker, text in turns] or [
             "Nothing was said."
         ]
-    return "\n\n".join(out)[:MAX_CANVAS]
+    # cut by bytes, not characters: a transcript in Hebrew or emoji is 2-4 bytes a character
+    return "\n\n".join(out).encode()[:MAX_CANVAS].decode("utf-8", "ignore")
