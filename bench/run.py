@@ -83,6 +83,8 @@ class Stack:
 
     def start_app(self, variant: str) -> tuple[subprocess.Popen, str, str]:
         port, db = free_port(), str(self.tmp / f"{variant}-{time.time():.0f}.db")
+        # BENCH_DATABASE_URL=postgresql://…: the app's store there instead (a database of its own)
+        db = os.environ.get("BENCH_DATABASE_URL") or db
         proc = subprocess.Popen(
             [
                 sys.executable,

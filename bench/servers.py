@@ -120,7 +120,7 @@ def build_app(
         TAVUS_API_KEY=TAVUS_KEY,
         TAVUS_API_URL=tavus_url,
         SLACK_API_URL=slack_url + "/api/",
-        DATABASE_URL=f"sqlite:///{db}",
+        DATABASE_URL=db if "://" in db else f"sqlite:///{db}",
         PUBLIC_URL=public_url,
         RECONCILE_SECONDS=reconcile_seconds,
         TAVUS_TIMEOUT_SECONDS=5,
