@@ -30,7 +30,7 @@ def candidate_blocks(v: dict[str, Any]) -> list[Block]:
         ),
         text_input(
             ids.I_CANDIDATE_EMAIL,
-            "Their email (optional, for your records)",
+            "Their email, for your records",
             optional=True,
             max_length=254,
             initial=v.get("candidate_email"),

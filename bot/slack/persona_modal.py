@@ -43,11 +43,11 @@ def build_persona_modal(
         text_input(ids.P_NAME, "Name", initial=v.get("name"), max_length=100, placeholder="Interviewer"),
         text_input(
             ids.P_PROMPT,
-            "System prompt (required for the full pipeline)",
+            "System prompt",
             multiline=True,
             initial=v.get("system_prompt"),
             optional=True,  # Slack cannot require a field only for one pipeline: checked on submit
-            hint="Who the AI is and how it interviews. Only the echo pipeline may leave it empty.",
+            hint="Required: who the AI is and how it interviews. Only the echo pipeline may leave it empty.",
         ),
         text_input(
             ids.P_CONTEXT,

@@ -6,7 +6,8 @@ const EMOJI = {
   hourglass: "⌛", hourglass_flowing_sand: "⏳", red_circle: "🔴", white_check_mark: "✅",
   warning: "⚠️", movie_camera: "🎥", scroll: "📜", eyes: "👀", film_frames: "🎞️",
   envelope: "✉️", ghost: "👻", no_entry_sign: "🚫", busts_in_silhouette: "👥", clipboard: "📋",
-  hourglass_done: "⌛", bar_chart: "📊", shield: "🛡️", memo: "📝",
+  hourglass_done: "⌛", bar_chart: "📊", shield: "🛡️", memo: "📝", white_circle: "⚪",
+  page_facing_up: "📄", rotating_light: "🚨", x: "❌",
 };
 
 function el(tag, attrs, ...children) {
@@ -68,9 +69,22 @@ function entity(inner, names) {
   return el("a", { href: target, target: "_blank", rel: "noopener" }, label || target);
 }
 
+// ```preformatted``` blocks as Slack draws them (a box, the text as sent, wrapped), the rest as lines.
 function mrkdwn(text, names) {
   const out = [];
-  const lines = String(text || "").split("\n");
+  const parts = String(text || "").split(/```([\s\S]*?)```/);
+  parts.forEach((part, i) => {
+    if (i % 2) return out.push(el("pre", { class: "pre" }, unescapeSlack(part)));
+    // the line breaks around a block are the block's own
+    const around = part.replace(i > 0 ? /^\n/ : /$^/, "").replace(i < parts.length - 1 ? /\n$/ : /$^/, "");
+    if (around) out.push(...mrkdwnLines(around, names));
+  });
+  return out;
+}
+
+function mrkdwnLines(text, names) {
+  const out = [];
+  const lines = text.split("\n");
   lines.forEach((line, i) => {
     let last = 0;
     for (const m of line.matchAll(/<([^>]+)>/g)) {
