@@ -7,6 +7,7 @@ from bot.slack import ids
 from bot.slack.blocks import build_notice
 from handlers.home import personas_list, publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
+from handlers.views import metadata_channel
 
 
 def _where(body: dict) -> tuple[str, str, str | None]:
@@ -50,6 +51,7 @@ def register(app, deps: Deps) -> None:
         await ack()
         team, user, channel = _where(body)
         view = body.get("view") or {}
+        channel = channel or metadata_channel(view)  # from a modal: where its command was typed
         await open_interview_modal(
             deps,
             client,

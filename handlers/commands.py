@@ -40,7 +40,7 @@ def register(app, deps: Deps) -> None:
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "persona":
             await ack()
-            await open_persona_modal(deps, client, body["trigger_id"], respond, team)
+            await open_persona_modal(deps, client, body["trigger_id"], respond, team, body.get("channel_id"))
         elif sub == "personas":
             text, blocks = await personas_list(deps, team, user)
             await ack(response_type="ephemeral", text=text, blocks=blocks)

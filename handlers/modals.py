@@ -27,19 +27,22 @@ async def open_view(client, trigger_id: str, view: dict, respond) -> dict | None
         return None
 
 
-async def open_persona_modal(deps: Deps, client, trigger_id: str, respond, team_id: str) -> None:
+async def open_persona_modal(
+    deps: Deps, client, trigger_id: str, respond, team_id: str, channel_id: str | None = None
+) -> None:
     """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
     cached = await deps.personas.cached_replicas(team_id)
-    view = await open_view(
-        client, trigger_id, build_persona_modal(cached or [], default, loading=cached is None), respond
-    )
+    first = build_persona_modal(cached or [], default, loading=cached is None, channel_id=channel_id)
+    view = await open_view(client, trigger_id, first, respond)
     if view is None or cached is not None:
         return
     replicas = await deps.personas.replicas(team_id)
     try:
         await client.views_update(
-            view_id=view["id"], hash=view["hash"], view=build_persona_modal(replicas, default)
+            view_id=view["id"],
+            hash=view["hash"],
+            view=build_persona_modal(replicas, default, channel_id=channel_id),
         )
     except SlackApiError as exc:  # hash_conflict: the user already moved on; keep their view
         slack_failed(exc, "fill in the replica list", level=logging.INFO)

@@ -55,6 +55,7 @@ def register(app, deps: Deps) -> None:
                 deps.settings.TAVUS_DEFAULT_REPLICA_ID,
                 values=form.values,
                 errors=persona_errors(exc, form),
+                channel_id=metadata_channel(view),
             )
             await update_view(client, view["id"], retry)
             return
@@ -74,6 +75,7 @@ def register(app, deps: Deps) -> None:
                     ],
                 },
             ],
+            metadata={"channel_id": metadata_channel(view)},
         )
         await update_view(client, view["id"], done)
 
@@ -114,7 +116,7 @@ def register(app, deps: Deps) -> None:
         )
         if outcome.error and not outcome.running:
             retry = build_interview_modal(
-                personas, _channel(view), values=form.values, errors={"_form": outcome.error}
+                personas, metadata_channel(view), values=form.values, errors={"_form": outcome.error}
             )
             await update_view(client, view["id"], retry)
             return
@@ -140,7 +142,7 @@ def persona_errors(exc: te.TavusError, form: PersonaForm) -> dict[str, str]:
     return {"_form": tavus_failure(exc, "create the persona")}
 
 
-def _channel(view: dict) -> str | None:
+def metadata_channel(view: dict) -> str | None:
     try:
         return json.loads(view.get("private_metadata") or "{}").get("channel_id")
     except ValueError:

@@ -140,3 +140,22 @@ def test_delete_by_configured_admin(serve, slack, tavus):
     persona = create_persona(driver, served)
     driver.click(ids.DELETE_PERSONA, persona.persona_id, user="U0OTHER1", channel="C0GENERAL")
     wait_until(lambda: persona.persona_id not in tavus.state.personas, what="deleted by listed admin")
+
+
+def test_start_an_interview_from_a_new_persona_posts_where_the_command_was_typed(driver, served):
+    """`/tavus persona` in #hiring, then the result's *Start an interview*: the card's channel is
+    #hiring already (a modal's clicks carry no channel; the modal remembers it)."""
+    view = open_modal(driver, "persona", ids.NEW_PERSONA, channel="C0HIRING1")
+    driver.submit(view["id"], persona_values(name="Channel bot"))
+    persona = wait_until(
+        lambda: next((p for p in served.deps.store.personas_of("T0ACME01", "U0OWNER1")), None),
+        what="persona",
+    )
+    done = wait_until(
+        lambda: (v := driver.state.views[view["id"]]) and ids.START_FROM_PERSONA in str(v["blocks"]) and v,
+        what="the persona's result view",
+    )
+    driver.click(ids.START_FROM_PERSONA, persona.persona_id, view_id=done["id"])
+    form = wait_until(lambda: driver.latest_view(ids.START_INTERVIEW), what="interview form")
+    channel = next(b for b in form["blocks"] if b.get("block_id") == ids.I_CHANNEL)
+    assert channel["element"]["initial_conversation"] == "C0HIRING1"

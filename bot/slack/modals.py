@@ -120,8 +120,10 @@ def build_progress_view(title: str, text: str) -> dict[str, Any]:
     return modal(ids.PROGRESS, title, [section(f":hourglass_flowing_sand: {text}")], close="Close")
 
 
-def build_result_view(title: str, blocks: list[Block]) -> dict[str, Any]:
-    return modal(ids.PROGRESS, title, blocks, close="Done")
+def build_result_view(
+    title: str, blocks: list[Block], metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return modal(ids.PROGRESS, title, blocks, close="Done", metadata=metadata)
 
 
 def build_tavus_key_modal(own_key: bool, error: str | None = None) -> dict[str, Any]:

@@ -28,6 +28,7 @@ def build_persona_modal(
     errors: dict[str, str] | None = None,
     loading: bool = False,
     editing: str | None = None,
+    channel_id: str | None = None,
 ) -> dict[str, Any]:
     """The New persona form; with `editing` (a persona id) the same form filled in, as Edit persona,
     without the choices Tavus fixes at creation (pipeline, layers, sharing)."""
@@ -113,7 +114,9 @@ def build_persona_modal(
         return modal(
             ids.EDIT_PERSONA_VIEW, "Edit persona", with_errors(blocks, errors), submit="Save", metadata=meta
         )
-    return modal(ids.NEW_PERSONA, "New persona", with_errors(blocks, errors), submit="Create")
+    # the channel of `/tavus persona`: its Start an interview button posts the card there by default
+    meta = {"channel_id": channel_id} if channel_id else None
+    return modal(ids.NEW_PERSONA, "New persona", with_errors(blocks, errors), submit="Create", metadata=meta)
 
 
 PLAN_BLOCKS = (
