@@ -28,9 +28,10 @@ from sim.server import ServerThread, free_port
 from sim.slack import SlackSimulator
 from sim.slack_state import new_ts
 from sim.tavus import TavusSimulator
+from sim.tavus_messages import guardrail_event, objective_event
 
 STATIC = Path(__file__).parent / "static"
-SIM_ACTIONS = ("join", "leave", "timeout")
+SIM_ACTIONS = ("join", "leave", "timeout", "objective", "guardrail")
 
 
 @dataclass
@@ -205,12 +206,22 @@ class Playground:
         if conv is None:
             return JSONResponse({"error": "no such conversation"}, status_code=404)
         callbacks = self.tavus.callbacks
+        sent = await request.json() if await request.body() else {}
+        name = sent.get("name") if isinstance(sent, dict) else None
 
-        async def act() -> bool:  # on the simulator's own loop, which sends its callbacks
+        async def act() -> Any:  # on the simulator's own loop, which sends its callbacks
+            if what in ("objective", "guardrail"):
+                if not (conv.status == "active" and conv.joined):
+                    return "the call is not live"
+                made = objective_event if what == "objective" else guardrail_event
+                return made(self.tavus, conv, str(name), None)
             return callbacks.join(conv) if what == "join" else callbacks.finish(conv, what)
 
         future = asyncio.run_coroutine_threadsafe(act(), self.tavus_server.loop)
-        return JSONResponse({"ok": True, "changed": await asyncio.wrap_future(future)})
+        done = await asyncio.wrap_future(future)
+        if isinstance(done, str):  # the simulator's complaint: not live, no such objective
+            return JSONResponse({"error": done}, status_code=409)
+        return JSONResponse({"ok": True, "changed": bool(done)})
 
 
 def not_a_command(command: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -73,6 +73,17 @@ def open_modal(state: SlackState, user: str) -> dict[str, Any] | None:
     return modals[-1] if modals else None
 
 
+def in_call_names(tavus: TavusState, conv) -> dict[str, list[str]]:
+    """The persona's objectives and guardrails, for the panel's buttons that play them in a call."""
+    persona = tavus.personas.get(conv.body.get("persona_id") or "", {})
+    objectives = tavus.objectives.get(persona.get("objectives_id") or "") or {"data": []}
+    guardrails = tavus.guardrails.get(persona.get("guardrails_id") or "") or {"data": []}
+    return {
+        "objectives": [o["objective_name"] for o in objectives["data"]],
+        "guardrails": [g["guardrail_name"] for g in guardrails["data"]],
+    }
+
+
 def page_state(
     state: SlackState,
     driver: SlackDriver,
@@ -108,6 +119,7 @@ def page_state(
                 "status": c.status,
                 "joined": c.joined,
                 "url": c.body.get("conversation_url"),
+                **in_call_names(tavus, c),
             }
             for c in tavus.conversations.values()
         ],

@@ -147,3 +147,40 @@ def test_page_refuses_what_slack_would(pg):
     assert page.http.post("/pg/command", json={"text": "hello"}).status_code == 400
     assert page.http.get("/pg/state", params={"user": "UNOBODY"}).status_code == 404
     assert page.http.post("/pg/tavus/c000/explode", json={}).status_code == 400
+
+
+def test_the_panel_plays_an_objective_and_a_guardrail_into_the_report(pg):
+    """A newcomer sees the scorecard and the guardrail line work: the simulator panel lists the
+    persona's objectives and guardrails during the call and plays them (Tavus's callbacks)."""
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    plan = "motivation: why this role -> reason\nbackground: their last project"
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Planned pg", plan=plan))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+    persona_id = next(p for p in pg.tavus.state.personas.values() if p["persona_name"] == "Planned pg")[
+        "persona_id"
+    ]
+    page.type(f"/tavus interview {persona_id} Planned round")
+    call = page.wait(lambda s: [c for c in s["tavus"] if c["name"] == "Planned round"], "the call")[0]
+    cid = call["conversation_id"]
+    assert call["objectives"] == ["motivation", "background"] and call["guardrails"]
+    refused = httpx.post(f"{pg.url}/pg/tavus/{cid}/objective", json={"name": "motivation"})
+    assert refused.status_code == 409 and "not live" in refused.json()["error"]  # nobody joined yet
+    page.post(f"/pg/tavus/{cid}/join")
+    page.wait(lambda s: [c for c in s["tavus"] if c["conversation_id"] == cid and c["joined"]], "joined")
+    assert page.post(f"/pg/tavus/{cid}/objective", name="motivation")["ok"]
+    assert page.post(f"/pg/tavus/{cid}/guardrail", name=call["guardrails"][0])["ok"]
+    page.post(f"/pg/tavus/{cid}/leave")
+    report = page.wait(
+        lambda s: [
+            r for m in s["dm"] for r in m["replies"] if "Planned round" in r["text"] and "1 of 2" in str(r)
+        ],
+        "the report with one objective done",
+    )
+    assert "reason: simulated reason" in str(report[-1]["blocks"]) and "Guardrail" in str(
+        report[-1]["blocks"]
+    )

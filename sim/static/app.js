@@ -198,7 +198,11 @@ function renderCalls(state) {
       c.joined ? null : simButton(c, "join", "Candidate joins"),
       simButton(c, "leave", "Candidate leaves"),
       simButton(c, "timeout", "Call times out"),
-    ] : null)));
+    ] : null,
+    // what the AI interviewer reports during the call: an objective met, a guardrail triggered
+    c.status === "active" && c.joined ? el("div", { class: "in-call" },
+      (c.objectives || []).map((name) => simButton(c, "objective", `Objective met: ${name}`, { name })),
+      (c.guardrails || []).map((name) => simButton(c, "guardrail", `Guardrail: ${name}`, { name }))) : null)));
 }
 
 // issue 14: play the candidate through the invite page (opens in a new tab)
@@ -209,9 +213,9 @@ function renderInvites(state) {
     el("a", { href: i.link, target: "_blank", rel: "noopener", "data-invite": "open" }, "Open invite (as the candidate)"))));
 }
 
-function simButton(call, what, label) {
+function simButton(call, what, label, body) {
   return el("button", { type: "button", "data-sim": what, onclick: async () => {
-    await post(`/pg/tavus/${call.conversation_id}/${what}`, {});
+    await post(`/pg/tavus/${call.conversation_id}/${what}`, body || {});
     refresh();
   } }, label);
 }
