@@ -298,6 +298,7 @@ def _story(browser, page, sent):
 
     page.click("#calls button[data-sim=join]")
     text_appears("#messages", "Live since")
+    shot(browser, "live-call")  # the panel plays the persona's objectives and guardrails now
     page.click("#calls button[data-sim=leave]")
     text_appears("#messages", "the candidate left")
     page.click("#nav-dm")  # results go to the owner's DM (issue 14)

@@ -202,7 +202,7 @@ function renderCalls(state) {
     // what the AI interviewer reports during the call: an objective met, a guardrail triggered
     c.status === "active" && c.joined ? el("div", { class: "in-call" },
       (c.objectives || []).map((name) => simButton(c, "objective", `Objective met: ${name}`, { name })),
-      (c.guardrails || []).map((name) => simButton(c, "guardrail", `Guardrail: ${name}`, { name }))) : null)));
+      c.guardrails && c.guardrails.length ? guardrailPicker(c) : null) : null)));
 }
 
 // issue 14: play the candidate through the invite page (opens in a new tab)
@@ -211,6 +211,15 @@ function renderInvites(state) {
   box.replaceChildren(...(state.invites || []).map((i) => el("div", { class: "call invite" },
     el("div", {}, el("b", {}, i.name || "Invite")),
     el("a", { href: i.link, target: "_blank", rel: "noopener", "data-invite": "open" }, "Open invite (as the candidate)"))));
+}
+
+// one guardrail of the persona's (compliance alone has nine) triggered, picked from a list
+function guardrailPicker(call) {
+  const choice = el("select", { "data-guardrails": call.conversation_id },
+    call.guardrails.map((name) => el("option", { value: name }, name)));
+  return el("div", { class: "guardrail" }, choice, el("button", { type: "button", "data-sim": "guardrail",
+    onclick: async () => { await post(`/pg/tavus/${call.conversation_id}/guardrail`, { name: choice.value }); refresh(); },
+  }, "Trigger guardrail"));
 }
 
 function simButton(call, what, label, body) {
