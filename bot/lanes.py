@@ -15,9 +15,10 @@ unchanged. Between lanes it is not: a background task handed an asyncio lock run
 would have, and an ack-lane task queued behind it on that lock waits as long (the acks' own path,
 the command's parse and claim, takes no lock that background work holds).
 
-The queue is the loop's `_ready`, a private attribute of CPython's asyncio loops (3.11-3.13 use
-it the same way: append, popleft, len, truth, clear), and network events enter it through the
-loop's `_add_callback`; any other loop is left as it is, and work merely loses the priority.
+The queue is the loop's `_ready`, a private attribute of CPython's asyncio loops, used as
+CPython 3.11 uses it (append, popleft, len once a turn, truth, clear; tests/test_lanes.py checks
+that on the running interpreter), and network events enter it through the loop's `_add_callback`.
+A loop without a ready deque (uvloop) is left as it is, and work merely loses the priority.
 """
 
 from __future__ import annotations
