@@ -300,3 +300,13 @@ def test_private_card_and_outcome():
     assert "Expired, never used" in expired
     outcome = lists.build_start_outcome(StartOutcome(conv=invited, link="https://app/i/abc"))[0]
     assert "https://app/i/abc" in outcome and "Send it to them yourself" in outcome
+
+
+def test_a_canvas_is_cut_to_slacks_limit_in_bytes_not_characters():
+    from bot.slack.report import ReportState
+    from bot.slack.report_canvas import MAX_CANVAS, build_report_canvas
+
+    turns = [{"role": "user", "content": "שלום 🎥 " * 2_000}] * 40  # 1.2 M characters, 2.5 MB
+    markdown = build_report_canvas(ReportState(conv=conv("ended"), ended=True, transcript=turns))
+    assert len(markdown.encode()) <= MAX_CANVAS < len(markdown) * 2  # multi-byte text, cut by bytes
+    markdown.encode().decode("utf-8")  # and never inside a character

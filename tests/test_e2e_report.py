@@ -389,24 +389,3 @@ def test_a_canvas_slack_would_not_make_falls_back_once_without_refusing_the_work
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: slack.state.canvases, what="the next report's canvas")
     assert len(slack.state.calls_to("canvases.create")) == 2
-
-
-def test_a_canvas_is_cut_to_slacks_limit_in_bytes_not_characters():
-    from bot.slack.report import ReportState
-    from bot.slack.report_canvas import MAX_CANVAS, build_report_canvas
-    from bot.store import ConversationRecord
-
-    conv = ConversationRecord(
-        token="t" * 32,
-        team_id=TEAM,
-        owner_id="U0OWNER1",
-        created_at="2030-01-01T00:00:00Z",
-        persona_id="p1",
-        persona_name="Planned",
-        status="ended",
-        name="Hebrew round",
-    )
-    turns = [{"role": "user", "content": "שלום 🎥 " * 2_000}] * 40  # 1.2 M characters, 2.5 MB
-    markdown = build_report_canvas(ReportState(conv=conv, ended=True, transcript=turns))
-    assert len(markdown.encode()) <= MAX_CANVAS < len(markdown) * 2  # multi-byte text, cut by bytes
-    markdown.encode().decode("utf-8")  # and never inside a character
