@@ -206,8 +206,7 @@ class Playground:
         if conv is None:
             return JSONResponse({"error": "no such conversation"}, status_code=404)
         callbacks = self.tavus.callbacks
-        sent = await request.json() if await request.body() else {}
-        name = sent.get("name") if isinstance(sent, dict) else None
+        name = (await _body(request)).get("name")
 
         async def act() -> Any:  # on the simulator's own loop, which sends its callbacks
             if what in ("objective", "guardrail"):

@@ -205,7 +205,7 @@ def test_home_for_an_admin_lists_everyone_and_shared():
 def test_persona_form_labels_and_edit_mode():
     view = persona_modal.build_persona_modal([], "rfe12d8b9597")
     prompt = next(b for b in view["blocks"] if b.get("block_id") == "system_prompt")
-    assert prompt["label"]["text"] == "System prompt" and prompt["hint"]["text"].startswith("Required")
+    assert prompt["label"]["text"] == "System prompt" and prompt["hint"]["text"].startswith("Needed")
     edit = persona_modal.build_persona_modal(
         [], "rfe12d8b9597", values={"name": "A", "system_prompt": "P", "pipeline_mode": "echo"}, editing="p1"
     )

@@ -389,3 +389,27 @@ def test_a_canvas_slack_would_not_make_falls_back_once_without_refusing_the_work
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: slack.state.canvases, what="the next report's canvas")
     assert len(slack.state.calls_to("canvases.create")) == 2
+
+
+def test_a_refused_share_whose_delete_waits_its_turn_is_not_shared_again(app, slack, tavus):
+    """The canvas's share is refused, so it is deleted; that delete's turn is deferred once by the
+    budget. The retry deletes it, without editing and sharing it again first (two Tier 2 calls)."""
+    from bot.slack.budget import Throttled
+
+    served, driver = app
+    served.deps.store.save_interview_settings(TEAM, "U0ADMIN1", report_canvas=1)
+    slack.control("faults", {"method": "canvases.access.set", "error": "restricted_action"})
+    budget = served.deps.outbox.runners.budget
+    admit, deferred = budget.admit, []
+
+    async def once_later(job, team, method, *rest, **options):
+        if method == "canvases.delete" and not deferred:
+            deferred.append(job)
+            raise Throttled(0.2)
+        return await admit(job, team, method, *rest, **options)
+
+    budget.admit = once_later
+    ended_with_file(driver, served, slack, tavus)
+    assert deferred and not slack.state.canvases and len(reports(slack)) == 1
+    assert len(slack.state.calls_to("canvases.access.set")) == 1
+    assert not slack.state.calls_to("canvases.edit")

@@ -95,19 +95,22 @@ class CanvasSteps:
             return True
         except SlackApiError as exc:
             await self._canvas_refused(conv, _code(exc), exc)
+        await self._drop_canvas(job, conv, token, canvas_id)
+        return False
+
+    async def _drop_canvas(self: JobRunners, job, conv, token, canvas_id: str) -> None:
+        """Nobody could open it: it goes, and the report is a message after all. A retry (the
+        delete's turn deferred, a reset) comes back here, not through another edit and share."""
         await self._admit(job, "canvases.delete")
-        try:  # nobody could open it: it goes, and the report is a message after all
+        try:
             await self.slack.canvases_delete(token=token, canvas_id=canvas_id)
         except SlackApiError as exc:
             log.warning("could not delete an unshared report canvas: %s", _code(exc))
         await self.db.save_report(conv.token, conv.team_id, canvas_id=None, transcript_as=None)
-        return False
 
     async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:
         if error in CANVAS_FAILED:
-            log.warning(
-                "Slack would not make the report canvas of %s (%s): a message instead", conv.token[:6], error
-            )
+            log.warning("Slack made no report canvas for %s (%s): a message", conv.conversation_id, error)
             return None
         if error not in CANVAS_REFUSED:
             raise exc

@@ -67,6 +67,9 @@ class ReportRunners(CanvasSteps):
         canvas_id = (row or {}).get("canvas_id")
         if canvas_id is None and await self._wants_canvas(conv):
             canvas_id = await self._create_canvas(job, conv, token, state)
+        elif canvas_id and not await self._wants_canvas(conv):  # its share was refused last time
+            await self._drop_canvas(job, conv, token, canvas_id)
+            canvas_id = None
         elif canvas_id:  # made by an attempt that failed later: results may have come since
             await self._admit(job, "canvases.edit")
             change = {"operation": "replace", "document_content": _markdown(state)}

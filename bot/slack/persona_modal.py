@@ -48,7 +48,7 @@ def build_persona_modal(
             multiline=True,
             initial=v.get("system_prompt"),
             optional=True,  # Slack cannot require a field only for one pipeline: checked on submit
-            hint="Required: who the AI is and how it interviews. Only the echo pipeline may leave it empty.",
+            hint="Needed by the full pipeline (the default): who the AI is and how it interviews.",
         ),
         text_input(
             ids.P_CONTEXT,

@@ -215,8 +215,10 @@ function renderInvites(state) {
 
 // one guardrail of the persona's (compliance alone has nine) triggered, picked from a list
 function guardrailPicker(call) {
-  const choice = el("select", { "data-guardrails": call.conversation_id },
-    call.guardrails.map((name) => el("option", { value: name }, name)));
+  const chosen = (page.guardrails ||= {});  // kept across redraws of the panel
+  const choice = el("select", { "data-guardrails": call.conversation_id,
+    onchange: () => { chosen[call.conversation_id] = choice.value; } },
+    call.guardrails.map((name) => el("option", { value: name, selected: name === chosen[call.conversation_id] }, name)));
   return el("div", { class: "guardrail" }, choice, el("button", { type: "button", "data-sim": "guardrail",
     onclick: async () => { await post(`/pg/tavus/${call.conversation_id}/guardrail`, { name: choice.value }); refresh(); },
   }, "Trigger guardrail"));
