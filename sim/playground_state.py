@@ -102,7 +102,8 @@ def page_state(
         "channels": visible_channels(state, user),
         "messages": {
             cid: threaded(msgs)
-            for cid, msgs in state.messages.items()
+            # a copy: the stand-in's thread adds channels while the page is drawn
+            for cid, msgs in list(state.messages.items())
             if cid in {c["id"] for c in visible_channels(state, user)}
         },
         "dm": threaded(state.messages.get(dm.id, [])) if dm else [],
