@@ -70,7 +70,8 @@ def _start_app(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(f"{url}/healthz", proc)
+        # generous: under a full suite on two busy cores, importing the app alone has taken 30 s
+        wait_until_serving(f"{url}/healthz", proc, timeout=120)
     except RuntimeError:
         raise RuntimeError(f"the app did not start:\n{log.read_text()[-3000:]}") from None
     return AppProcess(proc, url, log)
