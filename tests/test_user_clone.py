@@ -25,7 +25,7 @@ def modules_that_read_shared() -> list[str]:
 
 def copy_without_shared(tmp_path: Path) -> Path:
     clone = tmp_path / "clone" / "tavus-slack"
-    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.db*", "test-artifacts", ".pytest_cache")
+    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.db*", "test-artifacts", ".pytest_*")
     for part in ("bot", "handlers", "sim", "tests", "bench"):
         shutil.copytree(REPO / part, clone / part, ignore=ignore)
     for name in ("pyproject.toml", "README.md", "manifest.yml"):
