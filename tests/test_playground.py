@@ -184,3 +184,39 @@ def test_the_panel_plays_an_objective_and_a_guardrail_into_the_report(pg):
     assert "reason: simulated reason" in str(report[-1]["blocks"]) and "Guardrail" in str(
         report[-1]["blocks"]
     )
+
+
+def test_the_simulator_gives_each_guardrail_a_reason_from_its_own_rule(pg):
+    """Issue 22: a salary rule is not reported as "a protected characteristic"; the reason the
+    simulator sends follows the guardrail's own prompt."""
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    values = persona_values(name="Rules pg", guardrail_lines="Do not discuss salary ranges.")
+    page.post("/pg/submit", view_id=modal["id"], values=values)
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+    persona_id = next(p for p in pg.tavus.state.personas.values() if p["persona_name"] == "Rules pg")[
+        "persona_id"
+    ]
+    page.type(f"/tavus interview {persona_id} Rules round")
+    call = page.wait(lambda s: [c for c in s["tavus"] if c["name"] == "Rules round"], "the call")[0]
+    cid = call["conversation_id"]
+    page.post(f"/pg/tavus/{cid}/join")
+    page.wait(lambda s: [c for c in s["tavus"] if c["conversation_id"] == cid and c["joined"]], "joined")
+    for name in ("recruiter_rule_1", "no_outcome_promises", "no_age"):
+        page.post(f"/pg/tavus/{cid}/guardrail", name=name)
+    conv = pg.tavus.state.conversations[cid]
+    reasons = {
+        e["properties"]["guardrail_name"]: e["properties"]["reason"]
+        for e in conv.events
+        if e["event_type"] == "conversation.guardrail.triggered"
+    }
+    assert "Do not discuss salary ranges." in reasons["recruiter_rule_1"]
+    assert "an offer or a salary" in reasons["no_outcome_promises"]
+    assert "age or date of birth" in reasons["no_age"]
+    assert not any("protected characteristic" in r for r in reasons.values())
+    assert "If the candidate raises it" not in reasons["no_age"]  # its first sentence: the rule itself
+    page.post(f"/pg/tavus/{cid}/leave")
