@@ -1,5 +1,7 @@
 """The playground page and a whole interview story through the page's own HTTP endpoints."""
 
+import logging
+
 import httpx
 import pytest
 
@@ -220,3 +222,51 @@ def test_the_simulator_gives_each_guardrail_a_reason_from_its_own_rule(pg):
     assert not any("protected characteristic" in r for r in reasons.values())
     assert "If the candidate raises it" not in reasons["no_age"]  # its first sentence: the rule itself
     page.post(f"/pg/tavus/{cid}/leave")
+
+
+def test_the_candidate_joins_and_leaves_the_private_room_with_its_token(pg, caplog):
+    """Issue 22: invite -> Start -> the room -> Join -> Leave, each step keeping the meeting token
+    (the room is private: without it Tavus says "You are not allowed to join this meeting")."""
+    caplog.set_level(logging.DEBUG)
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Room pg"))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+    page.type("/tavus interview Room pg jane@example.com Room round")
+    link = page.wait(lambda s: [i["link"] for i in s["invites"] if i["name"] == "Room round"], "invite")[0]
+    browser = httpx.Client(timeout=10, follow_redirects=True)
+    room = browser.post(link)  # Start: Tavus's private room, with its meeting token
+    assert room.status_code == 200 and "?t=" in str(room.url), room.text
+    cid = str(room.url.path).rsplit("/", 1)[-1]
+    token = pg.tavus.state.conversations[cid].body["meeting_token"]
+    assert 'class="join"' in room.text and "Join as the candidate" in room.text
+    assert room.headers["referrer-policy"] == "no-referrer"
+    bare = httpx.get(f"{pg.tavus_url}/c/{cid}")
+    assert bare.status_code == 403 and "not allowed to join" in bare.text
+    refused = httpx.post(f"{pg.tavus_url}/c/{cid}/join", data={"t": "wrong"})
+    assert refused.status_code == 403 and not pg.tavus.state.conversations[cid].joined
+
+    joined = browser.post(f"{pg.tavus_url}/c/{cid}/join", data={"t": token})
+    assert joined.status_code == 200 and f"t={token}" in str(joined.url)
+    assert "Leave" in joined.text and "AI interviewer" in joined.text and 'id="timer"' in joined.text
+    assert pg.tavus.state.conversations[cid].joined
+    page.wait(lambda s: any("Live since" in str(m["blocks"]) for m in card_of(s)), "the card live")
+    state = httpx.get(f"{pg.tavus_url}/c/{cid}/state", headers={"X-Meeting-Token": token}).json()
+    assert state == {"status": "active", "joined": True}
+    assert httpx.get(f"{pg.tavus_url}/c/{cid}/state").status_code == 403
+
+    left = browser.post(f"{pg.tavus_url}/c/{cid}/leave", data={"t": token})
+    assert left.status_code == 200 and "The call has ended" in left.text and "You left the call" in left.text
+    assert pg.tavus.state.conversations[cid].status == "ended"
+    # this test's own client plays the candidate's browser: its requests to the room are not logs
+    browsing = [
+        r
+        for r in caplog.records
+        if r.name.startswith(("httpx", "httpcore")) and f"/c/{cid}" in r.getMessage()
+    ]
+    leaked = [r.getMessage()[:300] for r in caplog.records if token in r.getMessage() and r not in browsing]
+    assert not leaked, leaked  # the meeting token opens the room: never in a log line
