@@ -1,10 +1,12 @@
 """The playground page and a whole interview story through the page's own HTTP endpoints."""
 
 import logging
+import time
 
 import httpx
 import pytest
 
+from bot.services.channels import PROBLEM_SECONDS
 from bot.slack import ids
 from sim.playground import Playground
 from tests.conftest import wait_until
@@ -270,3 +272,37 @@ def test_the_candidate_joins_and_leaves_the_private_room_with_its_token(pg, capl
     ]
     leaked = [r.getMessage()[:300] for r in caplog.records if token in r.getMessage() and r not in browsing]
     assert not leaked, leaked  # the meeting token opens the room: never in a log line
+
+
+def test_invite_adds_the_app_to_a_private_channel_as_its_error_advises(pg):
+    """Issue 22: the app tells a private channel to `/invite @Tavus`; the playground's Slack does it."""
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Private pg"))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+
+    def said(text):
+        return lambda s: [e for e in s["ephemeral"].get("G0PRIVATE", []) if text in e["text"]]
+
+    page.type("/tavus interview Private pg Private round", channel="G0PRIVATE")
+    page.wait(said("/invite @Tavus"), "the app's advice")
+    assert pg.slack.state.bot_user not in pg.slack.state.channels["G0PRIVATE"].members
+    page.type("/invite @Tavus", channel="G0PRIVATE")
+    assert pg.slack.state.bot_user in pg.slack.state.channels["G0PRIVATE"].members
+    (joined,) = [m for m in page.state()["messages"]["G0PRIVATE"] if m.get("subtype") == "channel_join"]
+    assert joined["user"] == pg.slack.state.bot_user and joined["inviter"] == "U0OWNER1"
+    time.sleep(PROBLEM_SECONDS)  # the app keeps Slack's refusal that long (a burst asks Slack once)
+    page.type("/tavus interview Private pg Private round", channel="G0PRIVATE")
+    page.wait(
+        lambda s: any("Private round" in str(m.get("blocks")) for m in card_of(s, "G0PRIVATE")), "the card"
+    )
+    page.type("/invite @Tavus", channel="G0PRIVATE")
+    page.wait(said("is already in this channel"), "Slackbot: already there")
+    page.type("/invite @nobody", channel="G0PRIVATE")
+    page.wait(said("No one in this workspace is called `@nobody`"), "Slackbot: no such person")
+    texts = [e["text"] for e in page.state()["ephemeral"]["G0PRIVATE"]]
+    assert not any("not a valid command" in t for t in texts)
