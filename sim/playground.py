@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from sim.driver import SlackDriver
-from sim.playground_state import page_state
+from sim.playground_state import open_canvas, page_state
 from sim.server import ServerThread, free_port
 from sim.slack import SlackSimulator
 from sim.slack_state import new_ts
@@ -115,6 +115,7 @@ class Playground:
                 Route("/pg/home", self.home, methods=["POST"]),
                 Route("/pg/tavus/{cid}/{what}", self.tavus_control, methods=["POST"]),
                 Route("/pg/file/{file_id}", self.file_text, methods=["GET"]),
+                Route("/pg/canvas/{canvas_id}", self.canvas, methods=["GET"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )
@@ -134,6 +135,14 @@ class Playground:
         if found is None:
             return PlainTextResponse("This file was deleted.", status_code=404)
         return PlainTextResponse(found["content"].decode("utf-8", "replace"))
+
+    async def canvas(self, request: Request) -> Response:
+        """A canvas as its reader opens it in Slack: its title and markdown, if shared with them."""
+        user = request.query_params.get("user") or ""
+        found, error = open_canvas(self.slack.state, request.path_params["canvas_id"], user)
+        if found is None:
+            return JSONResponse({"error": error}, status_code=404 if "deleted" in error else 403)
+        return JSONResponse({"id": found["id"], "title": found["title"], "markdown": found["markdown"]})
 
     def invites(self) -> list[dict[str, Any]]:
         """Invites waiting for their candidate, with the link the candidate would get (issue 14)."""

@@ -1,6 +1,7 @@
 """The playground page and a whole interview story through the page's own HTTP endpoints."""
 
 import logging
+import re
 import time
 
 import httpx
@@ -306,3 +307,49 @@ def test_invite_adds_the_app_to_a_private_channel_as_its_error_advises(pg):
     page.wait(said("No one in this workspace is called `@nobody`"), "Slackbot: no such person")
     texts = [e["text"] for e in page.state()["ephemeral"]["G0PRIVATE"]]
     assert not any("not a valid command" in t for t in texts)
+
+
+def test_a_canvas_report_opens_in_the_playground_for_its_readers_only(pg):
+    """Issue 22: the report canvas's link (Slack's own address) opens in place, as files do; only
+    those it is shared with may read it, as in Slack."""
+    store = pg.app.state.deps.store
+    store.save_interview_settings(pg.slack.state.team_id, "U0ADMIN1", report_canvas=1)
+    try:
+        page = Page(pg)
+        page.type("/tavus persona")
+        modal = page.modal(ids.NEW_PERSONA)
+        page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Canvas pg"))
+        done = page.wait(
+            lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"],
+            "created",
+        )
+        page.post("/pg/close", view_id=done["id"])
+        page.type("/tavus interview Canvas pg Canvas round")
+        call = page.wait(lambda s: [c for c in s["tavus"] if c["name"] == "Canvas round"], "the call")[0]
+        page.post(f"/pg/tavus/{call['conversation_id']}/join")
+        page.wait(lambda s: any("Live since" in str(m.get("blocks")) for m in card_of(s)), "live")
+        page.post(f"/pg/tavus/{call['conversation_id']}/leave")
+        announced = page.wait(
+            lambda s: [
+                r
+                for m in s["dm"]
+                for r in [m, *m["replies"]]
+                if "Canvas round" in r["text"] and "canvas" in r["text"]
+            ],
+            "the canvas announced in the owner's DM",
+        )[-1]
+        found = re.search(r"<https://app\.slack\.com/docs/[A-Z0-9]+/(F[A-Z0-9]+)\|", str(announced["blocks"]))
+        assert found, announced["blocks"]
+        canvas_id = found.group(1)
+        wait_until(
+            lambda: "Candidate:" in pg.slack.state.canvases[canvas_id]["markdown"],
+            what="the transcript in it",
+        )
+        shown = page.http.get(f"/pg/canvas/{canvas_id}", params={"user": "U0OWNER1"})
+        assert shown.status_code == 200 and "## Scorecard" in shown.json()["markdown"]
+        assert shown.json()["title"].startswith("Interview report")
+        other = page.http.get(f"/pg/canvas/{canvas_id}", params={"user": "U0OTHER1"})
+        assert other.status_code == 403 and "don't have access" in other.json()["error"]
+        assert page.http.get("/pg/canvas/FNOSUCH", params={"user": "U0OWNER1"}).status_code == 404
+    finally:
+        store.save_interview_settings(pg.slack.state.team_id, "U0ADMIN1", report_canvas=0)
