@@ -195,7 +195,7 @@ def script(cid: str, token: str | None, live: bool) -> str:
 
 
 STYLE = """
-*{box-sizing:border-box}html,body{height:100%;margin:0}
+*{box-sizing:border-box}html,body{height:100%;margin:0}body{display:flow-root}
 body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#111318;color:#f2f3f5}
 .brand{font-weight:800;letter-spacing:.04em;color:#7c5cff}
 .call{display:flex;flex-direction:column;height:100%}
