@@ -345,6 +345,16 @@ def _story(browser, page, sent, pg):
     shot(browser, "home")
     page.click("a[data-target=C0GENERAL]")
 
+    # Slack's own /invite, as the app's advice for a private channel says
+    page.click("a[data-target=G0PRIVATE]")
+    text_appears("#title", "secret-hiring")
+    type_command("/invite @Tavus")
+    text_appears("#messages", "@tavus was added to #secret-hiring by @olivia.")
+    assert "not a valid command" not in page.value("#messages", "textContent")
+    shot(browser, "invite-app")
+    page.click("a[data-target=C0GENERAL]")
+    text_appears("#title", "general")
+
     _candidate_story(browser, page, pg)
 
     # delete the persona from the personas list: one dialog
