@@ -532,3 +532,32 @@ def test_mrkdwn_styles_and_date_tokens_draw_as_in_slack(browser, pg):
         "return box.innerHTML;"
     )
     assert linked.startswith('at <a href="https://example.com/x"') and ">20" in linked and "fb" not in linked
+
+
+def test_the_room_follows_the_call_when_it_changes_elsewhere(browser, pg):
+    """The simulated room reads its call's state: the panel's "Candidate joins" turns the lobby into
+    the call, and an end from anywhere shows the end (a private room: with its meeting token)."""
+    import httpx
+
+    page = Page(browser)
+    persona = httpx.post(
+        f"{pg.tavus_url}/v2/personas",
+        headers={"x-api-key": pg.tavus_key_used},
+        json={"persona_name": "Room watcher", "system_prompt": "You interview."},
+    ).json()
+    conv = httpx.post(
+        f"{pg.tavus_url}/v2/conversations",
+        headers={"x-api-key": pg.tavus_key_used},
+        json={
+            "persona_id": persona["persona_id"],
+            "replica_id": "rfe12d8b9597",
+            "require_auth": True,
+            "conversation_name": "Watched",
+        },
+    ).json()
+    browser.get(f"{conv['conversation_url']}?t={conv['meeting_token']}")
+    page.text_appears("main", "Join as the candidate")
+    httpx.post(f"{pg.url}/pg/tavus/{conv['conversation_id']}/join", json={})
+    page.text_appears("main", "Leave")  # the lobby reloaded into the call by itself
+    httpx.post(f"{pg.url}/pg/tavus/{conv['conversation_id']}/timeout", json={})
+    page.text_appears("main", "The call reached its time limit.")
