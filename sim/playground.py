@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from sim.driver import SlackDriver
-from sim.playground_state import page_state
+from sim.playground_slackbot import invite, not_a_command
+from sim.playground_state import open_canvas, page_state
 from sim.server import ServerThread, free_port
 from sim.slack import SlackSimulator
-from sim.slack_state import new_ts
 from sim.tavus import TavusSimulator
 from sim.tavus_messages import guardrail_event, objective_event
 
@@ -115,6 +114,7 @@ class Playground:
                 Route("/pg/home", self.home, methods=["POST"]),
                 Route("/pg/tavus/{cid}/{what}", self.tavus_control, methods=["POST"]),
                 Route("/pg/file/{file_id}", self.file_text, methods=["GET"]),
+                Route("/pg/canvas/{canvas_id}", self.canvas, methods=["GET"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )
@@ -135,6 +135,14 @@ class Playground:
             return PlainTextResponse("This file was deleted.", status_code=404)
         return PlainTextResponse(found["content"].decode("utf-8", "replace"))
 
+    async def canvas(self, request: Request) -> Response:
+        """A canvas as its reader opens it in Slack: its title and markdown, if shared with them."""
+        user = request.query_params.get("user") or ""
+        found, error = open_canvas(self.slack.state, request.path_params["canvas_id"], user)
+        if found is None:
+            return JSONResponse({"error": error}, status_code=404 if "deleted" in error else 403)
+        return JSONResponse({"id": found["id"], "title": found["title"], "markdown": found["markdown"]})
+
     def invites(self) -> list[dict[str, Any]]:
         """Invites waiting for their candidate, with the link the candidate would get (issue 14)."""
         deps = self.app.state.deps
@@ -147,6 +155,9 @@ class Playground:
         command, _, rest = text.partition(" ")
         if not command.startswith("/"):
             return JSONResponse({"error": "Type a slash command, e.g. /tavus help"}, status_code=400)
+        if command == "/invite":  # Slack's own command: no app hears of it
+            invite(self.slack.state, body, rest)
+            return JSONResponse({"status": 200})
         if command != self.slash:  # Slack answers this itself; no app hears of it
             self.slack.state.ephemeral.append(not_a_command(command, body))
             return JSONResponse({"status": 200})
@@ -221,20 +232,6 @@ class Playground:
         if isinstance(done, str):  # the simulator's complaint: not live, no such objective
             return JSONResponse({"error": done}, status_code=409)
         return JSONResponse({"ok": True, "changed": bool(done)})
-
-
-def not_a_command(command: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Slackbot's own answer to a slash command no app in the workspace has."""
-    return {
-        "user": body.get("user", "U0OWNER1"),
-        "channel": body.get("channel", "C0GENERAL"),
-        "text": f"`{command[:40]}` is not a valid command. In Slack, all messages that start with the "
-        '"/" character are interpreted as commands.\n\nIf you are trying to send a message that '
-        'starts with a "/" character, try adding a space before it.',
-        "message_ts": new_ts(),
-        "at": time.time(),
-        "from": "Slackbot",
-    }
 
 
 async def _off_loop(fn, *args: Any, **kwargs: Any):

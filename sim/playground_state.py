@@ -73,6 +73,19 @@ def open_modal(state: SlackState, user: str) -> dict[str, Any] | None:
     return modals[-1] if modals else None
 
 
+def open_canvas(state: SlackState, canvas_id: str, user: str) -> tuple[dict[str, Any] | None, str]:
+    """(the canvas, "") if `user` may read it, as Slack's access list says: the user, or a channel
+    they are in; (None, why) otherwise."""
+    canvas = state.canvases.get(canvas_id)
+    if canvas is None:
+        return None, "This canvas was deleted."
+    readers = canvas.get("access") or {}
+    channels = [state.channels.get(c) for c in readers if c[:1] in "CGD"]
+    if user in readers or any(c is not None and user in c.members for c in channels):
+        return canvas, ""
+    return None, "You don't have access to this canvas. Ask its owner to share it with you."
+
+
 def in_call_names(tavus: TavusState, conv) -> dict[str, list[str]]:
     """The persona's objectives and guardrails, for the panel's buttons that play them in a call."""
     persona = tavus.personas.get(conv.body.get("persona_id") or "", {})

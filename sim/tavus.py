@@ -8,7 +8,8 @@ Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this sim
   that status (a 504 whose message was delivered); `stall_after` acts, then answers too late;
   `drop` acts, then breaks the connection mid-answer; `reset` breaks it without acting;
 - deletes answer 204 with no body; lists carry `total_count`; conversations list newest first;
-- a private room (`require_auth`) refuses its page without `?t=<meeting_token>` (403);
+- a private room (`require_auth`) refuses its page without `?t=<meeting_token>` (403); the room's
+  page is sim/tavus_room.py;
 - objectives, guardrails, documents and send-app-message: see sim/tavus_resources.py and
   sim/tavus_messages.py.
 """
@@ -24,13 +25,14 @@ from typing import Any
 import jsonpatch
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sim.tavus_callbacks import CallbackSender
 from sim.tavus_control import control_routes
 from sim.tavus_messages import message_routes
 from sim.tavus_resources import resource_routes
+from sim.tavus_room import room_routes
 from sim.tavus_state import TavusState, new_id, now_iso
 from sim.tavus_validate import check_conversation, check_persona, paginate
 
@@ -76,7 +78,7 @@ class TavusSimulator:
             Route("/v2/conversations/{cid}", self.get_conversation, methods=["GET"]),
             Route("/v2/conversations/{cid}", self.delete_conversation, methods=["DELETE"]),
             Route("/v2/conversations/{cid}/end", self.end_conversation, methods=["POST"]),
-            Route("/c/{cid}", self.room_page, methods=["GET"]),
+            *room_routes(self),
             *resource_routes(self),
             *message_routes(self),
         ]
@@ -185,24 +187,6 @@ class TavusSimulator:
         self.callbacks.cancel_timers(conv.conversation_id)
         return Response(status_code=204)
 
-    async def room_page(self, request: Request) -> Response:
-        cid = request.path_params["cid"]
-        conv = self.state.conversations.get(cid)
-        if conv is None:
-            return HTMLResponse("<h1>This meeting does not exist</h1>", status_code=404)
-        token = conv.body.get("meeting_token")
-        if token and request.query_params.get("t") != token:
-            return HTMLResponse("<h1>You are not allowed to join this meeting</h1>", status_code=403)
-        name = conv.body.get("conversation_name") or cid
-        return HTMLResponse(
-            f"<!doctype html><title>{_html(name)}</title><h1>{_html(name)}</h1>"
-            f"<p>Simulated Tavus room <code>{cid}</code>, status <b>{conv.status}</b>.</p>"
-            f"<form method=post action='/_sim/conversations/{cid}/join'>"
-            "<button>Join as the candidate</button></form>"
-            f"<form method=post action='/_sim/conversations/{cid}/leave'>"
-            "<button>Leave</button></form>"
-        )
-
     def rate_limited(self) -> bool:
         """A token bucket: rate_limit_per_second requests a second, bursts of the same size."""
         rate = self.state.rate_limit_per_second
@@ -277,10 +261,6 @@ async def _json_object(request: Request) -> dict[str, Any] | Response:
     if not isinstance(body, dict):
         return err(400, "Request body must be a JSON object")
     return body
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def build_app(state: TavusState | None = None) -> TavusSimulator:

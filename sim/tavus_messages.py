@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -150,11 +151,20 @@ def guardrail_event(
     guardrails = sim.state.guardrails.get(persona.get("guardrails_id") or "")
     if guardrails is None:
         return "this conversation's persona has no guardrails"
-    if not any(g["guardrail_name"] == name for g in guardrails["data"]):
+    found = next((g for g in guardrails["data"] if g["guardrail_name"] == name), None)
+    if found is None:
         return f"no guardrail named {name!r}"
     props = {
         "guardrail_name": name,
-        "reason": reason or "The candidate was asked about a protected characteristic.",
+        "reason": reason or reason_for(found.get("guardrail_prompt") or name),
         "guardrails_id": guardrails["guardrails_id"],
     }
     return sim.callbacks.emit_live(conv, "conversation.guardrail.triggered", props)
+
+
+def reason_for(prompt: str) -> str:
+    """What Tavus's judge would say, built from the guardrail's own rule (its first sentence):
+    a salary rule is not reported as a question about a protected characteristic."""
+    rule = " ".join(prompt.split())
+    first = re.split(r"(?<=[.!?])\s", rule, maxsplit=1)[0]
+    return f'The conversation went against the rule "{first[:300]}"'

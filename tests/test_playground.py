@@ -1,8 +1,13 @@
 """The playground page and a whole interview story through the page's own HTTP endpoints."""
 
+import logging
+import re
+import time
+
 import httpx
 import pytest
 
+from bot.services.channels import PROBLEM_SECONDS
 from bot.slack import ids
 from sim.playground import Playground
 from tests.conftest import wait_until
@@ -184,3 +189,167 @@ def test_the_panel_plays_an_objective_and_a_guardrail_into_the_report(pg):
     assert "reason: simulated reason" in str(report[-1]["blocks"]) and "Guardrail" in str(
         report[-1]["blocks"]
     )
+
+
+def test_the_simulator_gives_each_guardrail_a_reason_from_its_own_rule(pg):
+    """Issue 22: a salary rule is not reported as "a protected characteristic"; the reason the
+    simulator sends follows the guardrail's own prompt."""
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    values = persona_values(name="Rules pg", guardrail_lines="Do not discuss salary ranges.")
+    page.post("/pg/submit", view_id=modal["id"], values=values)
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+    persona_id = next(p for p in pg.tavus.state.personas.values() if p["persona_name"] == "Rules pg")[
+        "persona_id"
+    ]
+    page.type(f"/tavus interview {persona_id} Rules round")
+    call = page.wait(lambda s: [c for c in s["tavus"] if c["name"] == "Rules round"], "the call")[0]
+    cid = call["conversation_id"]
+    page.post(f"/pg/tavus/{cid}/join")
+    page.wait(lambda s: [c for c in s["tavus"] if c["conversation_id"] == cid and c["joined"]], "joined")
+    for name in ("recruiter_rule_1", "no_outcome_promises", "no_age"):
+        page.post(f"/pg/tavus/{cid}/guardrail", name=name)
+    conv = pg.tavus.state.conversations[cid]
+    reasons = {
+        e["properties"]["guardrail_name"]: e["properties"]["reason"]
+        for e in conv.events
+        if e["event_type"] == "conversation.guardrail.triggered"
+    }
+    assert "Do not discuss salary ranges." in reasons["recruiter_rule_1"]
+    assert "an offer or a salary" in reasons["no_outcome_promises"]
+    assert "age or date of birth" in reasons["no_age"]
+    assert not any("protected characteristic" in r for r in reasons.values())
+    assert "If the candidate raises it" not in reasons["no_age"]  # its first sentence: the rule itself
+    page.post(f"/pg/tavus/{cid}/leave")
+
+
+def test_the_candidate_joins_and_leaves_the_private_room_with_its_token(pg, caplog):
+    """Issue 22: invite -> Start -> the room -> Join -> Leave, each step keeping the meeting token
+    (the room is private: without it Tavus says "You are not allowed to join this meeting")."""
+    caplog.set_level(logging.DEBUG)
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Room pg"))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+    page.type("/tavus interview Room pg jane@example.com Room round")
+    link = page.wait(lambda s: [i["link"] for i in s["invites"] if i["name"] == "Room round"], "invite")[0]
+    browser = httpx.Client(timeout=10, follow_redirects=True)
+    room = browser.post(link)  # Start: Tavus's private room, with its meeting token
+    assert room.status_code == 200 and "?t=" in str(room.url), room.text
+    cid = str(room.url.path).rsplit("/", 1)[-1]
+    token = pg.tavus.state.conversations[cid].body["meeting_token"]
+    assert 'class="join"' in room.text and "Join as the candidate" in room.text
+    assert room.headers["referrer-policy"] == "no-referrer"
+    bare = httpx.get(f"{pg.tavus_url}/c/{cid}")
+    assert bare.status_code == 403 and "not allowed to join" in bare.text
+    refused = httpx.post(f"{pg.tavus_url}/c/{cid}/join", data={"t": "wrong"})
+    assert refused.status_code == 403 and not pg.tavus.state.conversations[cid].joined
+
+    joined = browser.post(f"{pg.tavus_url}/c/{cid}/join", data={"t": token})
+    assert joined.status_code == 200 and f"t={token}" in str(joined.url)
+    assert "Leave" in joined.text and "AI interviewer" in joined.text and 'id="timer"' in joined.text
+    assert pg.tavus.state.conversations[cid].joined
+    page.wait(lambda s: any("Live since" in str(m["blocks"]) for m in card_of(s)), "the card live")
+    state = httpx.get(f"{pg.tavus_url}/c/{cid}/state", headers={"X-Meeting-Token": token}).json()
+    assert state == {"status": "active", "joined": True}
+    assert httpx.get(f"{pg.tavus_url}/c/{cid}/state").status_code == 403
+
+    left = browser.post(f"{pg.tavus_url}/c/{cid}/leave", data={"t": token})
+    assert left.status_code == 200 and "The call has ended" in left.text and "You left the call" in left.text
+    assert pg.tavus.state.conversations[cid].status == "ended"
+    # this test's own client plays the candidate's browser: its requests to the room are not logs
+    browsing = [
+        r
+        for r in caplog.records
+        if r.name.startswith(("httpx", "httpcore")) and f"/c/{cid}" in r.getMessage()
+    ]
+    leaked = [r.getMessage()[:300] for r in caplog.records if token in r.getMessage() and r not in browsing]
+    assert not leaked, leaked  # the meeting token opens the room: never in a log line
+
+
+def test_invite_adds_the_app_to_a_private_channel_as_its_error_advises(pg):
+    """Issue 22: the app tells a private channel to `/invite @Tavus`; the playground's Slack does it."""
+    page = Page(pg)
+    page.type("/tavus persona")
+    modal = page.modal(ids.NEW_PERSONA)
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Private pg"))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+
+    def said(text):
+        return lambda s: [e for e in s["ephemeral"].get("G0PRIVATE", []) if text in e["text"]]
+
+    page.type("/tavus interview Private pg Private round", channel="G0PRIVATE")
+    page.wait(said("/invite @Tavus"), "the app's advice")
+    assert pg.slack.state.bot_user not in pg.slack.state.channels["G0PRIVATE"].members
+    page.type("/invite @Tavus", channel="G0PRIVATE")
+    assert pg.slack.state.bot_user in pg.slack.state.channels["G0PRIVATE"].members
+    (joined,) = [m for m in page.state()["messages"]["G0PRIVATE"] if m.get("subtype") == "channel_join"]
+    assert joined["user"] == pg.slack.state.bot_user and joined["inviter"] == "U0OWNER1"
+    time.sleep(PROBLEM_SECONDS)  # the app keeps Slack's refusal that long (a burst asks Slack once)
+    page.type("/tavus interview Private pg Private round", channel="G0PRIVATE")
+    page.wait(
+        lambda s: any("Private round" in str(m.get("blocks")) for m in card_of(s, "G0PRIVATE")), "the card"
+    )
+    page.type("/invite @Tavus", channel="G0PRIVATE")
+    page.wait(said("is already in this channel"), "Slackbot: already there")
+    page.type("/invite @nobody", channel="G0PRIVATE")
+    page.wait(said("No one in this workspace is called `@nobody`"), "Slackbot: no such person")
+    texts = [e["text"] for e in page.state()["ephemeral"]["G0PRIVATE"]]
+    assert not any("not a valid command" in t for t in texts)
+
+
+def test_a_canvas_report_opens_in_the_playground_for_its_readers_only(pg):
+    """Issue 22: the report canvas's link (Slack's own address) opens in place, as files do; only
+    those it is shared with may read it, as in Slack."""
+    store = pg.app.state.deps.store
+    store.save_interview_settings(pg.slack.state.team_id, "U0ADMIN1", report_canvas=1)
+    try:
+        page = Page(pg)
+        page.type("/tavus persona")
+        modal = page.modal(ids.NEW_PERSONA)
+        page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Canvas pg"))
+        done = page.wait(
+            lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"],
+            "created",
+        )
+        page.post("/pg/close", view_id=done["id"])
+        page.type("/tavus interview Canvas pg Canvas round")
+        call = page.wait(lambda s: [c for c in s["tavus"] if c["name"] == "Canvas round"], "the call")[0]
+        page.post(f"/pg/tavus/{call['conversation_id']}/join")
+        page.wait(lambda s: any("Live since" in str(m.get("blocks")) for m in card_of(s)), "live")
+        page.post(f"/pg/tavus/{call['conversation_id']}/leave")
+        announced = page.wait(
+            lambda s: [
+                r
+                for m in s["dm"]
+                for r in [m, *m["replies"]]
+                if "Canvas round" in r["text"] and "canvas" in r["text"]
+            ],
+            "the canvas announced in the owner's DM",
+        )[-1]
+        found = re.search(r"<https://app\.slack\.com/docs/[A-Z0-9]+/(F[A-Z0-9]+)\|", str(announced["blocks"]))
+        assert found, announced["blocks"]
+        canvas_id = found.group(1)
+        wait_until(
+            lambda: "Candidate:" in pg.slack.state.canvases[canvas_id]["markdown"],
+            what="the transcript in it",
+        )
+        shown = page.http.get(f"/pg/canvas/{canvas_id}", params={"user": "U0OWNER1"})
+        assert shown.status_code == 200 and "## Scorecard" in shown.json()["markdown"]
+        assert shown.json()["title"].startswith("Interview report")
+        other = page.http.get(f"/pg/canvas/{canvas_id}", params={"user": "U0OTHER1"})
+        assert other.status_code == 403 and "don't have access" in other.json()["error"]
+        assert page.http.get("/pg/canvas/FNOSUCH", params={"user": "U0OWNER1"}).status_code == 404
+    finally:
+        store.save_interview_settings(pg.slack.state.team_id, "U0ADMIN1", report_canvas=0)

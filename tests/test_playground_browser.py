@@ -199,7 +199,7 @@ def test_click_through_the_story(browser, pg):
     sent = spy_on_commands(pg)
     browser.get(pg.url)
     try:
-        _story(browser, Page(browser), sent)
+        _story(browser, Page(browser), sent, pg)
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "playground-last.png"))
@@ -241,7 +241,7 @@ def confirm_in_page(page, title, yes):
     assert "*" not in body
 
 
-def _story(browser, page, sent):
+def _story(browser, page, sent, pg):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 
@@ -269,6 +269,7 @@ def _story(browser, page, sent):
     assert page.selected("#in-smart_turn input[value=on]")
     page.choose("#in-pipeline_mode input[value=full]")
     page.type_into("#in-system_prompt", "You interview designers.")
+    page.type_into("#in-plan", "portfolio: walk through one project -> project_name")
     page.click("#modal-submit")
     text_appears("#modal", "Created")
     # Start an interview from the result replaces it: one Cancel closes everything
@@ -344,7 +345,17 @@ def _story(browser, page, sent):
     shot(browser, "home")
     page.click("a[data-target=C0GENERAL]")
 
-    _candidate_story(browser, page)
+    # Slack's own /invite, as the app's advice for a private channel says
+    page.click("a[data-target=G0PRIVATE]")
+    text_appears("#title", "secret-hiring")
+    type_command("/invite @Tavus")
+    text_appears("#messages", "@tavus was added to #secret-hiring by @olivia.")
+    assert "not a valid command" not in page.value("#messages", "textContent")
+    shot(browser, "invite-app")
+    page.click("a[data-target=C0GENERAL]")
+    text_appears("#title", "general")
+
+    _candidate_story(browser, page, pg)
 
     # delete the persona from the personas list: one dialog
     type_command("/tavus personas")
@@ -386,10 +397,14 @@ def test_quick_clicks_land_and_switching_person_keeps_the_channel(browser, pg):
     shot(browser, "hiring-as-admin")
 
 
-def _candidate_story(browser, page):
-    """Issue 14: an external candidate's invite, played through the invite page."""
+def _candidate_story(browser, page, pg):
+    """Issues 14 and 22: an external candidate's invite, played through the invite page and the
+    simulated Tavus room (Join, an objective met, Leave), then the report as a canvas."""
+    import re
+
     from selenium.webdriver.common.by import By
 
+    pg.app.state.deps.store.save_interview_settings(pg.slack.state.team_id, "U0ADMIN1", report_canvas=1)
     page.type_command("/tavus interview")
     page.text_appears("#modal", "Start interview")
     page.type_into("#in-candidate_name", "Jane Doe")
@@ -405,8 +420,144 @@ def _candidate_story(browser, page):
     playground = browser.current_url
     browser.get(link)  # the candidate opens the link, reads the page, and presses Start
     page.text_appears("main", "What will happen")
+    shot(browser, "invite-page")
     page.click("main form button")
-    page.text_appears("body", "Simulated Tavus room")  # the private room opened with its meeting token
-    browser.find_element(By.XPATH, "//button[contains(., 'Join as the candidate')]").click()
+    page.text_appears("main", "Join as the candidate")  # the private room opened with its meeting token
+    room = browser.current_url
+    assert "?t=" in room
+    shot(browser, "room-lobby")
+    page.click("button.join")
+    page.text_appears("main", "Leave")  # not "You are not allowed to join this meeting"
+    assert "?t=" in browser.current_url
+    page.wait.until(lambda d: re.fullmatch(r"00:0[1-9]|00:[1-5]\d", d.find_element(By.ID, "timer").text))
+    shot(browser, "room-live")
+
     browser.get(playground)
+    cid = room.split("/c/")[1].split("?")[0]
     page.text_appears("#messages", "Live since")
+    live = page.last_shown("#messages > .msg:not(.ephemeral)").text
+    # a date token drawn as Slack draws {time}: hours and minutes, no seconds, no date
+    assert re.search(r"Live since \d{1,2}:\d{2} [AP]M(?!:)", live), live
+    page.click(f".call[data-cid={cid}] button[data-sim=objective]")
+    browser.get(room)  # back in the call, the candidate leaves
+    page.click("button.leave")
+    page.text_appears("main", "The call has ended")
+    shot(browser, "room-ended")
+
+    browser.get(playground)
+    page.text_appears("#messages", "the candidate left")
+    page.click("#nav-dm")
+    page.text_appears("#messages", "open the report canvas")
+    # the transcript reaches the canvas (an edit) a moment after the announcement
+    page.wait.until(
+        lambda _: any("Candidate:" in c["markdown"] for c in list(pg.slack.state.canvases.values()))
+    )
+    page.click_last("#messages a[data-canvas]")
+    page.text_appears("#canvas .cbody", "Scorecard")
+    assert "app.slack.com" not in browser.current_url  # it opened in place
+    text = page.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#canvas .cbody").text)
+    assert "portfolio" in text and "project_name: simulated project name" in text and "Candidate:" in text
+    assert "\\" not in text and "**" not in text  # markdown drawn, not shown
+    shot(browser, "canvas")
+    page.click("#canvas-close")
+    page.click("a[data-target=C0GENERAL]")
+
+
+MRKDWN_CASES = [  # (mrkdwn, the HTML the page draws): Slack's word-boundary rule for styles
+    ("recruiter_rule_1 hit", "recruiter_rule_1 hit"),
+    ("_italic_ and snake_case_name", "<i>italic</i> and snake_case_name"),
+    ("*bold*, 2*3*4 and a*b*", "<b>bold</b>, 2*3*4 and a*b*"),
+    ("~gone~ but x~y~z", "<s>gone</s> but x~y~z"),
+    ("(_aside_) _ spaced _", "(<i>aside</i>) _ spaced _"),
+    ("*Persona:* _Private_ pg", "<b>Persona:</b> <i>Private</i> pg"),
+    ("`code_with_underscores_`", "<code>code_with_underscores_</code>"),
+]
+
+# (epoch built from the browser's own calendar, format, fallback, what it shows); "now" is
+# 2 Dec 2026 3:14:34 PM wherever the browser is
+DATE_CASES = [
+    ("2026,11,2,15,14,34", "{date_short_pretty} at {time}", "x", "Today at 3:14 PM"),
+    ("2026,11,1,23,5,0", "{date_short_pretty} at {time}", "x", "Yesterday at 11:05 PM"),
+    ("2026,11,3,0,30,0", "{date_short_pretty} at {time}", "x", "Tomorrow at 12:30 AM"),
+    ("2026,10,23,9,0,0", "{date_short_pretty}", "x", "Nov 23rd"),
+    ("2025,0,11,12,0,0", "{date_short_pretty}", "x", "Jan 11th, 2025"),
+    (
+        "2026,11,2,9,5,7",
+        "{date_num} · {date} · {date_short}",
+        "x",
+        "2026-12-02 · December 2nd, 2026 · Dec 2, 2026",
+    ),
+    ("2026,11,2,9,5,7", "{date_long}", "x", "Wednesday, December 2nd, 2026"),
+    ("2026,11,2,9,5,7", "opens {date_pretty}, {date_long_pretty}", "x", "Opens today, today"),
+    (
+        "2026,10,21,9,5,7",
+        "{date_pretty} / {date_long_pretty}",
+        "x",
+        "November 21st, 2026 / Saturday, November 21st, 2026",
+    ),
+    ("2026,11,2,9,5,7", "{time_secs}", "x", "9:05:07 AM"),
+    ("2026,11,2,15,11,34", "{ago}", "x", "3 minutes ago"),
+    ("2026,11,2,12,14,34", "{ago}", "x", "3 hours ago"),
+    ("2026,11,2,9,5,7", "{date_num} {not_a_token}", "x", "2026-12-02 {not_a_token}"),
+    (None, "{date_num}", "2026-12-02T15:14:34Z", "2026-12-02T15:14:34Z"),
+]
+
+
+def test_mrkdwn_styles_and_date_tokens_draw_as_in_slack(browser, pg):
+    """Issue 22: the page's own renderer (sim/static/blockkit.js), run in the browser."""
+    browser.get(pg.url)
+    Page(browser).text_appears("#title", "general")
+    drawn = browser.execute_script(
+        "const names = {users: {}, channels: {}};"
+        "return arguments[0].map(([text]) => {"
+        "  const box = document.createElement('div');"
+        "  box.append(...window.BlockKit.mrkdwn(text, names));"
+        "  return box.innerHTML; });",
+        MRKDWN_CASES,
+    )
+    assert drawn == [html for _, html in MRKDWN_CASES]
+    shown = browser.execute_script(
+        "const now = new Date(2026, 11, 2, 15, 14, 34);"
+        "return arguments[0].map(([parts, format, fallback]) => {"
+        "  const epoch = parts ? String(new Date(...parts.split(',').map(Number)).getTime() / 1000) : 'soon';"
+        "  return window.BlockKit.slackDate(epoch, format, fallback, now); });",
+        DATE_CASES,
+    )
+    assert shown == [text for *_, text in DATE_CASES]
+    # in a message: a link on the date, and the fallback only where Slack cannot draw the date
+    linked = browser.execute_script(
+        "const box = document.createElement('div');"
+        "const text = 'at <!date^1796224474^{date_num}^https://example.com/x|fb> ok';"
+        "box.append(...window.BlockKit.mrkdwn(text, {users: {}, channels: {}}));"
+        "return box.innerHTML;"
+    )
+    assert linked.startswith('at <a href="https://example.com/x"') and ">20" in linked and "fb" not in linked
+
+
+def test_the_room_follows_the_call_when_it_changes_elsewhere(browser, pg):
+    """The simulated room reads its call's state: the panel's "Candidate joins" turns the lobby into
+    the call, and an end from anywhere shows the end (a private room: with its meeting token)."""
+    import httpx
+
+    page = Page(browser)
+    persona = httpx.post(
+        f"{pg.tavus_url}/v2/personas",
+        headers={"x-api-key": pg.tavus_key_used},
+        json={"persona_name": "Room watcher", "system_prompt": "You interview."},
+    ).json()
+    conv = httpx.post(
+        f"{pg.tavus_url}/v2/conversations",
+        headers={"x-api-key": pg.tavus_key_used},
+        json={
+            "persona_id": persona["persona_id"],
+            "replica_id": "rfe12d8b9597",
+            "require_auth": True,
+            "conversation_name": "Watched",
+        },
+    ).json()
+    browser.get(f"{conv['conversation_url']}?t={conv['meeting_token']}")
+    page.text_appears("main", "Join as the candidate")
+    httpx.post(f"{pg.url}/pg/tavus/{conv['conversation_id']}/join", json={})
+    page.text_appears("main", "Leave")  # the lobby reloaded into the call by itself
+    httpx.post(f"{pg.url}/pg/tavus/{conv['conversation_id']}/timeout", json={})
+    page.text_appears("main", "The call reached its time limit.")

@@ -59,7 +59,19 @@ function author(name, app) {
   return el("div", { class: "author" }, name, app ? el("span", { class: "app" }, "APP") : null);
 }
 
+// Slack's line for someone who joined (or was added to) the channel.
+function renderJoin(message, state) {
+  const { users } = names(state);
+  const who = users[message.user], by = users[message.inviter];
+  const channel = state.channels.find((c) => c.id === page.target);
+  return el("div", { class: "msg system", "data-ts": message.ts },
+    el("span", { class: "mention" }, "@" + (who ? who.name : message.user)),
+    by ? [` was added to #${channel ? channel.name : "this channel"} by `,
+      el("span", { class: "mention" }, "@" + by.name), "."] : " joined the channel.");
+}
+
 function renderMessage(message, state, channel, cls) {
+  if (message.subtype === "channel_join") return renderJoin(message, state);
   const ctx = actionContext(state, { channel, message: { ts: message.ts, text: message.text, blocks: message.blocks } });
   const body = message.blocks && message.blocks.length ? renderBlocks(message.blocks, ctx) : el("div", {}, mrkdwn(message.text, ctx.names));
   const node = el("div", { class: "msg " + (cls || ""), "data-ts": message.ts }, author("Tavus", true), body,
@@ -263,6 +275,26 @@ function renderModal(state) {
   if (previous === modal.id) body.scrollTop = scroll;
   backdrop.hidden = false;
 }
+
+// A canvas opens beside the conversation, as in Slack; it is fetched as the person reading it.
+async function openCanvas(id) {
+  const panel = document.getElementById("canvas");
+  const body = el("div", { class: "cbody" }, el("p", { class: "hint" }, "Opening the canvas…"));
+  const close = el("button", { type: "button", class: "bk-button", id: "canvas-close",
+    onclick: () => { panel.hidden = true; panel.replaceChildren(); } }, "Close");
+  const title = el("div", { class: "ctitle" }, "Canvas");
+  panel.replaceChildren(el("div", { class: "chead" }, el("span", { class: "cicon" }, "📝"), title, close), body);
+  panel.hidden = false;
+  panel.dataset.canvas = id;
+  const answer = await fetch(`/pg/canvas/${encodeURIComponent(id)}?user=${encodeURIComponent(page.user)}`);
+  const canvas = await answer.json();
+  if (panel.dataset.canvas !== id) return;  // another canvas was opened meanwhile
+  if (!answer.ok) { body.replaceChildren(el("p", { class: "hint" }, canvas.error)); return; }
+  title.textContent = canvas.title;
+  body.replaceChildren(...window.SlackCanvas.renderCanvas(canvas.markdown, names(page.state)));
+  body.dataset.loaded = "true";
+}
+document.addEventListener("slack-canvas", (event) => openCanvas(event.detail));
 
 let polling = null;
 async function refresh() {

@@ -32,13 +32,17 @@ function emojify(text) {
   return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name] || all);
 }
 
-// *bold*, _italic_, ~strike~ and `code` inside one plain run of text.
+// *bold*, _italic_, ~strike~ and `code` inside one plain run of text. As in Slack, a marker opens
+// only where a word does not go on before it and closes only where none goes on after it, and the
+// text inside neither starts nor ends with a space: recruiter_rule_1 and 2*3*4 stay as typed.
+const STYLE = new RegExp("`([^`]+)`|" + ["\\*", "_", "~"].map((m) =>
+  `(?<![\\p{L}\\p{N}${m}])${m}(?=\\S)([^${m}\\n]*?[^\\s${m}])${m}(?![\\p{L}\\p{N}${m}])`).join("|"), "gu");
+
 function styled(raw) {
   const text = emojify(raw);  // first, so that the underscores of :white_check_mark: are not italics
   const out = [];
-  const pattern = /`([^`]+)`|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~/g;
   let last = 0;
-  for (const m of text.matchAll(pattern)) {
+  for (const m of text.matchAll(STYLE)) {
     if (m.index > last) out.push(emojify(unescapeSlack(text.slice(last, m.index))));
     if (m[1] !== undefined) out.push(el("code", {}, unescapeSlack(m[1])));
     else if (m[2] !== undefined) out.push(el("b", {}, ...styled(m[2])));
@@ -48,6 +52,69 @@ function styled(raw) {
   }
   if (last < text.length) out.push(emojify(unescapeSlack(text.slice(last))));
   return out;
+}
+
+// Slack's date tokens (<!date^epoch^format^link|fallback>), drawn in the reader's time zone the way
+// Slack's clients draw them; a format Slack cannot use shows the fallback text.
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+  "October", "November", "December"];
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const CANVAS_LINK = /^https:\/\/app\.slack\.com\/docs\/[A-Z0-9]+\/(F[A-Z0-9]+)$/;
+
+function ordinal(n) {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return n + (teen ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
+}
+
+function clock(d, seconds) {
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getHours() % 12 || 12}:${two(d.getMinutes())}${seconds ? ":" + two(d.getSeconds()) : ""} ` +
+    (d.getHours() < 12 ? "AM" : "PM");
+}
+
+// "today", "yesterday" or "tomorrow" for a date within a day of now (by the reader's calendar)
+function nearDay(d, now) {
+  const day = (x) => Date.UTC(x.getFullYear(), x.getMonth(), x.getDate()) / 86400000;
+  return { "-1": "yesterday", 0: "today", 1: "tomorrow" }[day(d) - day(now)];
+}
+
+function ago(d, now) {
+  const seconds = Math.round((d - now) / 1000);
+  if (Math.abs(seconds) < 60) return "just now";
+  const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600],
+    ["minute", 60]];
+  const [unit, size] = units.find(([, s]) => Math.abs(seconds) >= s);
+  return new Intl.RelativeTimeFormat("en", { numeric: "always" }).format(Math.trunc(seconds / size), unit);
+}
+
+function dateTokens(d, now) {
+  const year = d.getFullYear() === now.getFullYear() ? "" : `, ${d.getFullYear()}`;
+  const date = `${MONTHS[d.getMonth()]} ${ordinal(d.getDate())}, ${d.getFullYear()}`;
+  const long = `${DAYS[d.getDay()]}, ${date}`;
+  const near = nearDay(d, now);
+  return {
+    date_num: `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`,
+    date,
+    date_short: `${MONTHS[d.getMonth()].slice(0, 3)} ${d.getDate()}, ${d.getFullYear()}`,
+    date_long: long,
+    date_pretty: near || date,
+    // Slack's clients leave this year's year out of the short pretty form: "Dec 2nd"
+    date_short_pretty: near || `${MONTHS[d.getMonth()].slice(0, 3)} ${ordinal(d.getDate())}${year}`,
+    date_long_pretty: near || long,
+    time: clock(d, false),
+    time_secs: clock(d, true),
+    ago: ago(d, now),
+  };
+}
+
+function slackDate(epoch, format, fallback, now) {
+  const d = new Date(Number(epoch) * 1000);
+  if (!/^\d+(\.\d+)?$/.test(String(epoch)) || !format || Number.isNaN(d.getTime())) {
+    return unescapeSlack(fallback || "");
+  }
+  const tokens = dateTokens(d, now || new Date());
+  const text = format.replace(/\{(\w+)\}/g, (all, name) => tokens[name] ?? all);
+  return text.charAt(0).toUpperCase() + text.slice(1);  // Slack starts a date with a capital
 }
 
 // Slack's entities: <@U…>, <#C…>, <!date^…|fallback>, <url|label>.
@@ -62,10 +129,18 @@ function entity(inner, names) {
     return el("span", { class: "mention" }, "#" + (channel ? channel.name : label || target.slice(1)));
   }
   if (target.startsWith("!date^")) {
-    const epoch = Number(target.split("^")[1]);
-    return new Date(epoch * 1000).toLocaleString();
+    const [, epoch, format, link] = target.split("^");
+    const text = slackDate(epoch, format, label);
+    return link ? el("a", { href: link, target: "_blank", rel: "noopener" }, text) : text;
   }
   if (target.startsWith("!")) return "@" + target.slice(1);
+  const canvas = target.match(CANVAS_LINK);
+  if (canvas) {  // Slack opens its own canvas links in place, beside the conversation
+    return el("a", { href: target, "data-canvas": canvas[1], onclick: (event) => {
+      event.preventDefault();
+      document.dispatchEvent(new CustomEvent("slack-canvas", { detail: canvas[1] }));
+    } }, label || target);
+  }
   return el("a", { href: target, target: "_blank", rel: "noopener" }, label || target);
 }
 
@@ -272,5 +347,5 @@ function restore(root, kept) {
   }
 }
 
-window.BlockKit = { el, mrkdwn, textObject, renderBlocks, collectValues, snapshot, restore };
+window.BlockKit = { el, mrkdwn, textObject, renderBlocks, collectValues, snapshot, restore, slackDate };
 })();
