@@ -92,10 +92,12 @@ def test_document_failure_found_by_polling_within_budget(driver, slack, tavus, s
 
 def told_with_blocks(slack, url: str, words: str) -> dict:
     """The last answer on `url` whose text has `words`: its text and blocks."""
-    return wait_until(
-        lambda: [r["body"] for r in slack.state.responses if r["url"] == url and words in r["body"].get("text", "")],
-        what=words,
-    )[-1]
+
+    def found():
+        bodies = [r["body"] for r in slack.state.responses if r["url"] == url]
+        return [b for b in bodies if words in b.get("text", "")]
+
+    return wait_until(found, what=words)[-1]
 
 
 def test_test_persona_uses_test_mode_and_reports_privately(driver, slack, tavus, served):

@@ -18,6 +18,7 @@ from bot.tavus.models import (
     PerceptionLayer,
     PersonaCreate,
 )
+from bot.tavus.persona_context import fold_context
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PROMPT = 3000  # Slack's plain_text_input cap; a forged longer value is refused
@@ -91,8 +92,7 @@ class PersonaForm:
             guardrails_id=guardrails_id,
             document_ids=[document_id] if document_id else None,
             persona_name=self.name,
-            system_prompt=self.system_prompt or None,
-            context=self.context or None,
+            system_prompt=fold_context(self.system_prompt, self.context),  # no persona context in 2026
             pipeline_mode=self.pipeline_mode,  # type: ignore[arg-type]
             default_replica_id=self.replica_id,
             layers=layers,
