@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.slack.blocks import context, section
+from bot.slack.blocks import context, esc, section
 
 
 @dataclass
@@ -21,8 +21,9 @@ class PersonaCheck:
         self.lines.append(f"• {text}")
 
     def detail(self, label: str, value: str | None) -> None:
+        """An id, as Tavus or our store gave it (escaped: it came from outside this code)."""
         if value:
-            self.details.append(f"{label} `{value}`")
+            self.details.append(f"{label} `{esc(value)}`")
 
 
 def build_persona_check(check: PersonaCheck) -> tuple[str, list[dict[str, Any]]]:
