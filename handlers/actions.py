@@ -16,8 +16,11 @@ def _where(body: dict) -> tuple[str, str, str | None]:
     return body["team"]["id"], body["user"]["id"], channel
 
 
-async def _tell(deps: Deps, body: dict, respond, client, text: str, *, refresh_list: bool = False) -> None:
-    """Answer where the click came from: the ephemeral message, or the Home tab."""
+async def _tell(
+    deps: Deps, body: dict, respond, client, text: str, *, refresh_list: bool = False, blocks=None
+) -> None:
+    """Answer where the click came from: the ephemeral message (with `blocks` when given), or the
+    Home tab (the text as a notice)."""
     team, user, _ = _where(body)
     if (body.get("container") or {}).get("type") == "view":
         if (body.get("view") or {}).get("type") == "home":
@@ -26,6 +29,8 @@ async def _tell(deps: Deps, body: dict, respond, client, text: str, *, refresh_l
     if refresh_list:
         _, blocks = await personas_list(deps, team, user)
         await respond(text=text, blocks=build_notice(text)[1] + blocks, replace_original=True)
+    elif blocks:
+        await respond(text=text, blocks=blocks, replace_original=False)
     else:
         await respond(text=text, replace_original=False)
 

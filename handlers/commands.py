@@ -9,7 +9,7 @@ from bot.deps import Deps
 from bot.services.channels import channel_problem
 from bot.services.interviews import InterviewRequest
 from bot.services.notes import send_note
-from bot.slack.blocks import build_notice, esc
+from bot.slack.blocks import as_plain, build_notice, esc
 from bot.slack.commands import QuickInterview, parse_quick_interview, split_command
 from bot.slack.help import build_help
 from bot.slack.lists import (
@@ -38,9 +38,10 @@ def register(app, deps: Deps) -> None:
             admin = await quick_is_admin(deps, team, user)
             text, blocks = build_help(command, admin=admin, unknown=rest if sub == "unknown" else None)
             await ack(response_type="ephemeral", text=text, blocks=blocks)
-        elif sub == "persona":
+        elif sub == "persona":  # `/tavus persona Backend interviewer`: the whole rest is the name
             await ack()
-            await open_persona_modal(deps, client, body["trigger_id"], respond, team, body.get("channel_id"))
+            name, trigger = as_plain(rest) or None, body["trigger_id"]  # Slack escapes &, <, >
+            await open_persona_modal(deps, client, trigger, respond, team, body.get("channel_id"), name)
         elif sub == "personas":
             text, blocks = await personas_list(deps, team, user)
             await ack(response_type="ephemeral", text=text, blocks=blocks)

@@ -28,12 +28,22 @@ async def open_view(client, trigger_id: str, view: dict, respond) -> dict | None
 
 
 async def open_persona_modal(
-    deps: Deps, client, trigger_id: str, respond, team_id: str, channel_id: str | None = None
+    deps: Deps,
+    client,
+    trigger_id: str,
+    respond,
+    team_id: str,
+    channel_id: str | None = None,
+    name: str | None = None,
 ) -> None:
-    """Open at once with what we know; fill in Tavus's replicas with views.update when slow."""
+    """Open at once with what we know; fill in Tavus's replicas with views.update when slow.
+    `name` (what followed `/tavus persona`) is the name filled in."""
     default = deps.settings.TAVUS_DEFAULT_REPLICA_ID
+    values = {"name": name} if name else None
     cached = await deps.personas.cached_replicas(team_id)
-    first = build_persona_modal(cached or [], default, loading=cached is None, channel_id=channel_id)
+    first = build_persona_modal(
+        cached or [], default, values=values, loading=cached is None, channel_id=channel_id
+    )
     view = await open_view(client, trigger_id, first, respond)
     if view is None or cached is not None:
         return
@@ -42,7 +52,7 @@ async def open_persona_modal(
         await client.views_update(
             view_id=view["id"],
             hash=view["hash"],
-            view=build_persona_modal(replicas, default, channel_id=channel_id),
+            view=build_persona_modal(replicas, default, values=values, channel_id=channel_id),
         )
     except SlackApiError as exc:  # hash_conflict: the user already moved on; keep their view
         slack_failed(exc, "fill in the replica list", level=logging.INFO)

@@ -12,6 +12,7 @@ from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
 from bot.tavus import errors as te
+from bot.tavus.persona_context import unfold_context
 from handlers.modals import open_view
 from handlers.views import update_view
 
@@ -43,10 +44,11 @@ def register(app, deps: Deps) -> None:
         replicas = await deps.personas.replicas(team)
         replica = remote.default_replica_id or persona.replica_id or ""
         listed = replica in {r.replica_id for r in replicas}
+        prompt, background = unfold_context(remote.system_prompt)
         values = {
             "name": remote.persona_name or persona.name,
-            "system_prompt": remote.system_prompt,
-            "context": remote.context,
+            "system_prompt": prompt,
+            "context": background or remote.context,  # an older account may still answer `context`
             "replica": replica if listed else None,
             "custom_replica": None if listed else replica,
             "pipeline_mode": persona.pipeline_mode,

@@ -6,13 +6,16 @@ from bot.deps import Deps
 from bot.services.persona_check import check_persona
 from bot.slack import ids
 from bot.slack.blocks import esc
+from bot.slack.persona_check import build_persona_check
 from bot.store import PersonaRecord
 from handlers.actions import _tell, _where
 
 
-async def run_test(deps: Deps, persona: PersonaRecord) -> str:
+async def run_test(deps: Deps, persona: PersonaRecord) -> tuple[str, list[dict]]:
+    """(text, blocks): plain sentences, the ids behind a detail line."""
     async with deps.after_ack():
-        return await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
+        check = await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
+    return build_persona_check(check)
 
 
 async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
@@ -26,7 +29,8 @@ async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
         )
         return
     await respond(text=f":hourglass_flowing_sand: Testing *{esc(persona.name)}* at Tavus (test mode, free)…")
-    await respond(text=await run_test(deps, persona), replace_original=True)
+    text, blocks = await run_test(deps, persona)
+    await respond(text=text, blocks=blocks, replace_original=True)
 
 
 def register(app, deps: Deps) -> None:
@@ -35,9 +39,9 @@ def register(app, deps: Deps) -> None:
         team, user, _ = _where(body)
         persona = await deps.db.persona(team, body["actions"][0].get("value", ""))
         if persona is None or not (persona.owner_id == user or persona.shared):
-            answer = "I found no such persona that you can use: it may have been deleted."
+            answer, blocks = "I found no such persona that you can use: it may have been deleted.", None
         else:
-            answer = await run_test(deps, persona)
-        await _tell(deps, body, respond, client, answer)
+            answer, blocks = await run_test(deps, persona)
+        await _tell(deps, body, respond, client, answer, blocks=blocks)
 
     app.action(ids.TEST_PERSONA)(on_test_persona)

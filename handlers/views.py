@@ -123,7 +123,28 @@ def register(app, deps: Deps) -> None:
         _, blocks = build_start_outcome(outcome)
         await update_view(client, view["id"], build_result_view("Interview", blocks))
 
+    async def on_more_options(ack, body, client) -> None:
+        """More options: the same modal again with the rest of the fields below (views.update, as
+        Slack documents for a button in a modal). Slack keeps what was typed in inputs whose block
+        and action ids stay the same; the values of the click's view state are filled in too."""
+        await ack()
+        view = body.get("view") or {}
+        if view.get("callback_id") != ids.NEW_PERSONA or not view.get("id"):
+            return
+        form, _ = read_persona_form((view.get("state") or {}).get("values") or {})
+        longer = build_persona_modal(
+            await deps.personas.replicas(body["team"]["id"]),
+            deps.settings.TAVUS_DEFAULT_REPLICA_ID,
+            values=form.values,
+            channel_id=metadata_channel(view),
+            more=True,
+        )
+        # no hash: the replica list may have been filled in since this view was drawn, and this
+        # view carries the same list and every value, so the newer one loses nothing
+        await update_view(client, view["id"], longer)
+
     app.view(ids.NEW_PERSONA)(on_new_persona)
+    app.action(ids.MORE_PERSONA_OPTIONS)(on_more_options)
     app.view(ids.START_INTERVIEW)(on_start_interview)
     app.view(ids.PROGRESS)(ack_only)
 

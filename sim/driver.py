@@ -155,8 +155,10 @@ class SlackDriver:
         ephemeral: bool = False,
         team: str | None = None,
         response_url: str | None = None,
+        values: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        """Click a button in a channel message, an ephemeral message or a view (modal or Home)."""
+        """Click a button in a channel message, an ephemeral message or a view (modal or Home);
+        in a view, `values` is what the person has typed so far (Slack sends it as view.state)."""
         payload = self._base("block_actions", user, team)
         action = {
             "action_id": action_id,
@@ -171,7 +173,7 @@ class SlackDriver:
         if view_id:
             view = self.state.views[view_id]
             payload["container"] = {"type": "view", "view_id": view_id}
-            payload["view"] = view
+            payload["view"] = {**view, "state": {"values": values}} if values is not None else view
         else:
             ts = (message or {}).get("ts", new_ts())
             payload["container"] = {

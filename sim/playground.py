@@ -182,6 +182,7 @@ class Playground:
             view_id=b.get("view_id"),
             ephemeral=bool(b.get("response_url")),
             response_url=b.get("response_url"),
+            values=b.get("values") if isinstance(b.get("values"), dict) else None,  # a modal's typed values
         )
         return JSONResponse({"status": response.status_code})
 

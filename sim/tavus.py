@@ -4,6 +4,9 @@ Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this sim
 - an unknown persona answers 404 `{"error": "Persona not found"}`;
 - ending an already ended conversation answers 200 (ending is idempotent here);
 - PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
+- GET /v2/personas/{id} answers only the fields the May 2026 OpenAPI file lists for it
+  (`PERSONA_READ`): no `objectives_id`, `guardrails_id`, `context` nor `pipeline_mode`, though
+  create takes the first two;
 - injected faults (`/_sim/faults`): `status` answers that status; `status_after` acts, then answers
   that status (a 504 whose message was delivered); `stall_after` acts, then answers too late;
   `drop` acts, then breaks the connection mid-answer; `reset` breaks it without acting;
@@ -43,6 +46,20 @@ CREATE_ANSWER_FIELDS = (
     "status",
     "callback_url",
     "created_at",
+)
+
+# What `GET /v2/personas/{persona_id}` answers in Tavus's May 2026 OpenAPI file, and nothing more
+# (../shared/tavus-openapi-2026-05.yaml): the app must not count on what Tavus does not promise.
+PERSONA_READ = (
+    "persona_id",
+    "persona_name",
+    "system_prompt",
+    "default_replica_id",
+    "document_ids",
+    "document_tags",
+    "layers",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -106,7 +123,8 @@ class TavusSimulator:
         persona = self.state.personas.get(request.path_params["pid"])
         if persona is None:
             return err(404, "Persona not found")
-        return JSONResponse({"data": [persona]} if self.state.persona_answer == "wrapped" else persona)
+        shown = {k: v for k, v in persona.items() if k in PERSONA_READ}
+        return JSONResponse({"data": [shown]} if self.state.persona_answer == "wrapped" else shown)
 
     async def patch_persona(self, request: Request) -> Response:
         pid = request.path_params["pid"]

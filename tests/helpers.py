@@ -40,27 +40,42 @@ def persona_values(
     why: str | None = None,
     guardrail_lines: str | None = None,
     jd_url: str | None = None,
+    essentials_only: bool = False,
 ) -> dict[str, Any]:
-    return form_values(
-        **{
-            ids.P_NAME: text_value(name),
-            ids.P_PROMPT: text_value(prompt),
-            ids.P_CONTEXT: text_value(context),
-            ids.P_REPLICA: select_value(replica),
-            ids.P_CUSTOM_REPLICA: text_value(custom),
-            ids.P_MODE: select_value(mode, "radio_buttons"),
-            ids.P_PERCEPTION: select_value(perception),
-            ids.P_SMART_TURN: checks_value("on") if smart_turn else checks_value(),
-            ids.P_LLM: select_value(None),
-            ids.P_SHARED: checks_value("shared") if shared else checks_value(),
-            ids.P_TEMPLATE: select_value(template),
-            ids.P_PLAN: text_value(plan),
-            ids.P_GUARDRAILS: checks_value("on") if guardrails else checks_value(),
-            ids.P_GUARDRAILS_WHY: text_value(why),
-            ids.P_GUARDRAIL_LINES: text_value(guardrail_lines),
-            ids.P_JD_URL: text_value(jd_url),
-        }
-    )
+    """The New persona form as submitted: the long form (with More options), or with
+    `essentials_only` the short one a first persona sees (issue 22)."""
+    fields = {
+        ids.P_NAME: text_value(name),
+        ids.P_PROMPT: text_value(prompt),
+        ids.P_CONTEXT: text_value(context),
+        ids.P_REPLICA: select_value(replica),
+        ids.P_CUSTOM_REPLICA: text_value(custom),
+        ids.P_MODE: select_value(mode, "radio_buttons"),
+        ids.P_PERCEPTION: select_value(perception),
+        ids.P_SMART_TURN: checks_value("on") if smart_turn else checks_value(),
+        ids.P_LLM: select_value(None),
+        ids.P_SHARED: checks_value("shared") if shared else checks_value(),
+        ids.P_TEMPLATE: select_value(template),
+        ids.P_PLAN: text_value(plan),
+        ids.P_GUARDRAILS: checks_value("on") if guardrails else checks_value(),
+        ids.P_GUARDRAILS_WHY: text_value(why),
+        ids.P_GUARDRAIL_LINES: text_value(guardrail_lines),
+        ids.P_JD_URL: text_value(jd_url),
+    }
+    if essentials_only:
+        fields = {k: v for k, v in fields.items() if k in ESSENTIALS}
+    return form_values(**fields)
+
+
+ESSENTIALS = (  # the short New persona form, before More options
+    ids.P_NAME,
+    ids.P_PROMPT,
+    ids.P_REPLICA,
+    ids.P_TEMPLATE,
+    ids.P_PLAN,
+    ids.P_GUARDRAILS,
+    ids.P_GUARDRAILS_WHY,
+)
 
 
 def interview_values(

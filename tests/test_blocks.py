@@ -241,12 +241,24 @@ def test_patch_ops_send_only_what_changed():
     )
     form = PersonaForm("A", "new", "ctx", "r1", "full", "off", False, None, False)
     ops = [op.to_json() for op in patch_ops(now, form)]
+    # the background goes into the system prompt (Tavus's 2026 persona has no `context`)
     assert ops == [
-        {"op": "replace", "path": "/system_prompt", "value": "new"},
-        {"op": "add", "path": "/context", "value": "ctx"},
+        {"op": "replace", "path": "/system_prompt", "value": "new\n\n## Background for this interview\nctx"},
     ]
     cleared = PersonaForm("A", "old", "", "r1", "full", "off", False, None, False)
-    assert patch_ops(now.model_copy(update={"context": "c"}), cleared)[0].op == "remove"
+    assert [op.to_json() for op in patch_ops(now.model_copy(update={"context": "c"}), cleared)] == [
+        {"op": "remove", "path": "/context"}
+    ]
+
+
+def test_context_is_folded_into_the_system_prompt_and_back():
+    from bot.tavus.persona_context import fold_context, unfold_context
+
+    for prompt, background in (("Ask well.", "Payments team."), ("", "Only background."), ("Ask.", "")):
+        folded = fold_context(prompt, background)
+        assert unfold_context(folded) == (prompt, background)
+        assert background in (folded or "")
+    assert fold_context("", "") is None and unfold_context(None) == ("", "")
 
 
 def test_private_card_and_outcome():

@@ -15,6 +15,9 @@ def test_edit_sends_a_json_patch_of_what_changed(driver, slack, tavus, served):
     form = wait_until(lambda: driver.latest_view(ids.EDIT_PERSONA_VIEW), what="edit form filled in")
     prompt = next(b for b in form["blocks"] if b.get("block_id") == ids.P_PROMPT)
     assert prompt["element"]["initial_value"] == "You interview backend engineers."
+    # the background was folded into Tavus's system prompt (no persona `context` in 2026): split out again
+    background = next(b for b in form["blocks"] if b.get("block_id") == ids.P_CONTEXT)
+    assert background["element"]["initial_value"] == "We hire for the payments team."
     values = form_values(
         **{
             ids.P_NAME: text_value("Interviewer v2"),
@@ -30,7 +33,10 @@ def test_edit_sends_a_json_patch_of_what_changed(driver, slack, tavus, served):
     )
     assert "name, system prompt" in str(done[-1]["blocks"])
     at_tavus = tavus.state.personas[persona.persona_id]
-    assert at_tavus["system_prompt"] == "You interview staff engineers."
+    assert at_tavus["system_prompt"] == (
+        "You interview staff engineers.\n\n## Background for this interview\nWe hire for the payments team."
+    )
+    assert "context" not in at_tavus
     assert at_tavus["persona_name"] == "Interviewer v2"
     assert served.deps.store.persona("T0ACME01", persona.persona_id).name == "Interviewer v2"
     # someone else's click opens nothing

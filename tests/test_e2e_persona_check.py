@@ -90,21 +90,39 @@ def test_document_failure_found_by_polling_within_budget(driver, slack, tavus, s
     assert run_in_app_loop(served, served.deps.documents.poll()) == 0
 
 
+def told_with_blocks(slack, url: str, words: str) -> dict:
+    """The last answer on `url` whose text has `words`: its text and blocks."""
+
+    def found():
+        bodies = [r["body"] for r in slack.state.responses if r["url"] == url]
+        return [b for b in bodies if words in b.get("text", "")]
+
+    return wait_until(found, what=words)[-1]
+
+
 def test_test_persona_uses_test_mode_and_reports_privately(driver, slack, tavus, served):
     tavus.control("config", {"document_seconds": 0.05})
     persona = create_persona(driver, served, name=EVIL_NAME, plan="experience: ask -> years", jd_url=JD)
     # its callbacks may come before the persona is stored (and be refused): the test reads it
     wait_until(lambda: tavus.state.documents[persona.document_id]["status"] == "ready", what="ready")
     response = driver.command(f"test {persona.persona_id}")
-    told = wait_until(
-        lambda: [t for t in responses_text(slack, response.response_url) if "Tavus accepted" in t],
-        what="told",
-    )[-1]
+    answer = told_with_blocks(slack, response.response_url, "Tavus accepted")
+    told = answer["text"]
     tests = [c for c in tavus.state.conversations.values() if c.body.get("test_mode")]
-    assert len(tests) == 1 and tests[0].conversation_id in told and "status ended" in told
+    assert len(tests) == 1
     assert "&lt;!channel&gt;" in told and "<!channel>" not in told
-    assert "Interview plan (objectives): attached" in told and "guardrails: attached" in told
-    assert "Job description: ready" in told
+    # plain words first: what is attached and ready; the ids only behind the detail line
+    assert "Interview plan: 1 objective the interviewer works through: experience." in told
+    assert "Compliance guardrails: on (9 rules)" in told and "Job description: ready" in told
+    assert ":warning:" not in told, "a persona whose plan and guardrails are attached is good"
+    assert "Tavus can report calls back to this app" in told and "/tavus/callback/" not in told
+    for raw in (tests[0].conversation_id, persona.persona_id, persona.objectives_id, persona.guardrails_id):
+        assert raw not in told
+    details = answer["blocks"][-1]
+    assert details["type"] == "context"
+    detail = details["elements"][0]["text"]
+    assert tests[0].conversation_id in detail and "status ended" in detail and "/tavus/callback/" in detail
+    assert persona.objectives_id in detail and persona.guardrails_id in detail
     assert not served.deps.store.active_of("T0ACME01", "U0OWNER1")  # no interview recorded
     assert not channel_messages(slack, "C0GENERAL") and not channel_messages(slack, "C0HIRING1")
     # the Test button in the list, for a persona Tavus no longer knows
@@ -115,6 +133,23 @@ def test_test_persona_uses_test_mode_and_reports_privately(driver, slack, tavus,
         what="told it is gone",
     )
     assert len([c for c in tavus.state.conversations.values() if c.body.get("test_mode")]) == 1
+
+
+def test_test_persona_trusts_only_what_tavus_promises(driver, slack, tavus, served):
+    """Tavus's GET persona (May 2026 file) carries no objectives_id nor guardrails_id: their
+    absence there is no mismatch (the stand-in answers only the file's fields); a set gone at
+    Tavus is, and one Tavus shows with another id is."""
+    persona = create_persona(driver, served, name="Planned", plan="experience: ask -> years")
+    shown = httpx.get(
+        f"{tavus.url}/v2/personas/{persona.persona_id}", headers={"x-api-key": tavus.state.api_key}
+    ).json()
+    assert "objectives_id" not in shown and "guardrails_id" not in shown and "context" not in shown
+    told = told_with_blocks(slack, driver.command("test Planned").response_url, "Tavus accepted")["text"]
+    assert ":warning:" not in told and "Create" not in told
+    assert "Interview plan: 1 objective" in told and "Compliance guardrails: on" in told
+    del tavus.state.guardrails[persona.guardrails_id]
+    told = told_with_blocks(slack, driver.command("test Planned").response_url, "no longer has them")["text"]
+    assert "Interview plan: 1 objective" in told
 
 
 def test_test_button_in_the_lists_and_unknown_names(driver, slack, tavus, served):

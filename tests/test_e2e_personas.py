@@ -2,7 +2,7 @@
 
 from bot.slack import ids
 from tests.conftest import wait_until
-from tests.helpers import create_persona, open_modal, persona_values, responses_text
+from tests.helpers import ESSENTIALS, create_persona, open_modal, persona_values, responses_text
 
 
 def test_persona_modal_opens_then_fills_replicas(driver, slack, served):
@@ -159,3 +159,58 @@ def test_start_an_interview_from_a_new_persona_posts_where_the_command_was_typed
     form = wait_until(lambda: driver.latest_view(ids.START_INTERVIEW), what="interview form")
     channel = next(b for b in form["blocks"] if b.get("block_id") == ids.I_CHANNEL)
     assert channel["element"]["initial_conversation"] == "C0HIRING1"
+
+
+def block(view: dict, block_id: str) -> dict | None:
+    return next((b for b in view["blocks"] if b.get("block_id") == block_id), None)
+
+
+def test_persona_command_fills_in_the_whole_name(driver, slack, served):
+    """Issue 22: `/tavus persona <name>` opens the form with that name (all of it, unescaped)."""
+    view = open_modal(driver, "persona Backend &amp; platform  interviewer", ids.NEW_PERSONA)
+    wait_until(lambda: slack.state.calls_to("views.update"), what="replicas filled in")
+    named = block(slack.state.views[view["id"]], ids.P_NAME)
+    assert named["element"]["initial_value"] == "Backend & platform  interviewer"
+
+
+def test_short_form_then_more_options_keeps_every_value(driver, slack, tavus, served):
+    """Issue 22: a first persona sees the essentials and More options; the button draws the rest
+    into the same modal (views.update) with what was typed, and either form can be submitted."""
+    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert inputs == [*ESSENTIALS]  # 7 of the 16 fields: name, prompt, replica, plan, guardrails
+    more = block(view, ids.P_MORE)["elements"][0]
+    assert more["action_id"] == ids.MORE_PERSONA_OPTIONS and more["text"]["text"] == "More options"
+    typed = persona_values(
+        "Kept across", "You screen designers.", template="screening", why=None, essentials_only=True
+    )
+    updates = len(slack.state.calls_to("views.update"))
+    driver.click(ids.MORE_PERSONA_OPTIONS, view_id=view["id"], values=typed)
+    wait_until(lambda: len(slack.state.calls_to("views.update")) > updates, what="More options drawn")
+    longer = slack.state.views[view["id"]]
+    assert longer["callback_id"] == ids.NEW_PERSONA and block(longer, ids.P_MORE) is None
+    assert block(longer, ids.P_NAME)["element"]["initial_value"] == "Kept across"
+    assert block(longer, ids.P_PROMPT)["element"]["initial_value"] == "You screen designers."
+    assert block(longer, ids.P_TEMPLATE)["element"]["initial_option"]["value"] == "screening"
+    assert block(longer, ids.P_PERCEPTION)["element"]["initial_option"]["value"] == "raven-0"
+    assert block(longer, ids.P_SMART_TURN)["element"]["initial_options"][0]["value"] == "on"
+    assert {ids.P_CONTEXT, ids.P_MODE, ids.P_SHARED, ids.P_JD_URL} <= {
+        b.get("block_id") for b in longer["blocks"]
+    }
+    # the long form is accepted, and so is the short one on its own
+    long_values = persona_values(
+        "Kept across", "You screen designers.", template="screening", context="Design team."
+    )
+    assert driver.submit(view["id"], long_values).json()["response_action"] == "update"
+    wait_until(lambda: served.deps.store.personas_of("T0ACME01", "U0OWNER1"), what="long form persona")
+    short = open_modal(driver, "persona", ids.NEW_PERSONA)
+    body = driver.submit(short["id"], persona_values("Short one", template="screening", essentials_only=True))
+    assert body.json()["response_action"] == "update"
+    made = wait_until(
+        lambda: [p for p in served.deps.store.personas_of("T0ACME01", "U0OWNER1") if p.name == "Short one"],
+        what="short form persona",
+    )[0]
+    sent = tavus.state.personas[made.persona_id]
+    assert sent["pipeline_mode"] == "full" and sent["layers"]["perception"]["perception_model"] == "raven-0"
+    assert sent["layers"]["conversational_flow"]["turn_detection_model"] == "sparrow-1"
+    assert made.objectives_id and made.guardrails_id and not made.shared

@@ -183,6 +183,7 @@ def test_modals(hostile):
     replicas = [Replica(replica_id="r1234abcd", replica_name=hostile, status="ready")]
     values = {"name": hostile, "system_prompt": hostile, "context": hostile, "custom_replica": hostile}
     plains = check(build_persona_modal(replicas, "rfe12d8b9597", values=values, errors=errors))
+    check(build_persona_modal(replicas, "rfe12d8b9597", values=values, errors=errors, more=True))
     assert cut(hostile, 75, mrkdwn=False) in plains  # the replica's name, raw, cut to an option's limit
     personas = [persona(hostile)] * 3
     check(

@@ -144,10 +144,21 @@ def mangled(values: dict, data) -> dict:
     return out
 
 
+def long_persona_form(driver, view: dict) -> dict:
+    """The New persona form with More options open (issue 22), so every field is in the view."""
+    driver.click(ids.MORE_PERSONA_OPTIONS, view_id=view["id"], values={})
+
+    def opened():
+        now = driver.state.views.get(view["id"]) or {"blocks": []}
+        return now if any(b.get("block_id") == ids.P_MODE for b in now["blocks"]) else None
+
+    return wait_until(opened, what="More options open")
+
+
 @FUZZ
 @given(data=st.data())
 def test_mangled_persona_submissions(driver, tavus, served, data):
-    view = open_modal(driver, "persona", ids.NEW_PERSONA)
+    view = long_persona_form(driver, open_modal(driver, "persona", ids.NEW_PERSONA))
     before = len(tavus.state.personas)
     response = driver.submit(view["id"], mangled(persona_values(name=f"F{time.time()}"), data))
     assert response.status_code == 200

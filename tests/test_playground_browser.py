@@ -256,6 +256,9 @@ def _story(browser, page, sent, pg):
     type_command("/tavus persona")
     # the form is redrawn once Tavus's replica list arrives: each step waits for it to settle
     page.type_into("#in-name", "Browser interviewer")
+    page.click("#modal button[data-action=more_persona_options]")  # issue 22: the rest of the form
+    text_appears("#modal", "Pipeline mode")
+    assert page.value("#in-name") == "Browser interviewer"
     page.type_into("#in-context", "Hiring product designers.")
     page.choose("#in-pipeline_mode input[value=echo]")
     page.select("#in-llm_model", "tavus-gpt-4o")

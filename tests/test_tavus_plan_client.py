@@ -205,18 +205,19 @@ async def test_persona_carries_plan_guardrails_documents_and_sparrow(client, tav
     )
     stored = tavus.state.personas[persona.persona_id]
     assert stored["layers"] == {"conversational_flow": {"turn_detection_model": "sparrow-1"}}
-    got = await client.get_persona(persona.persona_id)
-    assert (got.objectives_id, got.guardrails_id, got.document_ids) == (
+    assert (stored["objectives_id"], stored["guardrails_id"]) == (
         objectives.objectives_id,
         guardrails.guardrails_id,
-        [doc.document_id],
     )
+    # Tavus's GET persona (May 2026 file) shows the documents, never the plan's ids
+    got = await client.get_persona(persona.persona_id)
+    assert got.document_ids == [doc.document_id] and got.objectives_id is None
     assert got.layers.smart_turn_detection()
     legacy = await make_persona(client, layers=Layers(stt=SttLayer(smart_turn_detection=True)))
     assert (await client.get_persona(legacy.persona_id)).layers.smart_turn_detection()
     assert Layers.with_smart_turns(False).smart_turn_detection() is False
     tavus.control("config", {"persona_answer": "wrapped"})  # the May 2026 file's {"data": [persona]}
-    assert (await client.get_persona(persona.persona_id)).objectives_id == objectives.objectives_id
+    assert (await client.get_persona(persona.persona_id)).document_ids == [doc.document_id]
 
 
 async def test_unknown_ids_on_a_persona_are_refused(client, tavus):

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import logging
 import secrets
+from types import SimpleNamespace
 
 from bot.services.documents import DocumentService
 from bot.services.personas import PersonaService
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.documents import error_words
 from bot.slack.messages import tavus_failure
+from bot.slack.persona_check import PersonaCheck
 from bot.store import PersonaRecord
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, Persona
 
 log = logging.getLogger(__name__)
+UNREAD = SimpleNamespace(data=[])  # a set Tavus could not show just now (not the same as gone)
 
 
 async def check_persona(
@@ -24,8 +27,8 @@ async def check_persona(
     documents: DocumentService,
     persona: PersonaRecord,
     public_url: str | None,
-) -> str:
-    """Create a test_mode conversation for `persona`; what Tavus answered, as sentences."""
+) -> PersonaCheck:
+    """Create a test_mode conversation for `persona`; what Tavus answered, in plain words."""
     name = esc(persona.name)
     marker = "test-" + secrets.token_hex(5)  # lets the client find a create whose answer was lost
     try:
@@ -41,32 +44,45 @@ async def check_persona(
         )
     except (te.NotFoundError, te.ValidationError) as exc:
         if isinstance(exc, te.NotFoundError) or "persona" in exc.message.lower():
-            return (
-                f":x: Tavus does not know *{name}* (`{persona.persona_id}`) any more: it was probably "
-                "deleted at Tavus. Delete it here and create it again."
+            gone = PersonaCheck(
+                f":x: Tavus does not know *{name}* any more: it was probably deleted at Tavus. "
+                "Delete it here and create it again."
             )
-        return f":x: Tavus refused a test conversation with *{name}*: “{esc_cut(exc.message, 300)}”."
+            gone.detail("persona", persona.persona_id)
+            return gone
+        return PersonaCheck(f":x: Tavus refused a test call with *{name}*: “{esc_cut(exc.message, 300)}”.")
     except te.TavusError as exc:
-        return ":x: " + tavus_failure(exc, f"test *{name}*")
-    lines = [
-        f":white_check_mark: Tavus accepted a test conversation with *{name}*: "
-        f"`{esc(created.conversation_id)}`, status {esc(created.status or 'unknown')}. "
-        "No replica joined and nothing was billed; this is not an interview and has no card."
-    ]
+        return PersonaCheck(":x: " + tavus_failure(exc, f"test *{name}*"))
+    check = PersonaCheck(
+        f":white_check_mark: Tavus accepted a test call with *{name}*. It was free: no replica joined, "
+        "nothing was billed, and it is not an interview (no card)."
+    )
+    check.detail("persona", persona.persona_id)
+    check.detail("test conversation", created.conversation_id)
+    if created.status:
+        check.details.append(f"status {esc(created.status)}")
     if created.status != "ended":
-        lines.append(await _end(tavus, created.conversation_id))
-    lines += _plan_lines(persona, at_tavus)
+        check.bullet(await _end(tavus, created.conversation_id))
+    await _plan_lines(check, tavus, persona, at_tavus)
     if persona.document_id:
         doc = await documents.refresh(persona)
-        lines.append(_document_line(persona, doc.status if doc else None, doc.error_message if doc else None))
+        check.bullet(_document_line(doc.status if doc else None, doc.error_message if doc else None))
+        if persona.document_id not in (at_tavus.document_ids or []):  # the spec promises document_ids
+            check.bullet(":warning: Tavus's persona no longer lists the job description: create it again.")
+        check.detail("job description", persona.document_id)
+    _callback_line(check, public_url)
+    return check
+
+
+def _callback_line(check: PersonaCheck, public_url: str | None) -> None:
     if public_url:
-        lines.append(f"• Tavus reports calls to {esc(public_url.rstrip('/'))}/tavus/callback/…")
+        check.bullet("Tavus can report calls back to this app, so cards follow each call as it happens.")
+        check.details.append(f"reports to {esc(public_url.rstrip('/'))}/tavus/callback/…")
     else:
-        lines.append(
-            "• :warning: PUBLIC_URL is not set, so Tavus cannot report calls to this app; "
-            "cards then follow calls only by polling, a minute or so late."
+        check.bullet(
+            ":warning: Tavus cannot report calls back to this app (PUBLIC_URL is not set): cards "
+            "follow calls by polling, a minute or so late."
         )
-    return "\n".join(lines)
 
 
 async def _end(tavus, conversation_id: str) -> str:
@@ -74,37 +90,67 @@ async def _end(tavus, conversation_id: str) -> str:
         await tavus.end_conversation(conversation_id)
     except te.TavusError as exc:
         log.warning("could not end test conversation %s: %s", conversation_id, exc)
-        return "• :warning: Tavus left it open and I could not end it; it ends by itself when nobody joins."
-    return "• Tavus left it open, so I ended it."
+        return ":warning: Tavus left the test call open and I could not end it; it ends by itself."
+    return "Tavus left the test call open, so I ended it."
 
 
-def _plan_lines(persona: PersonaRecord, at_tavus: Persona) -> list[str]:
-    """Whether Tavus's persona carries the plan our record says it has."""
-    lines = []
-    for label, ours, theirs in (
-        ("Interview plan (objectives)", persona.objectives_id, at_tavus.objectives_id),
-        ("Hiring-compliance guardrails", persona.guardrails_id, at_tavus.guardrails_id),
-    ):
-        if not ours and not theirs:
-            lines.append(f"• {label}: none.")
-        elif ours == theirs:
-            lines.append(f"• {label}: attached (`{esc(ours)}`).")
+async def _plan_lines(check: PersonaCheck, tavus, persona: PersonaRecord, at_tavus: Persona) -> None:
+    """The plan and guardrails as the interviewer will get them. Tavus's persona answer does not
+    carry `objectives_id` nor `guardrails_id` (GET /v2/personas/{id} in its May 2026 OpenAPI file),
+    so their absence there proves nothing: each set is read by its own id, and only an id Tavus
+    does show that differs from ours is a mismatch."""
+    if persona.objectives_id:
+        found = await _read(tavus.get_objectives, persona.objectives_id)
+        names = [esc(o.objective_name) for o in found.data if o.objective_name] if found else []
+        if found is None:
+            check.bullet(":warning: Interview plan: Tavus no longer has it. Create the persona again.")
+        elif found is UNREAD:
+            check.bullet("Interview plan: attached; Tavus could not show its objectives just now.")
+        elif names:
+            many = f"{len(names)} objective" + ("s" if len(names) > 1 else "")
+            check.bullet(f"Interview plan: {many} the interviewer works through: {', '.join(names)}.")
         else:
-            lines.append(
-                f"• :warning: {label}: this app set `{esc(ours or 'none')}` but Tavus has "
-                f"`{esc(theirs or 'none')}`. Create the persona again to attach them."
-            )
-    if persona.document_id and persona.document_id not in (at_tavus.document_ids or []):
-        lines.append("• :warning: Tavus's persona no longer lists the job description document.")
-    return lines
+            check.bullet("Interview plan: attached.")
+        check.detail("plan", persona.objectives_id)
+    else:
+        check.bullet("Interview plan: none; the interviewer follows its system prompt.")
+    if persona.guardrails_id:
+        rails = await _read(tavus.get_guardrails, persona.guardrails_id)
+        if rails is None:
+            check.bullet(":warning: Compliance guardrails: Tavus no longer has them. Create it again.")
+        elif rails is UNREAD:
+            check.bullet("Compliance guardrails: attached; Tavus could not show them just now.")
+        else:
+            count = f" ({len(rails.data)} rules)" if rails.data else ""
+            check.bullet(f"Compliance guardrails: on{count}; no questions on protected traits.")
+        check.detail("guardrails", persona.guardrails_id)
+    else:
+        check.bullet("Compliance guardrails: off.")
+    for label, ours, theirs in (
+        ("interview plan", persona.objectives_id, at_tavus.objectives_id),
+        ("guardrails", persona.guardrails_id, at_tavus.guardrails_id),
+    ):
+        if theirs and theirs != ours:  # only when Tavus shows one: the spec does not promise it
+            check.bullet(f":warning: Tavus's persona has another {label} than this app set. Create it again.")
 
 
-def _document_line(persona: PersonaRecord, status: str | None, error: str | None) -> str:
+async def _read(get, ident: str):
+    """A set by its id, None when Tavus no longer has it; a passing failure is not a verdict."""
+    try:
+        return await get(ident)
+    except te.NotFoundError:
+        return None
+    except te.TavusError as exc:
+        log.info("could not read %s: %s", ident, exc)
+        return UNREAD
+
+
+def _document_line(status: str | None, error: str | None) -> str:
     if status == "ready":
-        return "• Job description: ready; the interviewer can read it."
+        return "Job description: ready; the interviewer can read it."
     if status == "error":
         why = error_words(error)
-        return f"• :warning: Job description failed: {why}. Create the persona again with a link that works."
+        return f":warning: Job description failed: {why}. Create the persona again with a link that works."
     if status is None:
-        return "• Job description: Tavus could not tell me its status just now."
-    return f"• Job description: still {esc(status)}; the interviewer can use it once it is ready."
+        return "Job description: Tavus could not tell me its status just now."
+    return f"Job description: still {esc(status)}; the interviewer can use it once it is ready."

@@ -17,6 +17,7 @@ from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient
 from bot.tavus.models import PatchOperation, Persona, Replica
+from bot.tavus.persona_context import fold_context
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ def patch_ops(current: Persona, form: PersonaForm) -> list[PatchOperation]:
     """RFC 6902 operations turning Tavus's persona into what the form says, field by field."""
     wanted = {
         "/persona_name": form.name,
-        "/system_prompt": form.system_prompt,
-        "/context": form.context,
+        # the background goes into the system prompt (bot/tavus/persona_context.py); a `context`
+        # Tavus still shows from before is moved there, so it is removed
+        "/system_prompt": fold_context(form.system_prompt, form.context),
+        "/context": None,
         "/default_replica_id": form.replica_id,
     }
     ops = []

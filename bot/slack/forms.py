@@ -18,6 +18,7 @@ from bot.tavus.models import (
     PerceptionLayer,
     PersonaCreate,
 )
+from bot.tavus.persona_context import fold_context
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PROMPT = 3000  # Slack's plain_text_input cap; a forged longer value is refused
@@ -91,8 +92,7 @@ class PersonaForm:
             guardrails_id=guardrails_id,
             document_ids=[document_id] if document_id else None,
             persona_name=self.name,
-            system_prompt=self.system_prompt or None,
-            context=self.context or None,
+            system_prompt=fold_context(self.system_prompt, self.context),  # no persona context in 2026
             pipeline_mode=self.pipeline_mode,  # type: ignore[arg-type]
             default_replica_id=self.replica_id,
             layers=layers,
@@ -107,8 +107,10 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     custom = clean(field_value(values, ids.P_CUSTOM_REPLICA))
     replica = custom or clean(field_value(values, ids.P_REPLICA))
     mode = field_value(values, ids.P_MODE) or "full"
-    perception = field_value(values, ids.P_PERCEPTION) or "off"
-    smart_turn = "on" in (field_value(values, ids.P_SMART_TURN) or [])
+    # the short form (issue 22) has none of More options' fields: each takes its default
+    perception = field_value(values, ids.P_PERCEPTION) or ("off" if mode == "echo" else "raven-0")
+    turns = field_value(values, ids.P_SMART_TURN)
+    smart_turn = "on" in turns if isinstance(turns, list) else mode != "echo"
     llm = field_value(values, ids.P_LLM)
     if not name:
         errors[ids.P_NAME] = "Give the persona a name."
@@ -145,6 +147,7 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
         "smart_turn": smart_turn,
         "llm_model": llm,
         "shared": shared,
+        "more": isinstance(values, dict) and ids.P_MODE in values,  # the long form: draw it again so
         **plan_values(values, field_value, clean),
     }
     form = PersonaForm(name, prompt, ctx, replica, mode, perception, smart_turn, llm, shared, keep, plan)

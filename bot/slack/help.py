@@ -9,7 +9,7 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
     """Every command, with `<…>` placeholders escaped so Slack shows them instead of reading links."""
     c = command
     rows = [
-        (f"{c} persona", "create a Tavus persona (opens a form)"),
+        (f"{c} persona [name]", "create a Tavus persona (opens a form, with that name filled in)"),
         (
             f"{c} personas",
             "your personas and those shared with you, with Start interview, Test, Edit and Delete",
@@ -43,8 +43,8 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
     text = "\n".join(f"• `{esc(cmd)}` — {what}" for cmd, what in rows)
     more = [
         "The app's *Home* tab shows your personas and interviews, with buttons for everything above.",
-        "*Sharing:* tick “Let the whole workspace use it” on a persona, and everyone here can start "
-        "interviews with it.",
+        "*Sharing:* tick “Let the whole workspace use it” (under *More options*) on a persona, and "
+        "everyone here can start interviews with it.",
     ]
     if admin:
         more.append(

@@ -34,6 +34,8 @@ P_GUARDRAILS = "guardrails"
 P_GUARDRAILS_WHY = "guardrails_why"
 P_GUARDRAIL_LINES = "guardrail_lines"
 P_JD_URL = "jd_url"
+P_MORE = "more_options"  # issue 22: the actions block of the More options button
+MORE_PERSONA_OPTIONS = "more_persona_options"  # its action_id
 
 # Start interview modal
 I_PERSONA = "persona"

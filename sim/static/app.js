@@ -49,7 +49,9 @@ function actionContext(state, extra) {
     onAction: async (button) => {
       if (button.confirm && !(await confirmDialog(button.confirm, nameMap))) return;
       if (button.url) window.open(button.url, "_blank", "noopener");
-      await post("/pg/action", { user: page.user, action_id: button.action_id, value: button.value, ...extra });
+      // a click in a modal carries what is typed so far, as Slack's view.state does
+      const more = typeof extra === "function" ? extra() : extra;
+      await post("/pg/action", { user: page.user, action_id: button.action_id, value: button.value, ...more });
       refresh();
     },
   };
@@ -256,7 +258,10 @@ function renderModal(state) {
   if (!modal) { backdrop.hidden = true; return; }
   // the same view updated or shown with errors: Slack keeps every typed value and choice
   const kept = previous === modal.id ? snapshot(box) : {};
-  const ctx = { ...actionContext(state, { view_id: modal.id }), errors: state.modal_errors };
+  const ctx = {
+    ...actionContext(state, () => ({ view_id: modal.id, values: collectValues(body) })),
+    errors: state.modal_errors,
+  };
   const body = el("div", { class: "mbody" }, renderBlocks(modal.blocks, ctx));
   restore(body, kept);
   const close = el("button", { type: "button", class: "bk-button", onclick: async () => {
