@@ -12,9 +12,10 @@ from bot.config import SettingsError, load_settings
 from bot.logs import settings_secrets, setup_logging
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
+def parser() -> argparse.ArgumentParser:
+    """The command line: each subcommand and its options."""
+    top = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
+    sub = top.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
     sub.add_parser("doctor", help="check the settings: Slack token, Tavus key, database, PUBLIC_URL")
     sub.add_parser("migrate", help="create the database (DATABASE_URL), or apply this release's migrations")
@@ -28,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=f"serve {what}")
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command in ("sim-tavus", "sim-slack"):
         return serve_simulator(args.command, args.host, args.port)
     if args.command == "doctor":

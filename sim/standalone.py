@@ -12,7 +12,7 @@ from sim.slack_state import SlackState
 from sim.tavus import TavusSimulator
 from sim.tavus_state import TavusState
 
-# What the stand-ins accept when the user set nothing (README.md documents them).
+# What the stand-ins accept when the user set nothing (docs/testing.md documents them).
 DEFAULT_TAVUS_KEY = TavusState.api_key
 DEFAULT_SLACK_TOKEN = SlackState.bot_token
 # 32 hex characters, the shape of Slack's signing secrets, so that `tavus-slack doctor` passes with it
