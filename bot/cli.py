@@ -1,4 +1,4 @@
-"""`tavus-slack`: serve the app, or run a local simulator."""
+"""`tavus-slack`: serve the app, check its settings, set up its database, or run a local stand-in."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from bot.config import SettingsError, load_settings
 from bot.logs import settings_secrets, setup_logging
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
+def parser() -> argparse.ArgumentParser:
+    """The command line: each subcommand and its options."""
+    top = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
+    sub = top.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
     sub.add_parser("doctor", help="check the settings: Slack token, Tavus key, database, PUBLIC_URL")
+    sub.add_parser("migrate", help="create the database (DATABASE_URL), or apply this release's migrations")
     play = sub.add_parser("playground", help="try the app in a local Slack-like page, no keys needed")
     play.add_argument("--host", default="127.0.0.1")
     play.add_argument("--port", type=int, default=3000, help="the page's port (a free one if taken)")
@@ -27,11 +29,17 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=f"serve {what}")
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command in ("sim-tavus", "sim-slack"):
         return serve_simulator(args.command, args.host, args.port)
     if args.command == "doctor":
         return doctor()
+    if args.command == "migrate":
+        return migrate()
     if args.command == "playground":
         return playground(args.host, args.port)
     return serve()
@@ -67,14 +75,44 @@ def playground(host: str, port: int) -> int:
 def doctor() -> int:
     """Check each setting the way a person would; non-zero when any check fails."""
     from bot.doctor import doctor as run_doctor
+    from bot.doctor.settings import read_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
+    settings, problems = read_settings()  # what is missing becomes its check's line, not a stop
+    setup_logging(settings_secrets(settings), level=logging.WARNING)
+    return run_doctor(settings, problems=problems)
+
+
+def migrate() -> int:
+    """Create the database, or bring it to this release's schema (`serve` does the same at start)."""
+    from bot.doctor.reach import connect_postgres, first_line, redact_password, safe_url
+    from bot.doctor.settings import read_settings
+    from bot.store.backends import open_backend
+
+    settings, problems = read_settings()  # only DATABASE_URL matters here
+    if "DATABASE_URL" in problems:
+        print(problems["DATABASE_URL"], file=sys.stderr)
         return 2
     setup_logging(settings_secrets(settings), level=logging.WARNING)
-    return run_doctor(settings)
+    where = safe_url(settings.DATABASE_URL)
+    try:
+        if not settings.DATABASE_URL.startswith("sqlite:///"):
+            connect_postgres(settings.DATABASE_URL)  # first, with a short timeout: the pool would wait 30 s
+        backend = open_backend(settings.DATABASE_URL)
+        try:
+            applied = backend.migrate()
+        finally:
+            backend.close()
+    except Exception as exc:  # sqlite3 and psycopg errors alike: the message is what a person needs
+        reason = redact_password(first_line(exc), settings.DATABASE_URL)
+        print(
+            f"cannot migrate {where} ({reason}): check DATABASE_URL, and that the database runs and "
+            "lets this user in",
+            file=sys.stderr,
+        )
+        return 1
+    done = f"applied {len(applied)} migration(s) ({', '.join(applied)})" if applied else "already up to date"
+    print(f"{where}: {done}")
+    return 0
 
 
 def serve() -> int:
@@ -105,8 +143,8 @@ def serve_simulator(which: str, host: str, port: int) -> int:
 
     raw = RawCredentials()
     secret = raw.TAVUS_API_KEY if which == "sim-tavus" else raw.SLACK_BOT_TOKEN
-    setup_logging([secret or ""])
-    return serve_stand_in(which, host, port, secret or None)
+    setup_logging([secret or "", raw.SLACK_SIGNING_SECRET or ""])
+    return serve_stand_in(which, host, port, secret or None, raw.SLACK_SIGNING_SECRET or None)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,7 @@ class RawCredentials(BaseSettings):
     SLACK_BOT_TOKEN: str | None = None
     SLACK_CLIENT_ID: str | None = None
     SLACK_CLIENT_SECRET: str | None = None
+    SLACK_SIGNING_SECRET: str | None = None  # for sim-slack, which prints the one to use
     TAVUS_API_KEY: str | None = None
     TAVUS_SLACK_ENCRYPTION_KEY: str | None = None
 

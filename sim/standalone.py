@@ -12,9 +12,11 @@ from sim.slack_state import SlackState
 from sim.tavus import TavusSimulator
 from sim.tavus_state import TavusState
 
-# What the stand-ins accept when the user set nothing (README.md documents them).
+# What the stand-ins accept when the user set nothing (docs/testing.md documents them).
 DEFAULT_TAVUS_KEY = TavusState.api_key
 DEFAULT_SLACK_TOKEN = SlackState.bot_token
+# 32 hex characters, the shape of Slack's signing secrets, so that `tavus-slack doctor` passes with it
+DEFAULT_SIGNING_SECRET = "51ac51ac51ac51ac51ac51ac51ac51ac"
 
 
 def tavus_stand_in(key: str | None) -> tuple[TavusSimulator, list[str]]:
@@ -29,8 +31,10 @@ def tavus_stand_in(key: str | None) -> tuple[TavusSimulator, list[str]]:
     return sim, ["tavus-slack sim-tavus: a local stand-in for the Tavus API at {url}", accepts, *variables]
 
 
-def slack_stand_in(token: str | None) -> tuple[SlackSimulator, list[str]]:
-    """The Slack Web API stand-in accepting `token` (or the default), and what to tell the user."""
+def slack_stand_in(token: str | None, signing: str | None = None) -> tuple[SlackSimulator, list[str]]:
+    """The Slack Web API stand-in accepting `token` (or the default), and what to tell the user,
+    with the signing secret the app should check Slack's requests with (`signing`, or the default).
+    This stand-in only answers the app's Web API calls: it sends the app no request to sign."""
     sim = SlackSimulator(SlackState(bot_token=token or DEFAULT_SLACK_TOKEN))
     if token:
         accepts = "It accepts the SLACK_BOT_TOKEN you set (environment or .env; not shown here)."
@@ -40,12 +44,16 @@ def slack_stand_in(token: str | None) -> tuple[SlackSimulator, list[str]]:
     else:
         accepts = f"It accepts the bot token {DEFAULT_SLACK_TOKEN} (the default: SLACK_BOT_TOKEN is not set)."
         variables = ["SLACK_API_URL={url}/api/", f"SLACK_BOT_TOKEN={DEFAULT_SLACK_TOKEN}"]
+    if signing:
+        variables.append("SLACK_SIGNING_SECRET  (keep the one you set)")
+    else:
+        variables.append(f"SLACK_SIGNING_SECRET={DEFAULT_SIGNING_SECRET}")
     return sim, ["tavus-slack sim-slack: a local stand-in for Slack's Web API at {url}", accepts, *variables]
 
 
-def serve_stand_in(which: str, host: str, port: int, secret: str | None) -> int:
+def serve_stand_in(which: str, host: str, port: int, secret: str | None, signing: str | None = None) -> int:
     """Serve sim-tavus or sim-slack until Ctrl-C, after printing what it accepts and the variables."""
-    sim, lines = tavus_stand_in(secret) if which == "sim-tavus" else slack_stand_in(secret)
+    sim, lines = tavus_stand_in(secret) if which == "sim-tavus" else slack_stand_in(secret, signing)
     # bind first, so that port 0 becomes a real port we can print before serving
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

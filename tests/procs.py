@@ -1,11 +1,15 @@
-"""The app as a real process (`python -m bot serve`), for SIGKILL and full-log tests."""
+"""The app as a real process (`python -m bot serve`), for SIGKILL and full-log tests, and the
+local stand-ins as the README runs them (`tavus-slack sim-slack`, `tavus-slack sim-tavus`)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,3 +79,67 @@ def _start_app(
     except RuntimeError:
         raise RuntimeError(f"the app did not start:\n{log.read_text()[-3000:]}") from None
     return AppProcess(proc, url, log)
+
+
+# the NAME=value lines each stand-in prints, the last of its start-up message
+LAST_VARIABLE = {"sim-tavus": "TAVUS_API_KEY", "sim-slack": "SLACK_SIGNING_SECRET"}
+
+
+class StandIn:
+    """A running stand-in and its start-up message."""
+
+    def __init__(self, proc: subprocess.Popen, lines: list[str]) -> None:
+        self.proc, self.lines = proc, lines
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def variable(self, name: str) -> str:
+        """The value the start-up message gives for NAME=value."""
+        for line in self.lines:
+            if m := re.fullmatch(rf"\s*{name}=(\S+)", line):
+                return m.group(1)
+        raise AssertionError(f"no {name}= line in:\n{self.text}")
+
+    def variables(self) -> dict[str, str]:
+        """Every NAME=value the start-up message tells the user to set."""
+        return dict(m.groups() for line in self.lines if (m := re.fullmatch(r"\s*([A-Z_]+)=(\S+)", line)))
+
+
+@contextmanager
+def stand_ins(tmp_path: Path) -> Iterator[Callable[..., StandIn]]:
+    """start(command, env, dotenv) runs `tavus-slack <command>` in tmp_path as the README does,
+    and returns once it printed its start-up message and serves; all are stopped at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(command: str, env: dict[str, str] | None = None, dotenv: str | None = None) -> StandIn:
+        if dotenv is not None:
+            (tmp_path / ".env").write_text(dotenv)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", command],
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), **(env or {})},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        started.append(proc)
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while not any(line.lstrip().startswith(LAST_VARIABLE[command]) for line in lines):
+            line = proc.stdout.readline()
+            if not line or time.monotonic() > deadline:
+                raise AssertionError(f"{command} did not print its start-up message: {lines}")
+            lines.append(line.rstrip("\n"))
+        standin = StandIn(proc, lines)
+        url = standin.variable("TAVUS_API_URL" if command == "sim-tavus" else "SLACK_API_URL")
+        wait_until_serving(url, proc)
+        return standin
+
+    try:
+        yield start
+    finally:
+        for proc in started:
+            proc.terminate()
+            proc.wait(timeout=15)

@@ -15,6 +15,7 @@ from bot.doctor import doctor
 from bot.store import Store
 from sim.server import free_port
 from tests.conftest import BOT_TOKEN, POSTGRES, TAVUS_KEY, make_settings, postgres_schema
+from tests.procs import stand_ins
 
 SIGNING = "8f14e45fceea167a5a36dedd4bea2543"  # the shape of Slack's: 32 hex characters
 DB_PASSWORD = "pg-Secret-pw-77"
@@ -129,7 +130,7 @@ def test_unreachable_postgres_names_it_without_the_password(good):
 def test_missing_sqlite_file_is_not_created(good, tmp_path):
     path = tmp_path / "typo" / "tavus.db"
     status, checks, _ = run(good(DATABASE_URL=f"sqlite:///{path}"))
-    assert status == 1 and checks["Database"].startswith(f"FAIL no database file at {path}")
+    assert status == 1 and checks["Database"].startswith(f"FAIL no folder {path.parent} for the database")
     assert not path.exists()
 
 
@@ -232,13 +233,105 @@ def test_the_real_command(good, tmp_path):
     assert_no_secrets(result.stdout + result.stderr, "wrong-key-123456", "short")
 
 
-def test_the_command_without_settings_names_what_is_missing(tmp_path):
-    result = subprocess.run(
+def doctor_command(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`tavus-slack doctor` in a fresh folder with exactly `env` (and PATH)."""
+    return subprocess.run(
         [sys.executable, "-m", "bot", "doctor"],
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), **env},
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=90,
     )
-    assert result.returncode == 2 and "SLACK_SIGNING_SECRET is missing" in result.stderr
+
+
+def lines_by_check(stdout: str) -> dict[str, str]:
+    """`ok  Name: text` / `FAIL  Name: text` lines by name; the last line is the sum."""
+    *checks, total = stdout.splitlines()
+    assert total.endswith(("checks passed.", "checks failed.")), stdout
+    by_name = {}
+    for line in checks:
+        verdict, rest = line.split(None, 1)
+        assert verdict in ("ok", "FAIL"), stdout
+        name, text = rest.split(": ", 1)
+        by_name[name] = f"{verdict} {text}"
+    return by_name
+
+
+def test_the_command_without_settings_prints_every_check(tmp_path):
+    result = doctor_command(tmp_path, {})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    checks = lines_by_check(result.stdout)
+    assert list(checks) == ["Slack token", "Slack signing secret", "Tavus key", "Database", "PUBLIC_URL"]
+    assert checks["Slack token"].startswith("FAIL SLACK_BOT_TOKEN is missing")
+    assert checks["Slack signing secret"].startswith("FAIL SLACK_SIGNING_SECRET is not set")
+    assert "sim-slack" in checks["Slack signing secret"]
+    assert checks["Tavus key"].startswith("FAIL TAVUS_API_KEY is missing")
+    assert checks["Database"].startswith("ok no database at ")
+    assert "tavus-slack migrate" in checks["Database"]
+    assert result.stdout.splitlines()[-1] == "3 of 5 checks failed."
+    assert not (tmp_path / "tavus-slack.db").exists()  # the doctor looks; it creates nothing
+
+
+def test_a_malformed_setting_is_a_line_not_a_stop(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "not-a-bot-token", "PORT": "seventy", "SLACK_SIGNING_SECRET": SIGNING}
+    result = doctor_command(tmp_path, env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    checks = lines_by_check(result.stdout)
+    assert checks["Settings"].startswith("FAIL PORT is malformed")
+    assert checks["Slack token"].startswith("FAIL SLACK_BOT_TOKEN is malformed (must start with xoxb-)")
+    assert checks["Slack signing secret"].startswith("ok ")
+    assert "not-a-bot-token" not in result.stdout + result.stderr
+
+
+def test_the_stand_ins_printed_variables_pass(tmp_path):
+    """The README's way through: run both stand-ins, set what they print, run doctor."""
+    with stand_ins(tmp_path) as start:
+        printed = {**start("sim-slack").variables(), **start("sim-tavus").variables()}
+        assert set(printed) == {
+            "SLACK_API_URL",
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "TAVUS_API_URL",
+            "TAVUS_API_KEY",
+        }
+        result = doctor_command(tmp_path, printed)
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = lines_by_check(result.stdout)
+    assert all(text.startswith("ok ") for text in checks.values()), result.stdout
+    assert checks["Database"].startswith("ok no database at ")
+    assert result.stdout.splitlines()[-1] == "All 5 checks passed."
+
+
+def test_a_fresh_database_is_a_note_and_migrate_creates_it(good, tmp_path):
+    path = tmp_path / "fresh" / "tavus.db"
+    path.parent.mkdir()
+    status, checks, _ = run(good(DATABASE_URL=f"sqlite:///{path}"))
+    assert status == 0
+    assert checks["Database"].startswith(f"ok no database at {path} yet: `tavus-slack serve` creates it")
+    assert not path.exists()
+    command = [sys.executable, "-m", "bot", "migrate"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": f"sqlite:///{path}"}
+    made = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=90)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith(f"sqlite:///{path}: applied ") and "m001_initial" in made.stdout
+    assert run(good(DATABASE_URL=f"sqlite:///{path}"))[1]["Database"].endswith("every migration applied")
+    again = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=90)
+    assert again.returncode == 0 and again.stdout.endswith("already up to date\n")
+
+
+def test_migrate_names_a_database_it_cannot_use(tmp_path):
+    url = f"postgresql://tavus:{DB_PASSWORD}@127.0.0.1:{free_port()}/nowhere"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 1 and "cannot migrate postgresql://tavus:***@127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_no_secrets(result.stdout + result.stderr)

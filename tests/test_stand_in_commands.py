@@ -3,68 +3,20 @@ set (environment or .env), or a printed default, and say how to point the app at
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sim.server import wait_until_serving
-
-
-class StandIn:
-    def __init__(self, proc: subprocess.Popen, lines: list[str]) -> None:
-        self.proc, self.lines = proc, lines
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def variable(self, name: str) -> str:
-        """The value the start-up message gives for NAME=value."""
-        for line in self.lines:
-            if m := re.fullmatch(rf"\s*{name}=(\S+)", line):
-                return m.group(1)
-        raise AssertionError(f"no {name}= line in:\n{self.text}")
+from tests.procs import stand_ins
 
 
 @pytest.fixture
 def stand_in(tmp_path: Path) -> Iterator:
-    started: list[subprocess.Popen] = []
-
-    def start(command: str, env: dict[str, str] | None = None, dotenv: str | None = None) -> StandIn:
-        if dotenv is not None:
-            (tmp_path / ".env").write_text(dotenv)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", command, "--port", "0"],
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), **(env or {})},
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        started.append(proc)
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while not any("_URL=" in line for line in lines) or len(lines) < 5:
-            line = proc.stdout.readline()
-            if not line or time.monotonic() > deadline:
-                raise AssertionError(f"{command} did not print its start-up message: {lines}")
-            lines.append(line.rstrip("\n"))
-        standin = StandIn(proc, lines)
-        url = standin.variable("TAVUS_API_URL" if command == "sim-tavus" else "SLACK_API_URL")
-        wait_until_serving(url, proc)
-        return standin
-
-    yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(timeout=15)
+    with stand_ins(tmp_path) as start:
+        yield start
 
 
 def tavus_status(url: str, key: str) -> int:
@@ -118,3 +70,14 @@ def test_sim_slack_without_a_token_prints_the_default_it_accepts(stand_in):
     assert token == "xoxb-sim-token"
     assert slack_auth(url, token)["ok"] is True
     assert slack_auth(url, "xoxb-other") == {"ok": False, "error": "invalid_auth"}
+
+
+def test_sim_slack_prints_a_signing_secret_of_slacks_shape(stand_in):
+    sim = stand_in("sim-slack")
+    assert re.fullmatch(r"[0-9a-f]{32}", sim.variable("SLACK_SIGNING_SECRET"))
+
+
+def test_sim_slack_keeps_the_signing_secret_set(stand_in):
+    sim = stand_in("sim-slack", dotenv="SLACK_SIGNING_SECRET=0123456789abcdef0123456789abcdef\n")
+    assert "SLACK_SIGNING_SECRET  (keep the one you set)" in sim.text
+    assert "0123456789abcdef0123456789abcdef" not in sim.text

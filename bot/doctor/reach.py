@@ -14,9 +14,11 @@ from bot.tavus import errors as te
 from bot.tavus.client import TavusClient, default_http_client
 
 
-async def check_tavus(settings: Settings) -> Check:
-    """A cheap authenticated read with TAVUS_API_KEY."""
+async def check_tavus(settings: Settings, problem: str | None = None) -> Check:
+    """A cheap authenticated read with TAVUS_API_KEY; `problem`: why it could not be read."""
     name = "Tavus key"
+    if problem:
+        return Check(name, False, problem)
     if settings.TAVUS_API_KEY is None:
         return Check(name, True, "TAVUS_API_KEY is not set: each workspace's admin sets their own in the app")
     http = default_http_client(TIMEOUT)
@@ -103,23 +105,31 @@ def check_database(url: str) -> Check:
     from bot.store.backends import open_backend
 
     name, where = "Database", safe_url(url)
-    if url.startswith("sqlite:///") and not os.path.isfile(url.removeprefix("sqlite:///")):
+    if sqlite_missing(url):
+        path = os.path.abspath(url.removeprefix("sqlite:///"))
+        if not os.path.isdir(os.path.dirname(path)):
+            return Check(
+                name,
+                False,
+                f"no folder {os.path.dirname(path)} for the database file {path}: fix DATABASE_URL, "
+                "or create the folder",
+            )
         return Check(
             name,
-            False,
-            f"no database file at {url.removeprefix('sqlite:///')}: fix DATABASE_URL if the store lives "
-            "elsewhere, or start `tavus-slack serve` once to create it",
+            True,
+            f"no database at {path} yet: `tavus-slack serve` creates it at its first start (or run "
+            "`tavus-slack migrate` now); if the store lives elsewhere, fix DATABASE_URL",
         )
     try:
         if not url.startswith("sqlite:///"):
-            _connect_postgres(url)  # first, with a short timeout: the pool would wait 30 s
+            connect_postgres(url)  # first, with a short timeout: the pool would wait 30 s
         backend = open_backend(url)
         try:
             pending = backend.pending_migrations()
         finally:
             backend.close()
     except Exception as exc:  # sqlite3 and psycopg errors alike: the message is what a person needs
-        reason = _redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
+        reason = redact_password(first_line(exc), url)
         return Check(
             name,
             False,
@@ -131,17 +141,30 @@ def check_database(url: str) -> Check:
             name,
             False,
             f"{where} is reachable but {len(pending)} migration(s) are not applied ({', '.join(pending)}): "
-            "start this release's `tavus-slack serve`, which applies them on start",
+            "run `tavus-slack migrate`, or start this release's `tavus-slack serve`, which applies them "
+            "on start",
         )
     return Check(name, True, f"{where}: connected, every migration applied")
 
 
-def _connect_postgres(url: str) -> None:
+def sqlite_missing(url: str) -> bool:
+    """A SQLite DATABASE_URL whose file does not exist yet (a fresh install)."""
+    path = url.removeprefix("sqlite:///")
+    return url.startswith("sqlite:///") and path != ":memory:" and not os.path.isfile(path)
+
+
+def connect_postgres(url: str) -> None:
     import psycopg
 
     psycopg.connect(url, connect_timeout=TIMEOUT).close()
 
 
-def _redact(text: str, url: str) -> str:
+def first_line(exc: Exception) -> str:
+    """An error's first line, or its type when it says nothing."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def redact_password(text: str, url: str) -> str:
     password = urlsplit(url).password
     return text.replace(password, "***") if password else text

@@ -17,11 +17,15 @@ CLIENT_ID_SHAPE = re.compile(r"\d+\.\d+")
 BAD_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 
 
-async def check_slack(settings: Settings) -> list[Check]:
-    """The bot token (auth.test and its scopes), or in OAuth mode what can be checked without one."""
+async def check_slack(settings: Settings, problem: str | None = None) -> list[Check]:
+    """The bot token (auth.test and its scopes), or in OAuth mode what can be checked without one;
+    `problem`: why SLACK_BOT_TOKEN could not be read (missing or malformed)."""
     checks = []
     if settings.oauth:
         checks.append(check_oauth_client(settings))
+    if problem:
+        checks.append(Check("Slack token", False, problem))
+        return checks
     if settings.SLACK_BOT_TOKEN is None:
         checks.append(
             Check(
@@ -116,9 +120,17 @@ def check_oauth_client(settings: Settings) -> Check:
     return Check(name, True, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET look like Slack's")
 
 
-def check_signing_secret(settings: Settings) -> Check:
+def check_signing_secret(settings: Settings, problem: str | None = None) -> Check:
     """Slack's signing secrets are 32 hex characters; anything else fails every request's check."""
     name = "Slack signing secret"
+    if problem or settings.SLACK_SIGNING_SECRET is None:
+        return Check(
+            name,
+            False,
+            (problem or "SLACK_SIGNING_SECRET is not set")
+            + ": copy the Signing Secret from your app's Basic Information page (with the local "
+            "stand-ins, the one `tavus-slack sim-slack` prints)",
+        )
     secret = settings.SLACK_SIGNING_SECRET.get_secret_value()
     if SIGNING_SECRET_SHAPE.fullmatch(secret):
         return Check(name, True, "SLACK_SIGNING_SECRET has the shape of Slack's (32 hex characters)")

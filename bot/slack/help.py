@@ -26,7 +26,7 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         ),
         (f"{c} end <interview name, id or ref>", "end an interview or cancel an invite (owner or admin)"),
         (
-            f"{c} forget <interview ref or conversation id>",
+            f"{c} forget <interview name or id>",
             "erase an interview: stored content, result messages, and the conversation at Tavus",
         ),
         (
