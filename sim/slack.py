@@ -23,9 +23,9 @@ from sim.blockkit import blocks_problem, view_problem
 from sim.slack_files import SlackFiles, public
 from sim.slack_state import SlackState, new_id, new_ts
 from sim.slack_tiers import RateTiers, retry_after
-from sim.slack_workflows import SlackWorkflows
+from sim.slack_workflows import SlackWorkflows, metadata_problem
 
-JSON_FIELDS = ("blocks", "view", "attachments", "users")
+JSON_FIELDS = ("blocks", "view", "attachments", "users", "metadata", "outputs")
 MAX_TEXT = 40_000
 
 
@@ -299,6 +299,8 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
             return "no_text"
         if len(a.get("text") or "") > MAX_TEXT:
             return "msg_too_long"
+        if "metadata" in a and metadata_problem(a["metadata"]):
+            return "invalid_metadata_format"
         return "invalid_blocks" if blocks_problem(a.get("blocks")) else None
 
     def m_chat_postMessage(self, a: dict) -> dict:
@@ -319,6 +321,8 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
             "thread_ts": thread,
             "at": time.time(),
         }
+        if a.get("metadata"):
+            msg["metadata"] = a["metadata"]
         self.state.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
@@ -328,7 +332,7 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
             return {"ok": False, "error": "message_not_found"}
         if error := self._message_problem({"text": a.get("text") or msg["text"], **a}):
             return {"ok": False, "error": error}
-        msg.update({k: a[k] for k in ("text", "blocks") if k in a}, edited=time.time())
+        msg.update({k: a[k] for k in ("text", "blocks", "metadata") if k in a}, edited=time.time())
         return {"ok": True, "channel": a["channel"], "ts": msg["ts"], "text": msg["text"]}
 
     def m_chat_delete(self, a: dict) -> dict:

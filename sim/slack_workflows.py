@@ -26,6 +26,15 @@ def manifest_functions() -> dict[str, Any]:
     return yaml.safe_load(MANIFEST.read_text()).get("functions") or {}
 
 
+def metadata_problem(metadata: Any) -> str | None:
+    """Slack's message metadata: an event_type and an event_payload object (`invalid_metadata_format`)."""
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("event_type"), str):
+        return "metadata needs an event_type"
+    if not isinstance(metadata.get("event_payload"), dict):
+        return "metadata needs an event_payload object"
+    return None
+
+
 def outputs_problem(callback_id: str, outputs: Any) -> str | None:
     """Why Slack would refuse these outputs, or None."""
     spec = manifest_functions().get(callback_id, {}).get("output_parameters", {})
@@ -61,7 +70,8 @@ class Execution:
 
 @dataclass
 class WorkflowRun:
-    """One run of a workflow: `steps` are ("app", callback_id, inputs) or ("message", channel, text);
+    """One run of a workflow: `steps` are ("form", None, answers), ("app", callback_id, inputs) or
+    ("message", channel, text);
     an input or a text may name an earlier step's output as {{steps.N.name}}."""
 
     steps: list[tuple[str, str, Any]]
@@ -93,7 +103,7 @@ class SlackWorkflows:
 
     def start_workflow(self, steps, send_event, post_message) -> WorkflowRun:
         run = WorkflowRun(steps, send_event, post_message)
-        self._next_step(run)
+        threading.Thread(target=self._next_step, args=(run,), daemon=True).start()
         return run
 
     def _next_step(self, run: WorkflowRun) -> None:
@@ -102,6 +112,10 @@ class SlackWorkflows:
             run.state = "completed"
             return
         kind, target, inputs = run.steps[index]
+        if kind == "form":  # Slack's own form step: the answers a person gave are its outputs
+            run.outputs.append(dict(inputs))
+            self._next_step(run)
+            return
         if kind == "message":
             run.post_message(target, run.fill(inputs))
             run.outputs.append({})
@@ -113,9 +127,7 @@ class SlackWorkflows:
         )
         self.executions()[execution.id] = execution
         run.executions.append(execution)
-        event = function_executed(execution, manifest_functions().get(target, {}))
-        # from a thread: the app may be answering a call of ours at this moment
-        threading.Thread(target=run.send_event, args=(event,), daemon=True).start()
+        run.send_event(function_executed(execution, manifest_functions().get(target, {})))
 
     def m_chat_getPermalink(self, a: dict) -> dict:
         """A message's permalink, as Slack gives it (`message_not_found` for one it does not have)."""
@@ -130,16 +142,13 @@ class SlackWorkflows:
         if error:
             return error
         outputs = a.get("outputs")
-        if isinstance(outputs, str):
-            import json
-
-            outputs = json.loads(outputs)
         if problem := outputs_problem(execution.callback_id, outputs):
             return {"ok": False, "error": "parameter_validation_failed", "errors": [problem]}
         execution.state, execution.outputs = "completed", outputs
         if execution.run is not None:
             execution.run.outputs.append(outputs)
-            self._next_step(execution.run)
+            # after this answer, as Slack does: the next step may call us back
+            threading.Thread(target=self._next_step, args=(execution.run,), daemon=True).start()
         return {"ok": True}
 
     def m_functions_completeError(self, a: dict) -> dict:

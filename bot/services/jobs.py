@@ -136,8 +136,7 @@ class JobRunners(ReportRunners, StepRunners):
         defers the post instead: it waits for calls.add's turn)."""
         try:
             answer = await self.slack.calls_add(
-                token=token,
-                # the conversation id, never the callback token: Slack shows this id to apps and admins
+                token=token,  # the conversation id, never the callback token: Slack shows it to apps
                 external_unique_id=conv.conversation_id or marker_for(conv.token),
                 join_url=conv.url,
                 title=conv.name,
@@ -216,9 +215,9 @@ class JobRunners(ReportRunners, StepRunners):
             return {"channel": conv.channel_id, "thread_ts": conv.message_ts}
         return await self.results.thread_root(conv, channel or conv.owner_id, token)
 
-    async def _post(self, token: str | None, text: str, blocks: list[Block], where: dict) -> dict:
+    async def _post(self, token: str | None, text: str, blocks: list[Block], where: dict, **extra) -> dict:
         return await self.slack.chat_postMessage(
-            token=token, text=text, blocks=blocks, unfurl_links=False, **where
+            token=token, text=text, blocks=blocks, unfurl_links=False, **where, **extra
         )
 
     async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.services.report import gather_report
+from bot.slack.report import ReportState
 from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
@@ -42,6 +43,19 @@ def final_state(conv: ConversationRecord | None) -> str | None:
     if not conv.live_at and reason in NO_SHOW:
         return "no-show"
     return "completed"
+
+
+def report_metadata(state: ReportState) -> dict[str, Any]:
+    """The report message's Slack metadata: the Wait step's outputs, with no candidate content."""
+    conv = state.conv
+    payload = {
+        "state": final_state(conv) or conv.status,
+        "interview_id": conv.ref or "",
+        "objectives_done": len(state.done),
+        "objectives_total": len(state.plan),
+        "decision": "",
+    }
+    return {"event_type": "interview_completed", "event_payload": payload}
 
 
 class StepFailed(Exception):
