@@ -171,6 +171,15 @@ class SlackWorkflows:
         return execution, None
 
 
+def parameters(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's parameters as the event lists them: one object each, with is_required."""
+    required = set(spec.get("required", []))
+    return [
+        {"name": name, "is_required": name in required, **{k: v for k, v in p.items() if k != "default"}}
+        for name, p in spec.get("properties", {}).items()
+    ]
+
+
 def function_executed(execution: Execution, spec: dict[str, Any]) -> dict[str, Any]:
     """The event's shape as Slack's Events API documents `function_executed`."""
     return {
@@ -181,6 +190,8 @@ def function_executed(execution: Execution, spec: dict[str, Any]) -> dict[str, A
             "title": spec.get("title", execution.callback_id),
             "description": spec.get("description", ""),
             "type": "app",
+            "input_parameters": parameters(spec.get("input_parameters", {})),
+            "output_parameters": parameters(spec.get("output_parameters", {})),
             "app_id": "A0APP0001",
             "date_created": int(time.time()),
             "date_updated": int(time.time()),

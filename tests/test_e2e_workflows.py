@@ -3,6 +3,8 @@ as Slack does (form -> Send an AI interview -> Wait for its result -> post the r
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -161,3 +163,16 @@ def test_a_restart_while_the_step_waits_still_completes_it_once(slack, tavus, se
     wait_until(lambda: run.state != "running", what="the workflow's end")
     assert run.state == "completed" and run.outputs[2]["state"] == "completed"
     assert len(completions(slack, "functions.completeSuccess", run.executions[1].id)) == 1
+
+
+def test_a_step_slack_delivers_twice_starts_one_interview(driver, slack, served, persona):
+    from sim.slack_workflows import function_executed, manifest_functions
+
+    run = run_workflow(slack, driver, example_workflow("Backend screen")[:2])
+    wait_until(lambda: run.state == "completed", what="the send step's end")
+    execution = run.executions[0]
+    again = driver.event(function_executed(execution, manifest_functions()["send_ai_interview"]), retry_num=1)
+    assert again.status_code == 200
+    time.sleep(2)  # it starts nothing: give a start that should not happen the time to show
+    assert len(served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 1
+    assert len(completions(slack, "functions.completeSuccess", execution.id)) == 1
