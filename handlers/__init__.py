@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from handlers import actions, commands, events, forget, notes, persona_edit, persona_test, settings, views
+from handlers import (
+    actions,
+    commands,
+    events,
+    forget,
+    notes,
+    persona_edit,
+    persona_test,
+    settings,
+    steps,
+    views,
+)
 
 
 def register_listeners(app, deps: Deps) -> None:
@@ -17,3 +28,4 @@ def register_listeners(app, deps: Deps) -> None:
     forget.register(app, deps)
     notes.register(app, deps)
     persona_test.register(app, deps)
+    steps.register(app, deps)

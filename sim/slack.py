@@ -23,12 +23,13 @@ from sim.blockkit import blocks_problem, view_problem
 from sim.slack_files import SlackFiles, public
 from sim.slack_state import SlackState, new_id, new_ts
 from sim.slack_tiers import RateTiers, retry_after
+from sim.slack_workflows import SlackWorkflows, metadata_problem
 
-JSON_FIELDS = ("blocks", "view", "attachments", "users")
+JSON_FIELDS = ("blocks", "view", "attachments", "users", "metadata", "outputs")
 MAX_TEXT = 40_000
 
 
-class SlackSimulator(SlackFiles):
+class SlackSimulator(SlackFiles, SlackWorkflows):
     def __init__(self, state: SlackState | None = None, *, tiers: bool = False) -> None:
         self.state = state or SlackState()
         self.tiers = RateTiers() if tiers else None  # Slack's rate tiers, when asked for
@@ -141,7 +142,7 @@ class SlackSimulator(SlackFiles):
             result = {"ok": False, "error": fault["error"]}
         elif method == "oauth.v2.access":  # the app authenticates with its client id and secret
             result = self.oauth_access(args, request.headers.get("authorization", ""))
-        elif token != self.state.bot_token and token not in self.state.installed:
+        elif not self.token_works(token):
             result = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         else:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
@@ -151,6 +152,10 @@ class SlackSimulator(SlackFiles):
             headers["x-oauth-scopes"] = ",".join(sorted(self.state.scopes))
         entry["result"] = result
         return JSONResponse(result, headers=headers)
+
+    def token_works(self, token: str | None) -> bool:
+        """The bot token, an installed workspace's, or a workflow step's while the step runs."""
+        return token == self.state.bot_token or token in self.state.installed or self.step_token_ok(token)
 
     async def hook(self, request: Request) -> Response:
         """response_url: up to 5 uses, ephemeral unless response_type is in_channel."""
@@ -294,6 +299,8 @@ class SlackSimulator(SlackFiles):
             return "no_text"
         if len(a.get("text") or "") > MAX_TEXT:
             return "msg_too_long"
+        if "metadata" in a and metadata_problem(a["metadata"]):
+            return "invalid_metadata_format"
         return "invalid_blocks" if blocks_problem(a.get("blocks")) else None
 
     def m_chat_postMessage(self, a: dict) -> dict:
@@ -314,6 +321,8 @@ class SlackSimulator(SlackFiles):
             "thread_ts": thread,
             "at": time.time(),
         }
+        if a.get("metadata"):
+            msg["metadata"] = a["metadata"]
         self.state.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
@@ -323,7 +332,7 @@ class SlackSimulator(SlackFiles):
             return {"ok": False, "error": "message_not_found"}
         if error := self._message_problem({"text": a.get("text") or msg["text"], **a}):
             return {"ok": False, "error": error}
-        msg.update({k: a[k] for k in ("text", "blocks") if k in a}, edited=time.time())
+        msg.update({k: a[k] for k in ("text", "blocks", "metadata") if k in a}, edited=time.time())
         return {"ok": True, "channel": a["channel"], "ts": msg["ts"], "text": msg["text"]}
 
     def m_chat_delete(self, a: dict) -> dict:

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.services.candidate_dm import run_candidate_dm
 from bot.services.pacing import answered, call_turn, priority, slack_cost, turn_key
 from bot.services.report_jobs import ReportRunners
+from bot.services.steps import StepRunners, final_state
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget
@@ -78,7 +79,7 @@ def announce_jobs(conv: ConversationRecord) -> list[Job]:
     return [post_job(conv)]  # a candidate's DM is queued by InviteService.create
 
 
-class JobRunners(ReportRunners):
+class JobRunners(ReportRunners, StepRunners):
     """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
 
     def __init__(
@@ -135,8 +136,7 @@ class JobRunners(ReportRunners):
         defers the post instead: it waits for calls.add's turn)."""
         try:
             answer = await self.slack.calls_add(
-                token=token,
-                # the conversation id, never the callback token: Slack shows this id to apps and admins
+                token=token,  # the conversation id, never the callback token: Slack shows it to apps
                 external_unique_id=conv.conversation_id or marker_for(conv.token),
                 join_url=conv.url,
                 title=conv.name,
@@ -158,6 +158,7 @@ class JobRunners(ReportRunners):
         return answer["call"]["id"]
 
     async def run_card(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+        await self.db.follow_steps(conv.token) if final_state(conv) else None  # workflows wait on it
         if not conv.message_ts:
             return None  # the card post draws the latest state itself
         text, blocks = build_interview_card(conv)
@@ -214,9 +215,9 @@ class JobRunners(ReportRunners):
             return {"channel": conv.channel_id, "thread_ts": conv.message_ts}
         return await self.results.thread_root(conv, channel or conv.owner_id, token)
 
-    async def _post(self, token: str | None, text: str, blocks: list[Block], where: dict) -> dict:
+    async def _post(self, token: str | None, text: str, blocks: list[Block], where: dict, **extra) -> dict:
         return await self.slack.chat_postMessage(
-            token=token, text=text, blocks=blocks, unfurl_links=False, **where
+            token=token, text=text, blocks=blocks, unfurl_links=False, **where, **extra
         )
 
     async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:

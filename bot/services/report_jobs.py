@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
+from bot.services.steps import report_metadata
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
@@ -81,7 +82,7 @@ class ReportRunners(CanvasSteps):
             text, blocks = self._announcement(conv, state, canvas_id)
         else:
             text, blocks = build_report(state)
-        answer, where = await self._post_result(job, conv, token, kind, where, text, blocks)
+        answer, where = await self._post_result(job, conv, token, kind, where, text, blocks, state)
         await self.db.save_report(
             conv.token, conv.team_id, channel=answer["channel"], ts=answer["ts"], thread_ts=where["thread_ts"]
         )
@@ -99,8 +100,9 @@ class ReportRunners(CanvasSteps):
             else:
                 text, blocks = build_report(state)
             await self._admit(job, "chat.update")
+            meta = report_metadata(state)
             await self.slack.chat_update(
-                token=token, channel=row["channel"], ts=row["ts"], text=text, blocks=blocks
+                token=token, channel=row["channel"], ts=row["ts"], text=text, blocks=blocks, metadata=meta
             )
         except SlackApiError as exc:
             if _code(exc) not in GONE:
@@ -120,16 +122,17 @@ class ReportRunners(CanvasSteps):
         return kind, await self._where(conv, kind, channel, token)
 
     async def _post_result(
-        self: JobRunners, job, conv, token, kind: str, where: dict, text: str, blocks: list
+        self: JobRunners, job, conv, token, kind: str, where: dict, text: str, blocks: list, state
     ) -> tuple[dict, dict]:
         """Post one result message; a place that refuses us falls back to the owner's thread."""
+        meta = {"metadata": report_metadata(state)}  # for other apps and workflows (issue 27)
         try:  # its turn was taken with its place (_place)
-            answer = await self._post(token, text, blocks, where)
+            answer = await self._post(token, text, blocks, where, **meta)
         except SlackApiError as exc:
             if kind == "owner" or _code(exc) not in REFUSED_PLACE:
                 raise
             where = await self._where(conv, "owner", None, token)
-            answer = await self._post(token, text, blocks, where)
+            answer = await self._post(token, text, blocks, where, **meta)
         await self.db.add_result_message(conv.token, answer["channel"], answer["ts"])
         return answer, where
 

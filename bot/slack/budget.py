@@ -37,6 +37,9 @@ TIERS = {
     "canvases.edit": 2,  # the notes put the canvas methods at Tier 2
     "canvases.access.set": 2,
     "canvases.delete": 3,
+    "chat.getPermalink": 4,
+    "functions.completeSuccess": 3,  # issue 27: a workflow step's end
+    "functions.completeError": 3,
 }
 WINDOW = 60.0  # seconds a tier counts over
 POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel

@@ -16,6 +16,7 @@ from bot.store.outbox import Job, OutboxRecord, OutboxRecords
 from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
 from bot.store.reports import ReportRecords
+from bot.store.steps import StepRecords
 from bot.store.workspaces import WorkspaceRecords
 
 __all__ = [
@@ -43,6 +44,7 @@ class Store(
     OutboxRecords,
     InviteRecords,
     ReportRecords,
+    StepRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

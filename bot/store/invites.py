@@ -12,6 +12,7 @@ from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord
+from bot.store.steps import follow_steps
 
 SETTINGS_DEFAULTS = {
     "open_interviews": 1,
@@ -202,6 +203,7 @@ class InviteRecords(StoreBase):
             )
             team = tx.query("select team_id from conversations where token = ?", (conv_token,))
             self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
+            follow_steps(tx, conv_token)  # a workflow waiting on it is told: forgotten, nothing else
 
     def purge_before(self, cutoff: str) -> int:
         """Retention: delete callback bodies (transcripts, analyses) received before `cutoff`, the

@@ -153,6 +153,12 @@ MIGRATIONS: list[Migration] = [
         "m010_events_token",  # a report reads its events by callback token too (before the id is known)
         "create index events_token on events (token)",
     ),
+    Migration(
+        "m0xx_workflow_steps",  # issue 27: Workflow Builder steps and whether Slack was told their end
+        """create table workflow_steps (execution_id text primary key, team_id text, kind text not null,
+            conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
+        "create index workflow_steps_conv on workflow_steps (conv_token)",
+    ),
 ]
 
 
