@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from sim import playground_workflows as workflows
 from sim.driver import SlackDriver
 from sim.playground_slackbot import invite, not_a_command
 from sim.playground_state import open_canvas, page_state
@@ -44,11 +45,12 @@ class Playground:
     data_dir: str | None = None
     errors: dict[str, dict[str, str]] = field(default_factory=dict)  # view_id -> inline errors
     servers: list[ServerThread] = field(default_factory=list)
+    runs: list = field(default_factory=list)  # the Workflows panel's runs
 
     def start(self) -> Playground:
         self.slack = SlackSimulator()
         self.slack.state.bot_token = self.slack.bot_token = "xoxb-playground-" + secrets.token_hex(8)
-        slack_url = self._serve(self.slack.app).url
+        slack_url = self.slack_url = self._serve(self.slack.app).url
         self.tavus = None if self.tavus_key else TavusSimulator()
         if self.tavus is not None:
             self.tavus.state.api_key = self.tavus_key_used = "playground-" + secrets.token_hex(8)
@@ -115,6 +117,7 @@ class Playground:
                 Route("/pg/tavus/{cid}/{what}", self.tavus_control, methods=["POST"]),
                 Route("/pg/file/{file_id}", self.file_text, methods=["GET"]),
                 Route("/pg/canvas/{canvas_id}", self.canvas, methods=["GET"]),
+                Route("/pg/workflow", self.workflow, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
             ]
         )
@@ -126,7 +129,28 @@ class Playground:
         tavus_state = self.tavus.state if self.tavus else None
         shown = page_state(self.slack.state, self.driver, user, self.errors, tavus_state)
         shown["invites"] = self.invites()
+        shown["workflows"] = [workflows.shown(run) for run in self.runs]
+        shown["personas"] = sorted(
+            {p.name for p in self.app.state.deps.store.visible_personas(self.slack.state.team_id, user)}
+        )
         return JSONResponse(shown)
+
+    async def workflow(self, request: Request) -> Response:
+        """Run the example workflow (issue 27), started by the person choosing it, as Slack would."""
+        body = await _body(request)
+        persona, name = str(body.get("persona") or "").strip(), str(body.get("name") or "").strip()
+        if not persona or not name:
+            return JSONResponse({"error": "Pick a persona and give the candidate's name."}, status_code=400)
+        steps = workflows.example_steps(
+            str(body.get("user") or "U0OWNER1"),
+            persona,
+            name[:80],
+            str(body.get("email") or "")[:254],
+            str(body.get("channel") or "C0HIRING1"),
+        )
+        post = workflows.poster(self.slack_url, self.slack.state.bot_token)
+        self.runs.append(self.slack.start_workflow(steps, self.driver.event, post))
+        return JSONResponse({"status": 200})
 
     async def file_text(self, request: Request) -> Response:
         """A shared file's text (the report's transcript), as a person opening it in Slack reads it."""

@@ -353,3 +353,37 @@ def test_a_canvas_report_opens_in_the_playground_for_its_readers_only(pg):
         assert page.http.get("/pg/canvas/FNOSUCH", params={"user": "U0OWNER1"}).status_code == 404
     finally:
         store.save_interview_settings(pg.slack.state.team_id, "U0ADMIN1", report_canvas=0)
+
+
+def test_the_workflows_panel_runs_the_example_workflow_to_its_result(pg):
+    """Issue 27: form -> Send an AI interview -> Wait for its result -> a message in #hiring, run by
+    the stand-in as Slack runs a workflow, with the candidate played through the invite link."""
+    page = Page(pg)
+    page.type("/tavus persona Workflow pg")
+    modal = page.modal(ids.NEW_PERSONA)
+    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Workflow pg"))
+    done = page.wait(
+        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
+    )
+    page.post("/pg/close", view_id=done["id"])
+    assert "Workflow pg" in page.state()["personas"]
+    refused = httpx.post(f"{pg.url}/pg/workflow", json={"user": page.user, "persona": "Workflow pg"})
+    assert refused.status_code == 400 and "candidate's name" in refused.json()["error"]
+    page.post("/pg/workflow", persona="Workflow pg", name="Ada Flow", email="ada@example.com")
+    run = page.wait(lambda s: [w for w in s["workflows"] if w["steps"][1]["state"] == "done"], "sent")[-1]
+    sent = run["steps"][1]["outputs"]
+    assert run["steps"][2]["state"] == "running" and "/i/" in sent["candidate_link"]
+    browser = httpx.Client(timeout=10, follow_redirects=True)
+    room = browser.post(sent["candidate_link"])  # the candidate presses Start
+    cid = str(room.url.path).rsplit("/", 1)[-1]
+    page.post(f"/pg/tavus/{cid}/join")
+    page.wait(lambda s: [c for c in s["tavus"] if c["conversation_id"] == cid and c["joined"]], "joined")
+    page.post(f"/pg/tavus/{cid}/leave")
+    run = page.wait(lambda s: [w for w in s["workflows"] if w["state"] != "running"], "the workflow's end")[
+        -1
+    ]
+    assert run["state"] == "completed" and run["steps"][2]["outputs"]["state"] == "completed"
+    posted = page.wait(
+        lambda s: [m for m in s["messages"].get("C0HIRING1", []) if "Ada Flow's" in m["text"]], "post"
+    )
+    assert "AI interview is over: *completed*" in posted[-1]["text"]

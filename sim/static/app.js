@@ -312,6 +312,7 @@ async function refresh() {
   renderMain(state);
   renderCalls(state);
   renderInvites(state);
+  window.Workflows.render(state, page.user, refresh);
   renderModal(state);
 }
 
