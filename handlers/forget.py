@@ -18,11 +18,12 @@ async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
     """`forget <interview name or id>`: one prompt with the Forget button (asked once: no dialog)."""
     team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
     found = await find_to_forget(deps, team, user, rest) if rest else []
-    if not found:
-        what = f"`{esc_cut(rest, 600)}`" if rest else "?"
+    usage = f"Usage: `{command} forget &lt;interview name or id&gt;`."
+    if not rest:
+        text, blocks = build_notice(f"Which interview? {usage}")
+    elif not found:
         text, blocks = build_notice(
-            f"I found no interview {what} that you can forget, by name or id. "
-            f"Usage: `{command} forget &lt;interview name or id&gt;`."
+            f"I found no interview `{esc_cut(rest, 600)}` that you can forget, by name or id. {usage}"
         )
     elif len(found) > 1:
         refs = ", ".join(f"`{c.ref or c.conversation_id}`" for c in found if c.ref or c.conversation_id)
@@ -37,8 +38,8 @@ async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
             "the messages posted about it in Slack, and the conversation at Tavus. It cannot be undone."
         )
         ref = conv.ref or conv.conversation_id or ""
-        button_ = button("Forget", ids.FORGET, value=ref, style="danger")
-        text, blocks = question, [section(question), {"type": "actions", "elements": [button_]}]
+        yes = button("Forget", ids.FORGET, value=ref, style="danger")
+        text, blocks = question, [section(question), {"type": "actions", "elements": [yes]}]
     await respond(text=text, blocks=blocks)
 
 

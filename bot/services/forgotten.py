@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 
 from bot.services.report_canvas import GONE, _code
+from bot.slack.budget import Throttled
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.store.erasure import CONTENT_JOBS
@@ -36,10 +37,14 @@ def stopped(job: OutboxRecord, conv: ConversationRecord | None) -> bool:
 
 async def unless_forgotten(db: AsyncStore, job: OutboxRecord, work: Awaitable[T]) -> T | None:
     """Run a job; one whose interview was forgotten while it ran ends done, whatever happened."""
+    from bot.services.jobs import NotYet  # it imports this module
+
     try:
         return await work
     except Forgotten:
         return None
+    except (NotYet, Throttled):
+        raise  # late, not failed: no need to look
     except Exception:
         conv = await db.conversation_by_token(job.token) if job.token else None
         if conv is not None and conv.forgotten:
