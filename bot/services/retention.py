@@ -117,7 +117,8 @@ class Retention:
     async def purge(self, now: datetime | None = None) -> int:
         """Delete content older than RETENTION_DAYS, jobs' too; returns how many callback bodies went."""
         cutoff = (now or datetime.now(UTC)) - timedelta(days=self.deps.settings.RETENTION_DAYS)
-        gone = await self.deps.db.purge_before(cutoff.isoformat(timespec="milliseconds"))
+        # the background's store threads (the reconciler's round): requests never wait behind it
+        gone = await self.deps.outbox.db.purge_before(cutoff.isoformat(timespec="milliseconds"))
         if gone:
-            log.info("retention: deleted %d stored Tavus events older than %s days", gone, cutoff.date())
+            log.info("retention: deleted %d stored Tavus events received before %s", gone, cutoff.date())
         return gone
