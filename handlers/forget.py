@@ -63,7 +63,7 @@ def register(app, deps: Deps) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         if not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
-        view = build_settings_modal(deps.store.interview_settings(team))
+        view = build_settings_modal(await deps.db.interview_settings(team))
         await open_view(client, body["trigger_id"], view, None)
 
     async def on_save_settings(ack, body, client) -> None:
@@ -78,7 +78,7 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        deps.store.save_interview_settings(team, user, **values)
+        await deps.db.save_interview_settings(team, user, **values)
         await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
 
     app.action(ids.FORGET)(on_forget)
