@@ -1,13 +1,13 @@
-"""Issue 14: `/tavus forget <interview>` behind a confirmation, the card's Cancel (revokes an
-invite), and the workspace's interview settings (admins, from the Home tab)."""
+"""Issues 14 and 22: `/tavus forget <interview name or id>` behind one confirmation, the card's
+Cancel (revokes an invite), and the workspace's interview settings (admins, from the Home tab)."""
 
 from __future__ import annotations
 
 from bot.deps import Deps
 from bot.services.channels import channel_problem
-from bot.services.retention import forget
+from bot.services.retention import find_to_forget, forget
 from bot.slack import ids
-from bot.slack.blocks import build_notice, button, confirm, esc, section
+from bot.slack.blocks import build_notice, button, esc, esc_cut, section
 from bot.slack.settings_modal import build_settings_modal, read_settings
 from handlers.actions import _tell, _where
 from handlers.home import publish_home
@@ -15,40 +15,42 @@ from handlers.modals import open_view
 
 
 async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
-    ref = rest.split()[0] if rest else ""
-    conv = await deps.db.conversation_by_ref(body["team_id"], ref[:60]) if ref else None
-    if conv is None:
+    """`forget <interview name or id>`: one prompt with the Forget button (asked once: no dialog)."""
+    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    found = await find_to_forget(deps, team, user, rest) if rest else []
+    usage = f"Usage: `{command} forget &lt;interview name or id&gt;`."
+    if not rest:
+        text, blocks = build_notice(f"Which interview? {usage}")
+    elif not found:
         text, blocks = build_notice(
-            f"I found no interview `{esc(ref[:40]) or '?'}` in this workspace. Usage: "
-            f"`{deps.settings.SLACK_COMMAND} forget &lt;interview ref or conversation id&gt;`."
+            f"I found no interview `{esc_cut(rest, 600)}` that you can forget, by name or id. {usage}"
         )
-    elif not await deps.people.can_manage(body["team_id"], body["user_id"], conv):
+    elif len(found) > 1:
+        refs = ", ".join(f"`{c.ref or c.conversation_id}`" for c in found if c.ref or c.conversation_id)
+        text, blocks = build_notice(
+            f"More than one interview is called *{esc_cut(rest, 600)}*: forget one by its id ({refs})."
+        )
+    elif not await deps.people.can_manage(team, user, conv := found[0]):
         text, blocks = build_notice(f"Only <@{conv.owner_id}> or an admin can forget *{esc(conv.name)}*.")
     else:
         question = (
             f"Forget *{esc(conv.name)}*? This deletes its transcript, analysis and stored events, "
-            "the result messages posted in Slack, and the conversation at Tavus. It cannot be undone."
+            "the messages posted about it in Slack, and the conversation at Tavus. It cannot be undone."
         )
-        yes = confirm("Forget interview?", question, "Forget it")
-        text, blocks = (
-            question,
-            [
-                section(question),
-                {
-                    "type": "actions",
-                    "elements": [button("Forget", ids.FORGET, value=ref, style="danger", confirm=yes)],
-                },
-            ],
-        )
+        ref = conv.ref or conv.conversation_id or ""
+        yes = button("Forget", ids.FORGET, value=ref, style="danger")
+        text, blocks = question, [section(question), {"type": "actions", "elements": [yes]}]
     await respond(text=text, blocks=blocks)
 
 
 def register(app, deps: Deps) -> None:
-    async def on_forget(ack, body, respond, client) -> None:
+    async def on_forget(ack, body, respond) -> None:
         await ack()
         team, user, _ = _where(body)
+        # the prompt's button is used: it gives way to the progress, then to the answer
+        await respond(text=":hourglass_flowing_sand: Forgetting the interview…", replace_original=True)
         answer = await forget(deps, team, user, body["actions"][0].get("value", ""))
-        await _tell(deps, body, respond, client, answer)
+        await respond(text=answer, replace_original=True)
 
     async def on_cancel(ack, body, respond, client) -> None:
         await ack()
@@ -61,7 +63,7 @@ def register(app, deps: Deps) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         if not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
-        view = build_settings_modal(deps.store.interview_settings(team))
+        view = build_settings_modal(await deps.db.interview_settings(team))
         await open_view(client, body["trigger_id"], view, None)
 
     async def on_save_settings(ack, body, client) -> None:
@@ -76,7 +78,7 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        deps.store.save_interview_settings(team, user, **values)
+        await deps.db.save_interview_settings(team, user, **values)
         await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
 
     app.action(ids.FORGET)(on_forget)

@@ -255,6 +255,7 @@ def test_forget_deletes_content_replies_and_the_conversation_at_tavus(driver, sl
     wait_until(
         lambda: any(a["action"] == "interview.forget" for a in store.audit_log("T0ACME01")), what="audit"
     )
+    wait_until(lambda: any("Forgot" in r["body"].get("text", "") for r in slack.state.responses), what="done")
     assert conv.conversation_id not in tavus.state.conversations
     wait_until(lambda: not channel_messages(slack, "D0OWNER1"), what="replies deleted")
     assert len(slack.state.deleted) >= 3

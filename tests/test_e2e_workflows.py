@@ -11,6 +11,7 @@ import pytest
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, wait_until
 from tests.helpers import channel_messages, create_persona
+from tests.test_e2e_forget import click_forget, forget_button, prompt
 
 HIRING = "C0HIRING1"
 
@@ -137,9 +138,8 @@ def test_a_forgotten_interview_ends_the_wait_with_forgotten_and_nothing_else(dri
     run = run_workflow(slack, driver, example_workflow("Backend screen")[:3])
     send = wait_until(lambda: len(run.outputs) >= 2 and run.outputs[1], what="the send step's outputs")
     wait_until(lambda: len(run.executions) == 2 and served.deps.store.step(run.executions[1].id), what="wait")
-    conv = served.deps.store.conversation_by_ref("T0ACME01", send["interview_id"])
-    served.deps.store.forget_content(conv.token, "U0OWNER1")  # what /tavus forget erases with
-    served.deps.outbox.kick()
+    forget_button_ = forget_button(prompt(slack, driver, send["interview_id"]))
+    click_forget(slack, driver, forget_button_)  # /tavus forget, as its owner uses it
     wait_until(lambda: run.state != "running", what="the workflow's end")
     assert run.outputs[2] == {"state": "forgotten"}
 

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.candidate_dm import run_candidate_dm
+from bot.services.forgotten import keep_posted, stopped, unless_forgotten
 from bot.services.pacing import answered, call_turn, priority, slack_cost, turn_key
 from bot.services.report_jobs import ReportRunners
 from bot.services.steps import StepRunners, final_state
@@ -96,8 +97,8 @@ class JobRunners(ReportRunners, StepRunners):
     async def run(self, job: OutboxRecord) -> str | None:
         """Wait for the job's turn in its workspace's rate budget, then run it."""
         conv = await self.db.conversation_by_token(job.token) if job.token else None
-        if job.token and conv is None:
-            return None  # its conversation is gone: nothing left to do
+        if stopped(job, conv):  # gone, forgotten, or its content deleted: nothing left to do
+            return None
         method, channel, calls = slack_cost(job, conv)
         turn, team = turn_key(job), job.team_id or ""
         if method and team:  # a 429 is Throttled: the job runs again at Slack's Retry-After
@@ -106,7 +107,7 @@ class JobRunners(ReportRunners, StepRunners):
                 conv = await self.db.conversation_by_token(job.token) or conv
         try:
             async with answered(self.budget, turn, team, method, channel):
-                return await getattr(self, f"run_{job.kind}")(job, conv)
+                return await unless_forgotten(self.db, job, getattr(self, f"run_{job.kind}")(job, conv))
         finally:
             self.settle_calls(job)
 
@@ -194,7 +195,7 @@ class JobRunners(ReportRunners, StepRunners):
                 kind, where = "owner", await self._where(conv, "owner", None, token)
                 answer = await self._post(token, text, blocks, where)
             posted.append(answer["ts"])
-            await self.db.add_result_message(conv.token, answer["channel"], answer["ts"])
+            await keep_posted(self.db, self.slack, token, conv, answer)
             await self.db.job_progress(job, json.dumps(posted))
         return json.dumps(posted)
 
@@ -224,12 +225,12 @@ class JobRunners(ReportRunners, StepRunners):
         data = job.data
         if data.get("candidate") and conv is not None:  # drawn when it runs: it carries a link
             return await run_candidate_dm(self, job, conv)
+        token = await self._token(job.team_id)
         answer = await self.slack.chat_postMessage(
-            token=await self._token(job.team_id),
-            channel=data["channel"],
-            text=data["text"],
-            unfurl_links=False,
+            token=token, channel=data["channel"], text=data["text"], unfurl_links=False
         )
+        if conv is not None:  # about an interview (a guardrail alert): recorded, so forget deletes it
+            await keep_posted(self.db, self.slack, token, conv, answer)
         return answer["ts"]
 
     async def run_calls_end(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:

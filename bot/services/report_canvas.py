@@ -73,9 +73,10 @@ class CanvasSteps:
         except SlackApiError as exc:
             return await self._canvas_refused(conv, _code(exc), exc)
         # recorded at once: a retry after a reset further on uses this canvas, not a second one
-        await self.db.save_report(
-            conv.token, conv.team_id, canvas_id=answer["canvas_id"], transcript_as="canvas"
-        )
+        from bot.services.forgotten import keep_report  # it reads this module's GONE
+
+        undo = lambda: self.slack.canvases_delete(token=token, canvas_id=answer["canvas_id"])  # noqa: E731
+        await keep_report(self.db, conv, undo, canvas_id=answer["canvas_id"], transcript_as="canvas")
         return answer["canvas_id"]
 
     async def _share_canvas(
@@ -106,7 +107,9 @@ class CanvasSteps:
             await self.slack.canvases_delete(token=token, canvas_id=canvas_id)
         except SlackApiError as exc:
             log.warning("could not delete an unshared report canvas: %s", _code(exc))
-        await self.db.save_report(conv.token, conv.team_id, canvas_id=None, transcript_as=None)
+        from bot.services.forgotten import keep_report
+
+        await keep_report(self.db, conv, canvas_id=None, transcript_as=None)
 
     async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:
         if error in CANVAS_FAILED:

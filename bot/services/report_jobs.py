@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 from slack_sdk.errors import SlackApiError
 
+from bot.services.forgotten import keep_posted, keep_report
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
 from bot.services.steps import report_metadata
@@ -83,9 +84,8 @@ class ReportRunners(CanvasSteps):
         else:
             text, blocks = build_report(state)
         answer, where = await self._post_result(job, conv, token, kind, where, text, blocks, state)
-        await self.db.save_report(
-            conv.token, conv.team_id, channel=answer["channel"], ts=answer["ts"], thread_ts=where["thread_ts"]
-        )
+        posted = {"channel": answer["channel"], "ts": answer["ts"], "thread_ts": where["thread_ts"]}
+        await keep_report(self.db, conv, **posted)
         return "posted"
 
     async def _redraw(
@@ -133,7 +133,7 @@ class ReportRunners(CanvasSteps):
                 raise
             where = await self._where(conv, "owner", None, token)
             answer = await self._post(token, text, blocks, where, **meta)
-        await self.db.add_result_message(conv.token, answer["channel"], answer["ts"])
+        await keep_posted(self.db, self.slack, token, conv, answer)
         return answer, where
 
     # the transcript
@@ -162,10 +162,10 @@ class ReportRunners(CanvasSteps):
                     raise
                 self._told_once(conv.team_id, "the transcript file", _code(exc))
                 return await self._in_thread(conv, turns, _code(exc))
-        await self.db.save_report(
-            conv.token, conv.team_id, file_id=file_id, file_pending=None, transcript_as="file"
+        undo = lambda: self.slack.files_delete(token=token, file=file_id)  # noqa: E731
+        await keep_report(
+            self.db, conv, undo, [report_job(conv)], file_id=file_id, file_pending=None, transcript_as="file"
         )
-        await self.db.add_jobs([report_job(conv)])
         return file_id
 
     async def _transcript_of(self: JobRunners, conv: ConversationRecord) -> list | None:
@@ -177,9 +177,8 @@ class ReportRunners(CanvasSteps):
         from bot.services.jobs import reply_job
 
         messages = build_transcript_messages(turns)
-        await self.db.add_jobs([reply_job(conv, f"transcript-thread:{conv.token}", "transcript", messages)])
-        await self.db.save_report(conv.token, conv.team_id, transcript_as="thread")
-        await self.db.add_jobs([report_job(conv)])
+        replies = reply_job(conv, f"transcript-thread:{conv.token}", "transcript", messages)
+        await keep_report(self.db, conv, jobs=[replies, report_job(conv)], transcript_as="thread")
         return f"thread ({why})"
 
     async def _shared(self: JobRunners, job, token, file_id: str, row: dict) -> bool:
@@ -205,7 +204,7 @@ class ReportRunners(CanvasSteps):
         slot = await self.slack.files_getUploadURLExternal(
             token=token, filename=filename, length=len(content)
         )
-        await self.db.save_report(conv.token, conv.team_id, file_pending=slot["file_id"])
+        await keep_report(self.db, conv, file_pending=slot["file_id"])  # never completed if forgotten now
         async with httpx.AsyncClient(timeout=30.0) as http:  # a pre-signed URL: no token goes there
             sent = await http.post(slot["upload_url"], content=content)
         if sent.status_code != 200:

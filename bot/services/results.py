@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.blocks import Block, esc, esc_cut, link
+from bot.services.forgotten import keep_posted
+from bot.services.report_canvas import GONE
+from bot.slack.blocks import esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.store import ConversationRecord
 
@@ -48,6 +50,7 @@ class ResultsService:
     def __init__(self, interviews: InterviewService) -> None:
         self.interviews = interviews
         self.store, self.slack, self.ws = interviews.store, interviews.slack, interviews.ws
+        self.db = interviews.db  # the store off the event loop
         # results of one interview post concurrently (transcript, analysis, recording): one root
         self._roots: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -59,33 +62,6 @@ class ResultsService:
         if chosen["results_to"] == "channel" and chosen["results_channel"]:
             return "channel", chosen["results_channel"]
         return "owner", None
-
-    async def post(self, conv: ConversationRecord, text: str, blocks: list[Block]) -> None:
-        """Post one result where the workspace decided (a side effect the outbox can own later)."""
-        fresh = self.store.conversation_by_token(conv.token) or conv
-        kind, channel = self.destination(fresh)
-        token = self.ws.slack_token(fresh.team_id)
-        try:
-            if kind == "thread":
-                where = {"channel": channel, "thread_ts": fresh.message_ts}
-            else:
-                where = await self.thread_root(fresh, channel or fresh.owner_id, token)
-            answer = await self.slack.chat_postMessage(
-                token=token, text=text, blocks=blocks, unfurl_links=False, **where
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, f"post {text} of an interview")
-            if kind == "owner":
-                return
-            try:  # the chosen place refused (we left the channel, say): the owner still gets it
-                where = await self.thread_root(fresh, fresh.owner_id, token)
-                answer = await self.slack.chat_postMessage(
-                    token=token, text=text, blocks=blocks, unfurl_links=False, **where
-                )
-            except SlackApiError as again:
-                slack_failed(again, f"post {text} of an interview to its owner")
-                return
-        self.store.add_result_message(fresh.token, answer["channel"], answer["ts"])
 
     async def thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:
         """The interview's own thread in the owner's DM or the chosen channel, started once."""
@@ -103,7 +79,7 @@ class ResultsService:
 
     async def _thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:
         dm = channel == conv.owner_id  # posting to a user id lands in their DM (a D… channel)
-        for row in self.store.result_messages(conv.token):
+        for row in await self.db.result_messages(conv.token):
             if row["thread_root"] and (row["channel"] == channel or (dm and row["channel"].startswith("D"))):
                 return {"channel": row["channel"], "thread_ts": row["ts"]}
         who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open"
@@ -115,19 +91,22 @@ class ResultsService:
             f"<@{conv.owner_id}>{where}. They follow in this thread.",
             unfurl_links=False,
         )
-        self.store.add_result_message(conv.token, answer["channel"], answer["ts"], root=True)
+        await keep_posted(self.db, self.slack, token, conv, answer, root=True)
         return {"channel": answer["channel"], "thread_ts": answer["ts"]}
 
     async def delete_posted(self, conv: ConversationRecord) -> tuple[int, int]:
-        """chat.delete every result message we posted for this interview, and files.delete /
-        canvases.delete its report's transcript file and canvas (forget): (deleted, not deleted)."""
+        """chat.delete every message we posted about this interview (results, the owner's alerts),
+        and files.delete / canvases.delete its report's transcript file (an upload cut short too) and
+        canvas (forget): (deleted, not deleted). One Slack says is already gone counts as neither."""
         deleted = failed = 0
-        token = self.ws.slack_token(conv.team_id)
-        report = self.store.report(conv.token) or {}
+        token = await self.db.run(self.ws.slack_token, conv.team_id)
+        report = await self.db.report(conv.token) or {}
+        delete_file = lambda i: self.slack.files_delete(token=token, file=i)  # noqa: E731
         calls = [
             (f"delete an interview's report {what}", call, ident)
             for what, call, ident in (
-                ("file", lambda i: self.slack.files_delete(token=token, file=i), report.get("file_id")),
+                ("file", delete_file, report.get("file_id")),
+                ("file", delete_file, report.get("file_pending") if not report.get("file_id") else None),
                 (
                     "canvas",
                     lambda i: self.slack.canvases_delete(token=token, canvas_id=i),
@@ -138,13 +117,15 @@ class ResultsService:
         ]
         calls += [
             ("delete an interview's result message", self._deleter(token, row["channel"]), row["ts"])
-            for row in reversed(self.store.result_messages(conv.token))
+            for row in reversed(await self.db.result_messages(conv.token))
         ]
         for what, call, ident in calls:
             try:
                 await call(ident)
                 deleted += 1
             except SlackApiError as exc:
+                if exc.response.get("error") in GONE:
+                    continue  # deleted by hand, or an upload that never completed: nothing to say
                 slack_failed(exc, what)
                 failed += 1
             except Exception as exc:  # a reset or a timeout: say so, and go on with the rest

@@ -27,7 +27,7 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         (f"{c} end <interview name, id or ref>", "end an interview or cancel an invite (owner or admin)"),
         (
             f"{c} forget <interview name or id>",
-            "erase an interview: stored content, result messages, and the conversation at Tavus",
+            "erase an interview: stored content, the messages about it, and the conversation at Tavus",
         ),
         (
             f"{c} note <interview name or id> <text>",

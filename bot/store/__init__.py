@@ -10,6 +10,7 @@ from bot.clock import utcnow
 from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, WouldWait, open_backend
 from bot.store.conversations import ConversationRecords
+from bot.store.erasure import ErasureRecords
 from bot.store.events import EventRecords
 from bot.store.invites import InviteRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
@@ -45,6 +46,7 @@ class Store(
     InviteRecords,
     ReportRecords,
     StepRecords,
+    ErasureRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

@@ -167,6 +167,13 @@ class ConversationRecords(StoreBase):
             limit=limit,
         )
 
+    def conversations_named(self, team_id: str, name: str, owner_id: str | None) -> list[ConversationRecord]:
+        """Interviews of this name (any state, any case), the owner's only unless None; not forgotten."""
+        where = "team_id = ? and lower(name) = lower(?) and coalesce(token_hash, '') not like 'forgotten:%'"
+        if owner_id is None:
+            return self._conversations(where, (team_id, name), limit=20)
+        return self._conversations(where + " and owner_id = ?", (team_id, name, owner_id), limit=20)
+
     def creating(self, before: str) -> list[ConversationRecord]:
         """Intents older than `before` still creating: a crash or an error left them there."""
         return self._conversations("status = 'creating' and created_at < ?", (before,))

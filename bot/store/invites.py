@@ -1,5 +1,5 @@
-"""Issue 14: invites (private links, stored hashed), workspace interview settings, the result
-messages we posted, and erasing content (forget, retention)."""
+"""Issue 14: invites (private links, stored hashed) and workspace interview settings. The result
+messages we posted and erasure (forget, retention) are in bot/store/erasure.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord
-from bot.store.steps import follow_steps
 
 SETTINGS_DEFAULTS = {
     "open_interviews": 1,
@@ -156,73 +155,3 @@ class InviteRecords(StoreBase):
             self._audit(
                 tx, team_id, by, "workspace.interview_settings", team_id, str(values.get("results_to"))
             )
-
-    # results we posted
-    def add_result_message(self, conv_token: str, channel: str, ts: str, *, root: bool = False) -> None:
-        row = {
-            "conv_token": conv_token,
-            "channel": channel,
-            "ts": ts,
-            "thread_root": int(root),
-            "at": utcnow(),
-        }
-        with self.db.write() as tx:
-            tx.execute(*insert_sql("result_messages", row))
-
-    def result_messages(self, conv_token: str) -> list[dict[str, Any]]:
-        return self.db.read("select * from result_messages where conv_token = ? order by id", (conv_token,))
-
-    # erasure
-    def forget_content(self, conv_token: str, by: str) -> None:
-        """Delete what we stored of an interview's content; the audit keeps that it happened."""
-        with self.db.write() as tx:
-            tx.execute(
-                "delete from events where token = ? or conversation_id in "
-                "(select conversation_id from conversations where token = ?)",
-                (conv_token, conv_token),
-            )
-            tx.execute("delete from result_messages where conv_token = ?", (conv_token,))
-            tx.execute("delete from reports where conv_token = ?", (conv_token,))
-            # the outbox's copies of the results: a reply still waiting must not post after erasure
-            tx.execute(
-                "update outbox set payload = '{}', result = null, state = 'done', lease_until = null "
-                "where token = ? and kind in ('reply', 'dm', 'report', 'transcript')",
-                (conv_token,),
-            )
-            tx.execute(
-                "update invites set request = null, meeting_token = null, "
-                "revoked_at = coalesce(revoked_at, ?) where conv_token = ?",
-                (utcnow(), conv_token),
-            )
-            tx.execute(
-                # its callback token stops working: a late transcript must not bring content back
-                "update conversations set name = 'Forgotten interview', candidate_name = null, "
-                "candidate_email = null, error = null, token_hash = 'forgotten:' || token, "
-                "updated_at = ? where token = ?",
-                (utcnow(), conv_token),
-            )
-            team = tx.query("select team_id from conversations where token = ?", (conv_token,))
-            self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
-            follow_steps(tx, conv_token)  # a workflow waiting on it is told: forgotten, nothing else
-
-    def purge_before(self, cutoff: str) -> int:
-        """Retention: delete callback bodies (transcripts, analyses) received before `cutoff`, the
-        content of ended interviews, and the detail of older audit rows (who/what/when stay)."""
-        with self.db.write() as tx:
-            gone = tx.execute("delete from events where received_at < ?", (cutoff,))
-            old = "select token from conversations where status in ('ended', 'failed') and updated_at < ?"
-            tx.execute(
-                f"update invites set request = null, meeting_token = null where conv_token in ({old})",
-                (cutoff,),
-            )
-            tx.execute(
-                f"update conversations set candidate_email = null, error = null where token in ({old})",
-                (cutoff,),
-            )
-            tx.execute("update audit set detail = null where at < ? and detail is not null", (cutoff,))
-            tx.execute(  # the outbox keeps copies of results it posted: they go with the rest
-                "update outbox set payload = '{}', result = null where state = 'done' "
-                f"and kind in ('reply', 'dm') and token in ({old})",
-                (cutoff,),
-            )
-        return gone

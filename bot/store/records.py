@@ -9,6 +9,7 @@ from typing import Any
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
 INVITED = "invited"  # issue 14: an invite waiting for its candidate; no Tavus conversation yet
+FORGOTTEN = "forgotten:"  # a forgotten conversation's token_hash starts so (its callback URL dies)
 
 
 def marker_for(token: str) -> str:
@@ -84,6 +85,11 @@ class ConversationRecord(_Record):
     def has_candidate(self) -> bool:
         """An interview with a candidate is private: no room or invite link on its card."""
         return bool(self.candidate_id or self.candidate_name)
+
+    @property
+    def forgotten(self) -> bool:
+        """Erased by `forget`: its jobs post nothing more (bot/store/erasure.py)."""
+        return (self.token_hash or "").startswith(FORGOTTEN)
 
 
 class DuplicateRequest(Exception):

@@ -7,6 +7,8 @@ from typing import Any
 from bot.clock import utcnow
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
+from bot.store.erasure import unforgotten
+from bot.store.outbox import Job, enqueue
 
 REPORT_FIELDS = ("channel", "ts", "thread_ts", "canvas_id", "file_id", "file_pending", "transcript_as")
 
@@ -16,8 +18,12 @@ class ReportRecords(StoreBase):
         """The report's row: its message (channel, ts, thread_ts), canvas, file and transcript form."""
         return self._one("select * from reports where conv_token = ?", (conv_token,))
 
-    def save_report(self, conv_token: str, team_id: str | None, **values: Any) -> None:
-        """Record what a report job did (a posted message, an uploaded file), once it happened."""
+    def save_report(
+        self, conv_token: str, team_id: str | None, jobs: list[Job] | None = None, **values: Any
+    ) -> bool:
+        """Record what a report job did (a posted message, an uploaded file), once it happened, with
+        the jobs it owes; False, with nothing written, once the interview is forgotten (the caller
+        deletes what it just made)."""
         unknown = set(values) - set(REPORT_FIELDS)
         if unknown:
             raise ValueError(f"not report fields: {sorted(unknown)}")
@@ -25,7 +31,11 @@ class ReportRecords(StoreBase):
         sql, params = insert_sql("reports", row)
         names = ", ".join(f"{k} = excluded.{k}" for k in [*values, "updated_at"])
         with self.db.write() as tx:
+            if not unforgotten(tx, conv_token):
+                return False
             tx.execute(f"{sql} on conflict (conv_token) do update set {names}", params)
+            enqueue(tx, jobs or [])
+        return True
 
     def refuse_canvas(self, team_id: str, error: str | None) -> None:
         """Remember (or clear, with None) that Slack refused this workspace a canvas."""
