@@ -14,6 +14,18 @@ from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.candidate_dm import run_candidate_dm
 from bot.services.forgotten import keep_posted, stopped, unless_forgotten
+from bot.services.job_kinds import (  # noqa: F401 (re-exported: services import them from here)
+    NotYet,
+    announce_jobs,
+    calls_end_job,
+    card_job,
+    dm_job,
+    end_tavus_job,
+    ended_jobs,
+    post_job,
+    reply_job,
+    tell_owner_job,
+)
 from bot.services.pacing import answered, call_turn, priority, slack_cost, turn_key
 from bot.services.report_jobs import ReportRunners
 from bot.services.steps import StepRunners, final_state
@@ -22,62 +34,12 @@ from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
 from bot.slack.errors import REFUSED_PLACE, slack_failed
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import ConversationRecord, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.store.records import marker_for
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)
-
-
-class NotYet(Exception):
-    """The job cannot run yet (a reply whose card is still on its way): try later, no attempt."""
-
-
-def card_job(conv: ConversationRecord) -> Job:
-    """Redraw the card from the store; pending redraws of one card collapse into one."""
-    return Job("card", f"card:{conv.token}", conv.token, conv.team_id, rearm=True)
-
-
-def post_job(conv: ConversationRecord) -> Job:
-    return Job("post", f"post:{conv.token}", conv.token, conv.team_id)
-
-
-def calls_end_job(conv: ConversationRecord) -> Job:
-    return Job("calls_end", f"calls_end:{conv.token}", conv.token, conv.team_id)
-
-
-def end_tavus_job(conv: ConversationRecord) -> Job:
-    return Job("end_tavus", f"end_tavus:{conv.token}", conv.token, conv.team_id)
-
-
-def ended_jobs(conv: ConversationRecord) -> list[Job]:
-    return [card_job(conv), calls_end_job(conv)]
-
-
-def reply_job(
-    conv: ConversationRecord,
-    key: str,
-    label: str,
-    messages: list[tuple[str, list[Block]]],
-) -> Job:
-    """Replies where the results go (the owner's DM thread by default), in order, each once."""
-    data = {"label": label, "messages": messages}
-    return Job("reply", key, conv.token, conv.team_id, data)
-
-
-def dm_job(conv: ConversationRecord, key: str, channel: str, text: str, *, tell: bool = False) -> Job:
-    """A DM; `tell` marks a message to the owner, which is not itself reported when it fails."""
-    return Job("dm", key, conv.token, conv.team_id, {"channel": channel, "text": text, "tell": tell})
-
-
-def tell_owner_job(conv: ConversationRecord, key: str, text: str) -> Job:
-    return dm_job(conv, f"tell:{key}:{conv.token}", conv.owner_id, text, tell=True)
-
-
-def announce_jobs(conv: ConversationRecord) -> list[Job]:
-    """Post the card."""
-    return [post_job(conv)]  # a candidate's DM is queued by InviteService.create
 
 
 class JobRunners(ReportRunners, StepRunners):

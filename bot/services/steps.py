@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.services.job_kinds import NotYet
 from bot.services.report import gather_report
 from bot.slack.report import ReportState
 from bot.store import ConversationRecord, OutboxRecord
@@ -85,8 +86,6 @@ class StepRunners:
         return outcome
 
     async def _sent(self: JobRunners, job: OutboxRecord, conv: ConversationRecord | None) -> dict[str, Any]:
-        from bot.services.jobs import NotYet
-
         if forgotten(conv):
             return {"interview_id": "", "candidate_link": "", "card_link": ""}
         if not conv.message_ts:
@@ -107,8 +106,6 @@ class StepRunners:
         self: JobRunners, job: OutboxRecord, conv: ConversationRecord, state: str
     ) -> dict[str, Any]:
         """The outputs of *Wait*: no candidate content, only the state, counts and a link."""
-        from bot.services.jobs import NotYet
-
         if state == "forgotten":
             return {"state": state}
         row = await self.db.report(conv.token)

@@ -13,8 +13,8 @@ from typing import Any
 from bot.clock import utcnow
 from bot.store.backends import Tx, insert_sql
 from bot.store.base import StoreBase
-from bot.store.steps import follow_steps
 from bot.store.records import FORGOTTEN
+from bot.store.steps import follow_steps
 
 CONTENT_JOBS = ("reply", "dm", "report", "transcript")  # the jobs that carry or post results
 # the candidate's DM job carries no content (it is drawn when it runs) and still owes its final edit
