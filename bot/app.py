@@ -136,6 +136,7 @@ def create_app(
             lanes.background_task(_start_up(reconciler)),
             lanes.background_task(deps.outbox.run_forever()),
             asyncio.create_task(lag.run()),  # in the acks' lane: it measures what they wait
+            lanes.background_task(deps.ws.learn_names(slack)),  # for the candidate's page
         ]
         if reconcile:
             tasks.append(lanes.background_task(reconciler.run_forever()))

@@ -9,8 +9,12 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+import httpx
+
 from bot.web.slack_events import MAX_SLACK_BODY
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, wait_until
+from tests.helpers import create_persona
+from tests.test_e2e_candidates import external, result_link, start_with
 from tests.test_leaks import chunked_post_without_end
 
 
@@ -49,3 +53,23 @@ def test_slack_events_answers_400_to_a_body_not_utf8_logged_at_a_rate(driver, ca
     lines = [r.getMessage() for r in caplog.records if "not UTF-8" in r.getMessage()]
     assert len(lines) == 1, lines
     assert "Traceback" not in caplog.text
+
+
+def test_invite_page_never_depends_on_slack(driver, slack, tavus, served):
+    """Slack resetting every connection, then stalling: the candidate still gets the page (with the
+    workspace's name learnt earlier, in the background) at once, and Start still starts."""
+    persona = create_persona(driver, served)
+    start_with(driver, served, persona.persona_id, **external())
+    link = result_link(slack)
+    wait_until(lambda: served.deps.store.workspace("T0ACME01"), what="the workspace's name learnt")
+    slack.state.faults.append({"method": "*", "kind": "reset", "times": 10_000})
+    page = httpx.get(link, timeout=20)
+    assert page.status_code == 200, page.text
+    assert "Acme" in page.text and "Start the interview" in page.text
+    slack.state.faults[:] = [{"method": "*", "kind": "stall", "seconds": 15, "times": 10_000}]
+    began = time.monotonic()
+    page = httpx.get(link, timeout=20)
+    assert page.status_code == 200 and "Acme" in page.text
+    assert time.monotonic() - began < 2.0  # the page waits on no Slack call
+    assert httpx.post(link, timeout=20).status_code == 303  # into the room
+    slack.state.faults.clear()

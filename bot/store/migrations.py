@@ -153,6 +153,10 @@ MIGRATIONS: list[Migration] = [
         "m010_events_token",  # a report reads its events by callback token too (before the id is known)
         "create index events_token on events (token)",
     ),
+    Migration(
+        "m011_workspace_name",  # issue 23: the invite page names the workspace without asking Slack
+        "alter table workspaces add column team_name text",
+    ),
 ]
 
 
