@@ -10,10 +10,12 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
+from bot.slack import ids
 from bot.web.slack_events import MAX_SLACK_BODY
-from tests.conftest import SIGNING_SECRET, wait_until
-from tests.helpers import create_persona
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, wait_until
+from tests.helpers import create_persona, interview_values, open_modal, responses_text
 from tests.test_e2e_candidates import external, result_link, start_with
 from tests.test_leaks import chunked_post_without_end
 
@@ -73,3 +75,54 @@ def test_invite_page_never_depends_on_slack(driver, slack, tavus, served):
     assert time.monotonic() - began < 2.0  # the page waits on no Slack call
     assert httpx.post(link, timeout=20).status_code == 303  # into the room
     slack.state.faults.clear()
+
+
+def test_sim_slack_answers_conversations_info_in_dms_like_slack(slack):
+    def info(channel: str) -> dict:
+        headers = {"Authorization": f"Bearer {BOT_TOKEN}"}
+        return httpx.post(
+            f"{slack.url}/api/conversations.info", json={"channel": channel}, headers=headers
+        ).json()
+
+    dm, group = slack.state.dm_channel("U0OWNER1"), slack.state.group_dm("U0OWNER1", "U0OTHER1")
+    assert info(dm.id) | {"provided": ""} == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "im:read",
+        "provided": "",
+    }
+    assert info(group.id)["needed"] == "mpim:read"
+    public = info("C0HIRING1")["channel"]
+    assert public["is_member"] and not public["is_archived"] and not public["is_ext_shared"]
+    assert not public["is_private"] and not public["is_im"] and not public["is_mpim"]
+    slack.state.scopes |= {"im:read", "mpim:read"}
+    assert info(dm.id)["channel"]["is_im"] is True and "name" not in info(dm.id)["channel"]
+    slack.state.channels[group.id].members.add(slack.state.bot_user)
+    assert info(group.id)["channel"]["is_mpim"] is True
+
+
+@pytest.mark.parametrize("where", ["dm", "group_dm", "group_dm_readable"])
+def test_interview_typed_in_a_dm_is_refused_before_tavus(driver, slack, tavus, served, where):
+    persona = create_persona(driver, served)
+    if where == "dm":
+        channel = slack.state.dm_channel("U0OWNER1").id
+    else:
+        channel = slack.state.group_dm("U0OWNER1", "U0OTHER1").id
+    if where == "group_dm_readable":  # with mpim:read, Slack answers is_mpim: refused all the same
+        slack.state.scopes.add("mpim:read")
+        slack.state.channels[channel].members.add(slack.state.bot_user)
+    for text in (f"interview {persona.persona_id}", f"interview {persona.persona_id} jane@example.com"):
+        response = driver.command(text, channel=channel)
+        said = wait_until(
+            lambda: [t for t in responses_text(slack, response.response_url) if "direct message" in t],
+            what="the refusal",
+        )
+        assert "public channel" in said[0] and "private channel the Tavus app is in" in said[0]
+    # the Start interview form with that channel (prefilled from where the command was typed)
+    view = open_modal(driver, "interview", ids.START_INTERVIEW)
+    answer = driver.submit(view["id"], interview_values(persona.persona_id, channel=channel)).json()
+    assert answer["response_action"] == "errors" and "direct message" in answer["errors"][ids.I_CHANNEL]
+    time.sleep(0.5)
+    assert not tavus.state.conversations  # nothing created, nothing billed
+    assert not served.deps.store.active_of("T0ACME01", "U0OWNER1")
+    assert not served.deps.store.invites_of("T0ACME01", "U0OWNER1")

@@ -89,7 +89,9 @@ class Workspaces:
             try:
                 answer = await slack.auth_test(token=token)
             except Exception as exc:  # Slack down, reset, stalled: the page says "the hiring team"
-                log.info("could not learn a workspace's name yet (%s); trying again later", type(exc).__name__)
+                log.info(
+                    "could not learn a workspace's name yet (%s); trying again later", type(exc).__name__
+                )
                 learnt = False
                 continue
             if answer.get("team_id") and answer.get("team"):
