@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from handlers import actions, commands, events, forget, notes, persona_edit, persona_test, settings, views
+from handlers.guard import Guarded
 
 
 def register_listeners(app, deps: Deps) -> None:
-    """Attach every listener to the Bolt app."""
+    """Attach every listener to the Bolt app, each behind the guard (handlers/guard.py)."""
+    app = Guarded(app)
     commands.register(app, deps)
     views.register(app, deps)
     actions.register(app, deps)

@@ -10,19 +10,20 @@ from bot.slack import ids
 from bot.slack.blocks import build_notice, button, confirm, esc, section
 from bot.slack.settings_modal import build_settings_modal, read_settings
 from handlers.actions import _tell, _where
+from handlers.guard import action_value, team_of, user_of, values_of
 from handlers.home import publish_home
 from handlers.modals import open_view
 
 
 async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
     ref = rest.split()[0] if rest else ""
-    conv = await deps.db.conversation_by_ref(body["team_id"], ref[:60]) if ref else None
+    conv = await deps.db.conversation_by_ref(team_of(body), ref[:60]) if ref else None
     if conv is None:
         text, blocks = build_notice(
             f"I found no interview `{esc(ref[:40]) or '?'}` in this workspace. Usage: "
             f"`{deps.settings.SLACK_COMMAND} forget &lt;interview ref or conversation id&gt;`."
         )
-    elif not await deps.people.can_manage(body["team_id"], body["user_id"], conv):
+    elif not await deps.people.can_manage(team_of(body), user_of(body), conv):
         text, blocks = build_notice(f"Only <@{conv.owner_id}> or an admin can forget *{esc(conv.name)}*.")
     else:
         question = (
@@ -47,26 +48,26 @@ def register(app, deps: Deps) -> None:
     async def on_forget(ack, body, respond, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        answer = await forget(deps, team, user, body["actions"][0].get("value", ""))
+        answer = await forget(deps, team, user, action_value(body))
         await _tell(deps, body, respond, client, answer)
 
     async def on_cancel(ack, body, respond, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        answer = await deps.invite_flow.cancel(team, user, body["actions"][0].get("value", ""))
+        answer = await deps.invite_flow.cancel(team, user, action_value(body))
         await _tell(deps, body, respond, client, answer)
 
     async def on_open_settings(ack, body, client) -> None:
         await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
+        team, user = team_of(body), user_of(body)
         if not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
         view = build_settings_modal(deps.store.interview_settings(team))
-        await open_view(client, body["trigger_id"], view, None)
+        await open_view(client, body.get("trigger_id", ""), view, None)
 
     async def on_save_settings(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
-        values, errors = read_settings(view["state"]["values"])
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
+        values, errors = read_settings(values_of(view))
         if not errors and not await deps.people.is_admin(team, user):
             errors = {ids.S_RESULTS: "Only a workspace admin can change these settings."}
         channel = values["results_channel"]  # results must be able to land there

@@ -20,6 +20,7 @@ MAX_SLACK_BODY = 1 << 20
 def slack_events_endpoint(handle):
     """`handle(request)` is Bolt's Starlette adapter; it gets a request whose body is already read."""
     refusals = RefusalLog(what="Slack request(s)", why="whose body is not UTF-8")
+    broken = RefusalLog(what="signed Slack request(s)", why="that Bolt could not read (e.g. `actions: []`)")
 
     async def slack_events(request: Request) -> Response:
         try:
@@ -31,7 +32,11 @@ def slack_events_endpoint(handle):
         except UnicodeDecodeError:
             refusals.refused(request.client.host if request.client else "?")
             return JSONResponse({"error": "body is not UTF-8"}, status_code=400)
-        return await handle(Request(request.scope, receive=_replay(raw)))
+        try:
+            return await handle(Request(request.scope, receive=_replay(raw)))
+        except Exception:  # Bolt's own matchers index the payload (`actions[0]`): a 400, not a 500
+            broken.refused(request.client.host if request.client else "?")
+            return JSONResponse({"error": "malformed Slack request"}, status_code=400)
 
     return slack_events
 
