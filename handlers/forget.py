@@ -62,7 +62,7 @@ def register(app, deps: Deps) -> None:
         team, user = team_of(body), user_of(body)
         if not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
-        view = build_settings_modal(deps.store.interview_settings(team))
+        view = build_settings_modal(await deps.db.interview_settings(team))  # off the loop
         await open_view(client, body.get("trigger_id", ""), view, None)
 
     async def on_save_settings(ack, body, client) -> None:
@@ -77,7 +77,7 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        deps.store.save_interview_settings(team, user, **values)
+        await deps.db.save_interview_settings(team, user, **values)
         await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
 
     app.action(ids.FORGET)(on_forget)
