@@ -80,7 +80,10 @@ class Guarded:
 
 def guarded(fn):
     """`fn` with the arguments it names, inside the guard described above."""
-    wanted = [a for a in ARGS if a in inspect.signature(fn).parameters]
+    named = list(inspect.signature(fn).parameters)
+    if unknown := set(named) - set(ARGS):  # at registration, not at the first click
+        raise TypeError(f"{fn.__name__} asks for {sorted(unknown)}; the guard passes only {ARGS}")
+    wanted = [a for a in ARGS if a in named]
 
     async def listener(ack, body, respond, client, event, context) -> None:
         given = {"ack": ack, "body": body, "respond": respond, "client": client, "event": event}
