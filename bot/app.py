@@ -94,6 +94,7 @@ def create_app(
     from bot.web.callbacks import tavus_callback_endpoint
     from bot.web.documents import document_callback_endpoint
     from bot.web.invites import invite_endpoint
+    from bot.web.slack_events import slack_events_endpoint
     from handlers import register_listeners
 
     keep_secret(*settings_secrets(settings))  # also when built without serve() (tests, playground)
@@ -114,7 +115,7 @@ def create_app(
     bolt_handler = AsyncSlackRequestHandler(bolt)
     lag = LoopLag()
 
-    async def slack_events(request: Request) -> Response:
+    async def slack_oauth(request: Request) -> Response:
         return await bolt_handler.handle(request)
 
     @contextlib.asynccontextmanager
@@ -135,6 +136,7 @@ def create_app(
             lanes.background_task(_start_up(reconciler)),
             lanes.background_task(deps.outbox.run_forever()),
             asyncio.create_task(lag.run()),  # in the acks' lane: it measures what they wait
+            lanes.background_task(deps.ws.learn_names(slack)),  # for the candidate's page
         ]
         if reconcile:
             tasks.append(lanes.background_task(reconciler.run_forever()))
@@ -157,9 +159,9 @@ def create_app(
         routes=[
             Route("/i/{token}", invite_page, methods=["GET"]),
             Route("/i/{token}", invite_start, methods=["POST"]),
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/slack/install", slack_events, methods=["GET"]),
-            Route("/slack/oauth_redirect", slack_events, methods=["GET"]),
+            Route("/slack/events", slack_events_endpoint(bolt_handler.handle), methods=["POST"]),
+            Route("/slack/install", slack_oauth, methods=["GET"]),
+            Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]),
             Route("/tavus/callback/{token}", tavus_callback_endpoint(deps), methods=["POST"]),
             Route("/tavus/document/{token}", document_callback_endpoint(deps), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),

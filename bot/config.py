@@ -5,31 +5,8 @@ from __future__ import annotations
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.config_hints import HINTS
 from bot.formats import REPLICA_ID
-
-# What each variable is, for the start-up message when it is missing or malformed.
-HINTS = {
-    "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's 'OAuth & Permissions' page",
-    "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's 'Basic Information' page",
-    "SLACK_CLIENT_ID": "the client id from your Slack app's 'Basic Information' page",
-    "SLACK_CLIENT_SECRET": "the client secret from your Slack app's 'Basic Information' page",
-    "TAVUS_SLACK_ENCRYPTION_KEY": 'a Fernet key, e.g. from python -c "from cryptography.fernet import '
-    'Fernet; print(Fernet.generate_key().decode())"',
-    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
-    "SLACK_API_URL": "the Slack Web API base URL",
-    "TAVUS_API_KEY": "your Tavus API key from the Tavus developer portal",
-    "TAVUS_API_URL": "the Tavus API base URL",
-    "TAVUS_DEFAULT_REPLICA_ID": "a Tavus replica id such as rfe12d8b9597",
-    "DATABASE_URL": "where the store lives, e.g. sqlite:///tavus-slack.db",
-    "PUBLIC_URL": "the https base URL where Tavus can reach this app's callbacks",
-    "PORT": "the port to listen on (1-65535)",
-    "TAVUS_SLACK_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
-    "SLACK_COMMAND": "the slash command, e.g. /tavus",
-    "TAVUS_TIMEOUT_SECONDS": "seconds to wait for one Tavus answer (1-120)",
-    "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
-    "CALLBACK_TOKEN_HOURS": "hours a callback URL keeps working after its interview ended (default 24)",
-    "RETENTION_DAYS": "days to keep transcripts, analyses and callback bodies (1-3650, default 90)",
-}
 
 
 class Settings(BaseSettings):
@@ -51,6 +28,8 @@ class Settings(BaseSettings):
     PUBLIC_URL: str | None = None
     HOST: str = "0.0.0.0"
     PORT: int = Field(3000, ge=1, le=65535)
+    # who may manage anything in their workspace: `T…:U…` entries; a plain `U…` with one workspace
+    # only (with OAuth it would be an admin in every workspace installed, so it is refused)
     TAVUS_SLACK_ADMINS: str = ""
     SLACK_COMMAND: str = Field("/tavus", pattern=r"^/[a-z0-9_\-]{1,31}$")
     SLACK_CALLS: bool = False
@@ -138,14 +117,30 @@ class Settings(BaseSettings):
     @field_validator("TAVUS_SLACK_ADMINS")
     @classmethod
     def _admins_shape(cls, v: str) -> str:
-        for user in _split(v):
+        for entry in _split(v):
+            team, _, user = entry.rpartition(":")
             if user[:1] not in ("U", "W") or not user.isalnum():
-                raise ValueError(f"{user!r} is not a Slack user id (U… or W…)")
+                raise ValueError(f"{entry!r} is not a Slack user id (U… or W…, or T…:U…)")
+            if team and (team[:1] not in ("T", "E") or not team.isalnum()):
+                raise ValueError(f"{entry!r} does not start with a workspace id (T…:U…)")
         return v
+
+    @model_validator(mode="after")
+    def _admins_per_workspace(self) -> Settings:
+        """With OAuth the app serves many workspaces, and a user id alone would make its holder an
+        admin in every one of them: each entry must name its workspace."""
+        plain = [e for e in _split(self.TAVUS_SLACK_ADMINS) if ":" not in e]
+        if self.oauth and plain:
+            raise ValueError(
+                "TAVUS_SLACK_ADMINS must name each admin's workspace when the app is installed in many "
+                f"workspaces (SLACK_CLIENT_ID/SECRET): write T…:U… instead of {', '.join(plain)}"
+            )
+        return self
 
     @property
     def admins(self) -> frozenset[str]:
-        """Slack user ids that may manage everything in their workspace."""
+        """TAVUS_SLACK_ADMINS' entries: `T…:U…` (an admin of that workspace) or, with one
+        workspace only, `U…`; bot/services/people.py reads them."""
         return frozenset(_split(self.TAVUS_SLACK_ADMINS))
 
     @property

@@ -15,10 +15,12 @@ from handlers import (
     steps,
     views,
 )
+from handlers.guard import Guarded
 
 
 def register_listeners(app, deps: Deps) -> None:
-    """Attach every listener to the Bolt app."""
+    """Attach every listener to the Bolt app, each behind the guard (handlers/guard.py)."""
+    app = Guarded(app)
     commands.register(app, deps)
     views.register(app, deps)
     actions.register(app, deps)

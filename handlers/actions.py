@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.slack import ids
 from bot.slack.blocks import build_notice
+from handlers.guard import action_value, team_of, user_of
 from handlers.home import personas_list, publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.views import metadata_channel
@@ -13,7 +14,7 @@ from handlers.views import metadata_channel
 def _where(body: dict) -> tuple[str, str, str | None]:
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    return body["team"]["id"], body["user"]["id"], channel
+    return team_of(body), user_of(body), channel
 
 
 async def _tell(
@@ -42,13 +43,13 @@ def register(app, deps: Deps) -> None:
     async def on_end(ack, body, respond, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        answer = await deps.interviews.end(team, user, body["actions"][0].get("value", ""))
+        answer = await deps.interviews.end(team, user, action_value(body))
         await _tell(deps, body, respond, client, answer)
 
     async def on_delete(ack, body, respond, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        answer = await deps.personas.delete(team, user, body["actions"][0].get("value", ""))
+        answer = await deps.personas.delete(team, user, action_value(body))
         from_list = (body.get("container") or {}).get("is_ephemeral", False)
         await _tell(deps, body, respond, client, answer, refresh_list=from_list)
 
@@ -60,23 +61,23 @@ def register(app, deps: Deps) -> None:
         await open_interview_modal(
             deps,
             client,
-            body["trigger_id"],
+            body.get("trigger_id", ""),
             respond,
             team,
             user,
             channel,
-            selected=body["actions"][0].get("value"),
+            selected=action_value(body) or None,
             replace_view=view.get("id") if view.get("type") == "modal" else None,
         )
 
     async def on_open_new_persona(ack, body, respond, client) -> None:
         await ack()
-        await open_persona_modal(deps, client, body["trigger_id"], None, body["team"]["id"])
+        await open_persona_modal(deps, client, body.get("trigger_id", ""), None, team_of(body))
 
     async def on_open_start_interview(ack, body, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        await open_interview_modal(deps, client, body["trigger_id"], None, team, user, None)
+        await open_interview_modal(deps, client, body.get("trigger_id", ""), None, team, user, None)
 
     app.action(ids.JOIN)(on_join)
     app.action(ids.END)(on_end)

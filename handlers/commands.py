@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 
 from bot.deps import Deps
-from bot.services.channels import channel_problem
+from bot.services.channels import NOT_A_CHANNEL, channel_problem
 from bot.services.interviews import InterviewRequest
-from bot.services.notes import send_note
 from bot.slack.blocks import as_plain, build_notice, esc
 from bot.slack.commands import QuickInterview, parse_quick_interview, split_command
 from bot.slack.help import build_help
@@ -21,10 +21,13 @@ from bot.slack.lists import (
 )
 from bot.store import WouldWait
 from handlers.forget import forget_command
+from handlers.guard import team_of, user_of
 from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
+from handlers.notes import note_command
 from handlers.persona_test import test_command
 
+log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
 ADMIN_CHECK_SECONDS = 1.0
 
@@ -32,7 +35,7 @@ ADMIN_CHECK_SECONDS = 1.0
 def register(app, deps: Deps) -> None:
     async def handle_command(ack, body, respond, client) -> None:
         sub, rest = split_command(body.get("text"))
-        team, user = body["team_id"], body["user_id"]
+        team, user = team_of(body), user_of(body)
         command = deps.settings.SLACK_COMMAND
         if sub in ("help", "unknown"):
             admin = await quick_is_admin(deps, team, user)
@@ -40,7 +43,7 @@ def register(app, deps: Deps) -> None:
             await ack(response_type="ephemeral", text=text, blocks=blocks)
         elif sub == "persona":  # `/tavus persona Backend interviewer`: the whole rest is the name
             await ack()
-            name, trigger = as_plain(rest) or None, body["trigger_id"]  # Slack escapes &, <, >
+            name, trigger = as_plain(rest) or None, body.get("trigger_id", "")  # Slack escapes &, <, >
             await open_persona_modal(deps, client, trigger, respond, team, body.get("channel_id"), name)
         elif sub == "personas":
             text, blocks = await personas_list(deps, team, user)
@@ -52,7 +55,7 @@ def register(app, deps: Deps) -> None:
         elif sub == "interview" and not rest:
             await ack()
             await open_interview_modal(
-                deps, client, body["trigger_id"], respond, team, user, body.get("channel_id")
+                deps, client, body.get("trigger_id", ""), respond, team, user, body.get("channel_id")
             )
         elif sub == "interview":
             await quick_interview(deps, ack, respond, client, body, rest)
@@ -82,7 +85,10 @@ def register(app, deps: Deps) -> None:
 
 
 async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
-    team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
+    team, user, channel = team_of(body), user_of(body), body.get("channel_id") or ""
+    if not channel:  # Slack sends one with every command; a request without it starts nothing
+        await ack(response_type="ephemeral", text=NOT_A_CHANNEL)
+        return
 
     parsed, claimed = await claim_before_ack(deps, team, user, channel, rest)
     if parsed.error or parsed.persona is None:
@@ -112,20 +118,20 @@ async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: st
             replace_original=True,
         )
         await deps.db.release_intent(intent)
-        raise
+        log.exception("a quick interview start failed after its ack")  # said above; no second sentence
 
 
 async def start_quick(deps: Deps, respond, client, body: dict, parsed, intent: str) -> None:
-    channel = body["channel_id"]
+    channel = body.get("channel_id") or ""
     if problem := await channel_problem(client, channel):  # before Tavus bills for a card nobody sees
         await respond(text=f":warning: {problem}", replace_original=True)
         await deps.db.release_intent(intent)
         return
     outcome = await deps.interviews.start(
         InterviewRequest(
-            team_id=body["team_id"],
+            team_id=team_of(body),
             enterprise_id=body.get("enterprise_id"),
-            user_id=body["user_id"],
+            user_id=user_of(body),
             persona=parsed.persona,
             channel_id=channel,
             name=parsed.title,
@@ -182,7 +188,7 @@ def intent_key(*parts: str | None) -> str:
 
 
 async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
-    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    team, user, command = team_of(body), user_of(body), deps.settings.SLACK_COMMAND
     admin = await deps.people.is_admin(team, user)
     found = await deps.interviews.find(team, user, rest, admin=admin)
     if not found:
@@ -202,7 +208,7 @@ async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
 
 
 async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
-    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    team, user, command = team_of(body), user_of(body), deps.settings.SLACK_COMMAND
     found = await deps.personas.find_all(team, user, rest) if rest else []
     manageable = [p for p in found if await deps.people.can_manage(team, user, p)]
     if not rest or not found:
@@ -219,31 +225,3 @@ async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:
     else:
         text, blocks = build_delete_prompt(manageable[0])
     await respond(text=text, blocks=blocks)
-
-
-async def note_command(deps: Deps, respond, body: dict, rest: str) -> None:
-    """`note <interview name, id or ref> <text>`: the longest leading run of words naming one
-    interview is the name (or a "quoted" name), the rest is the note."""
-    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
-    admin = await deps.people.is_admin(team, user)
-    if rest.startswith('"') and '"' in rest[1:]:
-        ref, _, text = rest[1:].partition('"')
-        found = await deps.interviews.find(team, user, ref, admin=admin)
-    else:
-        words, found, text = rest.split(" "), [], ""
-        for n in range(min(len(words) - 1, 12), 0, -1):
-            found = await deps.interviews.find(team, user, " ".join(words[:n]), admin=admin)
-            if found:
-                text = " ".join(words[n:])
-                break
-    if not found:
-        await respond(
-            text=f"Usage: `{command} note &lt;interview name or id&gt; &lt;note&gt;`. "
-            f"I found no interview of yours at the start of `{esc(rest[:60])}`; "
-            f"`{command} interviews` lists them."
-        )
-    elif len(found) > 1:
-        await respond(text="More than one interview has that name: use its id from the interview's card.")
-    else:
-        answer = await send_note(deps.db, deps.ws, deps.people, team, user, found[0], text.strip())
-        await respond(text=answer)

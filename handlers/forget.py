@@ -10,13 +10,14 @@ from bot.slack import ids
 from bot.slack.blocks import build_notice, button, esc, esc_cut, section
 from bot.slack.settings_modal import build_settings_modal, read_settings
 from handlers.actions import _tell, _where
+from handlers.guard import action_value, team_of, user_of, values_of
 from handlers.home import publish_home
 from handlers.modals import open_view
 
 
 async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
     """`forget <interview name or id>`: one prompt with the Forget button (asked once: no dialog)."""
-    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    team, user, command = team_of(body), user_of(body), deps.settings.SLACK_COMMAND
     found = await find_to_forget(deps, team, user, rest) if rest else []
     usage = f"Usage: `{command} forget &lt;interview name or id&gt;`."
     if not rest:
@@ -49,26 +50,26 @@ def register(app, deps: Deps) -> None:
         team, user, _ = _where(body)
         # the prompt's button is used: it gives way to the progress, then to the answer
         await respond(text=":hourglass_flowing_sand: Forgetting the interview…", replace_original=True)
-        answer = await forget(deps, team, user, body["actions"][0].get("value", ""))
+        answer = await forget(deps, team, user, action_value(body))
         await respond(text=answer, replace_original=True)
 
     async def on_cancel(ack, body, respond, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        answer = await deps.invite_flow.cancel(team, user, body["actions"][0].get("value", ""))
+        answer = await deps.invite_flow.cancel(team, user, action_value(body))
         await _tell(deps, body, respond, client, answer)
 
     async def on_open_settings(ack, body, client) -> None:
         await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
+        team, user = team_of(body), user_of(body)
         if not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
-        view = build_settings_modal(await deps.db.interview_settings(team))
-        await open_view(client, body["trigger_id"], view, None)
+        view = build_settings_modal(await deps.db.interview_settings(team))  # off the loop
+        await open_view(client, body.get("trigger_id", ""), view, None)
 
     async def on_save_settings(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
-        values, errors = read_settings(view["state"]["values"])
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
+        values, errors = read_settings(values_of(view))
         if not errors and not await deps.people.is_admin(team, user):
             errors = {ids.S_RESULTS: "Only a workspace admin can change these settings."}
         channel = values["results_channel"]  # results must be able to land there

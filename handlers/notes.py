@@ -10,11 +10,12 @@ import logging
 
 from bot.deps import Deps
 from bot.services.jobs import dm_job
-from bot.services.notes import check_note, deliver_note
+from bot.services.notes import check_note, deliver_note, send_note
 from bot.slack import ids
-from bot.slack.blocks import section
+from bot.slack.blocks import esc, section
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.note_modal import build_note_modal, note_text, note_title
+from handlers.guard import action_value, team_of, user_of
 from handlers.modals import open_view
 from handlers.views import submission_key, update_view
 
@@ -25,8 +26,8 @@ log = logging.getLogger(__name__)
 def register(app, deps: Deps) -> None:
     async def on_open_note(ack, body, respond, client) -> None:
         await ack()
-        team = body["team"]["id"]
-        conv = await deps.db.conversation(team, body["actions"][0].get("value", ""))
+        team = team_of(body)
+        conv = await deps.db.conversation(team, action_value(body))
         if conv is not None and conv.status == "live":
             view = build_note_modal(conv)
         else:  # the list was drawn while it was live; say so rather than offer a form that fails
@@ -35,10 +36,10 @@ def register(app, deps: Deps) -> None:
                 TITLE, [section(f"{name} is no longer live, so notes cannot reach its interviewer.")]
             )
         from_home = (body.get("container") or {}).get("type") == "view"
-        await open_view(client, body["trigger_id"], view, None if from_home else respond)
+        await open_view(client, body.get("trigger_id", ""), view, None if from_home else respond)
 
     async def on_note(ack, body, client) -> None:
-        view = body["view"]
+        view = body.get("view") or {}
         text = note_text(view).strip()
         if problem := check_note(text):
             await ack(response_action="errors", errors={ids.N_TEXT: problem})
@@ -61,7 +62,7 @@ def register(app, deps: Deps) -> None:
                 await update_view(client, view["id"], build_result_view(TITLE, [section(failed)]))
 
     async def send(body, client, text: str) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
         try:
             cid = json.loads(view.get("private_metadata") or "{}").get("conversation_id") or ""
         except ValueError:
@@ -82,3 +83,31 @@ def register(app, deps: Deps) -> None:
 
     app.action(ids.OPEN_NOTE)(on_open_note)
     app.view(ids.NOTE_VIEW)(on_note)
+
+
+async def note_command(deps: Deps, respond, body: dict, rest: str) -> None:
+    """`note <interview name, id or ref> <text>`: the longest leading run of words naming one
+    interview is the name (or a "quoted" name), the rest is the note."""
+    team, user, command = team_of(body), user_of(body), deps.settings.SLACK_COMMAND
+    admin = await deps.people.is_admin(team, user)
+    if rest.startswith('"') and '"' in rest[1:]:
+        ref, _, text = rest[1:].partition('"')
+        found = await deps.interviews.find(team, user, ref, admin=admin)
+    else:
+        words, found, text = rest.split(" "), [], ""
+        for n in range(min(len(words) - 1, 12), 0, -1):
+            found = await deps.interviews.find(team, user, " ".join(words[:n]), admin=admin)
+            if found:
+                text = " ".join(words[n:])
+                break
+    if not found:
+        await respond(
+            text=f"Usage: `{command} note &lt;interview name or id&gt; &lt;note&gt;`. "
+            f"I found no interview of yours at the start of `{esc(rest[:60])}`; "
+            f"`{command} interviews` lists them."
+        )
+    elif len(found) > 1:
+        await respond(text="More than one interview has that name: use its id from the interview's card.")
+    else:
+        answer = await send_note(deps.db, deps.ws, deps.people, team, user, found[0], text.strip())
+        await respond(text=answer)

@@ -13,6 +13,7 @@ from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
 from bot.tavus import errors as te
 from bot.tavus.persona_context import unfold_context
+from handlers.guard import action_value, team_of, user_of, values_of
 from handlers.modals import open_view
 from handlers.views import update_view
 
@@ -22,14 +23,14 @@ FIXED = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED
 def register(app, deps: Deps) -> None:
     async def on_edit(ack, body, client) -> None:
         await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
-        persona = await deps.db.persona(team, body["actions"][0].get("value", ""))
+        team, user = team_of(body), user_of(body)
+        persona = await deps.db.persona(team, action_value(body))
         if persona is None or not await deps.people.can_manage(team, user, persona):
             return  # the button is only shown to its owner; a forged click opens nothing
         # open at once (the trigger lasts 3 seconds), then fill in what Tavus holds
         view = await open_view(
             client,
-            body["trigger_id"],
+            body.get("trigger_id", ""),
             build_progress_view("Edit persona", f"Loading *{esc(persona.name)}* from Tavus…"),
             None,
         )
@@ -59,10 +60,10 @@ def register(app, deps: Deps) -> None:
         await update_view(client, view["id"], form)
 
     async def on_save(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
         meta = _meta(view)
         mode = meta.get("pipeline_mode") if meta.get("pipeline_mode") in ("full", "echo") else "full"
-        values = dict(view["state"]["values"])
+        values = dict(values_of(view))
         values[ids.P_MODE] = {ids.VALUE: {"type": "radio_buttons", "selected_option": {"value": mode}}}
         form, errors = read_persona_form(values)
         errors = {k: v for k, v in errors.items() if k not in FIXED}

@@ -9,6 +9,7 @@ from bot.slack.blocks import esc
 from bot.slack.persona_check import build_persona_check
 from bot.store import PersonaRecord
 from handlers.actions import _tell, _where
+from handlers.guard import action_value, team_of, user_of
 
 
 async def run_test(deps: Deps, persona: PersonaRecord) -> tuple[str, list[dict]]:
@@ -20,7 +21,7 @@ async def run_test(deps: Deps, persona: PersonaRecord) -> tuple[str, list[dict]]
 
 async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
     """`test <persona name or id>`: a test-mode conversation, answered privately."""
-    team, user, command = body["team_id"], body["user_id"], deps.settings.SLACK_COMMAND
+    team, user, command = team_of(body), user_of(body), deps.settings.SLACK_COMMAND
     persona = deps.personas.find(await deps.db.visible_personas(team, user), user, rest) if rest else None
     if persona is None:
         await respond(
@@ -37,7 +38,7 @@ def register(app, deps: Deps) -> None:
     async def on_test_persona(ack, body, respond, client) -> None:
         await ack()
         team, user, _ = _where(body)
-        persona = await deps.db.persona(team, body["actions"][0].get("value", ""))
+        persona = await deps.db.persona(team, action_value(body))
         if persona is None or not (persona.owner_id == user or persona.shared):
             answer, blocks = "I found no such persona that you can use: it may have been deleted.", None
         else:

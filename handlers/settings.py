@@ -10,6 +10,7 @@ from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view, build_tavus_key_modal
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient
+from handlers.guard import team_of, user_of, values_of
 from handlers.home import publish_home
 from handlers.modals import open_view
 from handlers.views import update_view
@@ -18,19 +19,19 @@ from handlers.views import update_view
 def register(app, deps: Deps) -> None:
     async def on_open(ack, body, client) -> None:
         await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
+        team, user = team_of(body), user_of(body)
         if deps.ws.fernet is None or not await deps.people.is_admin(team, user):
             return  # the button is only shown to admins; a forged click opens nothing
         await open_view(
             client,
-            body["trigger_id"],
+            body.get("trigger_id", ""),
             build_tavus_key_modal(await deps.db.run(deps.ws.has_own_tavus_key, team)),
             None,
         )
 
     async def on_submit(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
-        key = clean(field_value(view["state"]["values"], ids.K_KEY))
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
+        key = clean(field_value(values_of(view), ids.K_KEY))
         if not await deps.people.is_admin(team, user):
             await ack(response_action="errors", errors={ids.K_KEY: "Only a workspace admin can set the key."})
             return

@@ -16,17 +16,36 @@ log = logging.getLogger(__name__)
 
 SEND, WAIT = "send_ai_interview", "wait_for_ai_interview"
 MAX_HOURS = 720  # an invite's link lives 30 days at most, as in the form
+STEP_FAILED = "Something went wrong on the Tavus Interviews app's side (it is logged); please run it again."
 
 
 def register(app, deps: Deps) -> None:
-    async def send(event: dict, body: dict, inputs: dict, client) -> None:
-        await send_step(deps, client, body.get("team_id") or "", event, inputs or {})
+    async def send(event: dict, body: dict, client) -> None:
+        await failing_step(deps, body, event, send_step(deps, client, body.get("team_id") or "", event))
 
-    async def wait(event: dict, body: dict, inputs: dict) -> None:
-        await wait_step(deps, body.get("team_id") or "", event, inputs or {})
+    async def wait(event: dict, body: dict) -> None:
+        await failing_step(deps, body, event, wait_step(deps, body.get("team_id") or "", event))
 
     app.function(SEND)(send)
     app.function(WAIT)(wait)
+
+
+async def failing_step(deps: Deps, body: dict, event: dict, work) -> None:
+    """Run a step's listener; if it fails on our side the step fails with a sentence, so the
+    workflow does not wait forever (a redelivery of the same step then changes nothing)."""
+    try:
+        await work
+    except Exception as exc:
+        log.error("workflow step %s failed: %s", event.get("function_execution_id"), exc, exc_info=exc)
+        execution = event.get("function_execution_id")
+        if execution:
+            await deps.db.add_step(execution, body.get("team_id") or "", "failed", None, STEP_FAILED)
+            deps.outbox.kick()
+
+
+def inputs_of(event: dict) -> dict:
+    inputs = event.get("inputs")
+    return inputs if isinstance(inputs, dict) else {}
 
 
 def text_input(inputs: dict, name: str) -> str:
@@ -34,8 +53,8 @@ def text_input(inputs: dict, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def send_step(deps: Deps, client, team: str, event: dict, inputs: dict) -> None:
-    execution = event.get("function_execution_id") or ""
+async def send_step(deps: Deps, client, team: str, event: dict) -> None:
+    execution, inputs = event.get("function_execution_id") or "", inputs_of(event)
     if not execution:
         return
     req, error = await interview_request(deps, client, team, execution, inputs)
@@ -115,8 +134,8 @@ def invite_window(inputs: dict) -> tuple[dict, str | None]:
     return window, None
 
 
-async def wait_step(deps: Deps, team: str, event: dict, inputs: dict) -> None:
-    execution = event.get("function_execution_id") or ""
+async def wait_step(deps: Deps, team: str, event: dict) -> None:
+    execution, inputs = event.get("function_execution_id") or "", inputs_of(event)
     if not execution:
         return
     ref = text_input(inputs, "interview_id")

@@ -20,6 +20,7 @@ from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
 from bot.tavus import errors as te
+from handlers.guard import team_of, user_of, values_of
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ async def update_view(client, view_id: str, view: dict) -> None:
 
 def register(app, deps: Deps) -> None:
     async def on_new_persona(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
-        form, errors = read_persona_form(view["state"]["values"])
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
+        form, errors = read_persona_form(values_of(view))
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -80,9 +81,9 @@ def register(app, deps: Deps) -> None:
         await update_view(client, view["id"], done)
 
     async def on_start_interview(ack, body, client) -> None:
-        view, team, user = body["view"], body["team"]["id"], body["user"]["id"]
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
         personas = await deps.db.visible_personas(team, user)
-        form, errors = read_interview_form(view["state"]["values"], personas)
+        form, errors = read_interview_form(values_of(view), personas)
         if not errors and (problem := await channel_problem(client, form.channel)):
             errors = {ids.I_CHANNEL: as_plain(problem)}  # Slack shows inline errors as plain text
         if errors:

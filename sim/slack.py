@@ -366,10 +366,23 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
         return {"ok": True, "channel": {"id": self.state.dm_channel(users[0]).id}}
 
     def m_conversations_info(self, a: dict) -> dict:
-        channel = self.state.channels.get(a.get("channel", ""))
-        if channel is None or (channel.is_private and self.state.bot_user not in channel.members):
+        """Like Slack: a DM needs im:read, a group DM mpim:read (the app's manifest has neither, so
+        real Slack answers missing_scope there); a private channel the bot is not in is not found."""
+        st = self.state
+        channel = st.channels.get(a.get("channel", ""))
+        needed = (
+            "im:read" if channel and channel.is_im else "mpim:read" if channel and channel.is_mpim else None
+        )
+        if needed and needed not in st.scopes:
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": needed,
+                "provided": ",".join(sorted(st.scopes)),
+            }
+        if channel is None or (channel.is_private and st.bot_user not in channel.members):
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": channel.info()}
+        return {"ok": True, "channel": channel.info(st.bot_user)}
 
     def m_users_info(self, a: dict) -> dict:
         user = self.state.users.get(a.get("user", ""))

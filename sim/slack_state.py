@@ -50,14 +50,49 @@ class Channel:
     is_private: bool = False
     members: set[str] = field(default_factory=set)
     is_im: bool = False
+    is_mpim: bool = False
+    is_archived: bool = False
+    created: int = 1_700_000_000
 
-    def info(self) -> dict[str, Any]:
+    def info(self, bot_user: str = "") -> dict[str, Any]:
+        """What conversations.info says of it, field for field as Slack does (a DM has no name,
+        a group DM is a private "group" named mpdm-…)."""
+        if self.is_im:
+            user = next((m for m in self.members if m != bot_user), self.name)
+            return {
+                "id": self.id,
+                "created": self.created,
+                "is_archived": self.is_archived,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": user,
+                "is_user_deleted": False,
+                "priority": 0,
+            }
         return {
             "id": self.id,
             "name": self.name,
+            "name_normalized": self.name,
+            "is_channel": not self.is_private,
+            "is_group": self.is_private,
+            "is_im": False,
+            "is_mpim": self.is_mpim,
             "is_private": self.is_private,
-            "is_im": self.is_im,
-            "is_channel": not self.is_im and not self.is_private,
+            "created": self.created,
+            "is_archived": self.is_archived,
+            "is_general": self.name == "general",
+            "unlinked": 0,
+            "is_shared": False,
+            "is_org_shared": False,
+            "is_ext_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "context_team_id": "",
+            "creator": "U0ADMIN1",
+            "is_member": bot_user in self.members,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
             "num_members": len(self.members),
         }
 
@@ -148,6 +183,15 @@ class SlackState:
             self.channels[cid] = Channel(
                 cid, user_id, is_private=True, is_im=True, members={user_id, self.bot_user}
             )
+        return self.channels[cid]
+
+    def group_dm(self, *user_ids: str) -> Channel:
+        """A group DM of these people (the app's slash command works in one; its bot is no member)."""
+        names = "--".join(self.users[u]["name"] for u in user_ids)
+        cid = "G0MPDM" + str(len(self.channels)).zfill(3)
+        self.channels[cid] = Channel(
+            cid, f"mpdm-{names}-1", is_private=True, is_mpim=True, members=set(user_ids)
+        )
         return self.channels[cid]
 
     def find_message(self, channel: str, ts: str) -> dict[str, Any] | None:

@@ -26,6 +26,13 @@ CHECK_SECONDS = 1.0  # this runs before the modal's ack: never let it eat Slack'
 FINE_SECONDS = 30.0  # how long a channel Slack called fine is taken as fine
 PROBLEM_SECONDS = 5.0  # a refusal is kept only briefly: the person may be fixing it right now
 METHOD = "conversations.info"
+# The manifest asks for neither im:read nor mpim:read, so Slack answers conversations.info in a DM or
+# a group DM with missing_scope; the card could not be posted there either (the Tavus conversation
+# would be created and billed for nothing). Said before Tavus is called.
+NOT_A_CHANNEL = (
+    "Interviews can't be started in a direct message or a group DM. Start one in a public channel, "
+    "or in a private channel the Tavus app is in (type /invite @Tavus there first)."
+)
 _TURNS = itertools.count()
 
 
@@ -55,6 +62,8 @@ async def channel_problem(slack: AsyncWebClient, channel_id: str) -> str | None:
     """A plain sentence (modal errors show no mrkdwn) when Slack says the channel is unknown,
     archived or hidden from us; None when it looks fine or Slack could not tell in time (the post
     will then say what is wrong)."""
+    if channel_id.startswith("D"):  # a DM: Slack's ids say so
+        return NOT_A_CHANNEL
     checks = _CHECKS.get(slack.base_url) or _CHECKS.setdefault(slack.base_url, ChannelChecks(SlackBudget()))
     team = _workspace(slack)
     key, now = (team, channel_id), time.monotonic()
@@ -96,6 +105,8 @@ async def _ask(
         if getattr(exc.response, "status_code", 200) == 429:  # another instance spent the minute
             budget.refused(team, METHOD, None, retry_after_of(exc))
         error = slack_failed(exc, "check a channel before starting an interview")
+        if error == "missing_scope":  # what Slack answers for a DM or a group DM: no im:read, mpim:read
+            return NOT_A_CHANNEL, True
         if error == "channel_not_found":
             return (
                 "I can't see that channel: it is private, or it no longer exists. If it is private, "
@@ -105,6 +116,8 @@ async def _ask(
     except (TimeoutError, OSError, aiohttp.ClientError):  # Slack could not tell: go on
         return None, False
     channel = answer["channel"]
+    if channel.get("is_im") or channel.get("is_mpim"):
+        return NOT_A_CHANNEL, True
     if channel.get("is_archived"):
         name = channel.get("name") or "that channel"
         return f"#{name} is archived, so nobody can post there. Choose another channel.", True

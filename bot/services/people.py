@@ -28,23 +28,31 @@ def can_manage(
     """The owner, a listed admin, or a Slack workspace admin — of the thing's own workspace only."""
     if thing.team_id != team_id:
         return False
-    return thing.owner_id == user_id or user_id in admins or is_slack_admin
+    return thing.owner_id == user_id or listed(admins, team_id, user_id) or is_slack_admin
+
+
+def listed(admins: frozenset[str], team_id: str, user_id: str) -> bool:
+    """Whether TAVUS_SLACK_ADMINS names this user for this workspace: `T…:U…` entries; a plain
+    `U…` entry (single-workspace mode only, bot/config.py refuses them with OAuth) for the one."""
+    return f"{team_id}:{user_id}" in admins or user_id in admins
 
 
 class People:
-    """Answers `is_admin` from TAVUS_SLACK_ADMINS or users.info, cached for a few minutes."""
+    """Answers `is_admin` from TAVUS_SLACK_ADMINS or users.info, cached for a few minutes for what
+    is shown (help, the Home tab); `can_manage`, which guards ending, cancelling, forgetting and
+    deleting another's things, asks Slack afresh, so a demoted admin loses those rights at once."""
 
     def __init__(self, slack: AsyncWebClient, admins: frozenset[str], ws: Workspaces) -> None:
         self.slack, self.ws = slack, ws
         self.admins = admins
         self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
 
-    async def is_admin(self, team_id: str, user_id: str) -> bool:
-        if user_id in self.admins:
+    async def is_admin(self, team_id: str, user_id: str, *, fresh: bool = False) -> bool:
+        if listed(self.admins, team_id, user_id):
             return True
         key = (team_id, user_id)
         hit = self._cache.get(key)
-        if hit and time.monotonic() - hit[0] < ADMIN_CACHE_SECONDS:
+        if hit and not fresh and time.monotonic() - hit[0] < ADMIN_CACHE_SECONDS:
             return hit[1]
         try:
             user = (await self.slack.users_info(token=await self.ws.bot_token(team_id), user=user_id))["user"]
@@ -56,11 +64,11 @@ class People:
         return admin
 
     async def can_manage(self, team_id: str, user_id: str, thing: PersonaRecord | ConversationRecord) -> bool:
-        """The one authorization rule, asking Slack whether the user is an admin only when needed."""
+        """The one authorization rule, asking Slack (afresh) whether the user is an admin only
+        when needed: it guards destructive acts on another's things."""
         if thing.team_id != team_id:
             return False
         if thing.owner_id == user_id:
             return True
-        return can_manage(
-            user_id, team_id, thing, admins=self.admins, is_slack_admin=await self.is_admin(team_id, user_id)
-        )
+        admin = await self.is_admin(team_id, user_id, fresh=True)
+        return can_manage(user_id, team_id, thing, is_slack_admin=admin)

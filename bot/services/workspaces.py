@@ -19,6 +19,8 @@ from bot.tavus.client import TavusClient
 
 log = logging.getLogger(__name__)
 
+NAME_RETRY_SECONDS = 60.0
+
 
 class Workspaces:
     def __init__(
@@ -64,6 +66,39 @@ class Workspaces:
         if not self.settings.oauth:
             return self.slack_token(team_id)
         return await asyncio.to_thread(self.slack_token, team_id)
+
+    # the workspace's name, for the candidate's page: read from the store, never asked of Slack there
+    def team_name(self, team_id: str) -> str | None:
+        row = self.store.workspace(team_id)
+        return (row or {}).get("team_name") or None
+
+    async def learn_names(self, slack, every: float = NAME_RETRY_SECONDS) -> None:
+        """In the background: each workspace's name (auth.test) not yet stored, stored; tried again
+        every `every` seconds until Slack has answered for all of them."""
+        while not await self._learn_names(slack):
+            await asyncio.sleep(every)
+
+    async def _learn_names(self, slack) -> bool:
+        if self.settings.oauth:
+            rows = await asyncio.to_thread(self.store.installed_bots)
+            tokens = [self._open(r["bot_token_enc"]) for r in rows if not r.get("team_name")]
+        else:
+            tokens = [self.slack_token(None)]
+        learnt = True
+        for token in filter(None, tokens):
+            try:
+                answer = await slack.auth_test(token=token)
+            except Exception as exc:  # Slack down, reset, stalled: the page says "the hiring team"
+                log.info(
+                    "could not learn a workspace's name yet (%s); trying again later", type(exc).__name__
+                )
+                learnt = False
+                continue
+            if answer.get("team_id") and answer.get("team"):
+                await asyncio.to_thread(
+                    self.store.save_workspace, str(answer["team_id"]), team_name=str(answer["team"])
+                )
+        return learnt
 
     # Tavus
     def has_own_tavus_key(self, team_id: str) -> bool:

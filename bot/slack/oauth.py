@@ -29,7 +29,10 @@ class StoreInstallations(AsyncInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         await self.async_save_bot(installation.to_bot())
         await asyncio.to_thread(
-            self.ws.store.save_workspace, installation.team_id or "", installer_id=installation.user_id
+            self.ws.store.save_workspace,
+            installation.team_id or "",
+            installer_id=installation.user_id,
+            team_name=installation.team_name,  # the candidate's page names it without asking Slack
         )
 
     async def async_save_bot(self, bot: Bot) -> None:

@@ -154,7 +154,11 @@ MIGRATIONS: list[Migration] = [
         "create index events_token on events (token)",
     ),
     Migration(
-        "m0xx_workflow_steps",  # issue 27: Workflow Builder steps and whether Slack was told their end
+        "m011_workspace_name",  # issue 23: the invite page names the workspace without asking Slack
+        "alter table workspaces add column team_name text",
+    ),
+    Migration(
+        "m012_workflow_steps",  # issue 27: Workflow Builder steps and whether Slack was told their end
         """create table workflow_steps (execution_id text primary key, team_id text, kind text not null,
             conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
         "create index workflow_steps_conv on workflow_steps (conv_token)",

@@ -23,7 +23,8 @@ class WorkspaceRecords(StoreBase):
     def installed_bots(self) -> list[dict[str, Any]]:
         """Every workspace that has a bot token (still sealed), for `tavus-slack doctor`."""
         return self.db.read(
-            "select team_id, bot_token_enc from workspaces where bot_token_enc is not null order by team_id"
+            "select team_id, bot_token_enc, team_name from workspaces where bot_token_enc is not null "
+            "order by team_id"
         )
 
     def forget_bot(self, team_id: str) -> None:

@@ -44,18 +44,23 @@ def token_expired(conv: ConversationRecord, window: timedelta, now: datetime | N
 class RefusalLog:
     """Counts refused callbacks; writes one line per REFUSAL_LOG_SECONDS at most."""
 
-    def __init__(self, every: float = REFUSAL_LOG_SECONDS, what: str = "Tavus callback(s)") -> None:
-        self.every, self.count, self.last, self.what = every, 0, float("-inf"), what
+    def __init__(
+        self,
+        every: float = REFUSAL_LOG_SECONDS,
+        what: str = "Tavus callback(s)",
+        why: str = "with an unknown token or an expired one",
+    ) -> None:
+        self.every, self.count, self.last, self.what, self.why = every, 0, float("-inf"), what, why
 
     def refused(self, host: str) -> None:
         self.count += 1
         now = time.monotonic()
         if now - self.last >= self.every:
             log.warning(
-                "refused %d %s with an unknown token or an expired one since the last "
-                "such line (at most one a minute); the latest from %s",
+                "refused %d %s %s since the last such line (at most one a minute); the latest from %s",
                 self.count,
                 self.what,
+                self.why,
                 host,
             )
             self.count, self.last = 0, now

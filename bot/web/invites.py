@@ -8,7 +8,6 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -56,22 +55,17 @@ def page(title: str, body: str, *, status: int = 200, refresh: str | None = None
 
 def invite_endpoint(deps: Deps):
     flow = deps.invite_flow
-    names: dict[str, str] = {}
 
-    async def workspace_name(team_id: str) -> str:
-        if team_id not in names:
-            try:
-                answer = await deps.slack.auth_test(token=deps.ws.slack_token(team_id))
-                names[team_id] = str(answer.get("team") or "")
-            except SlackApiError:
-                return "the hiring team"
-        return names[team_id] or "the hiring team"
+    def workspace(team_id: str) -> tuple[str, dict]:
+        """In a store thread: the workspace's stored name (learnt in the background: the page never
+        waits on Slack, nor fails with it) and its interview settings."""
+        return deps.ws.team_name(team_id) or "the hiring team", deps.store.interview_settings(team_id)
 
     async def details(seen: LinkState) -> str:
         conv, invite = seen.conv, seen.invite or {}
         assert conv is not None
         request = json.loads(invite.get("request") or "{}")
-        settings = deps.store.interview_settings(conv.team_id)
+        name, settings = await deps.db.run(workspace, conv.team_id)
         items = [
             "You will talk with an <strong>AI interviewer</strong> (a video avatar), not a person.",
             f"It lasts at most <strong>{e(request.get('minutes') or 30)} minutes</strong>.",
@@ -84,7 +78,7 @@ def invite_endpoint(deps: Deps):
             "You need a camera, a microphone and a quiet place.",
         ]
         return (
-            f"<p>From <strong>{e(await workspace_name(conv.team_id))}</strong>.</p>"
+            f"<p>From <strong>{e(name)}</strong>.</p>"
             "<h2>What will happen</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
             f"<p>{e(settings.get('consent') or DEFAULT_CONSENT)}</p>"
         )
