@@ -31,7 +31,7 @@ from sim.tavus_callbacks import CallbackSender
 from sim.tavus_control import control_routes
 from sim.tavus_messages import message_routes
 from sim.tavus_resources import resource_routes
-from sim.tavus_state import TavusState, new_id, now_iso
+from sim.tavus_state import CALLER, TavusState, new_id, now_iso
 from sim.tavus_validate import check_conversation, check_persona, paginate
 
 CREATE_ANSWER_FIELDS = (
@@ -91,13 +91,14 @@ class TavusSimulator:
         persona.setdefault("pipeline_mode", "full")
         persona["updated_at"] = persona["created_at"]
         self.state.personas[persona["persona_id"]] = persona
+        self.state.own(persona["persona_id"])
         return JSONResponse(
             {k: persona[k] for k in ("persona_id", "persona_name", "created_at") if k in persona}
         )
 
     async def list_personas(self, request: Request) -> Response:
         kind = request.query_params.get("persona_type")
-        rows = [p for p in self.state.personas.values() if kind in (None, "user")]
+        rows = [p for p in self.state.mine(self.state.personas).values() if kind in (None, "user")]
         return paginate(request, rows)
 
     async def get_persona(self, request: Request) -> Response:
@@ -154,6 +155,7 @@ class TavusSimulator:
         if problem:
             return problem
         conv = self.callbacks.open_conversation(body, str(request.base_url).rstrip("/"))
+        self.state.own(conv.conversation_id)
         answer = {k: v for k, v in conv.public().items() if k in CREATE_ANSWER_FIELDS}
         if "meeting_token" in conv.body:
             answer["meeting_token"] = conv.body["meeting_token"]
@@ -161,7 +163,7 @@ class TavusSimulator:
 
     async def list_conversations(self, request: Request) -> Response:
         status = request.query_params.get("status")
-        newest_first = reversed(list(self.state.conversations.values()))
+        newest_first = reversed(list(self.state.mine(self.state.conversations).values()))
         rows = [c.public() for c in newest_first if status in (None, c.status)]
         return paginate(request, rows)
 
@@ -227,9 +229,14 @@ class _FaultMiddleware:
             return await self.app(scope, receive, send)
         state, method = self.sim.state, scope["method"]
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        state.requests.append({"method": method, "path": path, "at": time.time()})
-        if headers.get("x-api-key") not in (state.api_key, *state.extra_keys):
+        key = headers.get("x-api-key")
+        state.requests.append({"method": method, "path": path, "at": time.time(), "key": key})
+        if key not in (state.api_key, *state.extra_keys):
             return await err(401, "Invalid access token", key="message")(scope, receive, send)
+        CALLER.set(key)
+        parts = path.split("/")  # /v2/<kind>/<id>/…: another account's object is not found
+        if len(parts) > 3 and not state.visible(parts[3]):
+            return await err(404, f"{parts[2].rstrip('s').capitalize()} not found")(scope, receive, send)
         receive = await _buffered(receive)  # the request has arrived whole, whatever the caller does next
         if delay := state.delay_for(method, path):
             await asyncio.sleep(delay)

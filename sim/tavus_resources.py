@@ -70,6 +70,7 @@ class _Resources:
         oid, now = new_id("o", 9), now_iso()
         data = [{"confirmation_mode": "auto", "modality": "verbal", **o} for o in body["data"]]
         name = data[0]["objective_name"]
+        self.state.own(oid)
         self.sim.state.objectives[oid] = {
             "objectives_id": oid,
             "objective_name": name,
@@ -85,7 +86,7 @@ class _Resources:
     async def list_objectives(self, request: Request) -> Response:
         rows = [
             {**o, "objectives_id": oid, "created_at": s["created_at"], "updated_at": s["updated_at"]}
-            for oid, s in self.sim.state.objectives.items()
+            for oid, s in self.state.mine(self.state.objectives).items()
             for o in s["data"]
         ]
         return paginate(request, rows)
@@ -108,6 +109,7 @@ class _Resources:
         gid, now = new_id("g", 9), now_iso()
         name = body.get("name") or "Guardrails"
         data = [{"modality": "verbal", **g} for g in body["data"]]
+        self.state.own(gid)
         self.sim.state.guardrails[gid] = {
             "guardrails_id": gid,
             "guardrails_name": name,
@@ -122,7 +124,8 @@ class _Resources:
 
     async def list_guardrails(self, request: Request) -> Response:
         keys = ("guardrails_id", "created_at", "updated_at")
-        return paginate(request, [{k: g[k] for k in keys} for g in self.sim.state.guardrails.values()])
+        rows = [{k: g[k] for k in keys} for g in self.state.mine(self.state.guardrails).values()]
+        return paginate(request, rows)
 
     async def get_guardrails(self, request: Request) -> Response:
         found = self.sim.state.guardrails.get(request.path_params["gid"])
@@ -160,6 +163,7 @@ class _Resources:
             "crawl_count": None,
         }
         self.state.documents[did] = doc
+        self.state.own(did)
         supported = not _extension(url) or _extension(url) in SUPPORTED
         error = None if supported else "file_format_unsupported"
         if self.state.document_outcome == "error":
@@ -194,7 +198,7 @@ class _Resources:
 
     async def list_documents(self, request: Request) -> Response:
         q = request.query_params
-        rows = list(self.state.documents.values())
+        rows = list(self.state.mine(self.state.documents).values())
         if q.get("sort") == "descending":
             rows.reverse()
         if q.get("status"):

@@ -12,6 +12,7 @@ from bot.tavus import errors as te
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+    from bot.store import ConversationRecord
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +38,31 @@ async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
         if failed
         else ""
     )
-    if conv.conversation_id:
-        try:
-            await deps.ws.tavus(team_id).delete_conversation(conv.conversation_id)
-        except te.NotFoundError:
-            pass
-        except te.TavusError as exc:
-            note += f" Tavus could not delete its copy yet ({exc.message[:100]}); try again later."
+    at_tavus = await _delete_at_tavus(deps, conv) if conv.conversation_id else ""
     deps.store.forget_content(conv.token, user_id)
     await deps.interviews.refresh_card(conv.token)
     return (
         f"Forgot the interview: its transcript, analysis and stored events are deleted, "
-        f"{deleted} result message(s) removed from Slack, and the conversation deleted at Tavus.{note}"
+        f"{deleted} result message(s) removed from Slack{at_tavus}.{note}"
     )
+
+
+async def _delete_at_tavus(deps: Deps, conv: ConversationRecord) -> str:
+    """Delete the conversation in the account that made it (a 404 from another account would say
+    nothing); the end of forget's sentence."""
+    try:
+        client = await deps.db.run(deps.ws.tavus_for, conv)
+        await client.delete_conversation(conv.conversation_id or "")
+    except te.NotFoundError:
+        return ", and Tavus no longer had the conversation"
+    except te.AccountKeyGoneError:
+        return (
+            ". The conversation was NOT deleted at Tavus: it was made with a Tavus key this workspace "
+            "no longer has; delete it in that account's Tavus portal"
+        )
+    except te.TavusError as exc:
+        return f". Tavus could not delete its copy yet ({esc(exc.message[:100])}); try again later"
+    return ", and the conversation deleted at Tavus"
 
 
 class Retention:

@@ -153,6 +153,15 @@ MIGRATIONS: list[Migration] = [
         "m010_events_token",  # a report reads its events by callback token too (before the id is known)
         "create index events_token on events (token)",
     ),
+    Migration(
+        "m011_tavus_accounts",  # issue 23: which Tavus account (a key's fingerprint) made each object;
+        # null on older rows: they belong to the workspace's key of the day, fixed when it changes
+        "alter table personas add column tavus_account text",
+        "alter table conversations add column tavus_account text",
+        # a workspace's replaced keys, still sealed while objects made with them live
+        """create table tavus_keys (team_id text not null, account text not null, key_enc text not null,
+            retired_at text, primary key (team_id, account))""",
+    ),
 ]
 
 
