@@ -162,6 +162,16 @@ MIGRATIONS: list[Migration] = [
         """create table tavus_keys (team_id text not null, account text not null, key_enc text not null,
             retired_at text, primary key (team_id, account))""",
     ),
+    Migration(
+        "m012_events_per_conversation",  # issue 23: an event is new or repeated within its own
+        # conversation (its callback token), never across them: an event naming another
+        # conversation's id must not make that conversation's real one a "duplicate"
+        "drop index if exists events_once",
+        "drop index if exists idx_events_conversation_id_event_type_timestamp",
+        "delete from events where token is not null and id not in (select min(id) from events "
+        "where token is not null group by token, event_type, timestamp)",
+        "create unique index events_once_per_conversation on events (token, event_type, timestamp)",
+    ),
 ]
 
 
