@@ -1,7 +1,12 @@
 """A local stand-in for the Tavus v2 API, served over real HTTP.
 
 Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this simulator picks:
-- an unknown persona answers 404 `{"error": "Persona not found"}`;
+- an unknown persona, or another account's, answers 400 `{"error": "Invalid persona_id"}` (as the
+  2026 file documents for GET, PATCH and DELETE); another account's conversation, objectives,
+  guardrails or document answers 404 (what Tavus does; the file documents 400 for an unknown
+  conversation id, which is what an unknown one gets here);
+- each API key is an account: it sees, lists and uses only the objects it made (a key's
+  concurrency limit is its own);
 - ending an already ended conversation answers 200 (ending is idempotent here);
 - PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
 - injected faults (`/_sim/faults`): `status` answers that status; `status_after` acts, then answers
@@ -234,9 +239,8 @@ class _FaultMiddleware:
         if key not in (state.api_key, *state.extra_keys):
             return await err(401, "Invalid access token", key="message")(scope, receive, send)
         CALLER.set(key)
-        parts = path.split("/")  # /v2/<kind>/<id>/…: another account's object is not found
-        if len(parts) > 3 and not state.visible(parts[3]):
-            return await err(404, f"{parts[2].rstrip('s').capitalize()} not found")(scope, receive, send)
+        if (refused := _not_yours(state, path)) is not None:
+            return await refused(scope, receive, send)
         receive = await _buffered(receive)  # the request has arrived whole, whatever the caller does next
         if delay := state.delay_for(method, path):
             await asyncio.sleep(delay)
@@ -266,6 +270,19 @@ class _FaultMiddleware:
             }
         )
         raise ConnectionAbortedError("simulated dropped connection")
+
+
+def _not_yours(state: TavusState, path: str) -> Response | None:
+    """The answer for a path naming an object of another account (/v2/<kind>/<id>/…), or an unknown
+    persona (Tavus's 400 `Invalid persona_id`)."""
+    parts = path.split("/")
+    if len(parts) < 4 or not parts[3]:
+        return None
+    if parts[2] == "personas" and (parts[3] not in state.personas or not state.visible(parts[3])):
+        return err(400, "Invalid persona_id")
+    if not state.visible(parts[3]):
+        return err(404, f"{parts[2].rstrip('s').capitalize()} not found")
+    return None
 
 
 async def _discard(message: dict) -> None:

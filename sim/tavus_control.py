@@ -30,6 +30,7 @@ SETTABLE = (
     "document_error",
     "app_message_rate_per_minute",
     "persona_answer",
+    "recording_form",
 )
 
 

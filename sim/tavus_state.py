@@ -101,6 +101,7 @@ class TavusState:
     persona_answer: str = (
         "flat"  # flat (tavus-api.md) | wrapped: GET persona as {"data": [persona]} (2026 file)
     )
+    recording_form: str = "current"  # current: storage_provider, storage_uri | old: bucket_name, s3_key
     app_message_rate_per_minute: int = 120  # per conversation; beyond it send-app-message answers 429
     personas: dict[str, dict[str, Any]] = field(default_factory=dict)
     objectives: dict[str, dict[str, Any]] = field(default_factory=dict)  # objectives_id → set

@@ -75,6 +75,8 @@ def check_conversation(body: dict[str, Any], state: TavusState) -> JSONResponse 
     props = body.get("properties") or {}
     if not isinstance(props, dict):
         return bad("properties must be an object")
+    if "callback_url" in body and not isinstance(body["callback_url"], str):
+        return bad("callback_url must be a string")
     duration = props.get("max_call_duration")
     if duration is not None and (not isinstance(duration, int) or not 1 <= duration <= 3600):
         return bad("max_call_duration must be an integer between 1 and 3600")
