@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sim.tavus_state import new_id, now_iso
+from sim.tavus_state import new_id, now_iso, present
 from sim.tavus_validate import bad, check_document, check_guardrails, check_objectives, paginate
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ class _Resources:
         self.sim.callbacks.later(
             did, 2 * step, lambda: self._advance(did, "error" if error else "ready", error)
         )
-        return JSONResponse(doc)
+        return JSONResponse(present(doc))
 
     def _advance(self, did: str, status: str, error: str | None) -> None:
         doc = self.state.documents.get(did)
@@ -213,12 +213,12 @@ class _Resources:
             page = max(0, int(q.get("page", 0)))
         except ValueError:
             return bad("Invalid request: limit must be a positive integer")
-        data = rows[page * limit : (page + 1) * limit]
+        data = [present(d) for d in rows[page * limit : (page + 1) * limit]]
         return JSONResponse({"data": data, "total_count": len(rows), "page": page, "limit": limit})
 
     async def get_document(self, request: Request) -> Response:
         doc = self.state.documents.get(request.path_params["did"])
-        return JSONResponse(doc) if doc else bad("Document not found", 404, key="message")
+        return JSONResponse(present(doc)) if doc else bad("Document not found", 404, key="message")
 
     async def delete_document(self, request: Request) -> Response:
         if self.state.documents.pop(request.path_params["did"], None) is None:

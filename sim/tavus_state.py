@@ -41,6 +41,12 @@ PUBLIC_CONVERSATION_FIELDS = (
 CALLER: ContextVar[str | None] = ContextVar("tavus_sim_caller", default=None)
 
 
+def present(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` without the fields that have no value: the 2026 file types them (callback_url, a
+    string), and null is none of its types."""
+    return {k: v for k, v in row.items() if v is not None}
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -78,7 +84,8 @@ class SimConversation:
 
     def public(self, verbose: bool = False) -> dict[str, Any]:
         """The fields tavus-api.md lists for GET /v2/conversations/{id}."""
-        out = {k: self.body.get(k) for k in PUBLIC_CONVERSATION_FIELDS}
+        # a field Tavus has no value for is left out: the file types each as a string, never null
+        out = {k: self.body[k] for k in PUBLIC_CONVERSATION_FIELDS if self.body.get(k) is not None}
         out["status"] = self.status
         if verbose:
             out["events"] = list(self.events)
