@@ -37,7 +37,7 @@ def register(app, deps: Deps) -> None:
         if view is None:
             return
         try:
-            remote = await (await deps.personas.tavus(team)).get_persona(persona.persona_id)
+            remote = await (await deps.personas.tavus_of(persona)).get_persona(persona.persona_id)
         except te.TavusError as exc:
             failed = [section(tavus_failure(exc, f"load *{esc(persona.name)}*"))]
             await update_view(client, view["id"], build_result_view("Edit persona", failed))

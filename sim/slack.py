@@ -126,7 +126,7 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
         if (limited := self.rate_limited(entry["team"], method, args)) is not None:
             entry["result"] = "ratelimited"
             return limited
-        fault = self.state.take_fault(method)
+        fault = self.state.take_fault(method, channel=args.get("channel"))
         if fault and fault.get("delay"):  # a slow Slack: answer late, then as usual
             await asyncio.sleep(float(fault["delay"]))
             fault = None

@@ -197,11 +197,16 @@ class SlackState:
     def find_message(self, channel: str, ts: str) -> dict[str, Any] | None:
         return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
 
-    def take_fault(self, method: str, kinds: tuple[str, ...] = ("status",)) -> dict[str, Any] | None:
+    def take_fault(
+        self, method: str, kinds: tuple[str, ...] = ("status",), channel: str | None = None
+    ) -> dict[str, Any] | None:
         """The next fault for `method` of one of `kinds` (status: an answer; reset, stall: the
-        connection breaks before Slack acts, at once or after `seconds`)."""
+        connection breaks before Slack acts, at once or after `seconds`); a fault with a
+        `channel` applies to calls on that channel only."""
         for fault in self.faults:
             kind = fault.get("kind", "status")
+            if fault.get("channel") not in (None, channel):
+                continue
             if kind in kinds and fault["method"] in (method, "*") and fault.get("times", 1) > 0:
                 fault["times"] = fault.get("times", 1) - 1
                 return fault

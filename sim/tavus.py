@@ -1,7 +1,12 @@
 """A local stand-in for the Tavus v2 API, served over real HTTP.
 
 Behaviour follows ../shared/tavus-api.md. Where that page says "unsure" this simulator picks:
-- an unknown persona answers 404 `{"error": "Persona not found"}`;
+- an unknown persona, or another account's, answers 400 `{"error": "Invalid persona_id"}` (as the
+  2026 file documents for GET, PATCH and DELETE); another account's conversation, objectives,
+  guardrails or document answers 404 (what Tavus does; the file documents 400 for an unknown
+  conversation id, which is what an unknown one gets here);
+- each API key is an account: it sees, lists and uses only the objects it made (a key's
+  concurrency limit is its own);
 - ending an already ended conversation answers 200 (ending is idempotent here);
 - PATCH answers 200 with the whole persona, or 304 with no body when nothing changed;
 - GET /v2/personas/{id} answers only the fields the May 2026 OpenAPI file lists for it
@@ -36,7 +41,7 @@ from sim.tavus_control import control_routes
 from sim.tavus_messages import message_routes
 from sim.tavus_resources import resource_routes
 from sim.tavus_room import room_routes
-from sim.tavus_state import TavusState, new_id, now_iso
+from sim.tavus_state import CALLER, TavusState, new_id, now_iso
 from sim.tavus_validate import check_conversation, check_persona, paginate
 
 CREATE_ANSWER_FIELDS = (
@@ -110,13 +115,14 @@ class TavusSimulator:
         persona.setdefault("pipeline_mode", "full")
         persona["updated_at"] = persona["created_at"]
         self.state.personas[persona["persona_id"]] = persona
+        self.state.own(persona["persona_id"])
         return JSONResponse(
             {k: persona[k] for k in ("persona_id", "persona_name", "created_at") if k in persona}
         )
 
     async def list_personas(self, request: Request) -> Response:
         kind = request.query_params.get("persona_type")
-        rows = [p for p in self.state.personas.values() if kind in (None, "user")]
+        rows = [p for p in self.state.mine(self.state.personas).values() if kind in (None, "user")]
         return paginate(request, rows)
 
     async def get_persona(self, request: Request) -> Response:
@@ -174,6 +180,7 @@ class TavusSimulator:
         if problem:
             return problem
         conv = self.callbacks.open_conversation(body, str(request.base_url).rstrip("/"))
+        self.state.own(conv.conversation_id)
         answer = {k: v for k, v in conv.public().items() if k in CREATE_ANSWER_FIELDS}
         if "meeting_token" in conv.body:
             answer["meeting_token"] = conv.body["meeting_token"]
@@ -181,7 +188,7 @@ class TavusSimulator:
 
     async def list_conversations(self, request: Request) -> Response:
         status = request.query_params.get("status")
-        newest_first = reversed(list(self.state.conversations.values()))
+        newest_first = reversed(list(self.state.mine(self.state.conversations).values()))
         rows = [c.public() for c in newest_first if status in (None, c.status)]
         return paginate(request, rows)
 
@@ -229,9 +236,13 @@ class _FaultMiddleware:
             return await self.app(scope, receive, send)
         state, method = self.sim.state, scope["method"]
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        state.requests.append({"method": method, "path": path, "at": time.time()})
-        if headers.get("x-api-key") not in (state.api_key, *state.extra_keys):
+        key = headers.get("x-api-key")
+        state.requests.append({"method": method, "path": path, "at": time.time(), "key": key})
+        if key not in (state.api_key, *state.extra_keys):
             return await err(401, "Invalid access token", key="message")(scope, receive, send)
+        CALLER.set(key)
+        if (refused := _not_yours(state, path)) is not None:
+            return await refused(scope, receive, send)
         receive = await _buffered(receive)  # the request has arrived whole, whatever the caller does next
         if delay := state.delay_for(method, path):
             await asyncio.sleep(delay)
@@ -261,6 +272,19 @@ class _FaultMiddleware:
             }
         )
         raise ConnectionAbortedError("simulated dropped connection")
+
+
+def _not_yours(state: TavusState, path: str) -> Response | None:
+    """The answer for a path naming an object of another account (/v2/<kind>/<id>/…), or an unknown
+    persona (Tavus's 400 `Invalid persona_id`)."""
+    parts = path.split("/")
+    if len(parts) < 4 or not parts[3]:
+        return None
+    if parts[2] == "personas" and (parts[3] not in state.personas or not state.visible(parts[3])):
+        return err(400, "Invalid persona_id")
+    if not state.visible(parts[3]):
+        return err(404, f"{parts[2].rstrip('s').capitalize()} not found")
+    return None
 
 
 async def _discard(message: dict) -> None:

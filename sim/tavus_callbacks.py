@@ -140,14 +140,18 @@ class CallbackSender:
                 self._event(
                     conv,
                     "application.recording_ready",
-                    {
-                        "bucket_name": "tavus-recordings",
-                        "s3_key": f"{conv.conversation_id}/recording.mp4",
-                        "duration": 312,
-                    },
+                    self._recording(conv),
                 )
             )
         return events
+
+    def _recording(self, conv: SimConversation) -> dict[str, Any]:
+        """recording_ready's properties: the current form (storage_provider, storage_uri) or the
+        older one (bucket_name, s3_key, duration), as `recording_form` says."""
+        key = f"{conv.conversation_id}/recording.mp4"
+        if self.state.recording_form == "old":
+            return {"bucket_name": "tavus-recordings", "s3_key": key, "duration": 312}
+        return {"storage_provider": "s3", "storage_uri": f"s3://tavus-recordings/{key}", "duration": 312}
 
     def _transcript(self, conv: SimConversation, persona: dict[str, Any]) -> list[dict[str, str]]:
         turns = [{"role": "system", "content": persona.get("system_prompt") or "You are an interviewer."}]

@@ -30,6 +30,7 @@ SETTABLE = (
     "document_error",
     "app_message_rate_per_minute",
     "persona_answer",
+    "recording_form",
 )
 
 
@@ -148,7 +149,7 @@ def control_routes(sim: TavusSimulator) -> list[Route]:
                 "objectives": st.objectives,
                 "guardrails": st.guardrails,
                 "documents": st.documents,
-                "requests": st.requests[-500:],
+                "requests": [{k: v for k, v in r.items() if k != "key"} for r in st.requests[-500:]],
                 "callbacks_sent": st.callbacks_sent[-500:],
                 "faults": [asdict(f) for f in st.faults if f.times > 0],
             }

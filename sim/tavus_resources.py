@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sim.tavus_state import new_id, now_iso
+from sim.tavus_state import new_id, now_iso, present
 from sim.tavus_validate import bad, check_document, check_guardrails, check_objectives, paginate
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class _Resources:
         oid, now = new_id("o", 9), now_iso()
         data = [{"confirmation_mode": "auto", "modality": "verbal", **o} for o in body["data"]]
         name = data[0]["objective_name"]
+        self.state.own(oid)
         self.sim.state.objectives[oid] = {
             "objectives_id": oid,
             "objective_name": name,
@@ -85,7 +86,7 @@ class _Resources:
     async def list_objectives(self, request: Request) -> Response:
         rows = [
             {**o, "objectives_id": oid, "created_at": s["created_at"], "updated_at": s["updated_at"]}
-            for oid, s in self.sim.state.objectives.items()
+            for oid, s in self.state.mine(self.state.objectives).items()
             for o in s["data"]
         ]
         return paginate(request, rows)
@@ -108,6 +109,7 @@ class _Resources:
         gid, now = new_id("g", 9), now_iso()
         name = body.get("name") or "Guardrails"
         data = [{"modality": "verbal", **g} for g in body["data"]]
+        self.state.own(gid)
         self.sim.state.guardrails[gid] = {
             "guardrails_id": gid,
             "guardrails_name": name,
@@ -122,7 +124,8 @@ class _Resources:
 
     async def list_guardrails(self, request: Request) -> Response:
         keys = ("guardrails_id", "created_at", "updated_at")
-        return paginate(request, [{k: g[k] for k in keys} for g in self.sim.state.guardrails.values()])
+        rows = [{k: g[k] for k in keys} for g in self.state.mine(self.state.guardrails).values()]
+        return paginate(request, rows)
 
     async def get_guardrails(self, request: Request) -> Response:
         found = self.sim.state.guardrails.get(request.path_params["gid"])
@@ -160,6 +163,7 @@ class _Resources:
             "crawl_count": None,
         }
         self.state.documents[did] = doc
+        self.state.own(did)
         supported = not _extension(url) or _extension(url) in SUPPORTED
         error = None if supported else "file_format_unsupported"
         if self.state.document_outcome == "error":
@@ -170,7 +174,7 @@ class _Resources:
         self.sim.callbacks.later(
             did, 2 * step, lambda: self._advance(did, "error" if error else "ready", error)
         )
-        return JSONResponse(doc)
+        return JSONResponse(present(doc))
 
     def _advance(self, did: str, status: str, error: str | None) -> None:
         doc = self.state.documents.get(did)
@@ -194,7 +198,7 @@ class _Resources:
 
     async def list_documents(self, request: Request) -> Response:
         q = request.query_params
-        rows = list(self.state.documents.values())
+        rows = list(self.state.mine(self.state.documents).values())
         if q.get("sort") == "descending":
             rows.reverse()
         if q.get("status"):
@@ -209,12 +213,12 @@ class _Resources:
             page = max(0, int(q.get("page", 0)))
         except ValueError:
             return bad("Invalid request: limit must be a positive integer")
-        data = rows[page * limit : (page + 1) * limit]
+        data = [present(d) for d in rows[page * limit : (page + 1) * limit]]
         return JSONResponse({"data": data, "total_count": len(rows), "page": page, "limit": limit})
 
     async def get_document(self, request: Request) -> Response:
         doc = self.state.documents.get(request.path_params["did"])
-        return JSONResponse(doc) if doc else bad("Document not found", 404, key="message")
+        return JSONResponse(present(doc)) if doc else bad("Document not found", 404, key="message")
 
     async def delete_document(self, request: Request) -> Response:
         if self.state.documents.pop(request.path_params["did"], None) is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,16 @@ PUBLIC_CONVERSATION_FIELDS = (
     "created_at",
     "updated_at",
 )
+
+
+# the API key of the request being served: each key is an account, which sees only its own objects
+CALLER: ContextVar[str | None] = ContextVar("tavus_sim_caller", default=None)
+
+
+def present(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` without the fields that have no value: the 2026 file types them (callback_url, a
+    string), and null is none of its types."""
+    return {k: v for k, v in row.items() if v is not None}
 
 
 def now_iso() -> str:
@@ -73,7 +84,8 @@ class SimConversation:
 
     def public(self, verbose: bool = False) -> dict[str, Any]:
         """The fields tavus-api.md lists for GET /v2/conversations/{id}."""
-        out = {k: self.body.get(k) for k in PUBLIC_CONVERSATION_FIELDS}
+        # a field Tavus has no value for is left out: the file types each as a string, never null
+        out = {k: self.body[k] for k in PUBLIC_CONVERSATION_FIELDS if self.body.get(k) is not None}
         out["status"] = self.status
         if verbose:
             out["events"] = list(self.events)
@@ -96,6 +108,7 @@ class TavusState:
     persona_answer: str = (
         "flat"  # flat (tavus-api.md) | wrapped: GET persona as {"data": [persona]} (2026 file)
     )
+    recording_form: str = "current"  # current: storage_provider, storage_uri | old: bucket_name, s3_key
     app_message_rate_per_minute: int = 120  # per conversation; beyond it send-app-message answers 429
     personas: dict[str, dict[str, Any]] = field(default_factory=dict)
     objectives: dict[str, dict[str, Any]] = field(default_factory=dict)  # objectives_id → set
@@ -107,6 +120,7 @@ class TavusState:
     latency: list[tuple[str, str, float]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     callbacks_sent: list[dict[str, Any]] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)  # object id → the key (account) that made it
 
     def __post_init__(self) -> None:
         if not self.replicas:
@@ -122,8 +136,23 @@ class TavusState:
                     "created_at": "2025-01-01T00:00:00Z",
                 }
 
+    def own(self, oid: str) -> None:
+        """The object `oid` belongs to the account of the request being served."""
+        if key := CALLER.get():
+            self.owners[oid] = key
+
+    def visible(self, oid: str) -> bool:
+        """Whether the caller's account may see `oid` (objects a test put in directly: everyone)."""
+        owner, key = self.owners.get(oid), CALLER.get()
+        return owner is None or key is None or owner == key
+
+    def mine(self, table: dict[str, Any]) -> dict[str, Any]:
+        """The part of `table` the caller's account owns."""
+        return {oid: value for oid, value in table.items() if self.visible(oid)}
+
     def active_count(self) -> int:
-        return sum(1 for c in self.conversations.values() if c.status == "active")
+        """Active conversations of the caller's account (its concurrency limit is its own)."""
+        return sum(1 for c in self.mine(self.conversations).values() if c.status == "active")
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:

@@ -44,7 +44,8 @@ def check_persona(body: dict[str, Any], state: TavusState) -> JSONResponse | Non
     flow = layers.get("conversational_flow") or {}
     if not isinstance(flow, dict) or flow.get("turn_detection_model") not in TURN_MODELS:
         return bad(f"Invalid turn_detection_model: {flow.get('turn_detection_model')!r}")
-    for key, known in (("objectives_id", state.objectives), ("guardrails_id", state.guardrails)):
+    for key, table in (("objectives_id", state.objectives), ("guardrails_id", state.guardrails)):
+        known = state.mine(table)
         if body.get(key) is not None and body[key] not in known:
             return bad(f"Invalid {key}")
     return check_document_ids(body, state)
@@ -57,13 +58,13 @@ def check_document_ids(body: dict[str, Any], state: TavusState) -> JSONResponse 
         return None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         return bad("document_ids must be a list of strings")
-    unknown = [i for i in ids if i not in state.documents]
+    unknown = [i for i in ids if i not in state.mine(state.documents)]
     return bad(f"Invalid document_ids: {', '.join(unknown)}") if unknown else None
 
 
 def check_conversation(body: dict[str, Any], state: TavusState) -> JSONResponse | None:
     """None when Tavus would create this conversation."""
-    persona = state.personas.get(body.get("persona_id") or "")
+    persona = state.mine(state.personas).get(body.get("persona_id") or "")  # another account's: unknown
     if body.get("persona_id") and persona is None:
         return bad("Invalid persona_id")
     replica = body.get("replica_id") or (persona or {}).get("default_replica_id")
@@ -74,6 +75,8 @@ def check_conversation(body: dict[str, Any], state: TavusState) -> JSONResponse 
     props = body.get("properties") or {}
     if not isinstance(props, dict):
         return bad("properties must be an object")
+    if "callback_url" in body and not isinstance(body["callback_url"], str):
+        return bad("callback_url must be a string")
     duration = props.get("max_call_duration")
     if duration is not None and (not isinstance(duration, int) or not 1 <= duration <= 3600):
         return bad("max_call_duration must be an integer between 1 and 3600")

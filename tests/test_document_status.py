@@ -55,7 +55,7 @@ def test_poll_is_not_blocked_by_unreadable_documents(tmp_path):
         store.add_persona(persona(f"pbad{i:02}", "TBAD", f"dbad{i}"))
     store.add_persona(persona("pgood", "TGOOD", "dgood"))
     clients = {"TBAD": FakeTavus("TBAD"), "TGOOD": FakeTavus("TGOOD")}
-    ws = SimpleNamespace(tavus=lambda team: clients[team])
+    ws = SimpleNamespace(tavus=lambda team: clients[team], tavus_for=lambda made: clients[made.team_id])
     svc = DocumentService(SimpleNamespace(PUBLIC_URL=None), AsyncStore(store), ws)
     for _ in range(5):  # five rounds (minutes apart in production)
         svc.budget = type(svc.budget)(20)

@@ -133,7 +133,8 @@ def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack)
         )
         slack.state.bot_token = "xoxb-someone-else"  # and Slack our token
         tavus.control("config", {"api_key": TAVUS_KEY, "extra_keys": [WORKSPACE_KEY]})
-        driver.command(f"interview {persona_id} third", channel="C0HIRING1")
+        # the workspace key's persona: the operator's one lives in another account (issue 23)
+        driver.command(f"interview {keyed} third", channel="C0HIRING1")
         time.sleep(1.0)
     finally:
         app.stop()

@@ -37,7 +37,11 @@ class CallbackService:
     async def apply(self, conv: ConversationRecord, event: CallbackEvent) -> bool:
         """Record one event, its state change and the Slack work it owes in one transaction, then
         wake the outbox; False when it was a duplicate or of a type we ignore. No Slack call runs
-        here, so Tavus hears 200 as soon as the event is safe."""
+        here, so Tavus hears 200 as soon as the event is safe. An event naming another conversation
+        than the one recorded is not this one's (before the id is known: see events_of)."""
+        if conv.conversation_id and event.conversation_id != conv.conversation_id:
+            log.warning("ignoring a Tavus event that names another conversation than its own")
+            return False
         if event.event_type not in KNOWN and (plan := plan_event(conv, event)):
             new, _ = await self.db.apply_event(conv.token, plan[0], jobs=plan[1])
             if new:

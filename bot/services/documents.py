@@ -71,7 +71,7 @@ class DocumentService:
         if not persona.document_id:
             return None
         try:
-            tavus = await self.db.run(self.ws.tavus, persona.team_id)
+            tavus = await self.db.run(self.ws.tavus_for, persona)
             doc = await tavus.get_document(persona.document_id)
         except te.NotFoundError:
             doc = Document(document_id=persona.document_id, status=ERROR, error_message="document_deleted")
@@ -88,7 +88,7 @@ class DocumentService:
             # stamped first: a document that cannot be read now must not keep others from their turn
             await self.db.document_checked(persona.persona_id)
             try:
-                key = (await self.db.run(self.ws.tavus, persona.team_id)).fingerprint
+                key = (await self.db.run(self.ws.tavus_for, persona)).fingerprint
             except te.TavusError:
                 continue  # no usable key for this workspace
             if self.budget.left(key) < 1:

@@ -128,6 +128,7 @@ class InterviewService:
             candidate_id=req.candidate_id,
             request_key=req.request_key,
             token_hash=token_hash(self.callback_secret(token)),
+            tavus_account=req.persona.tavus_account,  # a persona lives in one account: its calls too
             **extra,
         )
 
@@ -144,7 +145,7 @@ class InterviewService:
         except DuplicateRequest as dup:
             return StartOutcome(conv=dup.existing, duplicate=True)
         try:
-            tavus = await self.db.run(self.ws.tavus, req.team_id)
+            tavus = await self.db.run(self.ws.tavus_to_create, intent)
             created = await tavus.create_conversation(
                 self.conversation_request(req, token), marker=marker_for(token)
             )
@@ -158,7 +159,7 @@ class InterviewService:
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
         intent.conversation_id, intent.url = created.conversation_id, created.conversation_url
         await self.db.conversation_created(
-            token, created.conversation_id, created.conversation_url, announce_jobs(intent)
+            token, created.conversation_id, created.conversation_url, announce_jobs(intent), tavus.fingerprint
         )
         if created.status == "ended":  # adopted after an ambiguous create, and already over
             await self.db.mark_ended(token, at=utcnow(), reason=None)
@@ -216,8 +217,8 @@ class InterviewService:
             return f"*{esc(conv.name)}* has already ended."
         await self.db.set_ending(conv.token, user_id)
         try:
-            tavus = await self.db.run(self.ws.tavus, team_id)
-            await tavus.end_conversation(conversation_id)
+            tavus = await self.db.run(self.ws.tavus_for, conv)  # the account that made it: a 404
+            await tavus.end_conversation(conversation_id)  # from another account would mean nothing
         except te.NotFoundError:
             log.info("conversation %s was already gone at Tavus", conversation_id)
         except te.TavusError as exc:

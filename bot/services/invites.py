@@ -161,7 +161,10 @@ class InviteService:
         request = json.loads(invite.get("request") or "{}")
         create = ConversationCreate.model_validate(request.get("create") or {})
         create.callback_url = self.interviews.callback_url(conv.token)
-        client = await self.db.run(self.ws.tavus, conv.team_id)
+        try:
+            client = await self.db.run(self.ws.tavus_to_create, conv)
+        except te.TavusError as exc:
+            return exc
         try:
             created = await client.create_conversation(create, marker=conv.ref or "")
         except te.TavusError as exc:
@@ -175,7 +178,7 @@ class InviteService:
         keep_secret(created.meeting_token)  # it opens the room: never in a log line
         await self.db.update_invite(conv.token, meeting_token=created.meeting_token)
         await self.db.conversation_created(
-            conv.token, created.conversation_id, created.conversation_url, jobs or []
+            conv.token, created.conversation_id, created.conversation_url, jobs or [], client.fingerprint
         )
         if created.status == "ended":
             await self.db.mark_ended(conv.token, at=utcnow(), reason=None)

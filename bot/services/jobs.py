@@ -205,7 +205,7 @@ class JobRunners(ReportRunners, StepRunners):
     async def run_end_tavus(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         if not conv.conversation_id:
             return None
-        client = await self.db.run(self.ws.tavus, conv.team_id)
+        client = await self.db.run(self.ws.tavus_for, conv)
         try:
             await client.end_conversation(conv.conversation_id)
         except te.NotFoundError:

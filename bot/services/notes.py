@@ -68,7 +68,7 @@ async def deliver_note(
     if problem := check_note(text):
         return NoteOutcome(problem, retry=True)
     try:
-        tavus = await db.run(ws.tavus, conv.team_id)
+        tavus = await db.run(ws.tavus_for, conv)
         await tavus.append_llm_context(
             conv.conversation_id, text, retries=NOTE_RETRIES, max_wait=NOTE_MAX_WAIT
         )

@@ -66,10 +66,14 @@ def retry_after(exc: BaseException) -> float | None:
             return float(exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after"))
     if isinstance(exc, te.RateLimitError):
         return exc.retry_after
+    if isinstance(exc, Throttled):
+        return exc.seconds
     return None
 
 
 def describe(exc: BaseException) -> str:
+    if isinstance(exc, Throttled):
+        return "Slack's rate limits kept it waiting too long"
     if isinstance(exc, SlackApiError):
         return f"Slack said {exc.response.get('error')}"
     return f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else type(exc).__name__
@@ -135,10 +139,35 @@ class OutboxWorker:
                     await asyncio.wait_for(self._wake.wait(), self.poll)
 
     async def drain_once(self) -> int:
-        """Lease the due jobs and run them; returns how many ran."""
-        jobs = await self.db.claim_jobs(self.lease, BATCH)
-        await asyncio.gather(*(self.run(job) for job in jobs))
-        return len(jobs)
+        """Run due jobs, BATCH at once, until none is due and all have finished; returns how many
+        ran. A slot is refilled as soon as its job finishes, and jobs queued meanwhile (a kick, a
+        turn that came, the poll) are claimed into free slots at once: one slow Slack call never
+        holds up the rest, another workspace's cards, DMs and alerts above all (issue 23 #4)."""
+        running: set[asyncio.Task] = set()
+        ran = 0
+        while True:
+            self._wake.clear()  # before the claim: a kick that comes during it is kept
+            jobs = await self._claim(BATCH - len(running), bool(running))
+            ran += len(jobs)
+            running |= {asyncio.create_task(self.run(job)) for job in jobs}
+            if not running:
+                return ran
+            woken = asyncio.create_task(self._wake.wait())
+            await asyncio.wait({*running, woken}, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
+            woken.cancel()
+            running = {task for task in running if not task.done()}
+
+    async def _claim(self, free: int, busy: bool) -> list[OutboxRecord]:
+        """Lease up to `free` due jobs. While jobs run, a database error only skips this claim."""
+        if free <= 0:
+            return []
+        try:
+            return await self.db.claim_jobs(self.lease, free)
+        except Exception:
+            if not busy:
+                raise
+            log.exception("outbox claim failed; the jobs running go on")
+            return []
 
     async def run_now(self, key: str) -> tuple[bool, str | None]:
         """Run one job at once (the starter waits for the card): (done, error if given up)."""
@@ -154,7 +183,9 @@ class OutboxWorker:
         except NotYet:
             await self._quietly(self.db.job_defer(job, NOT_YET_SECONDS))
             return False, None
-        except Throttled as exc:  # late, not broken: no attempt used
+        except Throttled as exc:  # late, not broken: no attempt used, until it is too late
+            if self._age(job) + exc.seconds >= self.backoff.give_up:
+                return await self._failed(job, exc, tell)  # parked and its owner told, like any other
             await self._quietly(self.db.job_defer(job, exc.seconds))
             self.wake_in(exc.seconds)
             return False, None
@@ -165,9 +196,8 @@ class OutboxWorker:
 
     async def _failed(self, job: OutboxRecord, exc: Exception, tell: bool) -> tuple[bool, str | None]:
         error = describe(exc)
-        age = (parse_time(utcnow()) - parse_time(job.created_at)).total_seconds()  # type: ignore[operator]
         wait = self.backoff.delay(job.attempts, retry_after(exc))
-        if not permanent(exc) and age + wait < self.backoff.give_up:
+        if not permanent(exc) and self._age(job) + wait < self.backoff.give_up:
             log.warning(
                 "outbox %s (attempt %d) failed, retrying in %.1f s: %s",
                 job.kind,
@@ -198,6 +228,10 @@ class OutboxWorker:
         if told:
             self.kick()
         return False, code
+
+    @staticmethod
+    def _age(job: OutboxRecord) -> float:
+        return (parse_time(utcnow()) - parse_time(job.created_at)).total_seconds()  # type: ignore[operator]
 
     @staticmethod
     async def _quietly(work):

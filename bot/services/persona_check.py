@@ -32,7 +32,7 @@ async def check_persona(
     name = esc(persona.name)
     marker = "test-" + secrets.token_hex(5)  # lets the client find a create whose answer was lost
     try:
-        tavus = await personas.tavus(persona.team_id)
+        tavus = await personas.tavus_of(persona)
         at_tavus = await tavus.get_persona(persona.persona_id)
         created = await tavus.create_conversation(
             ConversationCreate(

@@ -64,6 +64,10 @@ class PersonaService:
         """This workspace's Tavus client (its key is read off the event loop)."""
         return await self.db.run(self.ws.tavus, team_id)
 
+    async def tavus_of(self, persona: PersonaRecord) -> TavusClient:
+        """The client of the account `persona` was made in (issue 23)."""
+        return await self.db.run(self.ws.tavus_for, persona)
+
     async def cached_replicas(self, team_id: str) -> list[Replica] | None:
         """This workspace's Tavus account's replicas if fetched recently, else None (the caller
         shows a loading hint)."""
@@ -127,6 +131,7 @@ class PersonaService:
             document_id=plan.document_id,
             document_status=plan.document_status,
             document_hook=hook if plan.document_id else None,
+            tavus_account=tavus.fingerprint,
         )
         try:
             await self.db.add_persona(record)
@@ -168,8 +173,8 @@ class PersonaService:
             return "I found no such persona in this workspace: it may have been deleted."
         if not await self.people.can_manage(team_id, user_id, persona):
             return f"Only <@{persona.owner_id}> or an admin can edit *{esc(persona.name)}*."
-        tavus = await self.tavus(team_id)
         try:
+            tavus = await self.tavus_of(persona)
             ops = patch_ops(await tavus.get_persona(persona_id), form)
             if ops:
                 await tavus.patch_persona(persona_id, ops)
@@ -191,8 +196,8 @@ class PersonaService:
         if not await self.people.can_manage(team_id, user_id, persona):
             return f"Only <@{persona.owner_id}> or an admin can delete *{esc(persona.name)}*."
         try:
-            await (await self.tavus(team_id)).delete_persona(persona.persona_id)
-        except te.NotFoundError:
+            await (await self.tavus_of(persona)).delete_persona(persona.persona_id)
+        except te.NotFoundError:  # from the account that made it: gone indeed
             log.info("persona %s was already gone at Tavus", persona.persona_id)
         except te.TavusError as exc:
             return tavus_failure(exc, f"delete *{esc(persona.name)}*")

@@ -114,7 +114,7 @@ class Reconciler:
         """Adopt a start Tavus has (safe at any age: the card post is one job however many
         instances queue it); fail it only once it is older than the grace period, so a create
         another instance still has in flight is left alone."""
-        tavus = await self.db.run(self.ws.tavus, conv.team_id)
+        tavus = await self.db.run(self.ws.tavus_for, conv)
         found = await tavus.find_by_marker(marker_for(conv.token))
         if conv.expires_at:  # an invite's Start cut short: reopen it once it is surely not in flight
             if old:
@@ -164,10 +164,9 @@ class Reconciler:
             for c in await self.db.unconfirmed_since(ago(LATE_CREATE_WINDOW))
             if c.status == "failed"
         }
-        adopted = 0
-        recent = []
-        for team in {c.team_id for c in waiting.values()}:
-            tavus = await self.db.run(self.ws.tavus, team)
+        adopted, recent = 0, []
+        accounts = {(t := await self.db.run(self.ws.tavus_for, c)).fingerprint: t for c in waiting.values()}
+        for tavus in accounts.values():  # each in the account its persona lives in
             recent += await tavus.list_conversations(max_pages=RECENT_PAGES)
         for remote in recent:
             carried = f"{remote.conversation_name or ''} {remote.callback_url or ''}"
@@ -191,7 +190,7 @@ class Reconciler:
             if not conv.conversation_id:
                 continue
             try:
-                pairs.append((await self.db.run(self.ws.tavus, conv.team_id), conv))
+                pairs.append((await self.db.run(self.ws.tavus_for, conv), conv))
             except te.TavusError as exc:  # no usable key: nothing to read it with
                 log.info("reconciler cannot read workspace %s's calls: %s", conv.team_id, exc)
         self.last_read = {c.token: self.last_read.get(c.token, 0.0) for _, c in pairs}
@@ -232,10 +231,10 @@ class Reconciler:
     async def check(self, conv: ConversationRecord) -> int:
         if not conv.conversation_id:
             return 0
-        tavus = await self.db.run(self.ws.tavus, conv.team_id)
+        tavus = await self.db.run(self.ws.tavus_for, conv)
         try:
             remote = await tavus.get_conversation(conv.conversation_id, verbose=True)
-        except te.NotFoundError:
+        except te.NotFoundError:  # from the account that made it (issue 23): gone indeed
             await self._ended(conv, "daily_room_has_been_deleted")
             return 0
         applied = 0

@@ -54,7 +54,7 @@ async def gather_report(
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
     if persona and persona.objectives_id:
         try:
-            found = await (await db.run(ws.tavus, conv.team_id)).get_objectives(persona.objectives_id)
+            found = await (await db.run(ws.tavus_for, persona)).get_objectives(persona.objectives_id)
             state.plan = [
                 (o.objective_name, o.output_variables or []) for o in found.data if o.objective_name
             ]

@@ -16,6 +16,7 @@ from bot.services.report_canvas import GONE
 from bot.slack.blocks import esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.store import ConversationRecord
+from bot.tavus.events import recording_ready
 
 if TYPE_CHECKING:
     from bot.services.interviews import InterviewService
@@ -27,22 +28,16 @@ DESTINATIONS = ("owner", "thread", "channel")
 
 def recording_text(props: dict[str, Any]) -> str:
     """A link a person can open; a storage path is named and explained."""
-    url = next((props.get(k) for k in ("recording_url", "download_url", "url") if props.get(k)), None)
-    where = props.get("storage_uri") or (
-        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
-    )
-    duration = props.get("duration")
-    seconds = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400 * 7 else None
-    took = f" ({seconds // 60} min {seconds % 60} s)" if seconds is not None else ""
-    if isinstance(url, str) and url.startswith("https://"):
-        return f":film_frames: *Recording ready*{took}: {link(url, 'open the recording')}"
-    if isinstance(where, str) and where.startswith("https://"):
-        return f":film_frames: *Recording ready*{took}: {link(where, 'open the recording')}"
-    if not where:
-        return f":film_frames: *Recording ready*{took}; find it in your Tavus recording storage."
+    found = recording_ready(props)
+    took = f" ({found.seconds // 60} min {found.seconds % 60} s)" if found.seconds is not None else ""
+    if found.url:
+        return f":film_frames: *Recording ready*{took}: {link(found.url, 'open the recording')}"
+    storage = f" ({esc_cut(found.storage, 60)})" if found.storage else ""
+    if not found.where:
+        return f":film_frames: *Recording ready*{took}; find it in your Tavus recording storage{storage}."
     return (
-        f":film_frames: *Recording ready*{took}. It is a file in your own cloud storage, "
-        f"`{esc_cut(str(where), 500)}`: open it from your storage console (it is not a web link)."
+        f":film_frames: *Recording ready*{took}. It is a file in your own cloud storage{storage}, "
+        f"`{esc_cut(found.where, 500)}`: open it from your storage console (it is not a web link)."
     )
 
 

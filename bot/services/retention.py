@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.slack.blocks import esc
-from bot.store import ConversationRecord
 from bot.tavus import errors as te
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+    from bot.store import ConversationRecord
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
         )
     at_tavus = ""
     if conv.conversation_id:
-        at_tavus, note = await forget_at_tavus(deps, team_id, conv.conversation_id)
+        at_tavus, note = await forget_at_tavus(deps, conv)
         notes += [note] if note else []
     await deps.interviews.refresh_card(conv.token)
     return " ".join(
@@ -86,13 +86,19 @@ async def settle(deps: Deps, token: str) -> int:
     return busy
 
 
-async def forget_at_tavus(deps: Deps, team_id: str, conversation_id: str) -> tuple[str, str | None]:
-    """Delete the conversation at Tavus: (what to add to the answer, a note when it failed)."""
+async def forget_at_tavus(deps: Deps, conv: ConversationRecord) -> tuple[str, str | None]:
+    """Delete the conversation at Tavus, in the account that made it (a 404 from another account
+    would say nothing): (what to add to the answer, a note when it was not deleted)."""
     try:
-        tavus = await deps.db.run(deps.ws.tavus, team_id)
-        await tavus.delete_conversation(conversation_id)
+        tavus = await deps.db.run(deps.ws.tavus_for, conv)
+        await tavus.delete_conversation(conv.conversation_id or "")
     except te.NotFoundError:
         return "; the conversation was already gone at Tavus", None
+    except te.AccountKeyGoneError:
+        return "", (
+            "The conversation was NOT deleted at Tavus: it was made with a Tavus key this workspace no "
+            "longer has; delete it in that account's Tavus portal."
+        )
     except te.TavusError as exc:
         return "", f"Tavus could not delete its copy yet ({esc(exc.message[:100])}); try again later."
     return "; the conversation is deleted at Tavus", None

@@ -13,9 +13,9 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from bot.config import Settings
 from bot.logs import keep_secret
-from bot.store import Store
+from bot.store import ConversationRecord, PersonaRecord, Store
 from bot.tavus import errors as te
-from bot.tavus.client import TavusClient
+from bot.tavus.client import TavusClient, key_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,55 @@ class Workspaces:
         row = self.store.workspace(team_id)
         return bool(row and row.get("tavus_key_enc"))
 
-    def set_tavus_key(self, team_id: str, key: str, by: str) -> None:
+    def set_tavus_key(self, team_id: str, key: str, by: str) -> str | None:
+        """Make `key` the workspace's; returns the previous key's account when it was another one.
+        What that key made stays with it (Tavus knows it in that account only): the old rows say so,
+        and a replaced key of the workspace's own stays sealed while such objects live."""
         keep_secret(key)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            previous: TavusClient | None = self.tavus(team_id)
+        except te.TavusError:
+            previous = None  # no key, or one that cannot be read: nothing we made can be reached with it
+        row = self.store.workspace(team_id) or {}
+        moved = previous is not None and previous.fingerprint != key_fingerprint(key)
+        if moved:
+            self.store.claim_tavus_account(team_id, previous.fingerprint)
+            if row.get("tavus_key_enc"):  # the operator's key needs no copy: it stays in the settings
+                self.store.retain_tavus_key(team_id, previous.fingerprint, row["tavus_key_enc"], now)
         self.store.save_workspace(
-            team_id,
-            tavus_key_enc=self.seal(key),
-            tavus_key_set_by=by,
-            tavus_key_set_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            team_id, tavus_key_enc=self.seal(key), tavus_key_set_by=by, tavus_key_set_at=now
         )
+        self.store.prune_tavus_keys(team_id)
+        return previous.fingerprint if moved and previous else None
+
+    def tavus_to_create(self, intent: ConversationRecord) -> TavusClient:
+        """The workspace's current client, for a new (billed) call: never another account's key. A
+        persona made with another key is refused: Tavus has it in that account only."""
+        current = self.tavus(intent.team_id)
+        if intent.tavus_account and intent.tavus_account != current.fingerprint:
+            raise te.OtherAccountError("the persona was made with another Tavus key")
+        return current
+
+    def tavus_for(self, made: PersonaRecord | ConversationRecord) -> TavusClient:
+        """The client of the account that made `made`: another account's key would not find it (a
+        404 there means nothing). Rows from before accounts were recorded use the key of the day."""
+        if not made.tavus_account:
+            return self.tavus(made.team_id)
+        problem: te.TavusError | None = None
+        try:
+            current = self.tavus(made.team_id)
+            if current.fingerprint == made.tavus_account:
+                return current
+        except te.TavusError as exc:
+            problem = exc
+        if self.default_tavus is not None and self.default_tavus.fingerprint == made.tavus_account:
+            return self.default_tavus  # made before the workspace set a key of its own
+        sealed = self.store.retained_tavus_key(made.team_id, made.tavus_account)
+        if sealed and (key := self._open(sealed)):
+            return self._client(made.team_id, key)
+        log.warning("workspace %s: the Tavus key an object was made with is no longer set", made.team_id)
+        raise problem or te.AccountKeyGoneError("the Tavus key this was made with is no longer set")
 
     def tavus(self, team_id: str | None) -> TavusClient:
         """The client to use for this workspace's personas and conversations. A workspace that set
@@ -124,13 +165,16 @@ class Workspaces:
             if not key:
                 log.error("workspace %s's own Tavus key cannot be decrypted; it must be set again", team_id)
                 raise te.WorkspaceKeyError("the stored key cannot be decrypted", status=401)
-            keep_secret(key)
-            digest = hashlib.sha256(f"{team_id}:{key}".encode()).hexdigest()
-            if digest not in self._clients:  # one client per workspace key, all on one connection pool
-                self._clients[digest] = TavusClient(
-                    key, base_url=self.settings.TAVUS_API_URL, http_client=self.tavus_http, workspace=team_id
-                )
-            return self._clients[digest]
+            return self._client(team_id or "", key)
         if self.default_tavus is None:
             raise te.MissingKeyError("this workspace has no Tavus API key yet")
         return self.default_tavus
+
+    def _client(self, team_id: str, key: str) -> TavusClient:
+        keep_secret(key)
+        digest = hashlib.sha256(f"{team_id}:{key}".encode()).hexdigest()
+        if digest not in self._clients:  # one client per workspace key, all on one connection pool
+            self._clients[digest] = TavusClient(
+                key, base_url=self.settings.TAVUS_API_URL, http_client=self.tavus_http, workspace=team_id
+            )
+        return self._clients[digest]

@@ -44,6 +44,18 @@ def tavus_failure(exc: te.TavusError, doing: str) -> str:
             f"I couldn't {doing}: this workspace has no Tavus API key yet. A workspace admin can "
             "set one from the app's Home tab (Tavus key)."
         )
+    if isinstance(exc, te.OtherAccountError):
+        return (
+            f"I couldn't {doing}: its persona was made with another Tavus API key than this workspace's "
+            "current one, and Tavus keeps it in that account only. Create the persona again "
+            "(`/tavus persona`) to use it with the current key."
+        )
+    if isinstance(exc, te.AccountKeyGoneError):
+        return (
+            f"I couldn't {doing}: it was made with a Tavus API key this workspace no longer has (it "
+            "was replaced), and another key cannot reach it. Nothing was done: act on it in that "
+            "account's Tavus portal, or set that key again (the Home tab's Tavus key, or TAVUS_API_KEY)."
+        )
     if isinstance(exc, te.WorkspaceKeyError):
         return (
             f"I couldn't {doing}: this workspace's own Tavus API key can no longer be used (Tavus "

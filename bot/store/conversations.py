@@ -27,16 +27,21 @@ class ConversationRecords(StoreBase):
         return conv
 
     def conversation_created(
-        self, token: str, conversation_id: str, url: str | None, jobs: list[Job] | None = None
+        self,
+        token: str,
+        conversation_id: str,
+        url: str | None,
+        jobs: list[Job] | None = None,
+        account: str | None = None,
     ) -> None:
-        """Tavus created it: creating (or failed, when adopted late) → waiting; with the jobs it owes
-        (post the card, DM the candidate)."""
+        """Tavus created it (in `account`): creating (or failed, when adopted late) → waiting; with
+        the jobs it owes (post the card, DM the candidate)."""
         with self.db.write() as tx:  # the row first, then the jobs: one lock order everywhere
             tx.execute(
                 "update conversations set conversation_id = ?, url = ?, error = null, "
                 "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
-                "updated_at = ? where token = ?",
-                (conversation_id, url, utcnow(), token),
+                "tavus_account = coalesce(?, tavus_account), updated_at = ? where token = ?",
+                (conversation_id, url, account, utcnow(), token),
             )
             enqueue(tx, jobs or [])
 

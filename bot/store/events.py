@@ -13,7 +13,8 @@ from bot.store.outbox import Job, enqueue, later
 
 class EventRecords(StoreBase):
     def record_event(self, token: str | None, event: dict[str, Any]) -> bool:
-        """Keep a callback event; False when the same (conversation, type, timestamp) came before."""
+        """Keep a callback event; False when the same (type, timestamp) came before for the same
+        conversation (its callback token)."""
         with self.db.write() as tx:
             return self._record_event(tx, token, event)
 
@@ -79,12 +80,19 @@ class EventRecords(StoreBase):
         return changed > 0
 
     def events_of(self, conversation_id: str | None, token: str | None = None) -> list[dict[str, Any]]:
-        """A conversation's events, by its Tavus id or by the callback token they came with (a
-        callback can come before the id is recorded, when Tavus's answer to the create was lost)."""
-        rows = self.db.read(
-            "select body from events where conversation_id = ? or token = ? order by id",
-            (conversation_id or "", token or ""),
-        )
+        """A conversation's events: those that came with its callback token (a callback can come
+        before the id is recorded, when Tavus's answer to the create was lost) naming its Tavus id
+        once that is known; rows from before tokens were kept, by the id alone. Never another
+        conversation's events, whatever id they name. Without a token: every event naming the id."""
+        cid = conversation_id or ""
+        if token is None:
+            rows = self.db.read("select body from events where conversation_id = ? order by id", (cid,))
+        else:
+            rows = self.db.read(
+                "select body from events where (token = ? and (? = '' or conversation_id = ?)) "
+                "or (token is null and conversation_id = ?) order by id",
+                (token, cid, cid, cid),
+            )
         return [json.loads(r["body"]) for r in rows]
 
     def first_time(self, key: str) -> bool:

@@ -163,6 +163,25 @@ MIGRATIONS: list[Migration] = [
             conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
         "create index workflow_steps_conv on workflow_steps (conv_token)",
     ),
+    Migration(
+        "m013_tavus_accounts",  # issue 23: which Tavus account (a key's fingerprint) made each object;
+        # null on older rows: they belong to the workspace's key of the day, fixed when it changes
+        "alter table personas add column tavus_account text",
+        "alter table conversations add column tavus_account text",
+        # a workspace's replaced keys, still sealed while objects made with them live
+        """create table tavus_keys (team_id text not null, account text not null, key_enc text not null,
+            retired_at text, primary key (team_id, account))""",
+    ),
+    Migration(
+        "m014_events_per_conversation",  # issue 23: an event is new or repeated within its own
+        # conversation (its callback token), never across them: an event naming another
+        # conversation's id must not make that conversation's real one a "duplicate"
+        "drop index if exists events_once",
+        "drop index if exists idx_events_conversation_id_event_type_timestamp",
+        "delete from events where token is not null and id not in (select min(id) from events "
+        "where token is not null group by token, event_type, timestamp)",
+        "create unique index events_once_per_conversation on events (token, event_type, timestamp)",
+    ),
 ]
 
 

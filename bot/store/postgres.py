@@ -113,5 +113,5 @@ LEADER_LOCK = 7_353_125  # pg_try_advisory_lock key of the instance that reconci
 
 
 def _pg(sql: str) -> str:
-    """`?` placeholders to psycopg's `%s` (our SQL has no literal ? or %)."""
+    """`?` placeholders to psycopg's `%s` (our SQL has no literal ?; a literal % is doubled here)."""
     return sql.replace("%", "%%").replace("?", "%s")

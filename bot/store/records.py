@@ -47,6 +47,7 @@ class PersonaRecord(_Record):
     document_error: str | None = None  # Tavus's error code when it failed
     document_hook: str | None = None  # sha256 of the document callback URL's token
     document_checked_at: str | None = None
+    tavus_account: str | None = None  # issue 23: the fingerprint of the key it was made with
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class ConversationRecord(_Record):
     opens_at: str | None = None  # an invite's window
     expires_at: str | None = None
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
+    tavus_account: str | None = None  # issue 23: the fingerprint of the key it was made with
 
     @property
     def has_candidate(self) -> bool:

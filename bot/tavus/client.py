@@ -41,6 +41,11 @@ MAX_PAGES = 50  # a runaway total_count must not loop forever
 RECENT_PAGES = 3  # where a conversation we just created must be, newest first
 
 
+def key_fingerprint(key: str) -> str:
+    """The account a key opens, without the key: stored with each object made with it (issue 23)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
 class TavusClient(ResourcesMixin, AppMessagesMixin):
     """Personas, replicas, conversations, objectives, guardrails, documents and app messages.
     Reads, end and delete retry; creates never bill twice; app messages are never re-sent blindly."""
@@ -58,7 +63,7 @@ class TavusClient(ResourcesMixin, AppMessagesMixin):
     ) -> None:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         # the key without the key, for caches; `workspace`: the key is that workspace's own
-        self.fingerprint = hashlib.sha256(self._key.get_secret_value().encode()).hexdigest()[:24]
+        self.fingerprint = key_fingerprint(self._key.get_secret_value())
         self.workspace = workspace
         self._base = base_url.rstrip("/") + "/v2"
         self._http = http_client or default_http_client()

@@ -51,6 +51,19 @@ class WorkspaceKeyError(AuthenticationError):
     Never a reason to fall back to another account's key."""
 
 
+class AccountKeyGoneError(WorkspaceKeyError):
+    """The object was made with a Tavus key (account) the workspace no longer has: acting with
+    another key would not reach it (another account's object is a 404 there)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=401)
+
+
+class OtherAccountError(TavusError):
+    """A new call with a persona another key (account) made: Tavus has the persona only there, and
+    the workspace's calls are billed to its current key alone."""
+
+
 class ValidationError(TavusStatusError):
     """400: Tavus refused the request's content."""
 

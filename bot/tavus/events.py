@@ -111,3 +111,30 @@ def _variables(value: Any) -> dict[str, Any]:
                     pairs[key] = item.get("value")
         return pairs
     return {}
+
+
+STORAGE = {"s3": "Amazon S3", "gcs": "Google Cloud Storage", "azure_blob": "Azure Blob Storage"}
+
+
+class Recording(NamedTuple):
+    """Where `application.recording_ready` says the recording is."""
+
+    url: str | None  # an https link a person can open
+    where: str | None  # a storage path (s3://…, gs://…) when there is no link
+    storage: str | None  # the storage's name in words, when Tavus named it
+    seconds: int | None
+
+
+def recording_ready(props: dict[str, Any]) -> Recording:
+    """The current form (`storage_provider`, `storage_uri`) or the older one (`bucket_name`,
+    `s3_key`, `duration`), and the link some answers carry."""
+    links = [props.get(k) for k in ("recording_url", "download_url", "url", "storage_uri")]
+    url = next((v for v in links if isinstance(v, str) and v.startswith("https://")), None)
+    where = props.get("storage_uri") or (
+        f"s3://{props.get('bucket_name')}/{props.get('s3_key')}" if props.get("s3_key") else None
+    )
+    provider = str(props.get("storage_provider") or ("s3" if props.get("s3_key") else "")).lower()
+    duration = props.get("duration")
+    seconds = int(duration) if isinstance(duration, int | float) and 0 <= duration < 86_400 * 7 else None
+    path = str(where) if where and not url else None
+    return Recording(url, path, STORAGE.get(provider, provider or None), seconds)
