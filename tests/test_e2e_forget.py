@@ -12,6 +12,7 @@ import pytest
 from bot.services.reconciler import Reconciler
 from bot.slack import ids
 from bot.store import Job
+from bot.store.outbox import enqueue
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages
@@ -136,14 +137,13 @@ def test_retention_clears_the_content_of_jobs_in_every_state(app, slack, tavus):
     conv = ended(driver, served, slack, tavus)
     secret = "SECRET TRANSCRIPT LINE"
     messages = [[f":scroll: {secret}", []]]
-    store.add_jobs(
-        [
-            Job("reply", "old-parked-reply", conv.token, TEAM, {"label": "transcript", "messages": messages}),
-            Job("dm", "old-parked-dm", conv.token, TEAM, {"channel": conv.owner_id, "text": secret}),
-            Job("reply", "old-pending-reply", conv.token, TEAM, {"label": "x", "messages": messages}),
-        ]
-    )
-    with store.db.write() as tx:
+    jobs = [
+        Job("reply", "old-parked-reply", conv.token, TEAM, {"label": "transcript", "messages": messages}),
+        Job("dm", "old-parked-dm", conv.token, TEAM, {"channel": conv.owner_id, "text": secret}),
+        Job("reply", "old-pending-reply", conv.token, TEAM, {"label": "x", "messages": messages}),
+    ]
+    with store.db.write() as tx:  # one transaction: the worker never sees them due and pending
+        enqueue(tx, jobs)
         tx.execute("update outbox set state = 'parked' where key like 'old-parked-%'")
         tx.execute(  # all of them older than RETENTION_DAYS; the pending one not due for a while
             "update outbox set created_at = '2020-01-01T00:00:00.000+00:00', "
@@ -152,7 +152,7 @@ def test_retention_clears_the_content_of_jobs_in_every_state(app, slack, tavus):
     run_in_app_loop(served, hourly_round(served))
     old = {j.key: j for j in store.jobs() if j.key.startswith("old-")}
     assert secret not in str([(j.payload, j.result) for j in store.jobs()])
-    assert all(j.state == "parked" for j in old.values())
+    assert all(j.state == "parked" for j in old.values()), {k: (j.state, j.last_error) for k, j in old.items()}
     assert "RETENTION_DAYS" in old["old-pending-reply"].last_error
     # one cleared while it was already on its way (claimed before the purge): it ends, done
     store.add_jobs([Job("reply", "cleared-reply", conv.token, TEAM, {})])
