@@ -152,7 +152,7 @@ def test_retention_clears_the_content_of_jobs_in_every_state(app, slack, tavus):
     run_in_app_loop(served, hourly_round(served))
     old = {j.key: j for j in store.jobs() if j.key.startswith("old-")}
     assert secret not in str([(j.payload, j.result) for j in store.jobs()])
-    assert all(j.state == "parked" for j in old.values()), {k: (j.state, j.last_error) for k, j in old.items()}
+    assert all(j.state == "parked" for j in old.values()), {k: j.state for k, j in old.items()}
     assert "RETENTION_DAYS" in old["old-pending-reply"].last_error
     # one cleared while it was already on its way (claimed before the purge): it ends, done
     store.add_jobs([Job("reply", "cleared-reply", conv.token, TEAM, {})])
