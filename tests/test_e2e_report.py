@@ -75,7 +75,12 @@ def ended_with_file(driver, served, slack, tavus, **persona):
 def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
     served, driver = app
     made, conv = live_interview(
-        driver, served, tavus, options=("recording",), jd_url="https://example.org/jobs/backend.pdf"
+        driver,
+        served,
+        tavus,
+        options=("recording",),
+        jd_url="https://example.org/jobs/backend.pdf",
+        guardrail_lines="Never mention our competitors by name",
     )
     sent = tavus.state.personas[made.persona_id]
     assert sent["objectives_id"] in tavus.state.objectives and sent["guardrails_id"] in tavus.state.guardrails
@@ -95,9 +100,16 @@ def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
     )
     emit(tavus, conv, "guardrail", {"guardrail_name": "no_age", "reason": "asked for their birth year"})
     alert = wait_until(
-        lambda: [m for m in channel_messages(slack, DM) if "no_age" in m["text"]], what="alert"
+        lambda: [m for m in channel_messages(slack, DM) if "asked about age" in m["text"]], what="alert"
     )
     assert "Only you see this" in alert[0]["text"] and not alert[0].get("thread_ts")
+    assert "no_age" not in alert[0]["text"]  # the rule in words, not Tavus's name for it
+    emit(tavus, conv, "guardrail", {"guardrail_name": "recruiter_rule_1", "reason": "named a rival"})
+    mine = wait_until(
+        lambda: [m for m in channel_messages(slack, DM) if "competitors" in m["text"]], what="second alert"
+    )
+    assert "*Never mention our competitors by name*: named a rival" in mine[0]["text"]
+    assert "recruiter_rule" not in mine[0]["text"]
     assert not reports(slack)  # objectives during the call: the report waits for the end
     driver.command("note Backend round 1 Ask about their on-call rota.")
     app_messages = lambda: tavus.state.conversations[conv.conversation_id].app_messages  # noqa: E731
@@ -111,7 +123,9 @@ def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
     assert "2 of 2 objectives done" in body
     assert ":white_check_mark: *experience* · years: 7, main_stack: Go &amp; Postgres" in body
     assert ":white_check_mark: *motivation* · reason: the mission" in body
-    assert ":rotating_light: *no_age*: asked for their birth year" in body
+    assert ":rotating_light: *asked about age*: asked for their birth year" in body
+    assert ":rotating_light: *Never mention our competitors by name*: named a rival" in body
+    assert "no_age" not in body and "recruiter_rule" not in body
     assert "persona *Planned*" in body and "<!date^" in body
     assert len(reports(slack)) == 1 and len(shares(slack)) == 1
     share = shares(slack)[0]

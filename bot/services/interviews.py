@@ -128,6 +128,7 @@ class InterviewService:
             candidate_id=req.candidate_id,
             request_key=req.request_key,
             token_hash=token_hash(self.callback_secret(token)),
+            recording=int(req.recording),
             **extra,
         )
 

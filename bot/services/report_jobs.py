@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 UNSAFE_TITLE = re.compile(r"[<>&*_~`|\r\n\t]")  # a file title is shown as mrkdwn: plain words only
 
 
+def owner_only(channel: str) -> bool:
+    """Whether a report in this channel is read by the owner alone: results go to the owner's DM
+    with the app (a D… channel) or to a channel or thread others read."""
+    return channel.startswith("D")
+
+
 def report_job(conv: ConversationRecord) -> Job:
     """Post the report, or redraw it; pending redraws of one report collapse into one."""
     return Job("report", f"report:{conv.token}", conv.token, conv.team_id, rearm=True)
@@ -64,6 +70,7 @@ class ReportRunners(CanvasSteps):
         if row and row.get("ts"):
             return await self._redraw(job, token, row, state)
         kind, where = await self._place(job, conv, token)
+        state.private = owner_only(where["channel"])
         canvas_id = (row or {}).get("canvas_id")
         if canvas_id is None and await self._wants_canvas(conv):
             canvas_id = await self._create_canvas(job, conv, token, state)
@@ -90,6 +97,7 @@ class ReportRunners(CanvasSteps):
     async def _redraw(
         self: JobRunners, job: OutboxRecord, token: str | None, row: dict, state: ReportState
     ) -> str:
+        state.private = owner_only(row["channel"])
         try:
             if row.get("canvas_id"):
                 await self._admit(job, "canvases.edit")

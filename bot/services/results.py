@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import Block, esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
+from bot.slack.report import candidate_phrase
 from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
@@ -106,12 +107,12 @@ class ResultsService:
         for row in self.store.result_messages(conv.token):
             if row["thread_root"] and (row["channel"] == channel or (dm and row["channel"].startswith("D"))):
                 return {"channel": row["channel"], "thread_ts": row["ts"]}
-        who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open"
+        who = candidate_phrase(conv, private=dm)  # an email only in the owner's DM
         where = f" (card in <#{conv.channel_id}>)" if conv.channel_id else ""
         answer = await self.slack.chat_postMessage(
             token=token,
             channel=channel,
-            text=f":clipboard: Results of *{esc(conv.name)}* · candidate {who} · started by "
+            text=f":clipboard: Results of *{esc(conv.name)}* · {who} · started by "
             f"<@{conv.owner_id}>{where}. They follow in this thread.",
             unfurl_links=False,
         )

@@ -153,6 +153,16 @@ MIGRATIONS: list[Migration] = [
         "m010_events_token",  # a report reads its events by callback token too (before the id is known)
         "create index events_token on events (token)",
     ),
+    Migration(
+        "m011_report_words",  # issue 22: the report in plain words and where it is
+        # the recruiter's words for each guardrail (JSON name -> words); older rows have none and
+        # show a readable form of the name
+        "alter table personas add column guardrail_words text",
+        # whether the call was asked to be recorded (1/0); null for older rows: not known
+        "alter table conversations add column recording integer",
+        # the report message's permalink, fetched once when it is posted (Home links it)
+        "alter table reports add column permalink text",
+    ),
 ]
 
 

@@ -46,6 +46,7 @@ class PersonaRecord(_Record):
     document_error: str | None = None  # Tavus's error code when it failed
     document_hook: str | None = None  # sha256 of the document callback URL's token
     document_checked_at: str | None = None
+    guardrail_words: str | None = None  # issue 22: JSON {guardrail name: the recruiter's words}
 
 
 @dataclass(slots=True)
@@ -79,6 +80,7 @@ class ConversationRecord(_Record):
     opens_at: str | None = None  # an invite's window
     expires_at: str | None = None
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
+    recording: int | None = None  # issue 22: 1 recorded, 0 not, None not known (older rows)
 
     @property
     def has_candidate(self) -> bool:
