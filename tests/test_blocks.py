@@ -310,3 +310,57 @@ def test_a_canvas_is_cut_to_slacks_limit_in_bytes_not_characters():
     markdown = build_report_canvas(ReportState(conv=conv("ended"), ended=True, transcript=turns))
     assert len(markdown.encode()) <= MAX_CANVAS < len(markdown) * 2  # multi-byte text, cut by bytes
     markdown.encode().decode("utf-8")  # and never inside a character
+
+
+def report_of(state_conv, **kw):
+    from bot.slack.report import ReportState, build_report
+
+    text, blocks = build_report(ReportState(conv=state_conv, ended=True, **kw))
+    assert blocks_problem(blocks) is None
+    return text, str(mrkdwn_texts(blocks))
+
+
+def test_report_names_guardrails_in_words_and_falls_back_to_a_readable_name():
+    from bot.slack.plan_form import compliance_guardrails, own_words, read_words
+
+    words = read_words(own_words(compliance_guardrails(["Never mention our competitors"])))
+    assert words == {"recruiter_rule_1": "Never mention our competitors"}  # the built-in set has labels
+    trips = [("no_age", "their birth year"), ("recruiter_rule_1", None), ("recruiter_rule_2", None)]
+    _, body = report_of(conv("ended"), trips=trips, rule_words=words)
+    assert "*asked about age*: their birth year" in body and "*Never mention our competitors*" in body
+    assert "*recruiter rule 2*" in body  # a persona made before its words were kept
+    assert "no_age" not in body and "recruiter_rule" not in body
+    assert read_words("not json") == {} and read_words(None) == {}
+
+
+def test_report_says_not_recorded_when_the_call_was_not():
+    assert "*Recording* · not recorded" in report_of(conv("ended", recording=0))[1]
+    assert "*Recording* · on its way" in report_of(conv("ended", recording=1))[1]
+    assert "if this interview was recorded" in report_of(conv("ended"))[1]  # an older row: not known
+    assert "not recorded" not in report_of(conv("ended", recording=0), recording_line="Ready")[1]
+
+
+def test_report_and_results_root_say_open_interview_plainly():
+    _, body = report_of(conv("ended"))
+    assert "Open interview, no named candidate · persona" in body
+    assert "Candidate open" not in body and "open link" not in body
+    _, slack_user = report_of(conv("ended", candidate_id="U0CAND01"))
+    assert "Candidate <@U0CAND01> · persona" in slack_user
+
+
+def test_report_shows_an_external_candidates_email_only_in_the_owners_dm():
+    from bot.slack.report import ReportState
+    from bot.slack.report_canvas import build_report_canvas
+
+    quick = conv("ended", candidate_name="jo@example.com", candidate_email="jo@example.com")
+    shared = report_of(quick)  # a thread or channel
+    assert "jo@example.com" not in str(shared) and "An external candidate · persona" in shared[1]
+    assert "Candidate jo@example.com" in report_of(quick, private=True)[1]
+    assert "jo@example" not in build_report_canvas(ReportState(conv=quick, ended=True))
+    named = conv("ended", candidate_name="Jo Bloggs", candidate_email="jo@example.com")
+    assert "Candidate Jo Bloggs" in report_of(named)[1] and "jo@example" not in str(report_of(named))
+
+
+def test_report_text_cannot_mention_the_channel():
+    text, body = report_of(conv("ended", name="<!channel> x"))
+    assert "<!channel>" not in text + body and "&lt;!channel&gt; x" in text

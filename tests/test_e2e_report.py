@@ -141,8 +141,9 @@ def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
 
 def test_late_recording_updates_the_report_in_place(app, slack, tavus):
     served, driver = app
-    conv = ended_with_file(driver, served, slack, tavus)
-    assert "on its way, if this interview was recorded" in str(reports(slack)[0]["blocks"])
+    conv = ended_with_file(driver, served, slack, tavus)  # "Record the call" left unticked
+    body = str(reports(slack)[0]["blocks"])
+    assert "*Recording* · not recorded" in body and "if this interview was recorded" not in body
     before = len(channel_messages(slack, DM))
     callback(
         served,
