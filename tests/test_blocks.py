@@ -364,3 +364,22 @@ def test_report_shows_an_external_candidates_email_only_in_the_owners_dm():
 def test_report_text_cannot_mention_the_channel():
     text, body = report_of(conv("ended", name="<!channel> x"))
     assert "<!channel>" not in text + body and "&lt;!channel&gt; x" in text
+
+
+def test_a_persona_name_of_several_words_is_named_whole_when_not_found():
+    from bot.slack.commands import parse_quick_interview, split_command
+
+    assert split_command("interview\nNonexistent Persona") == ("interview", "Nonexistent Persona")
+    found = {"screening bot": persona(name="Screening bot")}
+    find = lambda ref: found.get(ref.casefold())  # noqa: E731
+    for typed, named in [
+        ("Nonexistent Persona", "Nonexistent Persona"),
+        ("Nonexistent Persona <@U0CAND01> Final round", "Nonexistent Persona"),
+        ("Nonexistent Persona jo@example.com", "Nonexistent Persona"),
+        ('"Nonexistent Persona" <@U0CAND01>', "Nonexistent Persona"),
+        ("Not <here> @casey", "Not &lt;here&gt;"),
+    ]:
+        error = parse_quick_interview(typed, find).error
+        assert f"I found no persona called `{named}` that you can use." == error, typed
+    parsed = parse_quick_interview("Screening bot <@U0CAND01> Final round", find)
+    assert parsed.persona is not None and parsed.candidate_id == "U0CAND01" and parsed.title == "Final round"
