@@ -197,7 +197,7 @@ def test_home_for_an_admin_lists_everyone_and_shared():
     other.owner_id = "U9"
     view = home.build_home([], [], [], shared=[other], everyone=[conv(owner_id="U7")])
     text = str(view["blocks"])
-    assert "Shared with you" in text and "Team bot" in text and "Everyone's waiting and live" in text
+    assert "Shared with you" in text and "Team bot" in text and "Everyone's invites, waiting and live" in text
     assert "<@U7>" in text and view_problem(view) is None
     assert "Everyone" not in str(home.build_home([], [], [])["blocks"])
 

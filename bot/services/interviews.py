@@ -202,8 +202,10 @@ class InterviewService:
             team_id, wanted[:60]
         ):
             return [conv]
-        pool = await (self.db.active_in_team(team_id) if admin else self.db.active_of(team_id, user_id))
-        pool += await self.db.invites_of(team_id, user_id)
+        if admin:  # the workspace's invites too
+            pool = await self.db.active_in_team(team_id)
+        else:
+            pool = await self.db.active_of(team_id, user_id) + await self.db.invites_of(team_id, user_id)
         return [c for c in pool if (c.name or "").casefold() == wanted.casefold()]
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:

@@ -29,8 +29,8 @@ def build_home(
     can_configure: bool = False,
     invites: list[tuple[ConversationRecord, str | None]] | None = None,
 ) -> dict[str, Any]:
-    """`shared`: others' personas this person may use; `everyone`: the workspace's waiting and
-    live interviews, for an admin (None for everyone else)."""
+    """`shared`: others' personas this person may use; `everyone`: the workspace's invites,
+    waiting and live interviews, for an admin (None for everyone else)."""
     blocks: list[Block] = [header("Tavus AI interviews")]
     if notice:
         blocks.append(section(notice))
@@ -69,10 +69,12 @@ def build_home(
     if everyone is not None:
         blocks += [
             {"type": "divider"},
-            section(f"*Everyone's waiting and live interviews* ({len(everyone)}) · you are an admin"),
+            section(
+                f"*Everyone's invites, waiting and live interviews* ({len(everyone)}) · you are an admin"
+            ),
         ]
         if not everyone:
-            blocks.append(context("No interview in this workspace is waiting or live."))
+            blocks.append(context("No interview in this workspace is invited, waiting or live."))
         blocks += interview_rows(everyone[:MAX_ROWS], owners=True)
     blocks += [{"type": "divider"}, section("*Recently ended*")]
     if not ended:
