@@ -383,3 +383,13 @@ def test_a_persona_name_of_several_words_is_named_whole_when_not_found():
         assert f"I found no persona called `{named}` that you can use." == error, typed
     parsed = parse_quick_interview("Screening bot <@U0CAND01> Final round", find)
     assert parsed.persona is not None and parsed.candidate_id == "U0CAND01" and parsed.title == "Final round"
+
+
+def test_the_candidates_dm_keeps_its_link_apart_from_the_next_sentence():
+    from bot.slack.messages import invite_dm_text
+
+    url = "https://app.example.com/i/AfNuQ2WB3A"
+    text = invite_dm_text("U0OWNER1", "Round <1>", url, "2026-01-01T09:00:00Z", "2026-01-04T09:00:00Z")
+    assert f"\n<{url}|{url}>\nIt opens <!date^" in text  # its own line, an explicit link
+    assert f"{url} It" not in text and "Round &lt;1&gt;" in text
+    assert "None" not in invite_dm_text("U0OWNER1", "R", None, None, None)

@@ -129,6 +129,7 @@ def test_slack_candidate_gets_the_link_by_dm_and_cancel_revokes_it(driver, slack
     dm = wait_until(lambda: channel_messages(slack, "D0CAND01"), what="candidate DM")
     link = LINK.search(dm[-1]["text"]).group(0)
     assert "/i/" in link and not tavus.state.conversations
+    assert f"\n<{link}|{link}>\nIt opens" in dm[-1]["text"]  # not run into the next sentence
     driver.click(ids.CANCEL_INVITE, conv.ref, user="U0OTHER1", channel="C0HIRING1", message=card(slack, conv))
     time.sleep(0.3)
     assert served.deps.store.conversation_by_token(conv.token).status == "invited"  # not theirs
