@@ -393,3 +393,20 @@ def test_the_candidates_dm_keeps_its_link_apart_from_the_next_sentence():
     assert f"\n<{url}|{url}>\nIt opens <!date^" in text  # its own line, an explicit link
     assert f"{url} It" not in text and "Round &lt;1&gt;" in text
     assert "None" not in invite_dm_text("U0OWNER1", "R", None, None, None)
+
+
+def test_an_ended_card_says_where_its_report_is_and_home_links_it():
+    ended = conv("ended", live_at="2026-01-01T00:01:00Z", ended_at="2026-01-01T00:09:00Z")
+    for kind, channel, words in [
+        ("owner", None, "The interview report went to <@U1> in a direct message."),
+        ("thread", "C1", "The interview report is in this message's thread."),
+        ("channel", "C0RESULTS", "The interview report is in <#C0RESULTS>."),
+    ]:
+        _, blocks = card.build_interview_card(ended, card.report_place_words(ended, kind, channel))
+        assert words in str(blocks) and blocks_problem(blocks) is None
+    live = card.build_interview_card(conv("live"), "The interview report is in <#C0RESULTS>.")[1]
+    assert "interview report" not in str(live)  # only once it ended
+    url = "https://acme.slack.com/archives/D0OWNER1/p1767225660000100"
+    view = home.build_home([], [], [ended], report_links={"t": url})
+    assert f"<{url}|open the report>" in str(view["blocks"]) and view_problem(view) is None
+    assert "open the report" not in str(home.build_home([], [], [ended])["blocks"])

@@ -428,3 +428,41 @@ def test_a_refused_share_whose_delete_waits_its_turn_is_not_shared_again(app, sl
     assert deferred and not slack.state.canvases and len(reports(slack)) == 1
     assert len(slack.state.calls_to("canvases.access.set")) == 1
     assert not slack.state.calls_to("canvases.edit")
+
+
+def test_the_card_and_home_point_at_the_report(app, slack, tavus):
+    """Issue 22: the ended card says where the report went; Home's *Recently ended* links it, by
+    the permalink Slack gave once when the report was posted."""
+    served, driver = app
+    conv = ended_with_file(driver, served, slack, tavus)
+    card = slack.state.find_message(conv.channel_id, conv.message_ts)
+    wait_until(
+        lambda: "The interview report went to <@U0OWNER1> in a direct message." in str(card["blocks"]),
+        what="the card saying where the report is",
+    )
+    report = reports(slack)[0]
+    link = f"https://t0acme01.slack.com/archives/{DM}/p{report['ts'].replace('.', '')}"
+    wait_until(
+        lambda: (served.deps.store.report(conv.token) or {}).get("permalink") == link, what="permalink"
+    )
+    callback(served, conv, "application.recording_ready", "2030-01-01T00:00:00Z", recording_url="https://r/x")
+    wait_until(lambda: report_shows(slack, "open the recording"), what="a redraw")
+    assert len(slack.state.calls_to("chat.getPermalink")) == 1  # asked once, not at each redraw
+    driver.home_opened()
+    home = wait_until(lambda: slack.state.home.get("U0OWNER1"), what="home")
+    ended = str(home["blocks"]).split("Recently ended")[1]
+    assert f"<{link}|open the report>" in ended and conv.conversation_id in ended
+
+
+def test_the_card_names_the_channel_the_report_went_to(app, slack, tavus):
+    served, driver = app
+    served.deps.store.save_interview_settings(
+        TEAM, "U0ADMIN1", results_to="channel", results_channel="C0GENERAL"
+    )
+    _, conv = live_interview(driver, served, tavus)
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: reports(slack, "C0GENERAL"), what="the report in the chosen channel", timeout=15)
+    card = slack.state.find_message(conv.channel_id, conv.message_ts)
+    wait_until(lambda: "The interview report is in <#C0GENERAL>." in str(card["blocks"]), what="card")
+    kept = lambda: (served.deps.store.report(conv.token) or {}).get("permalink") or ""  # noqa: E731
+    wait_until(lambda: kept().startswith("https://t0acme01.slack.com/archives/C0GENERAL/p"), what="link")

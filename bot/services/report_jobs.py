@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
+from bot.services.report_links import ReportLinks
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
@@ -45,7 +46,7 @@ def transcript_job(conv: ConversationRecord) -> Job:
     return Job("transcript", f"transcript:{conv.token}", conv.token, conv.team_id)
 
 
-class ReportRunners(CanvasSteps):
+class ReportRunners(CanvasSteps, ReportLinks):
     """The report's runners; mixed into JobRunners (bot/services/jobs.py)."""
 
     async def _admit(self: JobRunners, job: OutboxRecord, method: str, channel: str | None = None) -> None:
@@ -68,7 +69,9 @@ class ReportRunners(CanvasSteps):
             return "not yet"  # an objective met during the call: the end posts the report
         token = await self._token(conv.team_id)
         if row and row.get("ts"):
-            return await self._redraw(job, token, row, state)
+            done = await self._redraw(job, token, row, state)
+            await self.keep_permalink(job, conv, token, row)  # when the first ask was refused
+            return done
         kind, where = await self._place(job, conv, token)
         state.private = owner_only(where["channel"])
         canvas_id = (row or {}).get("canvas_id")
@@ -92,6 +95,11 @@ class ReportRunners(CanvasSteps):
         await self.db.save_report(
             conv.token, conv.team_id, channel=answer["channel"], ts=answer["ts"], thread_ts=where["thread_ts"]
         )
+        await self.keep_permalink(job, conv, token, answer)
+        if owner_only(answer["channel"]) != (kind == "owner"):  # the chosen place refused it
+            from bot.services.jobs import card_job
+
+            await self.db.add_jobs([card_job(conv)])  # the card says where the report went
         return "posted"
 
     async def _redraw(

@@ -29,6 +29,7 @@ TIERS = {
     "users.info": 4,
     "views.publish": 4,
     "chat.postEphemeral": 4,
+    "chat.getPermalink": 4,  # "special rate limits" in Slack's reference: counted as Tier 4
     "files.getUploadURLExternal": 2,
     "files.completeUploadExternal": 2,  # the notes count the upload's steps at Tier 2
     "files.info": 4,
