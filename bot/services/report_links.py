@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from bot.services.report_canvas import _code
+from bot.services.results import destination_of
 from bot.slack.card import report_place_words
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import ConversationRecord, OutboxRecord, Store
 
 if TYPE_CHECKING:
     from bot.services.jobs import JobRunners
@@ -19,26 +20,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def card_report_words(store: Store, conv: ConversationRecord) -> str | None:
+    """What the card says of the report once the call took place and ended: where it was posted,
+    else where the results go now; None before (or with no report due: a no-show, an invite)."""
+    if conv.status != "ended" or not conv.live_at:
+        return None
+    row = store.report(conv.token) or {}
+    if channel := row.get("channel"):
+        if channel.startswith("D"):
+            kind = "owner"
+        elif channel == conv.channel_id and row.get("thread_ts") == conv.message_ts:
+            kind = "thread"
+        else:
+            kind = "channel"
+    else:
+        kind, channel = destination_of(store, conv)
+    return report_place_words(conv, kind, channel)
+
+
 class ReportLinks:
     """Mixed into ReportRunners (bot/services/report_jobs.py)."""
 
     async def report_where(self: JobRunners, conv: ConversationRecord) -> str | None:
-        """Where the card says the report is, once the call took place and ended: where it was
-        posted, else where the results go now; None before (or with no report due)."""
-        if conv.status != "ended" or not conv.live_at:
-            return None
-        row = await self.db.report(conv.token) or {}
-        if row.get("channel"):
-            channel = row["channel"]
-            if channel.startswith("D"):
-                kind = "owner"
-            elif channel == conv.channel_id and row.get("thread_ts") == conv.message_ts:
-                kind = "thread"
-            else:
-                kind = "channel"
-        else:
-            kind, channel = await self.db.run(self.results.destination, conv)
-        return report_place_words(conv, kind, channel)
+        return await self.db.run(card_report_words, self.db.store, conv)
 
     async def keep_permalink(
         self: JobRunners, job: OutboxRecord, conv: ConversationRecord, token: str | None, row: dict

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.blocks import Block, esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.slack.report import candidate_phrase
-from bot.store import ConversationRecord
+from bot.store import ConversationRecord, Store
 
 if TYPE_CHECKING:
     from bot.services.interviews import InterviewService
@@ -45,6 +45,16 @@ def recording_text(props: dict[str, Any]) -> str:
     )
 
 
+def destination_of(store: Store, conv: ConversationRecord) -> tuple[str, str | None]:
+    """('thread', channel) | ('channel', channel) | ('owner', None), as the workspace chose."""
+    chosen = store.interview_settings(conv.team_id)
+    if chosen["results_to"] == "thread" and conv.message_ts and conv.channel_id:
+        return "thread", conv.channel_id
+    if chosen["results_to"] == "channel" and chosen["results_channel"]:
+        return "channel", chosen["results_channel"]
+    return "owner", None
+
+
 class ResultsService:
     def __init__(self, interviews: InterviewService) -> None:
         self.interviews = interviews
@@ -53,13 +63,7 @@ class ResultsService:
         self._roots: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def destination(self, conv: ConversationRecord) -> tuple[str, str | None]:
-        """('thread', channel) | ('channel', channel) | ('owner', None), as the workspace chose."""
-        chosen = self.store.interview_settings(conv.team_id)
-        if chosen["results_to"] == "thread" and conv.message_ts and conv.channel_id:
-            return "thread", conv.channel_id
-        if chosen["results_to"] == "channel" and chosen["results_channel"]:
-            return "channel", chosen["results_channel"]
-        return "owner", None
+        return destination_of(self.store, conv)
 
     async def post(self, conv: ConversationRecord, text: str, blocks: list[Block]) -> None:
         """Post one result where the workspace decided (a side effect the outbox can own later)."""
