@@ -25,6 +25,7 @@ import httpx
 from bench import load
 from bench.run import Stack, callback_token, pct
 from bench.servers import CANDIDATES
+from bot.services.report_links import card_report_words
 from bot.slack.card import build_interview_card
 from bot.store import Store
 
@@ -141,7 +142,8 @@ def wrong_cards(stack: Stack, db: str) -> tuple[int, int]:
         for conv in (store.conversation_by_token(t) for (t,) in tokens.fetchall()):
             card = by_ts.get((conv.channel_id, conv.message_ts))
             posted += card is not None
-            if card is None or card.get("blocks") != build_interview_card(conv)[1]:
+            expected = build_interview_card(conv, card_report_words(store, conv))[1]
+            if card is None or card.get("blocks") != expected:
                 wrong += 1
         return wrong, posted
     finally:

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from bot.services.report_links import card_report_words
 from bot.slack.card import build_interview_card
 from bot.store import ConversationRecord, Store
 
@@ -54,7 +55,7 @@ def check_slack(db_path: str, slack_state) -> dict[str, int]:
             blocks = shown.get("blocks") if shown else None
             if isinstance(blocks, str):
                 blocks = json.loads(blocks)
-            if blocks != build_interview_card(conv)[1]:
+            if blocks != build_interview_card(conv, card_report_words(store, conv))[1]:
                 stale += 1
                 print(f"stale card: {conv.conversation_id} stored {conv.status}", file=sys.stderr)
         for conv in convs:

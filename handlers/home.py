@@ -17,10 +17,11 @@ log = logging.getLogger(__name__)
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
     admin = await deps.people.is_admin(team, user)
     invites = [(c, await deps.invites.find_link(c)) for c in await deps.db.invites_of(team, user)]
+    ended = await deps.db.recently_ended(team, user)
     view = build_home(
         await deps.db.personas_of(team, user),
         await deps.db.active_of(team, user),
-        await deps.db.recently_ended(team, user),
+        ended,
         command=deps.settings.SLACK_COMMAND,
         notice=notice,
         can_set_key=admin and deps.ws.fernet is not None,
@@ -29,6 +30,7 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
         replica_names=await deps.personas.replica_names(team),
         can_configure=admin,
         invites=invites,
+        report_links=await deps.db.report_links([c.token for c in ended]),
     )
     try:
         await client.views_publish(user_id=user, view=view)

@@ -344,6 +344,19 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
         self.state.deleted.append({"channel": a["channel"], "ts": a["ts"]})
         return {"ok": True, "channel": a["channel"], "ts": a["ts"]}
 
+    def m_chat_getPermalink(self, a: dict) -> dict:
+        """A message's permalink, as Slack forms it (its workspace's domain, the channel, `p` and
+        the ts without its dot); channel_not_found or message_not_found as Slack answers them."""
+        channel = a.get("channel", "")
+        if channel not in self.state.channels and channel not in self.state.messages:
+            return {"ok": False, "error": "channel_not_found"}
+        msg = self.state.find_message(channel, a.get("message_ts", ""))
+        if msg is None:
+            return {"ok": False, "error": "message_not_found"}
+        domain = (self.team or self.state.team_id).lower()
+        link = f"https://{domain}.slack.com/archives/{channel}/p{msg['ts'].replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def m_chat_postEphemeral(self, a: dict) -> dict:
         channel = self.state.channels.get(a.get("channel", ""))
         if channel is None:

@@ -14,6 +14,7 @@ METHOD_TIER = {
     "chat.update": 3,
     "chat.delete": 3,
     "chat.postEphemeral": 4,
+    "chat.getPermalink": 4,  # Slack: "special rate limits"; counted as Tier 4 here
     "conversations.info": 3,
     "conversations.open": 3,
     "users.info": 4,

@@ -129,14 +129,6 @@ class SlackWorkflows:
         run.executions.append(execution)
         run.send_event(function_executed(execution, manifest_functions().get(target, {})))
 
-    def m_chat_getPermalink(self, a: dict) -> dict:
-        """A message's permalink, as Slack gives it (`message_not_found` for one it does not have)."""
-        channel, ts = a.get("channel") or "", a.get("message_ts") or ""
-        if not any(m.get("ts") == ts for m in self.state.messages.get(channel, [])):
-            return {"ok": False, "error": "message_not_found"}
-        link = f"{self.base_url}archives/{channel}/p{ts.replace('.', '')}"
-        return {"ok": True, "channel": channel, "permalink": link}
-
     def m_functions_completeSuccess(self, a: dict) -> dict:
         execution, error = self._execution(a)
         if error:

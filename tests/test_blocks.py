@@ -197,7 +197,7 @@ def test_home_for_an_admin_lists_everyone_and_shared():
     other.owner_id = "U9"
     view = home.build_home([], [], [], shared=[other], everyone=[conv(owner_id="U7")])
     text = str(view["blocks"])
-    assert "Shared with you" in text and "Team bot" in text and "Everyone's waiting and live" in text
+    assert "Shared with you" in text and "Team bot" in text and "Everyone's invites, waiting and live" in text
     assert "<@U7>" in text and view_problem(view) is None
     assert "Everyone" not in str(home.build_home([], [], [])["blocks"])
 
@@ -322,3 +322,103 @@ def test_a_canvas_is_cut_to_slacks_limit_in_bytes_not_characters():
     markdown = build_report_canvas(ReportState(conv=conv("ended"), ended=True, transcript=turns))
     assert len(markdown.encode()) <= MAX_CANVAS < len(markdown) * 2  # multi-byte text, cut by bytes
     markdown.encode().decode("utf-8")  # and never inside a character
+
+
+def report_of(state_conv, **kw):
+    from bot.slack.report import ReportState, build_report
+
+    text, blocks = build_report(ReportState(conv=state_conv, ended=True, **kw))
+    assert blocks_problem(blocks) is None
+    return text, str(mrkdwn_texts(blocks))
+
+
+def test_report_names_guardrails_in_words_and_falls_back_to_a_readable_name():
+    from bot.slack.plan_form import compliance_guardrails, own_words, read_words
+
+    words = read_words(own_words(compliance_guardrails(["Never mention our competitors"])))
+    assert words == {"recruiter_rule_1": "Never mention our competitors"}  # the built-in set has labels
+    trips = [("no_age", "their birth year"), ("recruiter_rule_1", None), ("recruiter_rule_2", None)]
+    _, body = report_of(conv("ended"), trips=trips, rule_words=words)
+    assert "*asked about age*: their birth year" in body and "*Never mention our competitors*" in body
+    assert "*recruiter rule 2*" in body  # a persona made before its words were kept
+    assert "no_age" not in body and "recruiter_rule" not in body
+    assert read_words("not json") == {} and read_words(None) == {}
+
+
+def test_report_says_not_recorded_when_the_call_was_not():
+    assert "*Recording* · not recorded" in report_of(conv("ended", recording=0))[1]
+    assert "*Recording* · on its way" in report_of(conv("ended", recording=1))[1]
+    assert "if this interview was recorded" in report_of(conv("ended"))[1]  # an older row: not known
+    assert "not recorded" not in report_of(conv("ended", recording=0), recording_line="Ready")[1]
+
+
+def test_report_and_results_root_say_open_interview_plainly():
+    _, body = report_of(conv("ended"))
+    assert "Open interview, no named candidate · persona" in body
+    assert "Candidate open" not in body and "open link" not in body
+    _, slack_user = report_of(conv("ended", candidate_id="U0CAND01"))
+    assert "Candidate <@U0CAND01> · persona" in slack_user
+
+
+def test_report_shows_an_external_candidates_email_only_in_the_owners_dm():
+    from bot.slack.report import ReportState
+    from bot.slack.report_canvas import build_report_canvas
+
+    quick = conv("ended", candidate_name="jo@example.com", candidate_email="jo@example.com")
+    shared = report_of(quick)  # a thread or channel
+    assert "jo@example.com" not in str(shared) and "An external candidate · persona" in shared[1]
+    assert "Candidate jo@example.com" in report_of(quick, private=True)[1]
+    assert "jo@example" not in build_report_canvas(ReportState(conv=quick, ended=True))
+    named = conv("ended", candidate_name="Jo Bloggs", candidate_email="jo@example.com")
+    assert "Candidate Jo Bloggs" in report_of(named)[1] and "jo@example" not in str(report_of(named))
+
+
+def test_report_text_cannot_mention_the_channel():
+    text, body = report_of(conv("ended", name="<!channel> x"))
+    assert "<!channel>" not in text + body and "&lt;!channel&gt; x" in text
+
+
+def test_a_persona_name_of_several_words_is_named_whole_when_not_found():
+    from bot.slack.commands import parse_quick_interview, split_command
+
+    assert split_command("interview\nNonexistent Persona") == ("interview", "Nonexistent Persona")
+    found = {"screening bot": persona(name="Screening bot")}
+    find = lambda ref: found.get(ref.casefold())  # noqa: E731
+    for typed, named in [
+        ("Nonexistent Persona", "Nonexistent Persona"),
+        ("Nonexistent Persona <@U0CAND01> Final round", "Nonexistent Persona"),
+        ("Nonexistent Persona jo@example.com", "Nonexistent Persona"),
+        ('"Nonexistent Persona" <@U0CAND01>', "Nonexistent Persona"),
+        ("Not <here> @casey", "Not &lt;here&gt;"),
+    ]:
+        error = parse_quick_interview(typed, find).error
+        assert f"I found no persona called `{named}` that you can use." == error, typed
+    parsed = parse_quick_interview("Screening bot <@U0CAND01> Final round", find)
+    assert parsed.persona is not None and parsed.candidate_id == "U0CAND01" and parsed.title == "Final round"
+
+
+def test_the_candidates_dm_keeps_its_link_apart_from_the_next_sentence():
+    from bot.slack.messages import invite_dm_text
+
+    url = "https://app.example.com/i/AfNuQ2WB3A"
+    text = invite_dm_text("U0OWNER1", "Round <1>", url, "2026-01-01T09:00:00Z", "2026-01-04T09:00:00Z")
+    assert f"\n<{url}|{url}>\nIt opens <!date^" in text  # its own line, an explicit link
+    assert f"{url} It" not in text and "Round &lt;1&gt;" in text
+    assert "None" not in invite_dm_text("U0OWNER1", "R", None, None, None)
+
+
+def test_an_ended_card_says_where_its_report_is_and_home_links_it():
+    ended = conv("ended", live_at="2026-01-01T00:01:00Z", ended_at="2026-01-01T00:09:00Z")
+    for kind, channel, words in [
+        ("owner", None, "The interview report went to <@U1> in a direct message."),
+        ("thread", "C1", "The interview report is in this message's thread."),
+        ("channel", "C0RESULTS", "The interview report is in <#C0RESULTS>."),
+    ]:
+        _, blocks = card.build_interview_card(ended, card.report_place_words(ended, kind, channel))
+        assert words in str(blocks) and blocks_problem(blocks) is None
+    live = card.build_interview_card(conv("live"), "The interview report is in <#C0RESULTS>.")[1]
+    assert "interview report" not in str(live)  # only once it ended
+    url = "https://acme.slack.com/archives/D0OWNER1/p1767225660000100"
+    view = home.build_home([], [], [ended], report_links={"t": url})
+    assert f"<{url}|open the report>" in str(view["blocks"]) and view_problem(view) is None
+    assert "open the report" not in str(home.build_home([], [], [ended])["blocks"])

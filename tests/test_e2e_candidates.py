@@ -13,7 +13,7 @@ from bot.services.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, interview_values, open_modal
+from tests.helpers import channel_messages, create_persona, interview_values, open_modal, responses_text
 
 BOTH_BACKENDS = True
 LINK = re.compile(r"https?://[^\s`|>]+/i/[A-Za-z0-9_-]+")
@@ -129,6 +129,7 @@ def test_slack_candidate_gets_the_link_by_dm_and_cancel_revokes_it(driver, slack
     dm = wait_until(lambda: channel_messages(slack, "D0CAND01"), what="candidate DM")
     link = LINK.search(dm[-1]["text"]).group(0)
     assert "/i/" in link and not tavus.state.conversations
+    assert f"\n<{link}|{link}>\nIt opens" in dm[-1]["text"]  # not run into the next sentence
     driver.click(ids.CANCEL_INVITE, conv.ref, user="U0OTHER1", channel="C0HIRING1", message=card(slack, conv))
     time.sleep(0.3)
     assert served.deps.store.conversation_by_token(conv.token).status == "invited"  # not theirs
@@ -361,3 +362,37 @@ def test_a_start_cut_short_by_a_restart_leaves_the_invite_usable(driver, slack, 
     assert served.deps.store.conversation_by_token(conv.token).status == "invited"
     assert not channel_messages(slack, "D0OWNER1")  # nothing to tell: the candidate can press again
     assert httpx.post(link).status_code == 303 and len(tavus.state.conversations) == 1
+
+
+@pytest.mark.parametrize("results_to", ["thread", "channel"])
+def test_an_external_candidates_email_stays_out_of_shared_results(
+    driver, slack, tavus, served, persona, results_to
+):
+    """Issue 23 #7: the quick command takes an email for the name; the card hides it, and so do the
+    report and the results' root wherever others read them."""
+    served.deps.store.save_interview_settings(
+        "T0ACME01", "U0ADMIN1", results_to=results_to, results_channel="C0GENERAL"
+    )
+    slack.state.channels["C0GENERAL"].members.add(slack.state.bot_user)
+    response = driver.command(f"interview {persona.name} jo@example.com Final round", channel="C0HIRING1")
+    texts = wait_until(
+        lambda: [t for t in responses_text(slack, response.response_url) if LINK.search(t)], what="link"
+    )
+    assert httpx.post(LINK.search(texts[0]).group(0)).status_code == 303
+    ((cid, _),) = tavus.state.conversations.items()
+    tavus.control(f"conversations/{cid}/join")
+    conv = wait_until(lambda: served.deps.store.conversation(("T0ACME01"), cid), what="stored")
+    wait_until(lambda: served.deps.store.conversation(("T0ACME01"), cid).status == "live", what="live")
+    tavus.control(f"conversations/{cid}/leave")
+    place = "C0HIRING1" if results_to == "thread" else "C0GENERAL"
+    report = wait_until(
+        lambda: [m for m in channel_messages(slack, place) if m["text"].startswith("Interview report")],
+        what="the report where results go",
+        timeout=15,
+    )
+    assert "An external candidate · persona" in str(report[0]["blocks"])
+    shared = str([m for c, ms in slack.state.messages.items() if not c.startswith("D") for m in ms])
+    assert "jo@example" not in shared and conv.candidate_email == "jo@example.com"
+    if results_to == "channel":
+        root = [m for m in channel_messages(slack, place) if m["text"].startswith(":clipboard: Results")]
+        assert "· an external candidate · started by" in root[0]["text"]

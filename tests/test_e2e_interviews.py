@@ -80,6 +80,11 @@ def test_quick_interview_command_shows_progress_then_result(driver, slack, tavus
 def test_quick_interview_unknown_persona(driver, tavus, served):
     body = driver.command("interview Nobody").json()
     assert "I found no persona called `Nobody`" in body["text"]
+    # a name of several words is named whole, up to the candidate; outside text is escaped
+    body = driver.command("interview Nonexistent Persona <@U0CAND01|casey> Final").json()
+    assert "I found no persona called `Nonexistent Persona` that you can use" in body["text"]
+    body = driver.command("interview\nNo <one> here jo@example.com").json()
+    assert "I found no persona called `No &lt;one&gt; here` that you can use" in body["text"]
     assert not tavus.state.conversations
 
 

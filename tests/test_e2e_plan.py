@@ -122,7 +122,8 @@ def test_objectives_and_guardrail_recorded_and_owner_told(driver, slack, tavus, 
     done = wait_until(lambda: len(recorded(served, conv, "objective")) == 2 or None, what="objectives")
     assert done
     told = wait_until(
-        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "no_age" in m["text"]], what="owner told"
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "asked about age" in m["text"]],
+        what="owner told",
     )
     assert "&lt;b&gt;how old&lt;/b&gt; &amp; when" in told[0]["text"]
     assert len(recorded(served, conv, "guardrail")) == 1
@@ -131,8 +132,8 @@ def test_objectives_and_guardrail_recorded_and_owner_told(driver, slack, tavus, 
     again = httpx.post(callback_url(served, conv), json=event)
     assert again.status_code == 200
     time.sleep(0.5)
-    assert len([m for m in channel_messages(slack, "D0OWNER1") if "no_age" in m["text"]]) == 1
-    assert not [m for m in channel_messages(slack, conv.channel_id) if "no_age" in m.get("text", "")]
+    assert len([m for m in channel_messages(slack, "D0OWNER1") if "asked about age" in m["text"]]) == 1
+    assert not [m for m in channel_messages(slack, conv.channel_id) if "asked about age" in m.get("text", "")]
 
 
 def test_unknown_plan_shapes_are_ignored(driver, tavus, served):
@@ -225,7 +226,7 @@ def test_report_has_scorecard_guardrails_then_the_transcript_file(driver, slack,
     assert "1 of 2 objectives done" in body
     assert ":white_check_mark: *last_two_roles* · years: 7 &amp; more" in body
     assert ":white_circle: *motivation* · not done" in body
-    assert ":rotating_light: *no_age*: asked their birth year" in body
+    assert ":rotating_light: *asked about age*: asked their birth year" in body
     assert shared[0]["thread_ts"] == posted[0]["thread_ts"]  # the file is in the report's thread
     transcript_replies = [m for m in channel_messages(slack, "D0OWNER1") if "Transcript" in m.get("text", "")]
     assert not [m for m in transcript_replies if not m.get("files")]  # no more twenty thread replies

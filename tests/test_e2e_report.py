@@ -75,7 +75,12 @@ def ended_with_file(driver, served, slack, tavus, **persona):
 def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
     served, driver = app
     made, conv = live_interview(
-        driver, served, tavus, options=("recording",), jd_url="https://example.org/jobs/backend.pdf"
+        driver,
+        served,
+        tavus,
+        options=("recording",),
+        jd_url="https://example.org/jobs/backend.pdf",
+        guardrail_lines="Never mention our competitors by name",
     )
     sent = tavus.state.personas[made.persona_id]
     assert sent["objectives_id"] in tavus.state.objectives and sent["guardrails_id"] in tavus.state.guardrails
@@ -95,9 +100,16 @@ def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
     )
     emit(tavus, conv, "guardrail", {"guardrail_name": "no_age", "reason": "asked for their birth year"})
     alert = wait_until(
-        lambda: [m for m in channel_messages(slack, DM) if "no_age" in m["text"]], what="alert"
+        lambda: [m for m in channel_messages(slack, DM) if "asked about age" in m["text"]], what="alert"
     )
     assert "Only you see this" in alert[0]["text"] and not alert[0].get("thread_ts")
+    assert "no_age" not in alert[0]["text"]  # the rule in words, not Tavus's name for it
+    emit(tavus, conv, "guardrail", {"guardrail_name": "recruiter_rule_1", "reason": "named a rival"})
+    mine = wait_until(
+        lambda: [m for m in channel_messages(slack, DM) if "competitors" in m["text"]], what="second alert"
+    )
+    assert "*Never mention our competitors by name*: named a rival" in mine[0]["text"]
+    assert "recruiter_rule" not in mine[0]["text"]
     assert not reports(slack)  # objectives during the call: the report waits for the end
     driver.command("note Backend round 1 Ask about their on-call rota.")
     app_messages = lambda: tavus.state.conversations[conv.conversation_id].app_messages  # noqa: E731
@@ -111,7 +123,9 @@ def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
     assert "2 of 2 objectives done" in body
     assert ":white_check_mark: *experience* · years: 7, main_stack: Go &amp; Postgres" in body
     assert ":white_check_mark: *motivation* · reason: the mission" in body
-    assert ":rotating_light: *no_age*: asked for their birth year" in body
+    assert ":rotating_light: *asked about age*: asked for their birth year" in body
+    assert ":rotating_light: *Never mention our competitors by name*: named a rival" in body
+    assert "no_age" not in body and "recruiter_rule" not in body
     assert "persona *Planned*" in body and "<!date^" in body
     assert len(reports(slack)) == 1 and len(shares(slack)) == 1
     share = shares(slack)[0]
@@ -127,8 +141,9 @@ def test_done_when_plan_live_alert_note_and_the_final_report(app, slack, tavus):
 
 def test_late_recording_updates_the_report_in_place(app, slack, tavus):
     served, driver = app
-    conv = ended_with_file(driver, served, slack, tavus)
-    assert "on its way, if this interview was recorded" in str(reports(slack)[0]["blocks"])
+    conv = ended_with_file(driver, served, slack, tavus)  # "Record the call" left unticked
+    body = str(reports(slack)[0]["blocks"])
+    assert "*Recording* · not recorded" in body and "if this interview was recorded" not in body
     before = len(channel_messages(slack, DM))
     callback(
         served,
@@ -414,3 +429,41 @@ def test_a_refused_share_whose_delete_waits_its_turn_is_not_shared_again(app, sl
     assert deferred and not slack.state.canvases and len(reports(slack)) == 1
     assert len(slack.state.calls_to("canvases.access.set")) == 1
     assert not slack.state.calls_to("canvases.edit")
+
+
+def test_the_card_and_home_point_at_the_report(app, slack, tavus):
+    """Issue 22: the ended card says where the report went; Home's *Recently ended* links it, by
+    the permalink Slack gave once when the report was posted."""
+    served, driver = app
+    conv = ended_with_file(driver, served, slack, tavus)
+    card = slack.state.find_message(conv.channel_id, conv.message_ts)
+    wait_until(
+        lambda: "The interview report went to <@U0OWNER1> in a direct message." in str(card["blocks"]),
+        what="the card saying where the report is",
+    )
+    report = reports(slack)[0]
+    link = f"https://t0acme01.slack.com/archives/{DM}/p{report['ts'].replace('.', '')}"
+    wait_until(
+        lambda: (served.deps.store.report(conv.token) or {}).get("permalink") == link, what="permalink"
+    )
+    callback(served, conv, "application.recording_ready", "2030-01-01T00:00:00Z", recording_url="https://r/x")
+    wait_until(lambda: report_shows(slack, "open the recording"), what="a redraw")
+    assert len(slack.state.calls_to("chat.getPermalink")) == 1  # asked once, not at each redraw
+    driver.home_opened()
+    home = wait_until(lambda: slack.state.home.get("U0OWNER1"), what="home")
+    ended = str(home["blocks"]).split("Recently ended")[1]
+    assert f"<{link}|open the report>" in ended and conv.conversation_id in ended
+
+
+def test_the_card_names_the_channel_the_report_went_to(app, slack, tavus):
+    served, driver = app
+    served.deps.store.save_interview_settings(
+        TEAM, "U0ADMIN1", results_to="channel", results_channel="C0GENERAL"
+    )
+    _, conv = live_interview(driver, served, tavus)
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: reports(slack, "C0GENERAL"), what="the report in the chosen channel", timeout=15)
+    card = slack.state.find_message(conv.channel_id, conv.message_ts)
+    wait_until(lambda: "The interview report is in <#C0GENERAL>." in str(card["blocks"]), what="card")
+    kept = lambda: (served.deps.store.report(conv.token) or {}).get("permalink") or ""  # noqa: E731
+    wait_until(lambda: kept().startswith("https://t0acme01.slack.com/archives/C0GENERAL/p"), what="link")

@@ -110,3 +110,17 @@ def test_healthz(served):
     import httpx
 
     assert httpx.get(f"{served.url}/healthz").json() == {"ok": True}
+
+
+def test_an_admins_home_lists_everyones_invites_too(driver, slack, served):
+    persona = create_persona(driver, served, name="Screening bot")
+    driver.command("interview Screening bot <@U0CAND01|casey> Frontend round", channel="C0HIRING1")
+    invite = wait_until(lambda: served.deps.store.invites_of("T0ACME01", "U0OWNER1"), what="invite")[0]
+    live = start_interview(driver, served, persona.persona_id)
+    driver.home_opened(user="U0ADMIN1")
+    home = wait_until(lambda: slack.state.home.get("U0ADMIN1"), what="the admin's home")
+    everyone = str(home["blocks"]).split("Everyone's")[1]
+    assert "invites, waiting and live interviews* (2)" in everyone
+    assert invite.ref in everyone and "Invited" in everyone and ids.CANCEL_INVITE in everyone
+    assert live.conversation_id in everyone and "started by <@U0OWNER1>" in everyone
+    assert "/i/" not in str(home["blocks"])  # the link stays with its owner

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from bot.services.report_links import card_report_words
 from bot.slack import ids
 from bot.slack.card import build_interview_card
 from sim.driver import SlackDriver
@@ -30,7 +31,7 @@ def wrong_cards(slack, store, convs) -> list[str]:
     wrong = []
     for conv in convs:
         stored = store.conversation_by_token(conv.token)
-        _, blocks = build_interview_card(stored)
+        _, blocks = build_interview_card(stored, card_report_words(store, stored))
         if card_of(slack, conv)["blocks"] != blocks:
             wrong.append(f"{stored.name} ({stored.status})")
     return wrong
@@ -218,7 +219,8 @@ def test_a_card_whose_live_and_ended_changes_both_wait_is_drawn_once_ended(
             lambda: store.conversation_by_token(conv.token).status == "ended", what="ended in the store"
         )
         assert drawn() == []  # both changes are still waiting for the minute
-        ended = build_interview_card(store.conversation_by_token(conv.token))[1]
+        final = store.conversation_by_token(conv.token)
+        ended = build_interview_card(final, card_report_words(store, final))[1]
         wait_until(lambda: card_of(slack, conv)["blocks"] == ended, timeout=60, what="card drawn ended")
         wait_until(lambda: not store.jobs("pending"), timeout=60, what="the outbox drained")
         assert len(drawn()) == 1  # one chat.update, with the final state: "Live" was never drawn

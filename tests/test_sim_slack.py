@@ -93,3 +93,20 @@ def test_form_encoded_bodies(slack):
 def test_every_call_is_recorded(slack):
     call(slack, "users.info", user="U0ADMIN1")
     assert slack.state.calls_to("users.info")[0]["result"]["user"]["is_admin"] is True
+
+
+def test_permalinks_of_messages_that_exist(slack):
+    posted = call(slack, "chat.postMessage", channel="U0OWNER1", text="hi").json()
+    answer = call(slack, "chat.getPermalink", channel=posted["channel"], message_ts=posted["ts"]).json()
+    ts = posted["ts"].replace(".", "")
+    assert answer == {
+        "ok": True,
+        "channel": "D0OWNER1",
+        "permalink": f"https://t0acme01.slack.com/archives/D0OWNER1/p{ts}",
+    }
+    assert call(slack, "chat.getPermalink", channel="D0OWNER1", message_ts="1.2").json()["error"] == (
+        "message_not_found"
+    )
+    assert call(slack, "chat.getPermalink", channel="C0NOPE", message_ts="1.2").json()["error"] == (
+        "channel_not_found"
+    )

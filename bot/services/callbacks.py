@@ -14,6 +14,7 @@ from bot.services.jobs import card_job, ended_jobs, tell_owner_job
 from bot.services.outbox import OutboxWorker
 from bot.services.report_jobs import report_job, transcript_job
 from bot.slack.blocks import esc, esc_cut
+from bot.slack.plan_form import guardrail_words, read_words
 from bot.store import ConversationRecord, Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus.events import guardrail_trigger, objective_completion
@@ -42,7 +43,8 @@ class CallbackService:
         if conv.conversation_id and event.conversation_id != conv.conversation_id:
             log.warning("ignoring a Tavus event that names another conversation than its own")
             return False
-        if event.event_type not in KNOWN and (plan := plan_event(conv, event)):
+        words = await self.rule_words(conv) if guardrail_trigger(event) else {}
+        if event.event_type not in KNOWN and (plan := plan_event(conv, event, words)):
             new, _ = await self.db.apply_event(conv.token, plan[0], jobs=plan[1])
             if new:
                 self.outbox.kick()
@@ -76,8 +78,15 @@ class CallbackService:
             self.outbox.kick()
         return new
 
+    async def rule_words(self, conv: ConversationRecord) -> dict[str, str]:
+        """The recruiter's words for the persona's guardrails, as stored when it was made."""
+        persona = await self.db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
+        return read_words(persona.guardrail_words if persona else None)
 
-def plan_event(conv: ConversationRecord, event: CallbackEvent) -> tuple[dict[str, Any], list[Job]] | None:
+
+def plan_event(
+    conv: ConversationRecord, event: CallbackEvent, words: dict[str, str] | None = None
+) -> tuple[dict[str, Any], list[Job]] | None:
     """An objective completion or guardrail trigger as (the body to record, the jobs it owes); the
     body's timestamp falls back to what makes the event itself (Tavus may send none), so a repeat
     is recorded once and two different objectives twice. A trigger tells the owner at once."""
@@ -92,8 +101,8 @@ def plan_event(conv: ConversationRecord, event: CallbackEvent) -> tuple[dict[str
         )
         why = f": {esc_cut(tripped.reason, 300)}" if tripped.reason else "."
         text = (
-            f":rotating_light: The interviewer in *{esc(conv.name or 'your interview')}* hit the guardrail "
-            f"*{esc(tripped.guardrail_name)}*{why} Only you see this."
+            f":rotating_light: The interviewer in *{esc(conv.name or 'your interview')}* hit a guardrail, "
+            f"*{esc_cut(guardrail_words(tripped.guardrail_name, words or {}), 300)}*{why} Only you see this."
         )
         return body, [tell_owner_job(conv, f"guardrail:{body['timestamp']}", text), report_job(conv)]
     return None

@@ -129,6 +129,7 @@ class InterviewService:
             request_key=req.request_key,
             token_hash=token_hash(self.callback_secret(token)),
             tavus_account=req.persona.tavus_account,  # a persona lives in one account: its calls too
+            recording=int(req.recording),
             **extra,
         )
 
@@ -202,8 +203,10 @@ class InterviewService:
             team_id, wanted[:60]
         ):
             return [conv]
-        pool = await (self.db.active_in_team(team_id) if admin else self.db.active_of(team_id, user_id))
-        pool += await self.db.invites_of(team_id, user_id)
+        if admin:  # the workspace's invites too
+            pool = await self.db.active_in_team(team_id)
+        else:
+            pool = await self.db.active_of(team_id, user_id) + await self.db.invites_of(team_id, user_id)
         return [c for c in pool if (c.name or "").casefold() == wanted.casefold()]
 
     async def end(self, team_id: str, user_id: str, conversation_id: str) -> str:

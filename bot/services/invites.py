@@ -14,8 +14,8 @@ from urllib.parse import quote
 from bot.clock import parse_time
 from bot.logs import keep_secret
 from bot.services.keys import derived_token
-from bot.slack.blocks import esc, slack_date
-from bot.slack.messages import tavus_failure
+from bot.slack.blocks import esc
+from bot.slack.messages import invite_dm_text, tavus_failure
 from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
@@ -193,13 +193,8 @@ class InviteService:
             if conv.shutdown_reason == "invite_expired":
                 return f"The invitation to the AI video interview {title} has expired."
             return f"The AI video interview {title} has ended. Thank you for your time."
-        window = ""
-        if conv.opens_at and conv.expires_at:
-            window = f" It opens {slack_date(conv.opens_at)} and expires {slack_date(conv.expires_at)}."
-        return (
-            f"<@{conv.owner_id}> invited you to an AI video interview, {title}. "
-            f"Your private link (for you only): {self.link_from(conv, invite)}{window}"
-        )
+        url = self.link_from(conv, invite)
+        return invite_dm_text(conv.owner_id, conv.name, url, conv.opens_at, conv.expires_at)
 
     async def changed(self, token: str, db: AsyncStore | None = None) -> None:
         """After a state change: once the interview is over, queue the edit of the candidate's DM

@@ -83,7 +83,7 @@ class JobRunners(ReportRunners, StepRunners):
         calls = self.settings.SLACK_CALLS and not conv.call_id and conv.url and not conv.has_candidate
         if calls and await call_turn(self.budget, job, conv):
             conv.call_id = await self.calls_add(conv, token, f"{job.id}:calls.add")
-        text, blocks = build_interview_card(conv)
+        text, blocks = build_interview_card(conv, await self.report_where(conv))
         answer = await self.slack.chat_postMessage(
             token=token, channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
         )
@@ -124,7 +124,7 @@ class JobRunners(ReportRunners, StepRunners):
         await self.db.follow_steps(conv.token) if final_state(conv) else None  # workflows wait on it
         if not conv.message_ts:
             return None  # the card post draws the latest state itself
-        text, blocks = build_interview_card(conv)
+        text, blocks = build_interview_card(conv, await self.report_where(conv))
         await self.slack.chat_update(
             token=await self._token(conv.team_id),
             channel=conv.channel_id,

@@ -12,6 +12,7 @@ from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.forms import PersonaForm
 from bot.slack.messages import tavus_failure
+from bot.slack.plan_form import own_words
 from bot.store import PersonaRecord, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
@@ -132,6 +133,7 @@ class PersonaService:
             document_status=plan.document_status,
             document_hook=hook if plan.document_id else None,
             tavus_account=tavus.fingerprint,
+            guardrail_words=own_words(form.plan.guardrails) if plan.guardrails_id else None,
         )
         try:
             await self.db.add_persona(record)

@@ -10,6 +10,7 @@ from typing import Any
 from bot.clock import duration_seconds
 from bot.services.results import recording_text
 from bot.services.workspaces import Workspaces
+from bot.slack.plan_form import read_words
 from bot.slack.report import ReportState
 from bot.store import ConversationRecord
 from bot.store.aio import AsyncStore
@@ -52,6 +53,7 @@ async def gather_report(
         return state  # during the call: nothing is drawn yet, so Tavus is not asked for the plan
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
+    state.rule_words = read_words(persona.guardrail_words if persona else None)
     if persona and persona.objectives_id:
         try:
             found = await (await db.run(ws.tavus_for, persona)).get_objectives(persona.objectives_id)

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.forgotten import keep_posted, keep_report
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
+from bot.services.report_links import ReportLinks
 from bot.services.steps import report_metadata
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
@@ -32,6 +33,12 @@ log = logging.getLogger(__name__)
 UNSAFE_TITLE = re.compile(r"[<>&*_~`|\r\n\t]")  # a file title is shown as mrkdwn: plain words only
 
 
+def owner_only(channel: str) -> bool:
+    """Whether a report in this channel is read by the owner alone: results go to the owner's DM
+    with the app (a D… channel) or to a channel or thread others read."""
+    return channel.startswith("D")
+
+
 def report_job(conv: ConversationRecord) -> Job:
     """Post the report, or redraw it; pending redraws of one report collapse into one."""
     return Job("report", f"report:{conv.token}", conv.token, conv.team_id, rearm=True)
@@ -41,7 +48,7 @@ def transcript_job(conv: ConversationRecord) -> Job:
     return Job("transcript", f"transcript:{conv.token}", conv.token, conv.team_id)
 
 
-class ReportRunners(CanvasSteps):
+class ReportRunners(CanvasSteps, ReportLinks):
     """The report's runners; mixed into JobRunners (bot/services/jobs.py)."""
 
     async def _admit(self: JobRunners, job: OutboxRecord, method: str, channel: str | None = None) -> None:
@@ -64,8 +71,11 @@ class ReportRunners(CanvasSteps):
             return "not yet"  # an objective met during the call: the end posts the report
         token = await self._token(conv.team_id)
         if row and row.get("ts"):
-            return await self._redraw(job, token, row, state)
+            done = await self._redraw(job, token, row, state)
+            await self.keep_permalink(job, conv, token, row)  # when the first ask was refused
+            return done
         kind, where = await self._place(job, conv, token)
+        state.private = owner_only(where["channel"])
         canvas_id = (row or {}).get("canvas_id")
         if canvas_id is None and await self._wants_canvas(conv):
             canvas_id = await self._create_canvas(job, conv, token, state)
@@ -86,11 +96,17 @@ class ReportRunners(CanvasSteps):
         answer, where = await self._post_result(job, conv, token, kind, where, text, blocks, state)
         posted = {"channel": answer["channel"], "ts": answer["ts"], "thread_ts": where["thread_ts"]}
         await keep_report(self.db, conv, **posted)
+        await self.keep_permalink(job, conv, token, answer)
+        if owner_only(answer["channel"]) != (kind == "owner"):  # the chosen place refused it
+            from bot.services.jobs import card_job
+
+            await self.db.add_jobs([card_job(conv)])  # the card says where the report went
         return "posted"
 
     async def _redraw(
         self: JobRunners, job: OutboxRecord, token: str | None, row: dict, state: ReportState
     ) -> str:
+        state.private = owner_only(row["channel"])
         try:
             if row.get("canvas_id"):
                 await self._admit(job, "canvases.edit")

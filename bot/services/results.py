@@ -15,7 +15,8 @@ from bot.services.forgotten import keep_posted
 from bot.services.report_canvas import GONE
 from bot.slack.blocks import esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
-from bot.store import ConversationRecord
+from bot.slack.report import candidate_phrase
+from bot.store import ConversationRecord, Store
 from bot.tavus.events import recording_ready
 
 if TYPE_CHECKING:
@@ -41,6 +42,16 @@ def recording_text(props: dict[str, Any]) -> str:
     )
 
 
+def destination_of(store: Store, conv: ConversationRecord) -> tuple[str, str | None]:
+    """('thread', channel) | ('channel', channel) | ('owner', None), as the workspace chose."""
+    chosen = store.interview_settings(conv.team_id)
+    if chosen["results_to"] == "thread" and conv.message_ts and conv.channel_id:
+        return "thread", conv.channel_id
+    if chosen["results_to"] == "channel" and chosen["results_channel"]:
+        return "channel", chosen["results_channel"]
+    return "owner", None
+
+
 class ResultsService:
     def __init__(self, interviews: InterviewService) -> None:
         self.interviews = interviews
@@ -50,13 +61,7 @@ class ResultsService:
         self._roots: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def destination(self, conv: ConversationRecord) -> tuple[str, str | None]:
-        """('thread', channel) | ('channel', channel) | ('owner', None), as the workspace chose."""
-        chosen = self.store.interview_settings(conv.team_id)
-        if chosen["results_to"] == "thread" and conv.message_ts and conv.channel_id:
-            return "thread", conv.channel_id
-        if chosen["results_to"] == "channel" and chosen["results_channel"]:
-            return "channel", chosen["results_channel"]
-        return "owner", None
+        return destination_of(self.store, conv)
 
     async def thread_root(self, conv: ConversationRecord, channel: str, token: str | None) -> dict:
         """The interview's own thread in the owner's DM or the chosen channel, started once."""
@@ -77,12 +82,12 @@ class ResultsService:
         for row in await self.db.result_messages(conv.token):
             if row["thread_root"] and (row["channel"] == channel or (dm and row["channel"].startswith("D"))):
                 return {"channel": row["channel"], "thread_ts": row["ts"]}
-        who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open"
+        who = candidate_phrase(conv, private=dm)  # an email only in the owner's DM
         where = f" (card in <#{conv.channel_id}>)" if conv.channel_id else ""
         answer = await self.slack.chat_postMessage(
             token=token,
             channel=channel,
-            text=f":clipboard: Results of *{esc(conv.name)}* · candidate {who} · started by "
+            text=f":clipboard: Results of *{esc(conv.name)}* · {who} · started by "
             f"<@{conv.owner_id}>{where}. They follow in this thread.",
             unfurl_links=False,
         )

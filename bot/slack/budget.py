@@ -29,6 +29,7 @@ TIERS = {
     "users.info": 4,
     "views.publish": 4,
     "chat.postEphemeral": 4,
+    "chat.getPermalink": 4,  # "special rate limits" in Slack's reference: counted as Tier 4
     "files.getUploadURLExternal": 2,
     "files.completeUploadExternal": 2,  # the notes count the upload's steps at Tier 2
     "files.info": 4,
@@ -37,7 +38,6 @@ TIERS = {
     "canvases.edit": 2,  # the notes put the canvas methods at Tier 2
     "canvases.access.set": 2,
     "canvases.delete": 3,
-    "chat.getPermalink": 4,
     "functions.completeSuccess": 3,  # issue 27: a workflow step's end
     "functions.completeError": 3,
 }

@@ -6,6 +6,7 @@ from bot.slack import ids
 from bot.slack.blocks import (
     Block,
     button,
+    channel_ref,
     confirm,
     context,
     cut,
@@ -57,8 +58,18 @@ def status_line(conv: ConversationRecord) -> str:
     return " · ".join(parts)
 
 
-def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
-    """The channel message that follows one interview."""
+def report_place_words(conv: ConversationRecord, kind: str, channel: str | None) -> str:
+    """Where an ended interview's report is, for its card (everyone reads it: no content)."""
+    if kind == "thread":
+        return ":bar_chart: The interview report is in this message's thread."
+    if kind == "channel" and channel:
+        return f":bar_chart: The interview report is in {channel_ref(channel)}."
+    return f":bar_chart: The interview report went to {user_ref(conv.owner_id)} in a direct message."
+
+
+def build_interview_card(conv: ConversationRecord, report_to: str | None = None) -> tuple[str, list[Block]]:
+    """The channel message that follows one interview; `report_to`, once it ended, says where
+    its report is (report_place_words)."""
     title = conv.name or "AI interview"
     who = f"*Persona:* {esc(conv.persona_name or conv.persona_id)}\n*Started by:* {user_ref(conv.owner_id)}"
     if conv.candidate_id:
@@ -67,6 +78,8 @@ def build_interview_card(conv: ConversationRecord) -> tuple[str, list[Block]]:
         name = "an external candidate" if "@" in conv.candidate_name else esc(conv.candidate_name)
         who += f"\n*Candidate:* {name}"
     blocks = [header(f":movie_camera: {title}"), section(who, block_id="who"), context(status_line(conv))]
+    if report_to and conv.status == "ended":
+        blocks.append(context(report_to))
     if conv.has_candidate:  # private: no room link and no invite link, ever (issue 14)
         return f"{esc(title)}: {status_line(conv)}", blocks + private_actions(conv, title)
     if conv.status in ("waiting", "live"):

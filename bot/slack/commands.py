@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.formats import MENTION
+from bot.slack.blocks import esc_cut
 from bot.slack.candidate_form import EMAIL
 from bot.slack.forms import clean
 from bot.store import PersonaRecord
@@ -28,10 +29,11 @@ MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Sl
 def split_command(text: str | None) -> tuple[str, str]:
     """('subcommand', 'the rest'); empty is 'help', an unknown word is ('unknown', that word)."""
     text = clean(text or "")[:MAX_TEXT]
-    head, _, rest = text.partition(" ")
-    sub = head.casefold()
-    if not sub:
+    if not text:
         return "help", ""
+    head, *tail = text.split(None, 1)  # any whitespace: a newline after the word is a space too
+    rest = tail[0] if tail else ""
+    sub = head.casefold()
     if sub not in SUBCOMMANDS:
         return "unknown", head
     return sub, rest.strip()
@@ -60,15 +62,16 @@ def parse_quick_interview(rest: str, find: Callable[[str], PersonaRecord | None]
             if persona:
                 words = words[n:]
                 break
-        ref = words[0] if words and persona is None else ""
+        # not found: every word before the candidate may be the name (it may have spaces)
+        ref = " ".join(words[: next((i for i, w in enumerate(words) if is_candidate(w)), len(words))])
     if persona is None:
-        return QuickInterview(error=f"I found no persona called `{ref[:60]}` that you can use.")
+        return QuickInterview(error=f"I found no persona called `{esc_cut(ref, 60)}` that you can use.")
     out = QuickInterview(persona=persona)
     if words and (m := MENTION.match(words[0])):
         out.candidate_id = m.group(1)
         words = words[1:]
-    elif words and EMAIL.match(words[0].removeprefix("<mailto:").split("|")[0].rstrip(">")):
-        out.candidate_email = words[0].removeprefix("<mailto:").split("|")[0].rstrip(">")
+    elif words and EMAIL.match(as_email(words[0])):
+        out.candidate_email = as_email(words[0])
         words = words[1:]
     elif words and words[0].startswith("@"):
         return QuickInterview(
@@ -77,3 +80,13 @@ def parse_quick_interview(rest: str, find: Callable[[str], PersonaRecord | None]
         )
     out.title = " ".join(words)[:120]
     return out
+
+
+def as_email(word: str) -> str:
+    """An address as typed, or as Slack links it (`<mailto:a@b.c|a@b.c>`)."""
+    return word.removeprefix("<mailto:").split("|")[0].rstrip(">")
+
+
+def is_candidate(word: str) -> bool:
+    """A word that names the candidate: a mention, an email, or an @name Slack did not link."""
+    return bool(MENTION.match(word) or EMAIL.match(as_email(word)) or word.startswith("@"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import ids
-from bot.slack.blocks import Block, button, context, esc, header, section, user_ref
+from bot.slack.blocks import Block, button, context, esc, header, link, section, user_ref
 from bot.slack.card import end_button, status_line
 from bot.slack.documents import document_words
 from bot.slack.lists import interview_rows, persona_buttons, replica_words
@@ -28,9 +28,11 @@ def build_home(
     replica_names: dict[str, str] | None = None,
     can_configure: bool = False,
     invites: list[tuple[ConversationRecord, str | None]] | None = None,
+    report_links: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`shared`: others' personas this person may use; `everyone`: the workspace's waiting and
-    live interviews, for an admin (None for everyone else)."""
+    """`shared`: others' personas this person may use; `everyone`: the workspace's invites,
+    waiting and live interviews, for an admin (None for everyone else); `report_links`: the
+    ended interviews' report permalinks, by token."""
     blocks: list[Block] = [header("Tavus AI interviews")]
     if notice:
         blocks.append(section(notice))
@@ -69,17 +71,21 @@ def build_home(
     if everyone is not None:
         blocks += [
             {"type": "divider"},
-            section(f"*Everyone's waiting and live interviews* ({len(everyone)}) · you are an admin"),
+            section(
+                f"*Everyone's invites, waiting and live interviews* ({len(everyone)}) · you are an admin"
+            ),
         ]
         if not everyone:
-            blocks.append(context("No interview in this workspace is waiting or live."))
+            blocks.append(context("No interview in this workspace is invited, waiting or live."))
         blocks += interview_rows(everyone[:MAX_ROWS], owners=True)
     blocks += [{"type": "divider"}, section("*Recently ended*")]
     if not ended:
         blocks.append(context("Nothing has ended yet."))
     for conv in ended[: max(0, min(MAX_ROWS, 99 - len(blocks)))]:
         ref = esc(conv.conversation_id or conv.ref)
-        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}"))
+        report = (report_links or {}).get(conv.token)
+        seen = f" · {link(report, 'open the report')}" if report else ""
+        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}{seen}"))
     return {"type": "home", "blocks": blocks[:100]}
 
 
@@ -97,10 +103,10 @@ def invite_rows(invites: list[tuple[ConversationRecord, str | None]]) -> list[Bl
         {"type": "divider"},
         section(f"*Invites waiting for their candidate* ({len(invites)})"),
     ]
-    for conv, link in invites[:MAX_ROWS]:
+    for conv, invite_link in invites[:MAX_ROWS]:
         who = user_ref(conv.candidate_id) if conv.candidate_id else esc(conv.candidate_name)
         text = f"*{esc(conv.name)}* for {who} · `{esc(conv.ref)}`\n{status_line(conv)}"
-        if link:
-            text += f"\nPrivate link to send them:\n```{esc(link)}```"
+        if invite_link:
+            text += f"\nPrivate link to send them:\n```{esc(invite_link)}```"
         blocks.append(section(text, accessory=end_button(conv)))
     return blocks

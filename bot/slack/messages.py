@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.blocks import channel_ref, esc_cut, user_ref
+from bot.slack.blocks import channel_ref, esc, esc_cut, link, slack_date, user_ref
 from bot.tavus import errors as te
 
 SHUTDOWN_WORDS = {
@@ -96,3 +96,18 @@ def slack_post_failure(error: str, channel: str) -> str:
     if fix:
         return fix.format(channel=channel_ref(channel))
     return f"Slack refused to post in {channel_ref(channel)} ({esc_cut(error, 100)})."
+
+
+def invite_dm_text(
+    owner_id: str, name: str | None, url: str | None, opens: str | None, ends: str | None
+) -> str:
+    """The candidate's invitation: the link on a line of its own, as an explicit link, so no
+    client runs the sentence after it into the address."""
+    lines = [f"{user_ref(owner_id)} invited you to an AI video interview, *{esc(name)}*."]
+    if url:
+        lines.append(f"Your private link (for you only):\n{link(url, url)}")
+    else:
+        lines.append("Your link is not ready yet; I will send it here.")
+    if opens and ends:
+        lines.append(f"It opens {slack_date(opens)} and expires {slack_date(ends)}.")
+    return "\n".join(lines)

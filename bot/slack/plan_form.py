@@ -6,6 +6,7 @@ accepts (no spaces). Errors are keyed by block_id for inline display.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,44 @@ COMPLIANCE = {  # hiring compliance: what an interviewer never asks about nor co
     "no_sexual_orientation": "sexual orientation",
     "no_national_origin": "national origin or citizenship (beyond whether they are authorised to work)",
 }
+
+
+# what the report and the owner's alert call each built-in guardrail the interviewer hit
+GUARDRAIL_LABELS = {
+    "no_age": "asked about age",
+    "no_race_or_ethnicity": "asked about race or ethnicity",
+    "no_religion": "asked about religion or beliefs",
+    "no_disability_or_health": "asked about disability or health",
+    "no_pregnancy_or_family_plans": "asked about pregnancy or family plans",
+    "no_marital_status": "asked about marital status",
+    "no_sexual_orientation": "asked about sexual orientation",
+    "no_national_origin": "asked about national origin or citizenship",
+    "no_outcome_promises": "promised an outcome, an offer or a salary",
+}
+
+
+def own_words(guardrails: list[GuardrailSpec]) -> str | None:
+    """The recruiter's own lines as stored with the persona (JSON name -> the line as written):
+    Tavus only reports a guardrail's name, which for these says nothing (`recruiter_rule_1`)."""
+    mine = {
+        g.guardrail_name: g.guardrail_prompt for g in guardrails if g.guardrail_name not in GUARDRAIL_LABELS
+    }
+    return json.dumps(mine) if mine else None
+
+
+def read_words(stored: str | None) -> dict[str, str]:
+    """What own_words stored; {} for none or anything unreadable."""
+    try:
+        found = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def guardrail_words(name: str, words: dict[str, str]) -> str:
+    """A guardrail in plain words, as text to escape: the recruiter's line, the built-in set's label,
+    or (a persona made before the words were kept) its name with spaces."""
+    return words.get(name) or GUARDRAIL_LABELS.get(name) or name.replace("_", " ").strip() or "unnamed"
 
 
 def compliance_guardrails(extra: list[str]) -> list[GuardrailSpec]:

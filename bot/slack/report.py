@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date
+from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date, user_ref
 from bot.slack.messages import shutdown_words
+from bot.slack.plan_form import guardrail_words
 from bot.store import ConversationRecord
 
 MAX_LINES = 25  # a plan has at most 20 objectives; guardrail trips are capped the same way
@@ -31,6 +32,12 @@ class ReportState:
     recording_line: str | None = None  # mrkdwn, made from Tavus's recording_ready
     recording_url: str | None = None  # its https link, when Tavus gave one
     transcript_as: str | None = None  # "file", "thread" or "canvas" once it is placed
+    rule_words: dict[str, str] = field(default_factory=dict)  # the recruiter's words per guardrail
+    private: bool = False  # drawn for the owner's DM only: an external candidate's email may show
+
+    def rule(self, name: str) -> str:
+        """A guardrail the interviewer hit, in plain words (text still to escape)."""
+        return guardrail_words(name, self.rule_words)
 
     @property
     def has_results(self) -> bool:
@@ -46,6 +53,38 @@ class ReportState:
     def objectives(self) -> list[str]:
         planned = [name for name, _ in self.plan]
         return planned + [name for name in self.done if name not in set(planned)]
+
+
+OPEN = "open interview, no named candidate"
+
+
+def shown_name(conv: ConversationRecord, private: bool) -> str | None:
+    """An external candidate's name as it may be shown (text still to escape), or None: an email
+    (which the quick command takes for the name) is shown only where the owner alone reads it."""
+    name = " ".join((conv.candidate_name or "").split())
+    email = (conv.candidate_email or "").strip().lower()
+    if not name or (not private and ("@" in name or (email and email in name.lower()))):
+        return None
+    return name
+
+
+def candidate_phrase(conv: ConversationRecord, private: bool) -> str:
+    """Who was interviewed, as mrkdwn: `candidate <@U…>`, `candidate Jane Doe`, or in words."""
+    if conv.candidate_id:
+        return f"candidate {user_ref(conv.candidate_id)}"
+    if name := shown_name(conv, private):
+        return f"candidate {esc_cut(name, 100)}"
+    return "an external candidate" if conv.candidate_name else OPEN
+
+
+def recording_line(state: ReportState) -> str:
+    if state.recording_line:
+        return state.recording_line
+    if state.conv.recording == 0:
+        return ":film_frames: *Recording* · not recorded"
+    if state.conv.recording:
+        return ":film_frames: *Recording* · on its way"
+    return ":film_frames: *Recording* · on its way, if this interview was recorded"
 
 
 def value_text(value: Any) -> str:
@@ -84,7 +123,7 @@ def transcript_line(state: ReportState) -> str:
 def build_report(state: ReportState) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the report, from the state as stored now."""
     conv = state.conv
-    who = f"<@{conv.candidate_id}>" if conv.candidate_id else esc(conv.candidate_name or "") or "open link"
+    who = candidate_phrase(conv, state.private)
     took = (
         f"{state.seconds // 60} min {state.seconds % 60} s" if state.seconds is not None else "unknown length"
     )
@@ -93,7 +132,7 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
     else:
         ended = shutdown_words(conv.shutdown_reason, conv.ended_by) or "not reported"
     head = (
-        f":bar_chart: *Interview report: {esc_cut(conv.name, 120)}*\nCandidate {who} · persona "
+        f":bar_chart: *Interview report: {esc_cut(conv.name, 120)}*\n{who[0].upper()}{who[1:]} · persona "
         f"*{esc_cut(conv.persona_name, 80)}* · {slack_date(conv.live_at or conv.created_at)} · {took} · "
         f"ended: {ended}"
     )
@@ -106,7 +145,8 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
     if state.trips:
         n = len(state.trips)
         rails = f"*Guardrails* · triggered {n} time{'s' if n != 1 else ''}\n" + "\n".join(
-            f":rotating_light: *{esc(name)}*" + (f": {value_text(reason)}" if reason else "")
+            f":rotating_light: *{esc_cut(state.rule(name), 300)}*"
+            + (f": {value_text(reason)}" if reason else "")
             for name, reason in state.trips[:MAX_LINES]
         )
     else:
@@ -117,7 +157,6 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
         seen = ":eyes: *Perception analysis* · on its way"
     else:
         seen = ":eyes: *Perception analysis* · not used by this persona"
-    film = state.recording_line or ":film_frames: *Recording* · on its way, if this interview was recorded"
-    text = cut(f"Interview report: {conv.name or ''} · {count} of {total} objectives done", 200)
-    parts = [head, score, rails, seen, film, transcript_line(state)]
+    text = cut(f"Interview report: {esc(conv.name)} · {count} of {total} objectives done", 200)
+    parts = [head, score, rails, seen, recording_line(state), transcript_line(state)]
     return text, [section(cut(part, 2900)) for part in parts]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.slack.messages import SHUTDOWN_WORDS
-from bot.slack.report import ReportState
+from bot.slack.report import OPEN, ReportState, shown_name
 from bot.slack.transcript import transcript_turns
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@&])")
@@ -29,14 +29,19 @@ def canvas_title(state: ReportState) -> str:
 def build_report_canvas(state: ReportState) -> str:
     """The canvas's markdown."""
     conv = state.conv
-    who = f"![](@{conv.candidate_id})" if conv.candidate_id else md(conv.candidate_name or "open link", 100)
+    if conv.candidate_id:
+        who = f"Candidate ![](@{conv.candidate_id})"
+    elif name := shown_name(conv, state.private):
+        who = f"Candidate {md(name, 100)}"
+    else:
+        who = "An external candidate" if conv.candidate_name else OPEN.capitalize()
     took = f"{state.seconds // 60} min {state.seconds % 60} s" if state.seconds is not None else "unknown"
     reason = conv.shutdown_reason
     ended = md(SHUTDOWN_WORDS.get(reason or "") or (reason or "not reported").replace("_", " "), 100)
     ended = ended if state.ended else "not reported yet"
     out = [
         f"# {md(canvas_title(state), 120)}",
-        f"Candidate {who} · persona **{md(conv.persona_name, 80)}** · "
+        f"{who} · persona **{md(conv.persona_name, 80)}** · "
         f"{md((conv.live_at or conv.created_at or '')[:16].replace('T', ' '))} UTC · {took} · ended: {ended}",
         "## Scorecard",
     ]
@@ -52,9 +57,9 @@ def build_report_canvas(state: ReportState) -> str:
     if not state.objectives():
         out.append("This persona has no interview plan.")
     out.append("## Guardrails")
-    out += [f"- **{md(n, 100)}**" + (f": {md(r, 300)}" if r else "") for n, r in state.trips[:25]] or [
-        "None triggered."
-    ]
+    out += [
+        f"- **{md(state.rule(n), 300)}**" + (f": {md(r, 300)}" if r else "") for n, r in state.trips[:25]
+    ] or ["None triggered."]
     out.append("## Perception analysis")
     if state.analysis is not None:
         out.append(md(state.analysis, 6000))
@@ -65,8 +70,10 @@ def build_report_canvas(state: ReportState) -> str:
         out.append(f"[Open the recording]({state.recording_url})")
     elif state.recording_line:
         out.append("Ready, in your own recording storage (see the report message).")
+    elif conv.recording == 0:
+        out.append("Not recorded.")
     else:
-        out.append("On its way, if this interview was recorded.")
+        out.append("On its way." if conv.recording else "On its way, if this interview was recorded.")
     out.append("## Transcript")
     if state.transcript is None:
         out.append("On its way (Tavus sends it a few minutes after the call).")

@@ -152,8 +152,9 @@ class ConversationRecords(StoreBase):
         )
 
     def active_in_team(self, team_id: str) -> list[ConversationRecord]:
-        """Every waiting or live interview in one workspace, for its admins."""
-        return self._conversations("team_id = ? and status in ('waiting', 'live')", (team_id,))
+        """Every invite, waiting and live interview in one workspace, whoever started it, for its
+        admins (who may end or cancel any of them)."""
+        return self._conversations("team_id = ? and status in ('invited', 'waiting', 'live')", (team_id,))
 
     def last_persona_used(self, team_id: str, owner_id: str) -> str | None:
         """The persona of the person's latest interview: the one they most likely want again."""

@@ -181,6 +181,14 @@ MIGRATIONS: list[Migration] = [
         "delete from events where token is not null and id not in (select min(id) from events "
         "where token is not null group by token, event_type, timestamp)",
         "create unique index events_once_per_conversation on events (token, event_type, timestamp)",
+        "m015_report_words",  # issue 22: the report in plain words and where it is
+        # the recruiter's words for each guardrail (JSON name -> words); older rows have none and
+        # show a readable form of the name
+        "alter table personas add column guardrail_words text",
+        # whether the call was asked to be recorded (1/0); null for older rows: not known
+        "alter table conversations add column recording integer",
+        # the report message's permalink, fetched once when it is posted (Home links it)
+        "alter table reports add column permalink text",
     ),
 ]
 

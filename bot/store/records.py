@@ -48,6 +48,7 @@ class PersonaRecord(_Record):
     document_hook: str | None = None  # sha256 of the document callback URL's token
     document_checked_at: str | None = None
     tavus_account: str | None = None  # issue 23: the fingerprint of the key it was made with
+    guardrail_words: str | None = None  # issue 22: JSON {guardrail name: the recruiter's words}
 
 
 @dataclass(slots=True)
@@ -82,6 +83,7 @@ class ConversationRecord(_Record):
     expires_at: str | None = None
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
     tavus_account: str | None = None  # issue 23: the fingerprint of the key it was made with
+    recording: int | None = None  # issue 22: 1 recorded, 0 not, None not known (older rows)
 
     @property
     def has_candidate(self) -> bool:

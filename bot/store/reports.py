@@ -10,13 +10,35 @@ from bot.store.base import StoreBase
 from bot.store.erasure import unforgotten
 from bot.store.outbox import Job, enqueue
 
-REPORT_FIELDS = ("channel", "ts", "thread_ts", "canvas_id", "file_id", "file_pending", "transcript_as")
+REPORT_FIELDS = (
+    "channel",
+    "ts",
+    "thread_ts",
+    "canvas_id",
+    "file_id",
+    "file_pending",
+    "transcript_as",
+    "permalink",
+)
 
 
 class ReportRecords(StoreBase):
     def report(self, conv_token: str) -> dict[str, Any] | None:
         """The report's row: its message (channel, ts, thread_ts), canvas, file and transcript form."""
         return self._one("select * from reports where conv_token = ?", (conv_token,))
+
+    def report_links(self, conv_tokens: list[str]) -> dict[str, str]:
+        """The reports' permalinks (issue 22, for Home), by interview token; none for a report
+        not posted yet, or posted before permalinks were kept."""
+        if not conv_tokens:
+            return {}
+        marks = ", ".join("?" for _ in conv_tokens)
+        rows = self.db.read(
+            "select conv_token, permalink from reports "
+            f"where permalink is not null and conv_token in ({marks})",
+            tuple(conv_tokens),
+        )
+        return {row["conv_token"]: row["permalink"] for row in rows}
 
     def save_report(
         self, conv_token: str, team_id: str | None, jobs: list[Job] | None = None, **values: Any
