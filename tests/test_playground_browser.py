@@ -463,7 +463,22 @@ def _candidate_story(browser, page, pg):
     assert "\\" not in text and "**" not in text  # markdown drawn, not shown
     shot(browser, "canvas")
     page.click("#canvas-close")
+
+    # issue 22: Home's Recently ended links the report; its permalink opens here, at the message
+    page.click("#nav-home")
+    page.text_appears("#messages", "Recently ended")
+    page.click_last("#messages a[data-permalink]")
+    page.text_appears("#title", "Messages")
+    page.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.linked"))
+    shot(browser, "report-from-home")
     page.click("a[data-target=C0GENERAL]")
+
+    # issue 27: the Workflows panel runs the example workflow; its first step gives the link
+    page.click("#wf-run")
+    page.text_appears("#workflows", "Send an AI interview · done")
+    page.text_appears("#workflows", "Wait for an AI interview's result · running")
+    assert "/i/" in page.value("#workflows a[data-output=candidate_link]", "href")
+    shot(browser, "workflows")
 
 
 MRKDWN_CASES = [  # (mrkdwn, the HTML the page draws): Slack's word-boundary rule for styles

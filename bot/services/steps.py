@@ -114,8 +114,8 @@ class StepRunners:
             pending = await self.db.job(f"report:{conv.token}")
             if pending is not None and pending.state == "pending":
                 raise NotYet("its report is on its way")
-        link = ""
-        if row and row.get("ts"):
+        link = (row or {}).get("permalink") or ""  # kept when the report was posted
+        if not link and row and row.get("ts"):
             link = await self._permalink(job, conv.team_id, row["channel"], row["ts"])
         return {
             "state": state,

@@ -181,6 +181,8 @@ MIGRATIONS: list[Migration] = [
         "delete from events where token is not null and id not in (select min(id) from events "
         "where token is not null group by token, event_type, timestamp)",
         "create unique index events_once_per_conversation on events (token, event_type, timestamp)",
+    ),
+    Migration(
         "m015_report_words",  # issue 22: the report in plain words and where it is
         # the recruiter's words for each guardrail (JSON name -> words); older rows have none and
         # show a readable form of the name

@@ -300,6 +300,14 @@ async function openCanvas(id) {
   body.dataset.loaded = "true";
 }
 document.addEventListener("slack-canvas", (event) => openCanvas(event.detail));
+// a permalink opens its conversation (the app's DM is "Tavus · Messages") and shows the message
+document.addEventListener("slack-message", async (event) => {
+  const { channel, ts } = event.detail;
+  go(channel.startsWith("D") ? "dm" : channel);
+  await refresh();
+  const found = document.querySelector(`#messages [data-ts="${CSS.escape(ts)}"]`);
+  if (found) { found.scrollIntoView({ block: "center" }); found.classList.add("linked"); }
+});
 
 let polling = null;
 async function refresh() {

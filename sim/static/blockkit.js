@@ -60,6 +60,8 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
   "October", "November", "December"];
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const CANVAS_LINK = /^https:\/\/app\.slack\.com\/docs\/[A-Z0-9]+\/(F[A-Z0-9]+)$/;
+// a message's permalink (chat.getPermalink): Slack opens it in place, at that message
+const MESSAGE_LINK = /^https:\/\/[a-z0-9-]+\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})$/;
 
 function ordinal(n) {
   const teen = n % 100 >= 11 && n % 100 <= 13;
@@ -139,6 +141,13 @@ function entity(inner, names) {
     return el("a", { href: target, "data-canvas": canvas[1], onclick: (event) => {
       event.preventDefault();
       document.dispatchEvent(new CustomEvent("slack-canvas", { detail: canvas[1] }));
+    } }, label || target);
+  }
+  const message = target.match(MESSAGE_LINK);
+  if (message) {
+    return el("a", { href: target, "data-permalink": `${message[1]}/${message[2]}.${message[3]}`, onclick: (event) => {
+      event.preventDefault();
+      document.dispatchEvent(new CustomEvent("slack-message", { detail: { channel: message[1], ts: `${message[2]}.${message[3]}` } }));
     } }, label || target);
   }
   return el("a", { href: target, target: "_blank", rel: "noopener" }, label || target);
