@@ -1,0 +1,144 @@
+"""Issue 24 end to end: the candidate's own data from their invite link (a copy as JSON and text),
+*Delete my interview* through the same path as `/tavus forget` (Tavus, Slack, the store), its
+receipt, idempotence, a wrong token, an erasure Slack refuses (retried, an admin alerted daily),
+where the results went, and the audit export."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from bot.services.erasure import retry_erasures
+from bot.services.reconciler import Reconciler
+from tests.conftest import run_in_app_loop, wait_until
+from tests.helpers import channel_messages, create_persona
+from tests.test_e2e_candidates import driver_factory, external, result_link, start_with  # noqa: F401
+from tests.test_e2e_report import PLAN, emit
+
+OWNER_DM = "D0OWNER1"
+
+
+@pytest.fixture
+def persona(driver, served):
+    return create_persona(driver, served, name="Planned", plan=PLAN)
+
+
+def finished(driver, slack, tavus, served, persona):
+    """An external candidate's interview, started from their link, with an objective met, ended,
+    its results in the owner's DM; (the interview, the link)."""
+    store = served.deps.store
+    conv = start_with(driver, served, persona.persona_id, **external())
+    link = result_link(slack)
+    assert httpx.post(link).status_code == 303
+    conv = store.conversation_by_token(conv.token)
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    wait_until(lambda: store.conversation_by_token(conv.token).status == "live", what="live")
+    emit(tavus, conv, "objective", {"objective_name": "experience", "output_variables": {"years": "7"}})
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: len(channel_messages(slack, OWNER_DM)) >= 3, what="results")
+    wait_until(lambda: store.report(conv.token) and store.report(conv.token).get("ts"), what="report kept")
+    return store.conversation_by_token(conv.token), link
+
+
+def results_left(slack) -> list[dict]:
+    """Anything of the interview's results still in the owner's DM (the owner's notice aside)."""
+    return [m for m in channel_messages(slack, OWNER_DM) if "asked for their interview" not in m["text"]]
+
+
+def hourly_round(served):
+    return run_in_app_loop(served, Reconciler.of(served.deps, interval=60).round())
+
+
+def test_candidate_downloads_their_data_then_deletes_it_everywhere(driver, slack, tavus, served, persona):
+    store = served.deps.store
+    conv, link = finished(driver, slack, tavus, served, persona)
+    assert f"{link.split('://')[1].split('/', 1)[1]}/data" in httpx.get(link).text  # the ended page links it
+    page = httpx.get(f"{link}/data")
+    assert (
+        page.status_code == 200 and "transcript of your interview" in page.text and "scorecard" in page.text
+    )
+    copy = httpx.get(f"{link}/data.json")
+    assert "attachment" in copy.headers["content-disposition"]
+    data = copy.json()
+    assert data["candidate"]["name"] == "Jane Doe" and data["transcript"]
+    assert data["scorecard"] == [{"objective": "experience", "values": {"years": "7"}}]
+    text = httpx.get(f"{link}/data.txt").text
+    assert "experience: years = 7" in text and "Transcript:" in text and "Jane Doe" in text
+    # asked first: nothing happens before the confirmation
+    asked = httpx.post(f"{link}/delete")
+    assert asked.status_code == 200 and 'name="confirm"' in asked.text
+    assert conv.conversation_id in tavus.state.conversations and store.events_of(conv.conversation_id)
+    done = httpx.post(f"{link}/delete", data={"confirm": "yes"})
+    assert done.status_code == 303 and done.headers["location"].endswith("/data")
+    receipt = httpx.get(f"{link}/data").text
+    assert "Completed on" in receipt and "deleted at Tavus" in receipt and "Not finished" not in receipt
+    assert conv.conversation_id not in tavus.state.conversations
+    wait_until(lambda: not results_left(slack), what="results deleted from Slack")
+    assert not slack.state.files or all(f.get("deleted") for f in slack.state.files.values())
+    assert store.events_of(conv.conversation_id) == [] and store.result_messages(conv.token) == []
+    assert store.report(conv.token) is None and "Jane" not in str(store.conversation_by_token(conv.token))
+    assert "Jane" not in str([j.data for j in store.jobs()]) and "years" not in str(
+        [j.data for j in store.jobs()]
+    )
+    told = wait_until(
+        lambda: [m for m in channel_messages(slack, OWNER_DM) if "asked for" in m["text"]], what="owner"
+    )
+    assert "Jane" not in told[0]["text"] and conv.ref in told[0]["text"]
+    # a reload, a second tab, a replayed confirmation: the same receipt, nothing done again
+    deletes = len(slack.state.calls_to("chat.delete"))
+    assert httpx.post(f"{link}/delete", data={"confirm": "yes"}).status_code == 303
+    assert httpx.get(link, follow_redirects=True).text == receipt
+    assert len(slack.state.calls_to("chat.delete")) == deletes
+    assert store.erasure_of(conv.token)["attempts"] == 1
+    assert len(store.db.read("select * from erasure_requests")) == 1
+
+
+def test_a_wrong_token_changes_nothing(driver, slack, tavus, served, persona):
+    store = served.deps.store
+    conv, link = finished(driver, slack, tavus, served, persona)
+    forged = link[:-4] + ("AAAA" if not link.endswith("AAAA") else "BBBB")
+    for url in (f"{forged}/delete", f"{link.rsplit('/', 1)[0]}/x/delete"):
+        answer = httpx.post(url, data={"confirm": "yes"})
+        assert answer.status_code == 404
+    assert httpx.get(f"{forged}/data.json").status_code == 404
+    assert conv.conversation_id in tavus.state.conversations and store.events_of(conv.conversation_id)
+    assert results_left(slack) and not store.db.read("select * from erasure_requests")
+
+
+def test_a_delete_slack_refuses_is_retried_and_an_admin_is_alerted_each_day(
+    serve, driver_factory, slack, tavus
+):
+    served = serve(TAVUS_SLACK_ADMINS="U0ADMIN1", OUTBOX_RETRY_SECONDS="0.2")
+    driver = driver_factory(served)
+    store = served.deps.store
+    conv, link = finished(
+        driver, slack, tavus, served, create_persona(driver, served, name="Planned", plan=PLAN)
+    )
+    refusal = {"method": "chat.delete", "error": "cant_delete_message", "times": 1000}
+    slack.state.faults.append(refusal)
+    httpx.post(f"{link}/delete", data={"confirm": "yes"})
+    receipt = httpx.get(f"{link}/data").text
+    assert (
+        "Not finished yet" in receipt and "a message in Slack: Slack refused: cant_delete_message" in receipt
+    )
+    assert "Completed" not in receipt and "deleted at Tavus" in receipt
+    assert store.erasure_of(conv.token)["completed_at"] is None
+    hourly_round(served)  # Slack refuses again: an admin is told
+    alert = lambda: [m for m in channel_messages(slack, "D0ADMIN1") if "erasure" in m["text"]]  # noqa: E731
+    wait_until(alert, what="the admin's alert")
+    assert "Jane" not in alert()[0]["text"] and "cant_delete_message" in alert()[0]["text"]
+    hourly_round(served)  # an hour later, still refused: no second alert the same day
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    run_in_app_loop(served, retry_erasures(served.deps, tomorrow))
+    wait_until(lambda: len(alert()) == 2, what="the next day's alert")
+    time.sleep(0.5)
+    assert len(alert()) == 2  # one a day, not one an hour
+    slack.state.faults.remove(refusal)
+    hourly_round(served)  # Slack takes it now
+    assert store.erasure_of(conv.token)["completed_at"] and not results_left(slack)
+    assert "Completed on" in httpx.get(f"{link}/data").text
+    assert json.loads(store.erasure_of(conv.token)["left_items"]) == []
