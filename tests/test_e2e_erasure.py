@@ -14,9 +14,10 @@ import pytest
 
 from bot.services.erasure import retry_erasures
 from bot.services.reconciler import Reconciler
-from tests.conftest import run_in_app_loop, wait_until
+from sim.driver import SlackDriver
+from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona
-from tests.test_e2e_candidates import driver_factory, external, result_link, start_with  # noqa: F401
+from tests.test_e2e_candidates import external, result_link, start_with
 from tests.test_e2e_report import PLAN, emit
 
 OWNER_DM = "D0OWNER1"
@@ -27,7 +28,7 @@ def persona(driver, served):
     return create_persona(driver, served, name="Planned", plan=PLAN)
 
 
-def finished(driver, slack, tavus, served, persona):
+def finished(driver, slack, tavus, served, persona, results=OWNER_DM):
     """An external candidate's interview, started from their link, with an objective met, ended,
     its results in the owner's DM; (the interview, the link)."""
     store = served.deps.store
@@ -39,7 +40,7 @@ def finished(driver, slack, tavus, served, persona):
     wait_until(lambda: store.conversation_by_token(conv.token).status == "live", what="live")
     emit(tavus, conv, "objective", {"objective_name": "experience", "output_variables": {"years": "7"}})
     tavus.control(f"conversations/{conv.conversation_id}/leave")
-    wait_until(lambda: len(channel_messages(slack, OWNER_DM)) >= 3, what="results")
+    wait_until(lambda: len(channel_messages(slack, results)) >= 3, what="results")
     wait_until(lambda: store.report(conv.token) and store.report(conv.token).get("ts"), what="report kept")
     return store.conversation_by_token(conv.token), link
 
@@ -68,6 +69,9 @@ def test_candidate_downloads_their_data_then_deletes_it_everywhere(driver, slack
     assert data["scorecard"] == [{"objective": "experience", "values": {"years": "7"}}]
     text = httpx.get(f"{link}/data.txt").text
     assert "experience: years = 7" in text and "Transcript:" in text and "Jane Doe" in text
+    assert [(r["place"], r["channel"], r["members"]) for r in store.recipients(conv.token)] == [
+        ("dm", OWNER_DM, 2)
+    ]
     # asked first: nothing happens before the confirmation
     asked = httpx.post(f"{link}/delete")
     assert asked.status_code == 200 and 'name="confirm"' in asked.text
@@ -94,6 +98,7 @@ def test_candidate_downloads_their_data_then_deletes_it_everywhere(driver, slack
     assert httpx.get(link, follow_redirects=True).text == receipt
     assert len(slack.state.calls_to("chat.delete")) == deletes
     assert store.erasure_of(conv.token)["attempts"] == 1
+    assert all(r["deleted_at"] for r in store.recipients(conv.token))  # every place it went: deleted
     assert len(store.db.read("select * from erasure_requests")) == 1
 
 
@@ -109,11 +114,16 @@ def test_a_wrong_token_changes_nothing(driver, slack, tavus, served, persona):
     assert results_left(slack) and not store.db.read("select * from erasure_requests")
 
 
-def test_a_delete_slack_refuses_is_retried_and_an_admin_is_alerted_each_day(
-    serve, driver_factory, slack, tavus
-):
-    served = serve(TAVUS_SLACK_ADMINS="U0ADMIN1", OUTBOX_RETRY_SECONDS="0.2")
-    driver = driver_factory(served)
+@pytest.fixture
+def admin_app(serve, slack):
+    served = serve(TAVUS_SLACK_ADMINS="U0ADMIN1")
+    driver = SlackDriver(served.url, SIGNING_SECRET, slack.sim.state, slack.url)
+    yield served, driver
+    driver.close()
+
+
+def test_a_delete_slack_refuses_is_retried_and_an_admin_is_alerted_each_day(admin_app, slack, tavus):
+    served, driver = admin_app
     store = served.deps.store
     conv, link = finished(
         driver, slack, tavus, served, create_persona(driver, served, name="Planned", plan=PLAN)
@@ -142,3 +152,27 @@ def test_a_delete_slack_refuses_is_retried_and_an_admin_is_alerted_each_day(
     assert store.erasure_of(conv.token)["completed_at"] and not results_left(slack)
     assert "Completed on" in httpx.get(f"{link}/data").text
     assert json.loads(store.erasure_of(conv.token)["left_items"]) == []
+
+
+def test_where_the_results_went_is_recorded_with_the_channels_members_and_shown(
+    driver, slack, tavus, served, persona
+):
+    store = served.deps.store
+    store.save_interview_settings("T0ACME01", "U0ADMIN1", results_to="channel", results_channel="C0HIRING1")
+    conv, _ = finished(driver, slack, tavus, served, persona, results="C0HIRING1")
+    members = len(slack.state.channels["C0HIRING1"].members)
+    (row,) = store.recipients(conv.token)
+    assert (row["place"], row["channel"], row["members"]) == ("channel", "C0HIRING1", members)
+    asked = [
+        c for c in slack.state.calls_to("conversations.info") if c.get("args", {}).get("include_num_members")
+    ]
+    assert asked, "the count is Slack's, asked for as Slack documents it"
+    for user, says in (
+        ("U0OTHER1", "Only <@U0OWNER1> or an admin"),
+        ("U0OWNER1", f"the channel <#C0HIRING1>, {members} member(s) then"),
+    ):
+        url = driver.command(f"sharing {conv.ref}", user=user).response_url
+        answer = wait_until(
+            lambda: [r["body"]["text"] for r in slack.state.responses if r["url"] == url], what="answer"
+        )
+        assert says in answer[-1], answer

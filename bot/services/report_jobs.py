@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.forgotten import keep_posted, keep_report
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
+from bot.services.sharing import record_sharing
 from bot.services.steps import report_metadata
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
@@ -86,6 +87,7 @@ class ReportRunners(CanvasSteps):
         answer, where = await self._post_result(job, conv, token, kind, where, text, blocks, state)
         posted = {"channel": answer["channel"], "ts": answer["ts"], "thread_ts": where["thread_ts"]}
         await keep_report(self.db, conv, **posted)
+        await record_sharing(self, job, conv, token, answer, where, canvas_id)  # issue 24
         return "posted"
 
     async def _redraw(

@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "end",
     "delete",
     "forget",
+    "sharing",
     "note",
     "test",
 }
