@@ -6,6 +6,9 @@ where the results went, and the audit export."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -173,6 +176,65 @@ def test_where_the_results_went_is_recorded_with_the_channels_members_and_shown(
     ):
         url = driver.command(f"sharing {conv.ref}", user=user).response_url
         answer = wait_until(
-            lambda: [r["body"]["text"] for r in slack.state.responses if r["url"] == url], what="answer"
+            lambda url=url: [r["body"]["text"] for r in slack.state.responses if r["url"] == url], what="answer"
         )
         assert says in answer[-1], answer
+
+
+def export(url: str, cwd, *args: str) -> subprocess.CompletedProcess:
+    """`tavus-slack audit export …` as an operator runs it, against the database at `url`."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": url}
+    command = [sys.executable, "-m", "bot", "audit", "export", *args]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=90)
+
+
+def test_the_audit_export_lists_every_step_without_content(
+    driver, slack, tavus, served, persona, database_url, tmp_path
+):
+    store = served.deps.store
+    conv, link = finished(driver, slack, tavus, served, persona)
+    with store.db.write() as tx:  # as the consent feature (h-law1) may keep its receipts
+        tx.execute("create table consent_receipts (conv_token text, at text, version text, policy text)")
+        tx.execute(
+            "insert into consent_receipts values (?, ?, 'v1', 'illinois')", (conv.token, conv.created_at)
+        )
+    httpx.post(f"{link}/delete", data={"confirm": "yes"})
+    since = datetime.now(UTC).date().isoformat()
+    made = export(database_url, tmp_path, "--since", since)
+    assert made.returncode == 0, made.stderr
+    records = [json.loads(line) for line in made.stdout.splitlines()]
+    actions = [r["action"] for r in records if r["record"] == "audit"]
+    assert {"persona.create", "interview.start", "interview.candidate_started", "interview.forget"} <= set(
+        actions
+    )
+    (ran,) = [r for r in records if r["record"] == "settings"]
+    assert ran["interview"] == conv.ref and ran["persona_id"] == persona.persona_id
+    assert ran["objectives_id"] == persona.objectives_id and ran["guardrails_id"] == persona.guardrails_id
+    (erased,) = [r for r in records if r["record"] == "erasure"]
+    assert erased["requested_by"] == "candidate" and erased["completed_at"] and erased["left"] == 0
+    (shared,) = [r for r in records if r["record"] == "sharing"]
+    assert (shared["place"], shared["members"]) == ("dm", 2) and shared["deleted_at"]
+    (consent,) = [r for r in records if r["record"] == "consent"]
+    assert consent["interview"] == conv.ref and consent["version"] == "v1"
+    assert (
+        conv.token not in made.stdout and "Jane" not in made.stdout and "Backend round 1" not in made.stdout
+    )
+    sheet = export(database_url, tmp_path, "--since", since, "--format", "csv").stdout.splitlines()
+    assert sheet[0].startswith("record,at") and len(sheet) == len(records) + 1
+    # past RETENTION_DAYS, before six months: content goes, the audit's rows and facts stay
+    with store.db.write() as tx:
+        tx.execute("update audit set at = ?", ((datetime.now(UTC) - timedelta(days=120)).isoformat(),))
+    hourly_round(served)
+    assert all(a["detail"] is None for a in store.audit_log("T0ACME01"))
+    later = export(database_url, tmp_path, "--since", "2020-01-01").stdout
+    assert '"record": "settings"' in later and '"interview.forget"' in later
+
+
+def test_the_audit_export_of_a_fresh_database(tmp_path):
+    url = f"sqlite:///{tmp_path}/fresh.db"
+    made = export(url, tmp_path, "--since", "2026-01-01")
+    assert made.returncode == 0 and made.stdout == "", made.stderr
+    sheet = export(url, tmp_path, "--since", "2026-01-01", "--format", "csv")
+    assert sheet.returncode == 0 and sheet.stdout == "record,at\n"
+    wrong = export(url, tmp_path, "--since", "last tuesday")
+    assert wrong.returncode == 2 and "--since must be a date" in wrong.stderr

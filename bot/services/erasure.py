@@ -153,9 +153,11 @@ async def alert_if_due(deps: Deps, req: dict, left: list[dict], now: datetime) -
     if last is not None and now - last < ALERT_EVERY:
         return
     asked = parse_time(req["requested_at"]) or now
+    conv = await deps.outbox.db.conversation_by_token(req["conv_token"])
+    ref = (conv.ref if conv else None) or "without a reference"
     why = "; ".join(sorted({str(i.get("why")) for i in left}))[:300]
     text = (
-        f"An erasure asked on {asked.date()} (interview `{req['conv_token'][:8]}…`) is not finished: "
+        f"An erasure asked on {asked.date()} (interview `{ref}`) is not finished: "
         f"{len(left)} item(s) could not be deleted yet ({why}). I retry every hour; it must be done by "
         f"{(asked + FINISH_WITHIN).date()}. If it keeps failing, delete them by hand."
     )
