@@ -19,7 +19,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
     sub.add_parser("doctor", help="check the settings: Slack token, Tavus key, database, PUBLIC_URL")
     sub.add_parser("migrate", help="create the database (DATABASE_URL), or apply this release's migrations")
-    audit = sub.add_parser("audit", help="audit records (issue 24)").add_subparsers(dest="audit_command", required=True)
+    audit = sub.add_parser("audit", help="audit records (issue 24)").add_subparsers(
+        dest="audit_command", required=True
+    )
     export = audit.add_parser("export", help="write the audit records since DATE, without content")
     export.add_argument("--since", required=True, help="a date (2026-01-31) or an ISO time")
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")

@@ -176,7 +176,8 @@ def test_where_the_results_went_is_recorded_with_the_channels_members_and_shown(
     ):
         url = driver.command(f"sharing {conv.ref}", user=user).response_url
         answer = wait_until(
-            lambda url=url: [r["body"]["text"] for r in slack.state.responses if r["url"] == url], what="answer"
+            lambda url=url: [r["body"]["text"] for r in slack.state.responses if r["url"] == url],
+            what="answer",
         )
         assert says in answer[-1], answer
 
