@@ -17,6 +17,7 @@ import pytest
 
 from bot.services.erasure import retry_erasures
 from bot.services.reconciler import Reconciler
+from bot.store.migrations import token_hash
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona
@@ -239,3 +240,20 @@ def test_the_audit_export_of_a_fresh_database(tmp_path):
     assert sheet.returncode == 0 and sheet.stdout == "record,at\n"
     wrong = export(url, tmp_path, "--since", "last tuesday")
     assert wrong.returncode == 2 and "--since must be a date" in wrong.stderr
+
+
+def test_an_erasure_cut_short_by_a_restart_is_finished_by_the_hourly_run(
+    driver, slack, tavus, served, persona
+):
+    store = served.deps.store
+    conv, link = finished(driver, slack, tavus, served, persona)
+    # the request was recorded, then the instance stopped before anything was deleted
+    store.open_erasure(conv.token, conv.team_id, "candidate", token_hash(link.rsplit("/", 1)[1]))
+    page = httpx.get(f"{link}/data").text
+    assert "being deleted now" in page and "Deleted from" not in page and "Completed" not in page
+    hourly_round(served)
+    assert "Completed on" in httpx.get(f"{link}/data").text
+    assert (
+        conv.conversation_id not in tavus.state.conversations and store.events_of(conv.conversation_id) == []
+    )
+    wait_until(lambda: not results_left(slack), what="results deleted from Slack")

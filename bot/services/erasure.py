@@ -88,11 +88,12 @@ async def candidate_erase(deps: Deps, raw: str) -> dict | str | None:
     if not raw or len(raw) > 100:
         return None
     digest = token_hash(raw)
-    if done := await deps.db.erasure_by_link(digest):
-        return done
+    asked = await deps.db.erasure_by_link(digest)
+    if asked and asked["attempts"]:  # done, or left to the hourly retry: nothing to do twice
+        return asked
     found = await deps.db.invite_by_link(raw)
     if found is None:
-        return None
+        return asked  # None: a wrong link, which changes nothing
     conv = found[1]
     if conv.status in RUNNING:
         return "running"
@@ -126,8 +127,10 @@ async def retry_erasures(deps: Deps, now: datetime) -> int:
         left = json.loads(req["left_items"] or "[]")
         if not req["attempts"]:  # cut short before its first attempt ended (a restart): again
             conv = await db.conversation_by_token(req["conv_token"])
-            if conv is not None:
-                left = (await erase(deps, conv, req["requested_by"] or "retention")).left
+            if conv is None:  # nothing of it is stored any more
+                await db.erasure_attempted(req["conv_token"], {}, [])
+                continue
+            left = (await erase(deps, conv, req["requested_by"] or "retention")).left
         else:
             left = await retry_left(deps, req, left)
         if left:

@@ -40,6 +40,9 @@ def receipt(req: dict) -> Response:
     parts += [f"<p>{e(tavus)}</p>"] if tavus else []
     if req.get("completed_at"):
         parts.append(f"<p><strong>Completed on {e(when(req['completed_at']))}.</strong></p>")
+    elif not req.get("attempts"):  # under way (or cut short by a restart: the hourly run finishes it)
+        parts = [f"<p>You asked for your interview to be deleted on {e(when(req['requested_at']))}.</p>"]
+        parts.append('<p role="status">It is being deleted now. Reload this page in a minute.</p>')
     else:
         due = when((asked + FINISH_WITHIN).isoformat()) if asked else "within 30 days"
         rows = "".join(f"<li>{e(thing(i))}: {e(i.get('why'))}</li>" for i in left)
@@ -105,11 +108,11 @@ def data_endpoints(deps: Deps):
         token = request.path_params["token"]
         form = parse_qs((await request.body()).decode("utf-8", "replace")[:1000])
         req, conv = await found(token)
-        if req:
+        if req and req["attempts"]:  # a reload, another tab, a replay: the receipt, nothing again
             return RedirectResponse(f"/i/{token}/data", status_code=303, headers=HEADERS)
-        if conv is None:
+        if req is None and conv is None:
             return page("Link not valid", NOT_VALID, status=404)
-        if form.get("confirm") != ["yes"]:
+        if req is None and form.get("confirm") != ["yes"]:
             body = (
                 "<p>Are you sure? Your transcript, the AI's analysis, the report, the recording link "
                 "and the messages about your interview will be deleted everywhere. It cannot be undone.</p>"
