@@ -96,6 +96,7 @@ def test_candidate_downloads_their_data_then_deletes_it_everywhere(driver, slack
         lambda: [m for m in channel_messages(slack, OWNER_DM) if "asked for" in m["text"]], what="owner"
     )
     assert "Jane" not in told[0]["text"] and conv.ref in told[0]["text"]
+    assert "and the conversation at Tavus" in told[0]["text"] and "could not" not in told[0]["text"]
     # a reload, a second tab, a replayed confirmation: the same receipt, nothing done again
     deletes = len(slack.state.calls_to("chat.delete"))
     assert httpx.post(f"{link}/delete", data={"confirm": "yes"}).status_code == 303
@@ -116,6 +117,7 @@ def test_a_wrong_token_changes_nothing(driver, slack, tavus, served, persona):
     assert httpx.get(f"{forged}/data.json").status_code == 404
     assert conv.conversation_id in tavus.state.conversations and store.events_of(conv.conversation_id)
     assert results_left(slack) and not store.db.read("select * from erasure_requests")
+    assert httpx.post(f"{link}/delete").status_code == 200  # the right link is asked, as ever
 
 
 @pytest.fixture
@@ -141,6 +143,8 @@ def test_a_delete_slack_refuses_is_retried_and_an_admin_is_alerted_each_day(admi
     )
     assert "Completed" not in receipt and "deleted at Tavus" in receipt
     assert store.erasure_of(conv.token)["completed_at"] is None
+    told = lambda: [m["text"] for m in channel_messages(slack, OWNER_DM) if "asked for" in m["text"]]  # noqa: E731
+    assert "could not be deleted yet" in wait_until(told, what="the owner told")[0]  # no claim of more
     hourly_round(served)  # Slack refuses again: an admin is told
     alert = lambda: [m for m in channel_messages(slack, "D0ADMIN1") if "erasure" in m["text"]]  # noqa: E731
     wait_until(alert, what="the admin's alert")

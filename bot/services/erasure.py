@@ -97,11 +97,18 @@ async def candidate_erase(deps: Deps, raw: str) -> dict | str | None:
     conv = found[1]
     if conv.status in RUNNING:
         return "running"
-    await erase(deps, conv, "candidate", digest)
+    out = await erase(deps, conv, "candidate", digest)
+    at_tavus = {"deleted": " and the conversation at Tavus", "gone": " (Tavus had already deleted its copy)"}
+    left = (
+        f" {len(out.left)} item(s) could not be deleted yet: I retry every hour and tell an admin each "
+        "day until they are."
+        if out.left
+        else ""
+    )
     text = (
         f"The candidate of interview `{conv.ref or 'without a reference'}` asked for their interview to "
-        "be deleted from their invite page. Its transcript, analysis, report and recording link are "
-        "deleted here, in Slack and at Tavus; anything left is retried and an admin is told."
+        "be deleted, from their invite page. Its stored transcript, analysis and events are deleted, "
+        f"with {out.deleted} message(s) or file(s) about it in Slack{at_tavus.get(out.tavus, '')}.{left}"
     )
     await deps.db.add_jobs(
         [
