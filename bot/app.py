@@ -92,6 +92,7 @@ def create_app(
     """Build the whole app; tests and the playground pass their own clients or URLs, and the
     benchmark its deliberately naive listeners."""
     from bot.web.callbacks import tavus_callback_endpoint
+    from bot.web.candidate_data import data_endpoints
     from bot.web.documents import document_callback_endpoint
     from bot.web.invites import invite_endpoint
     from bot.web.slack_events import slack_events_endpoint
@@ -155,10 +156,14 @@ def create_app(
         store.close()  # also lets another instance lead
 
     invite_page, invite_start = invite_endpoint(deps)
+    data_page, data_download, data_delete = data_endpoints(deps)
     app = Starlette(
         routes=[
             Route("/i/{token}", invite_page, methods=["GET"]),
             Route("/i/{token}", invite_start, methods=["POST"]),
+            Route("/i/{token}/data", data_page, methods=["GET"]),
+            Route("/i/{token}/data.{kind}", data_download, methods=["GET"]),
+            Route("/i/{token}/delete", data_delete, methods=["POST"]),
             Route("/slack/events", slack_events_endpoint(bolt_handler.handle), methods=["POST"]),
             Route("/slack/install", slack_oauth, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]),

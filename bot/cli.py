@@ -19,6 +19,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
     sub.add_parser("doctor", help="check the settings: Slack token, Tavus key, database, PUBLIC_URL")
     sub.add_parser("migrate", help="create the database (DATABASE_URL), or apply this release's migrations")
+    audit = sub.add_parser("audit", help="audit records (issue 24)").add_subparsers(
+        dest="audit_command", required=True
+    )
+    export = audit.add_parser("export", help="write the audit records since DATE, without content")
+    export.add_argument("--since", required=True, help="a date (2026-01-31) or an ISO time")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     play = sub.add_parser("playground", help="try the app in a local Slack-like page, no keys needed")
     play.add_argument("--host", default="127.0.0.1")
     play.add_argument("--port", type=int, default=3000, help="the page's port (a free one if taken)")
@@ -40,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return doctor()
     if args.command == "migrate":
         return migrate()
+    if args.command == "audit":
+        return audit_export(args.since, args.format)
     if args.command == "playground":
         return playground(args.host, args.port)
     return serve()
@@ -112,6 +120,32 @@ def migrate() -> int:
         return 1
     done = f"applied {len(applied)} migration(s) ({', '.join(applied)})" if applied else "already up to date"
     print(f"{where}: {done}")
+    return 0
+
+
+def audit_export(since: str, fmt: str) -> int:
+    """`audit export`: the records since a date, to stdout (see bot/services/audit_export.py)."""
+    from datetime import datetime
+
+    from bot.doctor.settings import read_settings
+    from bot.services.audit_export import export_records, write
+    from bot.store import Store
+
+    try:
+        datetime.fromisoformat(since)
+    except ValueError:
+        print(f"--since must be a date like 2026-01-31 (or an ISO time), not {since!r}", file=sys.stderr)
+        return 2
+    settings, problems = read_settings()  # only DATABASE_URL matters here
+    if "DATABASE_URL" in problems:
+        print(problems["DATABASE_URL"], file=sys.stderr)
+        return 2
+    setup_logging(settings_secrets(settings), level=logging.WARNING)
+    store = Store(settings.DATABASE_URL)
+    try:
+        sys.stdout.write(write(export_records(store, since), fmt))
+    finally:
+        store.close()
     return 0
 
 

@@ -9,6 +9,7 @@ import logging
 from bot.deps import Deps
 from bot.services.channels import NOT_A_CHANNEL, channel_problem
 from bot.services.interviews import InterviewRequest
+from bot.services.sharing import sharing_text
 from bot.slack.blocks import as_plain, build_notice, esc
 from bot.slack.commands import QuickInterview, parse_quick_interview, split_command
 from bot.slack.help import build_help
@@ -77,6 +78,9 @@ def register(app, deps: Deps) -> None:
         elif sub == "forget":
             await ack()  # erasure, after a confirmation
             await forget_command(deps, respond, body, rest)
+        elif sub == "sharing":
+            await ack()  # the owner-or-admin check may ask Slack
+            await respond(text=await sharing_text(deps, team, user, rest.strip()))
         else:
             await ack()  # the ownership check may ask Slack, so answer through response_url
             await delete_command(deps, respond, body, rest)

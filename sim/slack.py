@@ -395,7 +395,8 @@ class SlackSimulator(SlackFiles, SlackWorkflows):
             }
         if channel is None or (channel.is_private and st.bot_user not in channel.members):
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": channel.info(st.bot_user)}
+        asked = str(a.get("include_num_members", "")).lower() in ("true", "1")
+        return {"ok": True, "channel": channel.info(st.bot_user, num_members=asked)}
 
     def m_users_info(self, a: dict) -> dict:
         user = self.state.users.get(a.get("user", ""))

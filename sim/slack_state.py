@@ -54,7 +54,7 @@ class Channel:
     is_archived: bool = False
     created: int = 1_700_000_000
 
-    def info(self, bot_user: str = "") -> dict[str, Any]:
+    def info(self, bot_user: str = "", *, num_members: bool = False) -> dict[str, Any]:
         """What conversations.info says of it, field for field as Slack does (a DM has no name,
         a group DM is a private "group" named mpdm-…)."""
         if self.is_im:
@@ -93,7 +93,8 @@ class Channel:
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
             "previous_names": [],
-            "num_members": len(self.members),
+            # only with include_num_members=true, as Slack documents it
+            **({"num_members": len(self.members)} if num_members else {}),
         }
 
 

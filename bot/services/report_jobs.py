@@ -18,6 +18,7 @@ from bot.services.forgotten import keep_posted, keep_report
 from bot.services.report import gather_report
 from bot.services.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
 from bot.services.report_links import ReportLinks
+from bot.services.sharing import record_sharing
 from bot.services.steps import report_metadata
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
@@ -101,6 +102,7 @@ class ReportRunners(CanvasSteps, ReportLinks):
             from bot.services.jobs import card_job
 
             await self.db.add_jobs([card_job(conv)])  # the card says where the report went
+        await record_sharing(self, job, conv, token, answer, where, canvas_id)  # issue 24
         return "posted"
 
     async def _redraw(

@@ -94,44 +94,48 @@ class ResultsService:
         await keep_posted(self.db, self.slack, token, conv, answer, root=True)
         return {"channel": answer["channel"], "thread_ts": answer["ts"]}
 
-    async def delete_posted(self, conv: ConversationRecord) -> tuple[int, int]:
+    async def delete_posted(self, conv: ConversationRecord) -> tuple[int, list[dict]]:
         """chat.delete every message we posted about this interview (results, the owner's alerts),
         and files.delete / canvases.delete its report's transcript file (an upload cut short too) and
-        canvas (forget): (deleted, not deleted). One Slack says is already gone counts as neither."""
-        deleted = failed = 0
-        token = await self.db.run(self.ws.slack_token, conv.team_id)
+        canvas (forget): (how many deleted, what was not, as items to retry). One Slack says is
+        already gone counts as neither."""
         report = await self.db.report(conv.token) or {}
-        delete_file = lambda i: self.slack.files_delete(token=token, file=i)  # noqa: E731
-        calls = [
-            (f"delete an interview's report {what}", call, ident)
-            for what, call, ident in (
-                ("file", delete_file, report.get("file_id")),
-                ("file", delete_file, report.get("file_pending") if not report.get("file_id") else None),
-                (
-                    "canvas",
-                    lambda i: self.slack.canvases_delete(token=token, canvas_id=i),
-                    report.get("canvas_id"),
-                ),
+        items = [
+            {"kind": kind, "id": ident}
+            for kind, ident in (
+                ("file", report.get("file_id")),
+                ("file", report.get("file_pending") if not report.get("file_id") else None),
+                ("canvas", report.get("canvas_id")),
             )
             if ident
         ]
-        calls += [
-            ("delete an interview's result message", self._deleter(token, row["channel"]), row["ts"])
+        items += [
+            {"kind": "message", "id": row["ts"], "channel": row["channel"]}
             for row in reversed(await self.db.result_messages(conv.token))
         ]
-        for what, call, ident in calls:
+        return await self.delete_items(conv.team_id, items)
+
+    async def delete_items(self, team_id: str, items: list[dict]) -> tuple[int, list[dict]]:
+        """Delete each Slack item (message, file, canvas): (how many, those left with Slack's why)."""
+        deleted, left = 0, []
+        token = await self.db.run(self.ws.slack_token, team_id)
+        for item in items:
+            kind, ident = item["kind"], item["id"]
+            what = f"delete an interview's {'result message' if kind == 'message' else 'report ' + kind}"
             try:
-                await call(ident)
+                if kind == "message":
+                    await self.slack.chat_delete(token=token, channel=item["channel"], ts=ident)
+                elif kind == "file":
+                    await self.slack.files_delete(token=token, file=ident)
+                else:
+                    await self.slack.canvases_delete(token=token, canvas_id=ident)
                 deleted += 1
             except SlackApiError as exc:
                 if exc.response.get("error") in GONE:
                     continue  # deleted by hand, or an upload that never completed: nothing to say
                 slack_failed(exc, what)
-                failed += 1
+                left.append({**item, "why": f"Slack refused: {exc.response.get('error')}"})
             except Exception as exc:  # a reset or a timeout: say so, and go on with the rest
                 log.warning("could not %s: %s", what, type(exc).__name__)
-                failed += 1
-        return deleted, failed
-
-    def _deleter(self, token: str | None, channel: str):
-        return lambda ts: self.slack.chat_delete(token=token, channel=channel, ts=ts)
+                left.append({**item, "why": f"Slack did not answer ({type(exc).__name__})"})
+        return deleted, left

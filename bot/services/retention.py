@@ -4,14 +4,13 @@ run in the store's thread pool (`deps.db`), never on the event loop."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.services.erasure import erase, retry_erasures
 from bot.slack.blocks import esc
-from bot.tavus import errors as te
+from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(hours=1)
-SETTLE_POLL = 0.2  # seconds between looks at a forgotten interview's jobs still running
 
 
 async def find_to_forget(deps: Deps, team_id: str, user_id: str, text: str) -> list[ConversationRecord]:
@@ -44,64 +42,34 @@ async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
         return f"I found no interview `{esc(ref[:60])}` in this workspace."
     if not await deps.people.can_manage(team_id, user_id, conv):
         return f"Only <@{conv.owner_id}> or an admin can forget *{esc(conv.name)}*."
-    if conv.status in ("invited", "failed") and not conv.conversation_id:
-        await db.close_invite(conv.token, "invite_cancelled", user_id)
-    elif conv.status in ("creating", "waiting", "live"):
+    if conv.status in ("creating", "waiting", "live"):
         return f"*{esc(conv.name)}* is still running: end it first, then forget it."
-    # first: nothing more is recorded for it, and a job still running deletes what it posts next
-    await db.begin_forget(conv.token, user_id)
-    busy = await settle(deps, conv.token)
-    deleted, failed = await deps.results.delete_posted(conv)
-    await db.end_forget(conv.token)
+    done = await erase(deps, conv, user_id)
     notes = []
-    if failed:
+    if slack_left := [i for i in done.left if i["kind"] != "tavus"]:
         notes.append(
-            f"{failed} message(s) or file(s) could not be deleted from Slack (Slack refused or did not "
-            "answer): delete them by hand."
+            f"{len(slack_left)} message(s) or file(s) could not be deleted from Slack (Slack refused or "
+            "did not answer): I retry every hour and tell an admin each day it stays; or delete them "
+            "by hand."
         )
-    if busy:
+    if done.busy:
         notes.append(
             "A result was still being posted to Slack when I finished: it deletes itself once Slack "
             "answers; if it stays, delete it by hand."
         )
-    at_tavus = ""
-    if conv.conversation_id:
-        at_tavus, note = await forget_at_tavus(deps, conv)
-        notes += [note] if note else []
-    await deps.interviews.refresh_card(conv.token)
+    at_tavus = {
+        "gone": "; the conversation was already gone at Tavus",
+        "deleted": "; the conversation is deleted at Tavus",
+    }.get(done.tavus, "")
+    if done.tavus == "left":
+        notes.append("Tavus could not delete its copy yet; I retry every hour.")
     return " ".join(
         [
             f"Forgot the interview: its transcript, analysis and stored events are deleted, and "
-            f"{deleted} message(s) or file(s) about it deleted from Slack{at_tavus}.",
+            f"{done.deleted} message(s) or file(s) about it deleted from Slack{at_tavus}.",
             *notes,
         ]
     )
-
-
-async def settle(deps: Deps, token: str) -> int:
-    """Wait (at most a job's lease) for its result jobs still running; how many still are."""
-    deadline = time.monotonic() + deps.settings.OUTBOX_LEASE_SECONDS
-    while (busy := await deps.db.forget_in_flight(token)) and time.monotonic() < deadline:
-        await asyncio.sleep(SETTLE_POLL)
-    return busy
-
-
-async def forget_at_tavus(deps: Deps, conv: ConversationRecord) -> tuple[str, str | None]:
-    """Delete the conversation at Tavus, in the account that made it (a 404 from another account
-    would say nothing): (what to add to the answer, a note when it was not deleted)."""
-    try:
-        tavus = await deps.db.run(deps.ws.tavus_for, conv)
-        await tavus.delete_conversation(conv.conversation_id or "")
-    except te.NotFoundError:
-        return "; the conversation was already gone at Tavus", None
-    except te.AccountKeyGoneError:
-        return "", (
-            "The conversation was NOT deleted at Tavus: it was made with a Tavus key this workspace no "
-            "longer has; delete it in that account's Tavus portal."
-        )
-    except te.TavusError as exc:
-        return "", f"Tavus could not delete its copy yet ({esc(exc.message[:100])}); try again later."
-    return "; the conversation is deleted at Tavus", None
 
 
 class Retention:
@@ -118,7 +86,9 @@ class Retention:
         if self.last and now - self.last < PURGE_EVERY:
             return None
         self.last = now
-        return await self.purge(now)
+        gone = await self.purge(now)
+        await retry_erasures(self.deps, now)  # what erasures left: retried, an admin told daily
+        return gone
 
     async def purge(self, now: datetime | None = None) -> int:
         """Delete content older than RETENTION_DAYS, jobs' too; returns how many callback bodies went."""

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "end",
     "delete",
     "forget",
+    "sharing",
     "note",
     "test",
 }

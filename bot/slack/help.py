@@ -30,6 +30,10 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
             "erase an interview: stored content, the messages about it, and the conversation at Tavus",
         ),
         (
+            f"{c} sharing <interview name or id>",
+            "where an interview's results went: each DM, thread, channel (and its members then) or canvas",
+        ),
+        (
             f"{c} note <interview name or id> <text>",
             "a note to the AI interviewer of a live interview (owner or admin)",
         ),

@@ -11,6 +11,7 @@ from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, WouldWait, open_backend
 from bot.store.conversations import ConversationRecords
 from bot.store.erasure import ErasureRecords
+from bot.store.erasures import ErasureRequestRecords
 from bot.store.events import EventRecords
 from bot.store.invites import InviteRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
@@ -47,6 +48,7 @@ class Store(
     ReportRecords,
     StepRecords,
     ErasureRecords,
+    ErasureRequestRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

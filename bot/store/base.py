@@ -23,8 +23,11 @@ class StoreBase:
         action: str,
         target: str | None,
         detail: str | None,
+        facts: str | None = None,
     ) -> None:
+        """`detail` may hold content (retention clears it); `facts` never does (ids, settings)."""
         tx.execute(
-            "insert into audit (at, team_id, user_id, action, target, detail) values (?, ?, ?, ?, ?, ?)",
-            (utcnow(), team_id, user_id, action, target, detail),
+            "insert into audit (at, team_id, user_id, action, target, detail, facts) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            (utcnow(), team_id, user_id, action, target, detail, facts),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import asdict
 
 from bot.clock import utcnow
@@ -11,6 +12,16 @@ from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord, DuplicateRequest
+
+
+def run_settings(tx: Tx, conv: ConversationRecord) -> str:
+    """The settings an interview runs with, as audit facts (ids only, no content; issue 24)."""
+    rows = tx.query(
+        "select perception_model, objectives_id, guardrails_id, pipeline_mode, replica_id "
+        "from personas where persona_id = ?",
+        (conv.persona_id,),
+    )
+    return json.dumps({"persona_id": conv.persona_id, **(rows[0] if rows else {})})
 
 
 class ConversationRecords(StoreBase):
@@ -23,7 +34,8 @@ class ConversationRecords(StoreBase):
             if not tx.execute(*insert_sql("conversations", asdict(conv), ignore_conflict=True)):
                 rows = tx.query("select * from conversations where request_key = ?", (conv.request_key,))
                 raise DuplicateRequest(ConversationRecord.from_row(rows[0]))
-            self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name)
+            facts = run_settings(tx, conv)
+            self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name, facts)
         return conv
 
     def conversation_created(

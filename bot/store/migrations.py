@@ -192,6 +192,20 @@ MIGRATIONS: list[Migration] = [
         # the report message's permalink, fetched once when it is posted (Home links it)
         "alter table reports add column permalink text",
     ),
+    Migration(
+        "m016_erasure_requests",  # issue 24: erasures to finish within 30 days, where results went,
+        # and audit facts without content (the settings an interview ran with) kept for the export
+        """create table erasure_requests (id {serial_pk}, conv_token text not null, team_id text,
+            link_hash text, requested_by text, requested_at text not null, completed_at text,
+            left_items text, deleted text, alerted_at text, attempts integer default 0)""",
+        "create unique index erasure_requests_conv on erasure_requests (conv_token)",
+        "create index erasure_requests_link on erasure_requests (link_hash)",
+        """create table recipients (id {serial_pk}, conv_token text not null, team_id text,
+            what text, place text not null, channel text, members integer, at text not null,
+            deleted_at text)""",
+        "create index recipients_conv on recipients (conv_token)",
+        "alter table audit add column facts text",
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.clock import parse_time
 from bot.deps import Deps
 from bot.services.invite_flow import LinkState
+from bot.store.migrations import token_hash
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ def invite_endpoint(deps: Deps):
         if seen.state == "cancelled":
             return page(title, "<p>This interview was cancelled. The link no longer works.</p>", status=410)
         if seen.state == "ended":
-            return page(title, "<p>This interview has ended. Thank you for your time.</p>")
+            mine = f'<p><a href="/i/{e(token)}/data">See, download or delete your data</a></p>'
+            return page(title, "<p>This interview has ended. Thank you for your time.</p>" + mine)
         if seen.state == "expired":
             return page(
                 title, f"<p>This invitation expired on {e(when(conv and conv.expires_at))}.</p>", status=410
@@ -128,6 +130,8 @@ def invite_endpoint(deps: Deps):
 
     async def invite_page(request: Request) -> Response:
         token = request.path_params["token"]
+        if len(token) <= 100 and await deps.db.erasure_by_link(token_hash(token)):  # erased (issue 24)
+            return RedirectResponse(f"/i/{token}/data", status_code=303, headers=HEADERS)
         seen = await flow.look(token)
         # the busy page's own retry (a GET, from a meta refresh) starts again, for a short while after
         # a Start met the limit; a link preview of a copied ?retry=1 address later starts nothing
