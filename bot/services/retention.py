@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.services.nudges import nudge_undecided
+from bot.services.usage import Usage
 from bot.slack.blocks import esc
 from bot.store import ConversationRecord
 from bot.tavus import errors as te
@@ -104,14 +106,18 @@ class Retention:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.last: datetime | None = None
+        self.usage = Usage(deps.settings, deps.outbox.db, deps.outbox)  # background store threads
 
     async def run(self) -> int | None:
-        """Every round: close invites whose window passed; hourly: purge old content."""
+        """Every round: close invites whose window passed, warn of the month's minutes at 80 %;
+        hourly: remind owners to decide, purge old content."""
         await self.deps.invite_flow.expire_due()
+        await self.usage.warn_all()
         now = datetime.now(UTC)
         if self.last and now - self.last < PURGE_EVERY:
             return None
         self.last = now
+        await nudge_undecided(self.deps.settings, self.deps.outbox.db, self.deps.outbox)
         return await self.purge(now)
 
     async def purge(self, now: datetime | None = None) -> int:

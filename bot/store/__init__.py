@@ -18,6 +18,7 @@ from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
 from bot.store.reports import ReportRecords
 from bot.store.steps import StepRecords
+from bot.store.usage import UsageRecords
 from bot.store.workspaces import WorkspaceRecords
 
 __all__ = [
@@ -47,6 +48,7 @@ class Store(
     ReportRecords,
     StepRecords,
     ErasureRecords,
+    UsageRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

@@ -163,6 +163,13 @@ MIGRATIONS: list[Migration] = [
             conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
         "create index workflow_steps_conv on workflow_steps (conv_token)",
     ),
+    Migration(
+        "m013_usage",  # issue 25: Tavus seconds per conversation, a monthly cap and its 80 % warning
+        "alter table conversations add column seconds_used integer",
+        "alter table workspace_settings add column minutes_cap integer",
+        "alter table workspace_settings add column cap_set_by text",
+        "alter table workspace_settings add column cap_warned_month text",
+    ),
 ]
 
 

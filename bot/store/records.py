@@ -80,6 +80,7 @@ class ConversationRecord(_Record):
     opens_at: str | None = None  # an invite's window
     expires_at: str | None = None
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
+    seconds_used: int | None = None  # issue 25: Tavus time, live to end, settled once it ended
 
     @property
     def has_candidate(self) -> bool:
