@@ -12,8 +12,8 @@ import pytest
 from bot.services.reconciler import Reconciler
 from bot.services.usage import this_month
 from bot.slack import ids
-from sim.driver import text_value
-from tests.conftest import run_in_app_loop, wait_until
+from sim.driver import SlackDriver, text_value
+from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import callback_url, channel_messages, create_persona, responses_text, start_interview
 from tests.test_e2e_candidates import external, result_link, start_with
 
@@ -92,9 +92,6 @@ def test_cap_setting_takes_a_whole_number(driver, slack, served):
 @pytest.fixture
 def capped(serve, slack, tavus):
     served = serve(TAVUS_SLACK_ADMINS=f"{TEAM}:U0OTHER1")
-    from sim.driver import SlackDriver
-    from tests.conftest import SIGNING_SECRET
-
     driver = SlackDriver(served.url, SIGNING_SECRET, slack.sim.state, slack.url)
     set_cap(driver, slack, "10")
     wait_until(lambda: served.deps.store.interview_settings(TEAM)["minutes_cap"] == 10, what="cap saved")
@@ -131,16 +128,16 @@ def test_at_the_cap_nothing_new_starts_and_a_candidates_start_creates_nothing(ca
     call_lasting(served, conv, 11, 0.5)  # 10.5 of 10 minutes
     made = len(tavus.state.conversations)
     page = httpx.post(link)  # the candidate presses Start
-    assert page.status_code == 200 and "not available right now" in page.text and "team has been told" in page.text
+    assert page.status_code == 200 and "not available right now" in page.text
+    assert "team has been told" in page.text
     assert "Start the interview" not in page.text
     assert len(tavus.state.conversations) == made  # nothing created at Tavus
     assert served.deps.store.conversation_by_token(invite.token).status == "invited"
-    told = wait_until(
-        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "monthly cap" in m["text"]], what="owner told"
-    )
+    capped_dms = lambda: [m for m in channel_messages(slack, "D0OWNER1") if "monthly cap" in m["text"]]  # noqa: E731
+    told = wait_until(capped_dms, what="owner told")
     httpx.post(link)  # a second press tells the owner only once
     time.sleep(0.5)
-    assert [m for m in channel_messages(slack, "D0OWNER1") if "monthly cap" in m["text"]] == told
+    assert capped_dms() == told
     response = driver.command("interview Interviewer <@U0CAND01|casey> Another round", channel="C0HIRING1")
     refused = wait_until(
         lambda: [t for t in responses_text(slack, response.response_url) if "Tavus minutes" in t],
