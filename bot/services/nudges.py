@@ -24,9 +24,11 @@ def nudge_job(row: dict, day: str) -> Job:
     return Job("dm", f"nudge:{row['token']}:{day}", row["token"], row["team_id"], payload)
 
 
-async def nudge_undecided(settings: Settings, db: AsyncStore, outbox: OutboxWorker) -> int:
+async def nudge_undecided(
+    settings: Settings, db: AsyncStore, outbox: OutboxWorker, now: datetime | None = None
+) -> int:
     """Queue today's reminders (each at most once a day); how many interviews are undecided."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     before = (now - timedelta(hours=settings.DECISION_NUDGE_HOURS)).isoformat(timespec="milliseconds")
     rows = await db.undecided_since(before)
     if rows:

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "forget",
     "note",
     "test",
+    "stats",
 }
 MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
 

@@ -97,7 +97,7 @@ class UsageRecords(StoreBase):
             (before,),
         )
 
-    def funnel_rows(self, team_id: str) -> list[dict[str, Any]]:
+    def funnel_rows(self, team_id: str | None, owner_id: str | None = None) -> list[dict[str, Any]]:
         """Every interview of the workspace with what its funnel counts: its group (opening or
         persona), state, times, seconds, and its latest decision and when the first came."""
         opening = self.has("conversations", "opening_id")
@@ -110,13 +110,14 @@ class UsageRecords(StoreBase):
                 "order by d.at desc limit 1) as decision, "
                 "(select min(d.at) from decisions d where d.conv_token = c.token) as decided_at"
             )
+        wheres = ["coalesce(c.token_hash, '') not like 'forgotten:%'"]
+        wheres += [f"c.{name} = ?" for name, v in (("team_id", team_id), ("owner_id", owner_id)) if v]
         return self.db.read(
-            f"select {group} as grp, c.persona_name, c.status, c.candidate_id, c.candidate_name, "
-            "c.conversation_id, c.created_at, c.live_at, c.ended_at, c.shutdown_reason, c.seconds_used, "
+            f"select {group} as grp, c.team_id, c.owner_id, c.persona_name, c.status, c.conversation_id, "
+            "c.created_at, c.live_at, c.ended_at, c.shutdown_reason, c.seconds_used, "
             f"{alternative} as alternative_at, {decided} from conversations c "
-            "where c.team_id = ? and coalesce(c.token_hash, '') not like 'forgotten:%' "
-            "order by c.created_at limit 20000",
-            (team_id,),
+            f"where {' and '.join(wheres)} order by c.created_at limit 20000",
+            tuple(v for v in (team_id, owner_id) if v),
         )
 
     def record_decision(self, conv_token: str, decision: str, by: str, reason: str | None = None) -> None:
