@@ -25,7 +25,9 @@ def stamp(minutes_ago: float) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def call_lasting(served, conv, joined_ago: float, ended_ago: float, *, repeat: int = 1, reverse=False):
+def call_lasting(
+    served, conv, joined_ago: float, ended_ago: float, *, repeat: int = 1, reverse=False, skip_join=False
+):
     """Tavus's join and end callbacks for `conv`, each sent `repeat` times (in reverse order too)."""
     base = callback_url(served, conv).split("?")[0]
     common = {"conversation_id": conv.conversation_id, "message_type": "system"}
@@ -41,7 +43,7 @@ def call_lasting(served, conv, joined_ago: float, ended_ago: float, *, repeat: i
         "timestamp": stamp(ended_ago),
         "properties": {"shutdown_reason": "participant_left_timeout reached"},
     }
-    events = [ended, joined] if reverse else [joined, ended]
+    events = [ended] if skip_join else [ended, joined] if reverse else [joined, ended]
     for _ in range(repeat):
         for event in events:
             assert httpx.post(base, json=event).status_code == 200
