@@ -115,6 +115,7 @@ def test_admins_are_told_once_at_80_percent(capped, slack, tavus):
     for channel in ("D0ADMIN1", "D0OTHER1"):  # who set the cap, and TAVUS_SLACK_ADMINS' entry
         (told,) = wait_until(lambda c=channel: channel_messages(slack, c), what=f"warning in {channel}")
         assert "8 of its 10 Tavus minutes" in told["text"]
+    assert served.deps.store.interview_settings(TEAM)["cap_warned_month"] == this_month()  # outlives the jobs
     round_(served)
     round_(served)
     time.sleep(0.5)
