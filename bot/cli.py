@@ -28,6 +28,11 @@ def parser() -> argparse.ArgumentParser:
     play = sub.add_parser("playground", help="try the app in a local Slack-like page, no keys needed")
     play.add_argument("--host", default="127.0.0.1")
     play.add_argument("--port", type=int, default=3000, help="the page's port (a free one if taken)")
+    stats = sub.add_parser("stats", help="the interview funnel's numbers").add_subparsers(dest="action")
+    export = stats.add_parser("export", help="decision rates per stage, per opening or persona (CSV)")
+    export.add_argument("--opening", help="one opening or persona, by name or id (default: every one)")
+    export.add_argument("--team", help="one workspace's id (default: every workspace)")
+    export.add_argument("--format", choices=["csv"], default="csv")
     for name, what in (
         ("sim-tavus", "the local Tavus API simulator"),
         ("sim-slack", "the local Slack Web API stand-in"),
@@ -48,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return migrate()
     if args.command == "audit":
         return audit_export(args.since, args.format)
+    if args.command == "stats":
+        return stats_export(args)
     if args.command == "playground":
         return playground(args.host, args.port)
     return serve()
@@ -88,6 +95,25 @@ def doctor() -> int:
     settings, problems = read_settings()  # what is missing becomes its check's line, not a stop
     setup_logging(settings_secrets(settings), level=logging.WARNING)
     return run_doctor(settings, problems=problems)
+
+
+def stats_export(args: argparse.Namespace) -> int:
+    """The funnel as CSV on stdout (bot/services/funnel.py); only DATABASE_URL is needed."""
+    from bot.doctor.settings import read_settings
+    from bot.services.funnel import export_command
+
+    if args.action != "export":
+        print("usage: tavus-slack stats export [--opening NAME] [--team T…] [--format csv]", file=sys.stderr)
+        return 2
+    settings, problems = read_settings()
+    if "DATABASE_URL" in problems:
+        print(problems["DATABASE_URL"], file=sys.stderr)
+        return 2
+    setup_logging(settings_secrets(settings), level=logging.WARNING)
+    found = export_command(settings.DATABASE_URL, args.opening, args.team, sys.stdout)
+    if found:
+        print(f"no interviews for {args.opening or 'any opening'}", file=sys.stderr)
+    return found
 
 
 def migrate() -> int:

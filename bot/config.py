@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     RECOVERY_GRACE_SECONDS: float = Field(180.0, ge=0)
     TAVUS_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=120)
     RETENTION_DAYS: int = Field(90, ge=1, le=3650)  # stored transcripts, analyses, callback bodies
+    DECISION_NUDGE_HOURS: int = Field(24, ge=1, le=720)  # issue 25: remind an owner with no decision
     LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("SLACK_BOT_TOKEN")

@@ -21,6 +21,7 @@ from bot.services.outbox import Backoff, OutboxWorker
 from bot.services.people import People
 from bot.services.personas import PersonaService
 from bot.services.results import ResultsService
+from bot.services.usage import Usage
 from bot.services.workspaces import Workspaces
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
@@ -96,6 +97,7 @@ class Deps:
         interviews = InterviewService(settings, db, ws, people, outbox, slack)
         interviews.invites = runners.invites = invites = InviteService(interviews, background=quiet)
         interviews.results = runners.results = results = ResultsService(interviews)
+        interviews.usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
         documents = DocumentService(settings, quiet, ws)  # background store threads
         return cls(
             settings,

@@ -27,6 +27,7 @@ from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.notes import note_command
 from handlers.persona_test import test_command
+from handlers.stats import stats_command
 
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
@@ -75,6 +76,9 @@ def register(app, deps: Deps) -> None:
         elif sub == "test":
             await ack()  # a test conversation at Tavus takes a moment; answered through response_url
             await test_command(deps, respond, body, rest)
+        elif sub == "stats":
+            await ack()  # whether this is an admin (the whole workspace's numbers) may ask Slack
+            await stats_command(deps, respond, body, rest)
         elif sub == "forget":
             await ack()  # erasure, after a confirmation
             await forget_command(deps, respond, body, rest)

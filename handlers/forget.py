@@ -79,6 +79,9 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
+        before = (await deps.db.interview_settings(team)).get("minutes_cap")
+        if values["minutes_cap"] != before:  # a new cap: its setter hears of it, its 80 % warns afresh
+            values.update(cap_set_by=user if values["minutes_cap"] else None, cap_warned_month=None)
         await deps.db.save_interview_settings(team, user, **values)
         await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
 

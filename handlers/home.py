@@ -7,11 +7,14 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.services.funnel import visible_funnels
 from bot.slack.errors import slack_failed
 from bot.slack.home import build_home
 from bot.slack.lists import build_personas_list
+from bot.slack.stats import home_stats
 
 log = logging.getLogger(__name__)
+HOME_BLOCKS = 100  # Slack's limit for a Home view
 
 
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
@@ -32,10 +35,20 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
         invites=invites,
         report_links=await deps.db.report_links([c.token for c in ended]),
     )
+    funnel = await funnel_blocks(deps, team, user)
+    if len(view["blocks"]) + len(funnel) <= HOME_BLOCKS:
+        view["blocks"] += funnel
     try:
         await client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:
         slack_failed(exc, "publish the Home tab")
+
+
+async def funnel_blocks(deps: Deps, team: str, user: str) -> list:
+    """Issue 25: the compact funnel and the month's minutes, within Home's 100 blocks."""
+    found = await visible_funnels(deps.db, deps.people, team, user)
+    cap = (await deps.db.interview_settings(team)).get("minutes_cap")
+    return home_stats(found, await deps.interviews.usage.minutes(team), cap)
 
 
 async def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:

@@ -28,6 +28,7 @@ from bot.tavus.models import ConversationCreate, ConversationProperties
 
 if TYPE_CHECKING:
     from bot.services.invites import InviteService
+    from bot.services.usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ class StartOutcome:
 
 
 class InterviewService:
-    invites: InviteService  # set by Deps.build (issue 14); .results too
+    invites: InviteService  # set by Deps.build (issue 14); .results and .usage (issue 25) too
+    usage: Usage
 
     def __init__(
         self,
@@ -136,7 +138,10 @@ class InterviewService:
     async def start(self, req: InterviewRequest) -> StartOutcome:
         """Record the intent, create at Tavus, then commit the card post with the new state; the
         card is posted at once when Slack lets us, else by the outbox. With a candidate and a
-        public URL, an invite instead: Tavus is called when the candidate presses Start."""
+        public URL, an invite instead: Tavus is called when the candidate presses Start. At the
+        workspace's monthly cap of Tavus minutes, nothing starts (issue 25)."""
+        if refused := await self.usage.refusal(req.team_id):
+            return StartOutcome(error=refused)
         if (routed := await self.invites.route(req)) is not None:
             return routed
         token = secrets.token_urlsafe(24)

@@ -21,7 +21,7 @@ AMBIGUOUS = (te.TavusConnectionError, te.TavusTimeoutError)  # Tavus may have ma
 @dataclass
 class LinkState:
     """What the invite page shows: invalid, cancelled, ended, expired, not_open, ready, starting,
-    live, busy or error; `room` is where a live one redirects."""
+    live, busy, unavailable (the monthly cap) or error; `room` is where a live one redirects."""
 
     state: str
     conv: ConversationRecord | None = None
@@ -65,6 +65,8 @@ class InviteFlow:
         if seen.state != "ready" or seen.conv is None:
             return seen
         conv = seen.conv
+        if await self.interviews.usage.refuse_start(conv):  # the month's cap: nothing at Tavus
+            return LinkState("unavailable", conv, seen.invite)
         if not await self.db.claim_start(conv.token):
             return await self.look(raw)  # another press got there first: live, or starting
         failure = await self.invites.create_at_tavus(conv)

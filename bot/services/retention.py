@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.services.erasure import erase, retry_erasures
+from bot.services.nudges import nudge_undecided
+from bot.services.usage import Usage
 from bot.slack.blocks import esc
 from bot.store import ConversationRecord
 
@@ -78,14 +80,18 @@ class Retention:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.last: datetime | None = None
+        self.usage = Usage(deps.settings, deps.outbox.db, deps.outbox)  # background store threads
 
     async def run(self) -> int | None:
-        """Every round: close invites whose window passed; hourly: purge old content."""
+        """Every round: close invites whose window passed, warn of the month's minutes at 80 %;
+        hourly: remind owners to decide, purge old content."""
         await self.deps.invite_flow.expire_due()
+        await self.usage.warn_all()
         now = datetime.now(UTC)
         if self.last and now - self.last < PURGE_EVERY:
             return None
         self.last = now
+        await nudge_undecided(self.deps.settings, self.deps.outbox.db, self.deps.outbox)
         gone = await self.purge(now)
         await retry_erasures(self.deps, now)  # what erasures left: retried, an admin told daily
         return gone

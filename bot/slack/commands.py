@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "sharing",
     "note",
     "test",
+    "stats",
 }
 MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
 

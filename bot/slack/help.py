@@ -42,6 +42,11 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
             "try a persona for free: Tavus's test mode checks its setup (no interviewer joins, no cost)",
         ),
         (f"{c} delete <persona name or id>", "delete a persona (its owner or an admin)"),
+        (
+            f"{c} stats [opening or persona]",
+            "the interview funnel: invited, started, completed, no-shows, decisions, minutes used "
+            "(yours; an admin's is the workspace's)",
+        ),
         (f"{c} help", "this help"),
     ]
     text = "\n".join(f"• `{esc(cmd)}` — {what}" for cmd, what in rows)

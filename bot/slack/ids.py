@@ -66,6 +66,7 @@ S_RESULTS = "results_to"
 S_RESULTS_CHANNEL = "results_channel"
 S_CONSENT = "consent"
 S_CANVAS = "report_canvas"
+S_CAP = "minutes_cap"  # issue 25
 
 # issue 15: live notes to the interviewer, testing a persona
 OPEN_NOTE = "open_note_to_interviewer"  # the button on the owner's private views of a live interview

@@ -61,6 +61,15 @@ def build_settings_modal(current: dict[str, Any]) -> dict[str, Any]:
             max_length=500,
             initial=current.get("consent"),
         ),
+        text_input(
+            ids.S_CAP,
+            "Monthly cap of Tavus minutes",
+            optional=True,
+            max_length=7,
+            initial=str(current["minutes_cap"]) if current.get("minutes_cap") else None,
+            hint="At 80 % the admins are told; at the cap new interviews are refused until next month. "
+            "Empty: no cap.",
+        ),
     ]
     return modal(ids.INTERVIEW_SETTINGS, "Interview settings", blocks, submit="Save")
 
@@ -87,6 +96,11 @@ def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         errors[ids.S_RESULTS_CHANNEL] = "Choose the channel where results go."
     if len(consent) > 500:
         errors[ids.S_CONSENT] = "The sentence is too long (500 characters at most)."
+    cap_text = clean(field_value(values, ids.S_CAP))
+    whole = cap_text.isascii() and cap_text.isdigit()
+    cap = int(cap_text) if whole and 0 < int(cap_text) <= 1_000_000 else None
+    if cap_text and cap is None:
+        errors[ids.S_CAP] = "A whole number of minutes (1 to 1000000), or empty for no cap."
     return {
         "open_interviews": int("on" in (field_value(values, ids.S_OPEN) or [])),
         "results_to": results,
@@ -94,4 +108,5 @@ def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         "consent": consent or None,
         "report_canvas": int("on" in (field_value(values, ids.S_CANVAS) or [])),
         "canvas_refused": None,  # saving tries canvases again: the admin may have upgraded
+        "minutes_cap": cap,
     }, errors

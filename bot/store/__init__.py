@@ -19,6 +19,7 @@ from bot.store.personas import PersonaRecords
 from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
 from bot.store.reports import ReportRecords
 from bot.store.steps import StepRecords
+from bot.store.usage import UsageRecords
 from bot.store.workspaces import WorkspaceRecords
 
 __all__ = [
@@ -49,6 +50,7 @@ class Store(
     StepRecords,
     ErasureRecords,
     ErasureRequestRecords,
+    UsageRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

@@ -12,6 +12,7 @@ from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
 from bot.store.records import ConversationRecord, DuplicateRequest
+from bot.store.usage import settle_seconds
 
 
 def run_settings(tx: Tx, conv: ConversationRecord) -> str:
@@ -101,15 +102,15 @@ class ConversationRecords(StoreBase):
 
     @staticmethod
     def _mark_live(tx: Tx, token: str, at: str) -> bool:
-        return (
-            tx.execute(
-                "update conversations set live_at = coalesce(live_at, ?), updated_at = ?, "
-                "status = case when status in ('creating', 'waiting') then 'live' else status end "
-                "where token = ? and (live_at is null or status in ('creating', 'waiting'))",
-                (at, utcnow(), token),
-            )
-            > 0
+        changed = tx.execute(
+            "update conversations set live_at = coalesce(live_at, ?), updated_at = ?, "
+            "status = case when status in ('creating', 'waiting') then 'live' else status end "
+            "where token = ? and (live_at is null or status in ('creating', 'waiting'))",
+            (at, utcnow(), token),
         )
+        if changed:
+            settle_seconds(tx, token)  # a join that arrives after the end still counts its time
+        return changed > 0
 
     def set_ending(self, token: str, by: str | None) -> None:
         """Who is ending it, written before Tavus is asked, so the shutdown callback that may
@@ -134,6 +135,8 @@ class ConversationRecords(StoreBase):
             "ended_by = coalesce(?, ended_by), updated_at = ? where token = ? and status != 'ended'",
             (at, reason, by, utcnow(), token),
         )
+        if changed:
+            settle_seconds(tx, token)
         if changed and by:
             team = tx.query("select team_id from conversations where token = ?", (token,))[0]["team_id"]
             self._audit(tx, team, by, "interview.end", token, reason)

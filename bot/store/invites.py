@@ -21,6 +21,9 @@ SETTINGS_DEFAULTS = {
     "consent": None,
     "report_canvas": 0,
     "canvas_refused": None,
+    "minutes_cap": None,  # issue 25: Tavus minutes a month; none is no cap
+    "cap_set_by": None,
+    "cap_warned_month": None,
 }
 
 

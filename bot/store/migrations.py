@@ -206,6 +206,13 @@ MIGRATIONS: list[Migration] = [
         "create index recipients_conv on recipients (conv_token)",
         "alter table audit add column facts text",
     ),
+    Migration(
+        "m017_usage",  # issue 25: Tavus seconds per conversation, a monthly cap and its 80 % warning
+        "alter table conversations add column seconds_used integer",
+        "alter table workspace_settings add column minutes_cap integer",
+        "alter table workspace_settings add column cap_set_by text",
+        "alter table workspace_settings add column cap_warned_month text",
+    ),
 ]
 
 

@@ -84,6 +84,7 @@ class ConversationRecord(_Record):
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
     tavus_account: str | None = None  # issue 23: the fingerprint of the key it was made with
     recording: int | None = None  # issue 22: 1 recorded, 0 not, None not known (older rows)
+    seconds_used: int | None = None  # issue 25: Tavus time, live to end, settled once it ended
 
     @property
     def has_candidate(self) -> bool:

@@ -122,6 +122,12 @@ def invite_endpoint(deps: Deps):
                 status=503,
                 refresh=f"{BUSY_RETRY_SECONDS};url=/i/{e(token)}?retry=1",
             )
+        if seen.state == "unavailable":
+            return page(
+                title,
+                '<p role="status">This interview is not available right now. The team has been told; '
+                "they will be in touch. You can close this page.</p>",
+            )
         note = ""
         if seen.state == "error":
             note = '<p role="alert">Something went wrong starting your interview. Try again in a minute.</p>'
