@@ -92,7 +92,7 @@ def test_forget_deletes_the_owners_guardrail_alerts(app, slack, tavus):
     served, driver = app
     _, conv = live_interview(driver, served, tavus)
     emit(tavus, conv, "guardrail", {"guardrail_name": "no_age", "reason": "asked for their birth year"})
-    alert = lambda: [m for m in channel_messages(slack, DM) if "no_age" in m["text"]]  # noqa: E731
+    alert = lambda: [m for m in channel_messages(slack, DM) if "guardrail" in m["text"]]  # noqa: E731
     wait_until(alert, what="the alert DM")
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: report_shows(slack, "attached in this thread as a file"), what="report", timeout=15)

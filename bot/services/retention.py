@@ -63,7 +63,13 @@ async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
         "gone": "; the conversation was already gone at Tavus",
         "deleted": "; the conversation is deleted at Tavus",
     }.get(done.tavus, "")
-    if done.tavus == "left":
+    why = next((i.get("why") or "" for i in done.left if i["kind"] == "tavus"), "")
+    if done.tavus == "left" and "no longer has" in why:
+        notes.append(
+            "The conversation was NOT deleted at Tavus: it was made with a Tavus key this workspace no "
+            "longer has; delete it in that account's Tavus portal."
+        )
+    elif done.tavus == "left":
         notes.append("Tavus could not delete its copy yet; I retry every hour.")
     return " ".join(
         [
