@@ -10,6 +10,7 @@ from bot.deps import Deps
 from bot.slack.errors import slack_failed
 from bot.slack.home import build_home
 from bot.slack.lists import build_personas_list
+from bot.slack.openings import home_openings
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +18,12 @@ log = logging.getLogger(__name__)
 async def publish_home(deps: Deps, client, team: str, user: str, notice: str | None = None) -> None:
     admin = await deps.people.is_admin(team, user)
     invites = [(c, await deps.invites.find_link(c)) for c in await deps.db.invites_of(team, user)]
+    ended = await deps.db.recently_ended(team, user)
+    decisions = {c.token: (await deps.db.decision_of(c.token) or {}).get("verdict") for c in ended}
     view = build_home(
         await deps.db.personas_of(team, user),
         await deps.db.active_of(team, user),
-        await deps.db.recently_ended(team, user),
+        ended,
         command=deps.settings.SLACK_COMMAND,
         notice=notice,
         can_set_key=admin and deps.ws.fernet is not None,
@@ -29,6 +32,8 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
         replica_names=await deps.personas.replica_names(team),
         can_configure=admin,
         invites=invites,
+        openings=await home_blocks(deps, team, user),
+        decisions={k: v for k, v in decisions.items() if v},
     )
     try:
         await client.views_publish(user_id=user, view=view)
@@ -45,3 +50,12 @@ async def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
         shared=[p for p in visible if p.owner_id != user],
         replica_names=await deps.personas.replica_names(team),
     )
+
+
+async def home_blocks(deps: Deps, team: str, user: str) -> list:
+    """Issue 25: the Home tab's Openings part, with each one's candidates' counts."""
+    openings = await deps.db.openings_in(team)
+    if not openings:
+        return []
+    names = {p.persona_id: p.name for p in await deps.db.visible_personas(team, user)}
+    return home_openings(openings, await deps.db.opening_counts(team), names)

@@ -53,6 +53,7 @@ class InterviewRequest:
     candidate_email: str | None = None
     opens_at: str | None = None
     expires_hours: int | None = None
+    opening_id: str | None = None  # issue 25: the opening it interviews for
 
 
 @dataclass
@@ -128,6 +129,7 @@ class InterviewService:
             candidate_id=req.candidate_id,
             request_key=req.request_key,
             token_hash=token_hash(self.callback_secret(token)),
+            opening_id=req.opening_id,
             **extra,
         )
 

@@ -24,7 +24,7 @@ async def gather_report(
 ) -> ReportState:
     """The report's content from the store (and the plan's objective names from Tavus)."""
     events = await db.events_of(conv.conversation_id, conv.token)
-    state = ReportState(conv=conv, ended=conv.status == "ended")
+    state = ReportState(conv=conv, ended=conv.status == "ended", decision=await db.decision_of(conv.token))
     for event in events:
         kind, props = event.get("event_type"), event.get("properties") or {}
         if completed := objective_completion(event):

@@ -16,7 +16,7 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         ),
         (f"{c} interview", "start an AI interview (opens a form)"),
         (
-            f"{c} interview <persona id or name> [@candidate | name@example.com] [title]",
+            f"{c} interview <opening, persona id or name> [@candidate | name@example.com] [title]",
             "start one right here: with a candidate it is private (an invite link only they get); "
             "without, open to the channel",
         ),
@@ -38,6 +38,15 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
             "try a persona for free: Tavus's test mode checks its setup (no interviewer joins, no cost)",
         ),
         (f"{c} delete <persona name or id>", "delete a persona (its owner or an admin)"),
+        (
+            f"{c} opening <name> <persona> [job description URL]",
+            "make an opening (a role): its interviews are grouped, compared and decided on",
+        ),
+        (f"{c} openings", "the openings, with how many candidates are in each state, and Compare"),
+        (
+            f"{c} compare <opening>",
+            "its finished interviews side by side, with Advance, Hold and Reject (its owner or an admin)",
+        ),
         (f"{c} help", "this help"),
     ]
     text = "\n".join(f"• `{esc(cmd)}` — {what}" for cmd, what in rows)

@@ -28,6 +28,8 @@ def build_home(
     replica_names: dict[str, str] | None = None,
     can_configure: bool = False,
     invites: list[tuple[ConversationRecord, str | None]] | None = None,
+    openings: list[Block] | None = None,
+    decisions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`shared`: others' personas this person may use; `everyone`: the workspace's waiting and
     live interviews, for an admin (None for everyone else)."""
@@ -62,6 +64,7 @@ def build_home(
                 )
             )
     blocks += invite_rows(invites or [])
+    blocks += openings or []  # issue 25: built by bot/slack/openings.py
     blocks += [{"type": "divider"}, section(f"*Waiting and live* ({len(active)})")]
     if not active:
         blocks.append(context("No interview is waiting or live."))
@@ -79,7 +82,9 @@ def build_home(
         blocks.append(context("Nothing has ended yet."))
     for conv in ended[: max(0, min(MAX_ROWS, 99 - len(blocks)))]:
         ref = esc(conv.conversation_id or conv.ref)
-        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}"))
+        verdict = (decisions or {}).get(conv.token)
+        decided = f" · decision: *{verdict.capitalize()}*" if verdict else ""  # issue 25
+        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}{decided}"))
     return {"type": "home", "blocks": blocks[:100]}
 
 

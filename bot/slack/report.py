@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date
+from bot.slack.decisions import decision_buttons, decision_line
 from bot.slack.messages import shutdown_words
 from bot.store import ConversationRecord
 
@@ -31,6 +32,7 @@ class ReportState:
     recording_line: str | None = None  # mrkdwn, made from Tavus's recording_ready
     recording_url: str | None = None  # its https link, when Tavus gave one
     transcript_as: str | None = None  # "file", "thread" or "canvas" once it is placed
+    decision: dict[str, Any] | None = None  # issue 25: the latest decision a person made
 
     @property
     def has_results(self) -> bool:
@@ -120,4 +122,10 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
     film = state.recording_line or ":film_frames: *Recording* · on its way, if this interview was recorded"
     text = cut(f"Interview report: {conv.name or ''} · {count} of {total} objectives done", 200)
     parts = [head, score, rails, seen, film, transcript_line(state)]
-    return text, [section(cut(part, 2900)) for part in parts]
+    return text, [section(cut(part, 2900)) for part in parts] + decision_blocks(state)
+
+
+def decision_blocks(state: ReportState) -> list[Block]:
+    """Issue 25: the latest decision, and the buttons a person decides with."""
+    ref = state.conv.ref or state.conv.conversation_id
+    return [section(decision_line(state.decision)), decision_buttons(ref)] if ref else []

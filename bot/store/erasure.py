@@ -79,6 +79,7 @@ class ErasureRecords(StoreBase):
                 "revoked_at = coalesce(revoked_at, ?) where conv_token = ?",
                 (now, conv_token),
             )
+            tx.execute("delete from decisions where conv_token = ?", (conv_token,))  # reasons, feedback
             team = tx.query("select team_id from conversations where token = ?", (conv_token,))
             self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
             follow_steps(tx, conv_token)  # a workflow waiting on it is told: forgotten, nothing else

@@ -163,6 +163,20 @@ MIGRATIONS: list[Migration] = [
             conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
         "create index workflow_steps_conv on workflow_steps (conv_token)",
     ),
+    Migration(
+        "m013_openings_decisions",  # issue 25: openings group interviews; a person's decisions, with history
+        """create table openings (id text primary key, team_id text not null, name text not null,
+            name_key text not null, persona_id text not null, owner_id text not null,
+            job_description text, created_at text not null)""",
+        "create unique index openings_team_name on openings (team_id, name_key)",
+        "alter table conversations add column opening_id text",
+        "create index conversations_opening on conversations (opening_id)",
+        """create table decisions (id {serial_pk}, conv_token text not null, team_id text,
+            version integer not null, verdict text not null, reason text, watched integer,
+            feedback text, tell integer, by_user text not null, at text not null,
+            objectives_done integer, objectives_total integer, state text)""",
+        "create unique index decisions_version on decisions (conv_token, version)",
+    ),
 ]
 
 

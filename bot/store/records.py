@@ -80,6 +80,7 @@ class ConversationRecord(_Record):
     opens_at: str | None = None  # an invite's window
     expires_at: str | None = None
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
+    opening_id: str | None = None  # issue 25: the opening (role) it interviews for
 
     @property
     def has_candidate(self) -> bool:
@@ -90,6 +91,19 @@ class ConversationRecord(_Record):
     def forgotten(self) -> bool:
         """Erased by `forget`: its jobs post nothing more (bot/store/erasure.py)."""
         return (self.token_hash or "").startswith(FORGOTTEN)
+
+
+@dataclass(slots=True)
+class OpeningRecord(_Record):
+    """Issue 25: a role; its interviews are grouped and compared. `owner_id` decides with admins."""
+
+    id: str
+    team_id: str
+    name: str
+    persona_id: str
+    owner_id: str
+    created_at: str
+    job_description: str | None = None
 
 
 class DuplicateRequest(Exception):

@@ -1,0 +1,177 @@
+"""Issue 25: openings (a role that groups interviews), the side-by-side comparison of an opening's
+finished interviews, and a person's decision on each. The app never decides: it records who decided,
+when, why and what the report said then, and tells the candidate only when the decider chose to."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.services.job_kinds import dm_job
+from bot.services.people import People
+from bot.services.report import gather_report
+from bot.services.report_jobs import report_job
+from bot.services.workspaces import Workspaces
+from bot.slack.blocks import esc, esc_cut
+from bot.slack.decisions import WORDS
+from bot.slack.openings import Candidate
+from bot.slack.report import scorecard_lines
+from bot.store import ConversationRecord, OpeningRecord, PersonaRecord
+from bot.store.aio import AsyncStore
+from bot.store.openings import Decided, OpeningTaken
+
+log = logging.getLogger(__name__)
+MAX_NAME = 80
+
+
+@dataclass
+class Comparison:
+    opening: OpeningRecord
+    rows: list[Candidate] = field(default_factory=list)
+    error: str | None = None
+
+
+class Openings:
+    def __init__(self, db: AsyncStore, ws: Workspaces, people: People, slack) -> None:
+        self.db, self.ws, self.people, self.slack = db, ws, people, slack
+
+    async def create(
+        self, team: str, user: str, name: str, persona: PersonaRecord | None, jd: str | None = None
+    ) -> tuple[OpeningRecord | None, str]:
+        """(the opening, what to say); None and why when nothing was made."""
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_NAME:
+            return None, f"An opening needs a name of 1 to {MAX_NAME} characters."
+        if persona is None:
+            return None, "I found no persona of that name that you can use."
+        try:
+            opening = await self.db.add_opening(team, name, persona.persona_id, user, jd)
+        except OpeningTaken:
+            return None, f"There is already an opening called *{esc(name)}* in this workspace."
+        return (
+            opening,
+            f":white_check_mark: Opening *{esc(name)}* created, interviewed by *{esc(persona.name)}*.",
+        )
+
+    async def may_manage(self, team: str, user: str, opening: OpeningRecord) -> bool:
+        """The opening's owner or an admin (bot/services/people.py, asked afresh)."""
+        return await self.people.can_manage(team, user, opening)  # type: ignore[arg-type]
+
+    async def compare(self, team: str, user: str, ref: str) -> Comparison | None:
+        """The finished interviews of one opening, most objectives done first, then earliest; None
+        when there is no such opening."""
+        opening = await self.db.opening_named(team, ref)
+        if opening is None:
+            return None
+        out = Comparison(opening)
+        if not await self.may_manage(team, user, opening):
+            out.error = (
+                f"Only <@{opening.owner_id}> (who made *{esc(opening.name)}*) or an admin "
+                "can compare its candidates."
+            )
+            return out
+        finished = [c for c in await self.db.interviews_of_opening(team, opening.id) if c.status == "ended"]
+        for conv in finished:
+            state = await gather_report(self.db, self.ws, conv)
+            done, _ = scorecard_lines(state)
+            out.rows.append(Candidate(conv, state, done, len(state.objectives()), decision=state.decision))
+        out.rows.sort(key=lambda r: (-r.done, r.conv.live_at or r.conv.created_at))
+        for row in out.rows[:MAX_ROWS]:
+            row.link = await self._report_link(row.conv)
+        return out
+
+    async def _report_link(self, conv: ConversationRecord) -> str:
+        report = await self.db.report(conv.token)
+        if not report or not report.get("ts"):
+            return ""
+        try:
+            answer = await self.slack.chat_getPermalink(
+                token=await self.ws.bot_token(conv.team_id),
+                channel=report["channel"],
+                message_ts=report["ts"],
+            )
+        except SlackApiError as exc:  # deleted meanwhile: the row still shows, without a link
+            log.info("no permalink for a report: %s", exc.response.get("error"))
+            return ""
+        return answer.get("permalink") or ""
+
+    async def may_decide(self, team: str, user: str, conv: ConversationRecord) -> bool:
+        """The interview's owner, its opening's owner, or an admin."""
+        if conv.team_id != team:
+            return False
+        opening = await self.db.opening_of(conv)
+        if opening is not None and opening.owner_id == user:
+            return True
+        return await self.people.can_manage(team, user, conv)
+
+    async def prepare(
+        self, team: str, user: str, ref: str
+    ) -> tuple[ConversationRecord | None, dict | None, str]:
+        """Before the modal opens: (the interview, its latest decision, why not when it may not be)."""
+        conv = await self.db.conversation_by_ref(team, ref) if ref else None
+        if conv is None or conv.forgotten:
+            return None, None, "That interview was forgotten or does not exist: there is nothing to decide."
+        if not await self.may_decide(team, user, conv):
+            return (
+                None,
+                None,
+                f"Only <@{conv.owner_id}>, the opening's owner or an admin can decide on this interview.",
+            )
+        if conv.status != "ended":
+            return None, None, "A decision is made once the interview has ended."
+        return conv, await self.db.decision_of(conv.token), ""
+
+    async def decide(self, team: str, user: str, form: dict[str, Any]) -> tuple[bool, str]:
+        """Record the decision (one atomic write, on the version the decider saw); (done, what to say)."""
+        conv, _, problem = await self.prepare(team, user, form["ref"])
+        if conv is None:
+            return False, problem
+        if form["verdict"] not in WORDS or form["version"] < 0:
+            return False, "That decision form is not one I sent. Click Advance, Hold or Reject again."
+        if form["verdict"] == "reject" and not form["reason"]:
+            return False, "A rejection needs a reason."
+        state = await gather_report(self.db, self.ws, conv)
+        done, _ = scorecard_lines(state)
+        row = {
+            "verdict": form["verdict"],
+            "reason": form["reason"],
+            "watched": form["watched"],
+            "feedback": form["feedback"],
+            "tell": form["tell"] if conv.has_candidate else 0,
+            "by_user": user,
+            "objectives_done": done,
+            "objectives_total": len(state.objectives()),
+            "state": conv.status,
+        }
+        jobs = [report_job(conv)]
+        if row["tell"] and conv.candidate_id:
+            key = f"dm:decision:{form['version'] + 1}:{conv.token}"
+            jobs.append(dm_job(conv, key, conv.candidate_id, told_text(conv, form["feedback"])))
+        try:
+            await self.db.decide(conv, form["version"], row, jobs)
+        except Decided as first:
+            if first.latest is None:
+                return False, "That interview was forgotten meanwhile: nothing was recorded."
+            latest = first.latest
+            return False, (
+                f"<@{latest['by_user']}> decided first: *{WORDS.get(latest['verdict'], '?')}*. "
+                "Nothing was changed; open the report again to decide on what they chose."
+            )
+        told = " The candidate will be told." if row["tell"] else ""
+        return (
+            True,
+            f":white_check_mark: Recorded: *{WORDS[row['verdict']]}* for *{esc_cut(conv.name, 120)}*.{told}",
+        )
+
+
+MAX_ROWS = 10  # a screenful of candidates in Block Kit
+
+
+def told_text(conv: ConversationRecord, feedback: str | None) -> str:
+    """What a Slack candidate reads: the team's review and its feedback, escaped."""
+    text = f"The team has reviewed your interview *{esc_cut(conv.name, 120)}*."
+    quoted = "\n".join(">" + line for line in esc_cut(feedback, 2000).splitlines()) if feedback else ""
+    return text + (f"\n{quoted}" if quoted else "")
