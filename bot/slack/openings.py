@@ -17,6 +17,7 @@ from bot.slack.blocks import (
     esc,
     esc_cut,
     header,
+    link,
     section,
     slack_date,
 )
@@ -106,7 +107,7 @@ def candidate_name(conv: ConversationRecord) -> str:
 def candidate_blocks(n: int, row: Candidate) -> list[Block]:
     conv, state = row.conv, row.state
     took = duration_text(conv.live_at or conv.created_at, conv.ended_at) or "unknown length"
-    report = f" · <{row.link}|report>" if row.link.startswith("https://") else ""
+    report = f" · {link(row.link, 'report')}" if row.link else ""
     head = (
         f"*{n}. {candidate_name(conv)}* · *{row.done} of {row.total}* objectives · {took} · "
         f"{slack_date(conv.live_at or conv.created_at, '{date_short}')}{report}"
