@@ -16,7 +16,7 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         ),
         (f"{c} interview", "start an AI interview (opens a form)"),
         (
-            f"{c} interview <opening, persona id or name> [@candidate | name@example.com] [title]",
+            f"{c} interview <persona id or name> [@candidate | name@example.com] [title]",
             "start one right here: with a candidate it is private (an invite link only they get); "
             "without, open to the channel",
         ),
@@ -41,6 +41,10 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
         (
             f"{c} opening <name> <persona> [job description URL]",
             "make an opening (a role): its interviews are grouped, compared and decided on",
+        ),
+        (
+            f"{c} interview <opening> [@candidate | name@example.com] [title]",
+            "the same for an opening: its persona interviews, and the interview is grouped under it",
         ),
         (f"{c} openings", "the openings, with how many candidates are in each state, and Compare"),
         (
