@@ -92,7 +92,7 @@ async def comparison(deps: Deps, team: str, user: str, ref: str) -> tuple[str, l
         return found.error, []
     from bot.services.openings import MAX_ROWS
 
-    return build_comparison(found.opening, found.rows, MAX_ROWS)
+    return build_comparison(found.opening, found.rows, MAX_ROWS, found.canvas_url)
 
 
 async def choose_opening(deps: Deps, team: str, values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -240,3 +240,35 @@ def test_only_the_owner_or_an_admin_decides(app, slack, tavus):
     driver.click(ids.DECIDE_ADVANCE, casey.ref, user="U0OTHER1", channel=DM, message=report_of(slack, casey))
     assert wait_until(lambda: last_response(slack, "or an admin can decide"), what="refused")
     assert not [v for v in slack.state.views.values() if v.get("callback_id") == ids.DECISION_VIEW]
+
+
+def test_past_a_screenful_the_comparison_is_a_canvas_made_again_at_each_compare(app, slack, tavus):
+    served, driver = app
+    store = served.deps.store
+    driver.command("opening Backend engineer Planned", channel="C0HIRING1")
+    opening = wait_until(lambda: store.opening_named(TEAM, "Backend engineer"), what="opening")
+    for n in range(11):  # open interviews (no candidate): created at once, then a call that ends
+        driver.command(f"interview Backend engineer Round {n:02}", channel="C0HIRING1")
+        conv = wait_until(
+            lambda n=n: next(
+                iter(store._conversations("name = ? and conversation_id is not null", (f"Round {n:02}",))),
+                None,
+            ),
+            what=f"round {n}",
+        )
+        assert conv.opening_id == opening.id
+        tavus.control(f"conversations/{conv.conversation_id}/join")
+        wait_until(lambda c=conv: store.conversation_by_token(c.token).status == "live", what="live")
+        tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: len(reports(slack)) == 11, what="eleven reports", timeout=30)
+    driver.command("compare Backend engineer", channel="C0HIRING1")
+    shown = wait_until(lambda: last_response(slack, "the comparison canvas"), what="the comparison")
+    assert json.dumps(shown["blocks"]).count(ids.DECIDE_REJECT) == 10 and "1 more" in json.dumps(
+        shown["blocks"]
+    )
+    (canvas,) = slack.state.canvases.values()
+    assert canvas["markdown"].count("| 0 of 2 |") == 11 and "Round" not in canvas["markdown"]
+    assert "U0OWNER1" in str(canvas) and "U0OTHER1" not in str(canvas)  # only who compared may read it
+    driver.command("compare Backend engineer", user="U0ADMIN1", channel="C0HIRING1")
+    wait_until(lambda: "U0ADMIN1" in str(slack.state.canvases), what="the admin may read it too")
+    assert len(slack.state.canvases) == 1  # made again in place, not a second canvas

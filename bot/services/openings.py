@@ -13,12 +13,14 @@ from slack_sdk.errors import SlackApiError
 from bot.services.job_kinds import dm_job
 from bot.services.people import People
 from bot.services.report import gather_report
+from bot.services.report_canvas import GONE
 from bot.services.report_jobs import report_job
 from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.decisions import WORDS
 from bot.slack.openings import Candidate
 from bot.slack.report import scorecard_lines
+from bot.slack.report_canvas import build_comparison_canvas
 from bot.store import ConversationRecord, OpeningRecord, PersonaRecord
 from bot.store.aio import AsyncStore
 from bot.store.openings import Decided, OpeningTaken
@@ -32,6 +34,7 @@ class Comparison:
     opening: OpeningRecord
     rows: list[Candidate] = field(default_factory=list)
     error: str | None = None
+    canvas_url: str = ""  # past MAX_ROWS candidates: all of them, in a canvas
 
 
 class Openings:
@@ -79,9 +82,45 @@ class Openings:
             done, _ = scorecard_lines(state)
             out.rows.append(Candidate(conv, state, done, len(state.objectives()), decision=state.decision))
         out.rows.sort(key=lambda r: (-r.done, r.conv.live_at or r.conv.created_at))
-        for row in out.rows[:MAX_ROWS]:
+        long = len(out.rows) > MAX_ROWS
+        for row in out.rows[: MAX_CANVAS_ROWS if long else MAX_ROWS]:
             row.link = await self._report_link(row.conv)
+        if long:
+            out.canvas_url = await self._canvas(opening, out.rows[:MAX_CANVAS_ROWS], user)
         return out
+
+    async def _canvas(self, opening: OpeningRecord, rows: list[Candidate], user: str) -> str:
+        """Past a screenful, every candidate in a canvas only those who compare may read: made
+        once per opening and made again (replaced) at each compare. "" when Slack refuses one."""
+        token = await self.ws.bot_token(opening.team_id)
+        title = " ".join(f"Candidates for {opening.name}".split())[:120]
+        content = {"type": "markdown", "markdown": build_comparison_canvas(title, rows)}
+        canvas_id = await self.db.compare_canvas(opening.id)
+        try:
+            if canvas_id and not await self._replace(token, canvas_id, content):
+                canvas_id = None
+            if not canvas_id:
+                made = await self.slack.canvases_create(token=token, title=title, document_content=content)
+                canvas_id = made["canvas_id"]
+                await self.db.set_compare_canvas(opening.id, canvas_id)
+            await self.slack.canvases_access_set(
+                token=token, canvas_id=canvas_id, access_level="read", user_ids=[user]
+            )
+        except SlackApiError as exc:  # no canvases here: the first rows still show as blocks
+            log.warning("no comparison canvas for opening %s: %s", opening.id, exc.response.get("error"))
+            return ""
+        return f"https://app.slack.com/docs/{opening.team_id}/{canvas_id}"
+
+    async def _replace(self, token: str | None, canvas_id: str, content: dict) -> bool:
+        """Replace the canvas's content; False when Slack no longer has it."""
+        try:
+            change = {"operation": "replace", "document_content": content}
+            await self.slack.canvases_edit(token=token, canvas_id=canvas_id, changes=[change])
+        except SlackApiError as exc:
+            if str(exc.response.get("error")) not in GONE:
+                raise
+            return False
+        return True
 
     async def _report_link(self, conv: ConversationRecord) -> str:
         report = await self.db.report(conv.token)
@@ -168,6 +207,7 @@ class Openings:
 
 
 MAX_ROWS = 10  # a screenful of candidates in Block Kit
+MAX_CANVAS_ROWS = 200  # a comparison canvas's rows (each asks Slack for its report's link)
 
 
 def told_text(conv: ConversationRecord, feedback: str | None) -> str:

@@ -120,7 +120,9 @@ def candidate_blocks(n: int, row: Candidate) -> list[Block]:
     return [section(cut(text, 2900)), decision_buttons(ref)]
 
 
-def build_comparison(opening: OpeningRecord, rows: list[Candidate], shown: int) -> tuple[str, list[Block]]:
+def build_comparison(
+    opening: OpeningRecord, rows: list[Candidate], shown: int, canvas_url: str = ""
+) -> tuple[str, list[Block]]:
     """The first `shown` candidates, best first (most objectives done, then the earliest)."""
     title = f"Candidates for {opening.name}"
     if not rows:
@@ -135,6 +137,13 @@ def build_comparison(opening: OpeningRecord, rows: list[Candidate], shown: int) 
     ]
     for n, row in enumerate(rows[:shown], start=1):
         blocks += candidate_blocks(n, row)
+    if len(rows) > shown and canvas_url:
+        blocks.insert(
+            2,
+            section(
+                f":page_facing_up: All {len(rows)} candidates: {link(canvas_url, 'the comparison canvas')}"
+            ),
+        )
     if len(rows) > shown:
         blocks.append(context(f"{len(rows) - shown} more below these; decide on them from their reports."))
     return cut(title, 150), blocks

@@ -167,7 +167,7 @@ MIGRATIONS: list[Migration] = [
         "m013_openings_decisions",  # issue 25: openings group interviews; a person's decisions, with history
         """create table openings (id text primary key, team_id text not null, name text not null,
             name_key text not null, persona_id text not null, owner_id text not null,
-            job_description text, created_at text not null)""",
+            job_description text, created_at text not null, compare_canvas_id text)""",
         "create unique index openings_team_name on openings (team_id, name_key)",
         "alter table conversations add column opening_id text",
         "create index conversations_opening on conversations (opening_id)",

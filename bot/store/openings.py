@@ -108,6 +108,15 @@ class OpeningRecords(StoreBase):
             counts.setdefault(row["opening_id"], {})[row["what"]] = int(row["n"])
         return counts
 
+    def compare_canvas(self, opening_id: str) -> str | None:
+        row = self._one("select compare_canvas_id from openings where id = ?", (opening_id,))
+        return row["compare_canvas_id"] if row else None
+
+    def set_compare_canvas(self, opening_id: str, canvas_id: str | None) -> None:
+        """The canvas a long comparison is (re)made in; None once Slack lost it."""
+        with self.db.write() as tx:
+            tx.execute("update openings set compare_canvas_id = ? where id = ?", (canvas_id, opening_id))
+
     # decisions
     def decision_of(self, conv_token: str) -> dict[str, Any] | None:
         """The latest decision on an interview (verdict, reason, by_user, at, version, …), or None."""
