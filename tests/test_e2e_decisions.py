@@ -14,7 +14,7 @@ import pytest
 from bot.slack import ids
 from sim.driver import SlackDriver, checks_value, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona
+from tests.helpers import channel_messages, create_persona, interview_values, open_modal
 
 FAST = {"OUTBOX_RETRY_SECONDS": "0.2", "SLACK_TIMEOUT_SECONDS": "1"}
 PLAN = "experience: ask about their last two roles -> years, main_stack\nmotivation: why this team -> reason"
@@ -42,7 +42,9 @@ def reports(slack):
 
 def report_of(slack, conv):
     """The report message of one interview (its buttons carry the interview's ref)."""
-    found = [m for m in reports(slack) if f"'value': '{conv.ref}'" in str(m["blocks"])]
+    found = [
+        m for m in reports(slack) if f"'value': '{conv.ref or conv.conversation_id}'" in str(m["blocks"])
+    ]
     return found[0] if found else None
 
 
@@ -79,7 +81,9 @@ def interview(served, driver, slack, tavus, who: str, title: str, objectives: di
 def open_decision(driver, slack, conv, verdict, user="U0OWNER1"):
     before = {v["id"] for v in slack.state.views.values() if v.get("callback_id") == ids.DECISION_VIEW}
     message = report_of(slack, conv)
-    driver.click(ids.DECIDE + verdict, conv.ref, user=user, message=message, channel=DM)
+    driver.click(
+        ids.DECIDE + verdict, conv.ref or conv.conversation_id, user=user, message=message, channel=DM
+    )
     return wait_until(
         lambda: next(
             (
@@ -272,3 +276,38 @@ def test_past_a_screenful_the_comparison_is_a_canvas_made_again_at_each_compare(
     driver.command("compare Backend engineer", user="U0ADMIN1", channel="C0HIRING1")
     wait_until(lambda: "U0ADMIN1" in str(slack.state.canvases), what="the admin may read it too")
     assert len(slack.state.canvases) == 1  # made again in place, not a second canvas
+
+
+def test_the_start_form_takes_an_opening_and_home_shows_openings_and_decisions(app, slack, tavus):
+    served, driver = app
+    store = served.deps.store
+    driver.command("opening Backend engineer Planned", channel="C0HIRING1")
+    opening = wait_until(lambda: store.opening_named(TEAM, "Backend engineer"), what="opening")
+    view = open_modal(driver, "interview", ids.START_INTERVIEW)
+    assert "Opening: Backend engineer" in str(view["blocks"])
+    values = interview_values(f"opening:{opening.id}", name="Form round")
+    assert driver.submit(view["id"], values).json()["response_action"] == "update"
+    conv = wait_until(
+        lambda: next(
+            iter(store._conversations("name = ? and message_ts is not null", ("Form round",))), None
+        ),
+        what="the interview started from the form",
+    )
+    assert conv.opening_id == opening.id and conv.persona_id == opening.persona_id
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    wait_until(lambda: store.conversation_by_token(conv.token).status == "live", what="live")
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: report_of(slack, conv), what="its report", timeout=15)
+    view = open_decision(driver, slack, conv, "advance")
+    driver.submit(view["id"], decision("Strong on the basics"))
+    wait_until(lambda: store.decision_of(conv.token), what="the decision")
+    driver.home_opened()
+    home = wait_until(
+        lambda: (
+            "Openings" in str(slack.state.home.get("U0OWNER1", {}).get("blocks"))
+            and str(slack.state.home["U0OWNER1"]["blocks"])
+        ),
+        what="Home with the openings",
+    )
+    assert "Backend engineer" in home and "1 finished (1 Advance)" in home and "decision: *Advance*" in home
+    assert ids.COMPARE_OPENING in home
