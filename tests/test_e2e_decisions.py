@@ -311,3 +311,9 @@ def test_the_start_form_takes_an_opening_and_home_shows_openings_and_decisions(a
     )
     assert "Backend engineer" in home and "1 finished (1 Advance)" in home and "decision: *Advance*" in home
     assert ids.COMPARE_OPENING in home
+    home_view = slack.state.home["U0OWNER1"]
+    driver.click(ids.COMPARE_OPENING, opening.id, view_id=home_view["id"])
+    wait_until(  # from Home (no response_url): in the app's DM with this person only
+        lambda: [m for m in channel_messages(slack, DM) if m["text"].startswith("Candidates for Backend")],
+        what="the comparison by DM",
+    )
