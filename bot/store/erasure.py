@@ -116,6 +116,9 @@ class ErasureRecords(StoreBase):
                 f"update conversations set candidate_email = null, error = null where token in ({old})",
                 (cutoff,),
             )
+            tx.execute(  # issue 25: a decision's words about the candidate; who decided what stays
+                f"update decisions set reason = null, feedback = null where conv_token in ({old})", (cutoff,)
+            )
             tx.execute("update audit set detail = null where at < ? and detail is not null", (cutoff,))
             stale = f"created_at < ? and {NOT_CANDIDATE_DM} and (payload != '{{}}' or result is not null)"
             tx.execute(
