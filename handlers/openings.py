@@ -86,7 +86,10 @@ async def openings_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
 async def comparison(deps: Deps, team: str, user: str, ref: str) -> tuple[str, list]:
     found = await deps.openings.compare(team, user, ref)
     if found is None:
-        text = f"I found no opening `{esc(ref[:60])}`. `{deps.settings.SLACK_COMMAND} openings` lists them."
+        text = (
+            f"I found no opening `{esc(ref[:60])}` (nor a persona of that name that you can use). "
+            f"`{deps.settings.SLACK_COMMAND} openings` lists the openings."
+        )
         return text, []
     if found.error:
         return found.error, []

@@ -317,3 +317,27 @@ def test_the_start_form_takes_an_opening_and_home_shows_openings_and_decisions(a
         lambda: [m for m in channel_messages(slack, DM) if m["text"].startswith("Candidates for Backend")],
         what="the comparison by DM",
     )
+
+
+def test_without_an_opening_the_persona_is_the_group(app, slack, tavus):
+    served, driver = app
+    store = served.deps.store
+    driver.command("interview Planned Persona round", channel="C0HIRING1")
+    conv = wait_until(
+        lambda: next(
+            iter(store._conversations("name = ? and conversation_id is not null", ("Persona round",))), None
+        ),
+        what="the interview",
+    )
+    assert conv.opening_id is None
+    tavus.control(f"conversations/{conv.conversation_id}/join")
+    wait_until(lambda: store.conversation_by_token(conv.token).status == "live", what="live")
+    tavus.control(f"conversations/{conv.conversation_id}/leave")
+    wait_until(lambda: report_of(slack, conv), what="its report", timeout=15)
+    driver.command("compare planned", channel="C0HIRING1")
+    shown = wait_until(
+        lambda: last_response(slack, "Candidates for Planned"), what="the persona's comparison"
+    )
+    assert "1 finished interview " in json.dumps(shown) and json.dumps(shown).count(ids.DECIDE_HOLD) == 1
+    driver.command("compare Nothing like it", channel="C0HIRING1")
+    assert wait_until(lambda: last_response(slack, "I found no opening"), what="an unknown name")

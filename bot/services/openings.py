@@ -66,7 +66,7 @@ class Openings:
     async def compare(self, team: str, user: str, ref: str) -> Comparison | None:
         """The finished interviews of one opening, most objectives done first, then earliest; None
         when there is no such opening."""
-        opening = await self.db.opening_named(team, ref)
+        opening = await self.db.opening_named(team, ref) or await self._persona_group(team, user, ref)
         if opening is None:
             return None
         out = Comparison(opening)
@@ -76,7 +76,11 @@ class Openings:
                 "can compare its candidates."
             )
             return out
-        finished = [c for c in await self.db.interviews_of_opening(team, opening.id) if c.status == "ended"]
+        if opening.id:
+            grouped = await self.db.interviews_of_opening(team, opening.id)
+        else:
+            grouped = await self.db.interviews_of_persona(team, opening.persona_id)
+        finished = [c for c in grouped if c.status == "ended"]
         for conv in finished:
             state = await gather_report(self.db, self.ws, conv)
             done, _ = scorecard_lines(state)
@@ -85,9 +89,26 @@ class Openings:
         long = len(out.rows) > MAX_ROWS
         for row in out.rows[: MAX_CANVAS_ROWS if long else MAX_ROWS]:
             row.link = await self._report_link(row.conv)
-        if long:
+        if long and opening.id:  # a persona's group keeps no canvas: it would be a new one each time
             out.canvas_url = await self._canvas(opening, out.rows[:MAX_CANVAS_ROWS], user)
         return out
+
+    async def _persona_group(self, team: str, user: str, ref: str) -> OpeningRecord | None:
+        """A persona (by id or name) the person can use, standing for the group of its interviews
+        started without an opening; its owner and admins may compare them."""
+        key = " ".join(ref.split()).casefold()
+        visible = await self.db.visible_personas(team, user)
+        persona = next((p for p in visible if key in (p.persona_id.casefold(), p.name.casefold())), None)
+        if persona is None:
+            return None
+        return OpeningRecord(
+            id="",
+            team_id=team,
+            name=persona.name,
+            persona_id=persona.persona_id,
+            owner_id=persona.owner_id,
+            created_at=persona.created_at,
+        )
 
     async def _canvas(self, opening: OpeningRecord, rows: list[Candidate], user: str) -> str:
         """Past a screenful, every candidate in a canvas only those who compare may read: made

@@ -117,6 +117,15 @@ class OpeningRecords(StoreBase):
         with self.db.write() as tx:
             tx.execute("update openings set compare_canvas_id = ? where id = ?", (canvas_id, opening_id))
 
+    def interviews_of_persona(self, team_id: str, persona_id: str) -> list[ConversationRecord]:
+        """A persona's interviews started without an opening: the persona is then their group."""
+        rows = self.db.read(
+            "select * from conversations where team_id = ? and persona_id = ? and opening_id is null "
+            "and coalesce(token_hash, '') not like ? order by created_at desc limit 500",
+            (team_id, persona_id, FORGOTTEN + "%"),
+        )
+        return [ConversationRecord.from_row(r) for r in rows]
+
     # decisions
     def decision_of(self, conv_token: str) -> dict[str, Any] | None:
         """The latest decision on an interview (verdict, reason, by_user, at, version, …), or None."""
