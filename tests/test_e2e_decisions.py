@@ -341,3 +341,16 @@ def test_without_an_opening_the_persona_is_the_group(app, slack, tavus):
     assert "1 finished interview " in json.dumps(shown) and json.dumps(shown).count(ids.DECIDE_HOLD) == 1
     driver.command("compare Nothing like it", channel="C0HIRING1")
     assert wait_until(lambda: last_response(slack, "I found no opening"), what="an unknown name")
+
+
+def test_bad_opening_commands_get_a_clear_message_and_make_nothing(app, slack):
+    served, driver = app
+    driver.command("opening", channel="C0HIRING1")
+    assert wait_until(lambda: last_response(slack, "Usage: `/tavus opening"), what="usage")
+    driver.command("opening Backend engineer Nobody", channel="C0HIRING1")
+    assert wait_until(lambda: last_response(slack, "found no persona"), what="no persona")
+    driver.command(f"opening {'x' * 81} Planned", channel="C0HIRING1")
+    assert wait_until(lambda: last_response(slack, "1 to 80 characters"), what="too long")
+    assert served.deps.store.openings_in(TEAM) == []
+    assert "Which opening?" in driver.command("compare", channel="C0HIRING1").json()["text"]
+    assert "No openings yet" in driver.command("openings", channel="C0HIRING1").json()["text"]
