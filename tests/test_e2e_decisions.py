@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import httpx
 import pytest
@@ -76,6 +77,15 @@ def interview(served, driver, slack, tavus, who: str, title: str, objectives: di
         lambda: f"{done} of 2 objectives done" in str(report_of(slack, conv)["blocks"]), what="its scorecard"
     )
     return store.conversation_by_token(conv.token), link
+
+
+def settled(store) -> bool:
+    """No outbox job waiting (the reports' redraws ask Tavus for the plan too), twice in a row."""
+    idle = "select count(*) as n from outbox where state = 'pending'"
+    if store.db.read(idle)[0]["n"]:
+        return False
+    time.sleep(0.5)  # a late callback (analysis, recording) may still queue one
+    return not store.db.read(idle)[0]["n"]
 
 
 def open_decision(driver, slack, conv, verdict, user="U0OWNER1"):
@@ -265,8 +275,12 @@ def test_past_a_screenful_the_comparison_is_a_canvas_made_again_at_each_compare(
         wait_until(lambda c=conv: store.conversation_by_token(c.token).status == "live", what="live")
         tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: len(reports(slack)) == 11, what="eleven reports", timeout=30)
+    wait_until(lambda: settled(store), what="the reports' redraws done", timeout=30)
+    before = len(tavus.state.requests)
     driver.command("compare Backend engineer", channel="C0HIRING1")
     shown = wait_until(lambda: last_response(slack, "the comparison canvas"), what="the comparison")
+    asked = [r for r in tavus.state.requests[before:] if r["path"].startswith("/v2/objectives")]
+    assert len(asked) == 1  # the persona's plan once, not once per candidate
     assert json.dumps(shown["blocks"]).count(ids.DECIDE_REJECT) == 10 and "1 more" in json.dumps(
         shown["blocks"]
     )

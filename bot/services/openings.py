@@ -81,8 +81,10 @@ class Openings:
         else:
             grouped = await self.db.interviews_of_persona(team, opening.persona_id)
         finished = [c for c in grouped if c.status == "ended"]
+        plan = None  # one persona: its plan is asked of Tavus once, not per candidate
         for conv in finished:
-            state = await gather_report(self.db, self.ws, conv)
+            state = await gather_report(self.db, self.ws, conv, plan=plan)
+            plan = plan or state.plan
             done, _ = scorecard_lines(state)
             out.rows.append(Candidate(conv, state, done, len(state.objectives()), decision=state.decision))
         out.rows.sort(key=lambda r: (-r.done, r.conv.live_at or r.conv.created_at))
