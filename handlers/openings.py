@@ -146,7 +146,7 @@ def register(app, deps: Deps) -> None:
         await open_view(
             client,
             body.get("trigger_id", ""),
-            build_decision_modal(conv.name, ref, verdict, version, latest),
+            build_decision_modal(conv.name, ref, verdict, version, latest, has_candidate=conv.has_candidate),
             None,
         )
 

@@ -174,6 +174,7 @@ def test_an_opening_compares_its_candidates_and_people_decide(app, slack, tavus)
 
     # a reject needs its reason; with one it is recorded and shown on the report; Casey is told
     view = open_decision(driver, slack, casey, "reject")
+    assert ids.D_TELL in str(view["blocks"])
     refused = driver.submit(view["id"], decision()).json()
     assert refused["response_action"] == "errors" and ids.D_REASON in refused["errors"]
     assert store.decision_of(casey.token) is None
@@ -313,6 +314,7 @@ def test_the_start_form_takes_an_opening_and_home_shows_openings_and_decisions(a
     tavus.control(f"conversations/{conv.conversation_id}/leave")
     wait_until(lambda: report_of(slack, conv), what="its report", timeout=15)
     view = open_decision(driver, slack, conv, "advance")
+    assert ids.D_TELL not in str(view["blocks"]) and "no candidate to tell" in str(view["blocks"])
     driver.submit(view["id"], decision("Strong on the basics"))
     wait_until(lambda: store.decision_of(conv.token), what="the decision")
     driver.home_opened()

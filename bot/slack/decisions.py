@@ -44,9 +44,16 @@ def decision_line(latest: dict[str, Any] | None) -> str:
 
 
 def build_decision_modal(
-    conv_name: str | None, ref: str, verdict: str, version: int, latest: dict[str, Any] | None = None
+    conv_name: str | None,
+    ref: str,
+    verdict: str,
+    version: int,
+    latest: dict[str, Any] | None = None,
+    *,
+    has_candidate: bool = True,
 ) -> dict[str, Any]:
-    """The short form: a reason (required to reject), watched or read, feedback for the candidate."""
+    """The short form: a reason (required to reject), watched or read, feedback for the candidate
+    (an open interview has no candidate to tell: no feedback there)."""
     word = WORDS[verdict]
     blocks: list[Block] = [section(f"*{word}* · {esc_cut(conv_name, 150) or 'this interview'}")]
     if latest:
@@ -58,15 +65,21 @@ def build_decision_modal(
         checkbox_input(
             ids.D_WATCHED, "Before deciding", [option("watched", "I watched or read the interview")], set()
         ),
-        text_input(
-            ids.D_FEEDBACK,
-            "Feedback for the candidate",
-            multiline=True,
-            optional=True,
-            max_length=MAX_FEEDBACK,
-        ),
-        checkbox_input(ids.D_TELL, "The candidate", [option("tell", "Tell the candidate")], set()),
     ]
+    if has_candidate:
+        blocks += [
+            text_input(
+                ids.D_FEEDBACK,
+                "Feedback for the candidate",
+                multiline=True,
+                optional=True,
+                max_length=MAX_FEEDBACK,
+                hint="Sent only if you tick Tell the candidate; the decision itself is never sent.",
+            ),
+            checkbox_input(ids.D_TELL, "The candidate", [option("tell", "Tell the candidate")], set()),
+        ]
+    else:
+        blocks.append(context("An open interview: there is no candidate to tell."))
     meta = {"ref": ref, "verdict": verdict, "version": version}
     return modal(ids.DECISION_VIEW, f"{word} candidate", blocks, submit=word, metadata=meta)
 
