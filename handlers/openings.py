@@ -52,7 +52,7 @@ async def openings_command(deps: Deps, ack, respond, body: dict, sub: str, rest:
         await ack()
         await create_opening(deps, respond, team, user, as_plain(rest))
     elif not rest:
-        await ack(response_type="ephemeral", text=f"Which opening? `{command} compare <opening name>`.")
+        await ack(response_type="ephemeral", text=f"Which opening? `{command} compare &lt;opening name&gt;`.")
     else:
         await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Gathering the candidates…")
         text, blocks = await comparison(deps, team, user, as_plain(rest))
@@ -65,13 +65,13 @@ async def create_opening(deps: Deps, respond, team: str, user: str, rest: str) -
     name, persona, jd = parse_opening(rest, lambda ref: deps.personas.find(visible, user, ref))
     if not rest or not name:
         await respond(
-            text=f"Usage: `{command} opening <name> <persona> [job description URL]`, e.g. "
+            text=f"Usage: `{command} opening &lt;name&gt; &lt;persona&gt; [job description URL]`, e.g. "
             f"`{command} opening Backend engineer Planned`; `{command} personas` lists your personas."
         )
         return
     _, said = await deps.openings.create(team, user, name, persona, jd)
     if persona is None:
-        said += f" Usage: `{command} opening <name> <persona>`."
+        said += f" Usage: `{command} opening &lt;name&gt; &lt;persona&gt;`."
     await respond(text=said)
 
 

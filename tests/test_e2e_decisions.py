@@ -158,6 +158,7 @@ def test_an_opening_compares_its_candidates_and_people_decide(app, slack, tavus)
     # the list: counts per state
     listed = driver.command("openings", channel="C0HIRING1").json()
     assert "Backend engineer" in str(listed["blocks"]) and "3 finished (3 undecided)" in str(listed["blocks"])
+    assert "<https://example.org/jobs/backend|job description>" in str(listed["blocks"])
 
     # the comparison: most objectives done first, with their values and report links
     driver.command("compare backend engineer", channel="C0HIRING1")

@@ -62,8 +62,11 @@ def counts_line(counts: dict[str, int]) -> str:
 def opening_row(opening: OpeningRecord, counts: dict[str, int], persona_name: str | None) -> Block:
     line = (
         f"*{esc(opening.name)}* · interviewed by *{esc(persona_name) or opening.persona_id}* · "
-        f"by <@{opening.owner_id}>\n{counts_line(counts)}"
+        f"by <@{opening.owner_id}>"
     )
+    if opening.job_description:
+        line += f" · {link(opening.job_description, 'job description')}"
+    line += f"\n{counts_line(counts)}"
     return section(line, accessory=button("Compare", ids.COMPARE_OPENING, value=opening.id))
 
 
@@ -74,7 +77,7 @@ def build_openings_list(
     command: str = "/tavus",
 ) -> tuple[str, list[Block]]:
     if not openings:
-        text = f"No openings yet. Make one with `{command} opening <name> <persona>`."
+        text = f"No openings yet. Make one with `{command} opening &lt;name&gt; &lt;persona&gt;`."
         return text, [section(text)]
     blocks: list[Block] = [section(f"*Openings* ({len(openings)})")]
     for opening in openings[:MAX_OPENINGS]:
