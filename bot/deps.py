@@ -17,6 +17,7 @@ from bot.services.interviews import InterviewService
 from bot.services.invite_flow import InviteFlow
 from bot.services.invites import InviteService
 from bot.services.jobs import JobRunners
+from bot.services.openings import Openings
 from bot.services.outbox import Backoff, OutboxWorker
 from bot.services.people import People
 from bot.services.personas import PersonaService
@@ -70,6 +71,7 @@ class Deps:
     # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
     # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
     after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
+    openings: Openings = field(default=None)  # type: ignore[assignment]  # issue 25; set by build
 
     @classmethod
     def build(
@@ -99,7 +101,7 @@ class Deps:
         interviews.results = runners.results = results = ResultsService(interviews)
         interviews.usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
         documents = DocumentService(settings, quiet, ws)  # background store threads
-        return cls(
+        built = cls(
             settings,
             store,
             db,
@@ -117,3 +119,5 @@ class Deps:
             results,
             documents,
         )
+        built.openings = Openings(db, ws, people, slack)
+        return built

@@ -9,6 +9,7 @@ from handlers import (
     events,
     forget,
     notes,
+    openings,
     persona_edit,
     persona_test,
     settings,
@@ -31,3 +32,4 @@ def register_listeners(app, deps: Deps) -> None:
     notes.register(app, deps)
     persona_test.register(app, deps)
     steps.register(app, deps)
+    openings.register(app, deps)

@@ -26,6 +26,8 @@ from handlers.guard import team_of, user_of
 from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.notes import note_command
+from handlers.openings import COMMANDS as OPENING_COMMANDS
+from handlers.openings import opening_finder, openings_command
 from handlers.persona_test import test_command
 from handlers.stats import stats_command
 
@@ -79,6 +81,8 @@ def register(app, deps: Deps) -> None:
         elif sub == "stats":
             await ack()  # whether this is an admin (the whole workspace's numbers) may ask Slack
             await stats_command(deps, respond, body, rest)
+        elif sub in OPENING_COMMANDS:  # issue 25
+            await openings_command(deps, ack, respond, body, sub, rest)
         elif sub == "forget":
             await ack()  # erasure, after a confirmation
             await forget_command(deps, respond, body, rest)
@@ -146,6 +150,7 @@ async def start_quick(deps: Deps, respond, client, body: dict, parsed, intent: s
             candidate_id=parsed.candidate_id,
             candidate_email=parsed.candidate_email,
             candidate_name=parsed.candidate_email,  # issue 14: the email stands for the name
+            opening_id=parsed.opening_id,
         )
     )
     if outcome.error:  # nothing started: the same command may be sent again at once
@@ -182,7 +187,9 @@ def claim_quick(
     its intent claimed (one atomic claim); the claim's key, or None for a duplicate."""
     store = deps.store
     visible = store.visible_personas(team, user)
-    parsed = parse_quick_interview(rest, lambda ref: deps.personas.find(visible, user, ref))
+    find = opening_finder(store, team, visible, lambda ref: deps.personas.find(visible, user, ref))
+    parsed = parse_quick_interview(rest, find)
+    parsed.opening_id = find.hit  # issue 25: an opening's name picks its persona, and groups the interview
     if parsed.error or parsed.persona is None:
         return parsed, None
     candidate = parsed.candidate_id or (parsed.candidate_email or "").lower()  # a Slack user or an email

@@ -11,6 +11,7 @@ from bot.services.funnel import visible_funnels
 from bot.slack.errors import slack_failed
 from bot.slack.home import build_home
 from bot.slack.lists import build_personas_list
+from bot.slack.openings import home_openings
 from bot.slack.stats import home_stats
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
     admin = await deps.people.is_admin(team, user)
     invites = [(c, await deps.invites.find_link(c)) for c in await deps.db.invites_of(team, user)]
     ended = await deps.db.recently_ended(team, user)
+    decisions = {c.token: (await deps.db.decision_of(c.token) or {}).get("verdict") for c in ended}
     view = build_home(
         await deps.db.personas_of(team, user),
         await deps.db.active_of(team, user),
@@ -34,6 +36,8 @@ async def publish_home(deps: Deps, client, team: str, user: str, notice: str | N
         can_configure=admin,
         invites=invites,
         report_links=await deps.db.report_links([c.token for c in ended]),
+        openings=await home_blocks(deps, team, user),
+        decisions={k: v for k, v in decisions.items() if v},
     )
     funnel = await funnel_blocks(deps, team, user)
     if len(view["blocks"]) + len(funnel) <= HOME_BLOCKS:
@@ -60,3 +64,12 @@ async def personas_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
         shared=[p for p in visible if p.owner_id != user],
         replica_names=await deps.personas.replica_names(team),
     )
+
+
+async def home_blocks(deps: Deps, team: str, user: str) -> list:
+    """Issue 25: the Home tab's Openings part, with each one's candidates' counts."""
+    openings = await deps.db.openings_in(team)
+    if not openings:
+        return []
+    names = {p.persona_id: p.name for p in await deps.db.visible_personas(team, user)}
+    return home_openings(openings, await deps.db.opening_counts(team), names)

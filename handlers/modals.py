@@ -77,6 +77,7 @@ async def open_interview_modal(
         values={"persona": selected} if selected else None,
         command=deps.settings.SLACK_COMMAND,
         last_used=await deps.db.last_persona_used(team, user),
+        openings=await deps.db.openings_in(team),  # issue 25
     )
     if replace_view is None:
         await open_view(client, trigger_id, view, respond)

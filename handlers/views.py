@@ -21,6 +21,7 @@ from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
 from bot.tavus import errors as te
 from handlers.guard import team_of, user_of, values_of
+from handlers.openings import choose_opening
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ def register(app, deps: Deps) -> None:
     async def on_start_interview(ack, body, client) -> None:
         view, team, user = body.get("view") or {}, team_of(body), user_of(body)
         personas = await deps.db.visible_personas(team, user)
-        form, errors = read_interview_form(values_of(view), personas)
+        values, opening_id = await choose_opening(deps, team, values_of(view))  # issue 25
+        form, errors = read_interview_form(values, personas)
         if not errors and (problem := await channel_problem(client, form.channel)):
             errors = {ids.I_CHANNEL: as_plain(problem)}  # Slack shows inline errors as plain text
         if errors:
@@ -112,6 +114,7 @@ def register(app, deps: Deps) -> None:
                 captions=form.captions,
                 language=form.language,
                 request_key=submission_key(view),
+                opening_id=opening_id,
                 **form.extra,
             )
         )

@@ -125,6 +125,8 @@ def test_an_empty_database_gets_the_same_schema_on_both_backends(tmp_path, pg_ur
         "tavus_keys",  # m013 (issue 23)
         "erasure_requests",  # m016 (issue 24)
         "recipients",  # m016 (issue 24)
+        "openings",  # m018 (issue 25)
+        "decisions",  # m018 (issue 25)
     }
     for table in lite_schema:
         assert lite_schema[table] == pg_schema[table], table

@@ -54,6 +54,7 @@ class InterviewRequest:
     candidate_email: str | None = None
     opens_at: str | None = None
     expires_hours: int | None = None
+    opening_id: str | None = None  # issue 25: the opening it interviews for
 
 
 @dataclass
@@ -132,6 +133,7 @@ class InterviewService:
             token_hash=token_hash(self.callback_secret(token)),
             tavus_account=req.persona.tavus_account,  # a persona lives in one account: its calls too
             recording=int(req.recording),
+            opening_id=req.opening_id,
             **extra,
         )
 

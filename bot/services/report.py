@@ -21,11 +21,16 @@ log = logging.getLogger(__name__)
 
 
 async def gather_report(
-    db: AsyncStore, ws: Workspaces, conv: ConversationRecord, row: dict[str, Any] | None = None
+    db: AsyncStore,
+    ws: Workspaces,
+    conv: ConversationRecord,
+    row: dict[str, Any] | None = None,
+    plan: list[tuple[str, list[str]]] | None = None,
 ) -> ReportState:
-    """The report's content from the store (and the plan's objective names from Tavus)."""
+    """The report's content from the store (and the plan's objective names from Tavus, unless
+    `plan` is given: a comparison reads its persona's plan once for all its interviews)."""
     events = await db.events_of(conv.conversation_id, conv.token)
-    state = ReportState(conv=conv, ended=conv.status == "ended")
+    state = ReportState(conv=conv, ended=conv.status == "ended", decision=await db.decision_of(conv.token))
     for event in events:
         kind, props = event.get("event_type"), event.get("properties") or {}
         if completed := objective_completion(event):
@@ -54,7 +59,9 @@ async def gather_report(
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
     state.rule_words = read_words(persona.guardrail_words if persona else None)
-    if persona and persona.objectives_id:
+    if plan:
+        state.plan = plan
+    elif persona and persona.objectives_id:
         try:
             found = await (await db.run(ws.tavus_for, persona)).get_objectives(persona.objectives_id)
             state.plan = [

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import esc_cut, link, section
-from bot.slack.report import ReportState, scorecard_lines
+from bot.slack.report import ReportState, decision_blocks, scorecard_lines
 from bot.slack.report_canvas import build_report_canvas, canvas_title
 from bot.store import ConversationRecord
 
@@ -129,4 +129,7 @@ class CanvasSteps:
             f"{len(state.objectives())} objectives done · {link(url, 'open the report canvas')}\n"
             "The canvas is updated as the transcript, the analysis and the recording arrive."
         )
-        return f"Interview report: {esc_cut(conv.name, 120)} (canvas)", [section(text)]
+        return f"Interview report: {esc_cut(conv.name, 120)} (canvas)", [
+            section(text),
+            *decision_blocks(state),
+        ]

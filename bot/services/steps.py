@@ -54,7 +54,7 @@ def report_metadata(state: ReportState) -> dict[str, Any]:
         "interview_id": conv.ref or "",
         "objectives_done": len(state.done),
         "objectives_total": len(state.plan),
-        "decision": "",
+        "decision": (state.decision or {}).get("verdict") or "",  # issue 25: the latest decision
     }
     return {"event_type": "interview_completed", "event_payload": payload}
 
@@ -123,7 +123,7 @@ class StepRunners:
             "objectives_done": len(report.done),
             "objectives_total": len(report.plan),
             "report_link": link,
-            "decision": "",  # issue 25 records a person's decision; none is made yet
+            "decision": (report.decision or {}).get("verdict") or "",  # issue 25: the latest decision
         }
 
     async def _permalink(self: JobRunners, job: OutboxRecord, team: str | None, channel: str, ts: str) -> str:

@@ -24,6 +24,9 @@ SUBCOMMANDS = {
     "note",
     "test",
     "stats",
+    "opening",  # issue 25: openings, the comparison
+    "openings",
+    "compare",
 }
 MAX_TEXT = 4000  # Slack sends at most this much; anything longer is not from Slack
 
@@ -48,6 +51,7 @@ class QuickInterview:
     candidate_email: str | None = None  # issue 14: an external candidate, by email
     title: str = ""
     error: str | None = None
+    opening_id: str | None = None  # issue 25: named by its opening
 
 
 def parse_quick_interview(rest: str, find: Callable[[str], PersonaRecord | None]) -> QuickInterview:

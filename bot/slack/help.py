@@ -47,6 +47,19 @@ def build_help(command: str, *, admin: bool = False, unknown: str | None = None)
             "the interview funnel: invited, started, completed, no-shows, decisions, minutes used "
             "(yours; an admin's is the workspace's)",
         ),
+        (
+            f"{c} opening <name> <persona> [job description URL]",
+            "make an opening (a role): its interviews are grouped, compared and decided on",
+        ),
+        (
+            f"{c} interview <opening> [@candidate | name@example.com] [title]",
+            "the same for an opening: its persona interviews, and the interview is grouped under it",
+        ),
+        (f"{c} openings", "the openings, with how many candidates are in each state, and Compare"),
+        (
+            f"{c} compare <opening>",
+            "its finished interviews side by side, with Advance, Hold and Reject (its owner or an admin)",
+        ),
         (f"{c} help", "this help"),
     ]
     text = "\n".join(f"• `{esc(cmd)}` — {what}" for cmd, what in rows)

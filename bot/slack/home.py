@@ -29,6 +29,8 @@ def build_home(
     can_configure: bool = False,
     invites: list[tuple[ConversationRecord, str | None]] | None = None,
     report_links: dict[str, str] | None = None,
+    openings: list[Block] | None = None,
+    decisions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`shared`: others' personas this person may use; `everyone`: the workspace's invites,
     waiting and live interviews, for an admin (None for everyone else); `report_links`: the
@@ -64,6 +66,7 @@ def build_home(
                 )
             )
     blocks += invite_rows(invites or [])
+    blocks += openings or []  # issue 25: built by bot/slack/openings.py
     blocks += [{"type": "divider"}, section(f"*Waiting and live* ({len(active)})")]
     if not active:
         blocks.append(context("No interview is waiting or live."))
@@ -85,7 +88,9 @@ def build_home(
         ref = esc(conv.conversation_id or conv.ref)
         report = (report_links or {}).get(conv.token)
         seen = f" · {link(report, 'open the report')}" if report else ""
-        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}{seen}"))
+        verdict = (decisions or {}).get(conv.token)
+        decided = f" · decision: *{verdict.capitalize()}*" if verdict else ""  # issue 25
+        blocks.append(context(f"*{esc(conv.name)}* `{ref}` — {status_line(conv)}{seen}{decided}"))
     return {"type": "home", "blocks": blocks[:100]}
 
 

@@ -73,3 +73,13 @@ OPEN_NOTE = "open_note_to_interviewer"  # the button on the owner's private view
 NOTE_VIEW = "note_to_interviewer"  # the modal's callback_id
 N_TEXT = "note_text"
 TEST_PERSONA = "test_persona"
+
+# issue 25: openings, the comparison, decisions
+COMPARE_OPENING = "compare_opening"  # the button on an opening; its value is the opening's id
+DECIDE = "decide_"  # + advance, hold or reject: the buttons on a report and the comparison
+DECIDE_ADVANCE, DECIDE_HOLD, DECIDE_REJECT = DECIDE + "advance", DECIDE + "hold", DECIDE + "reject"
+DECISION_VIEW = "decision_view"  # the modal's callback_id
+D_REASON = "decision_reason"
+D_WATCHED = "decision_watched"
+D_FEEDBACK = "decision_feedback"
+D_TELL = "decision_tell"

@@ -16,7 +16,7 @@ from bot.slack.modals import (
     text_input,
     with_errors,
 )
-from bot.store import PersonaRecord
+from bot.store import OpeningRecord, PersonaRecord
 
 
 def build_interview_modal(
@@ -27,6 +27,7 @@ def build_interview_modal(
     errors: dict[str, str] | None = None,
     command: str = "/tavus",
     last_used: str | None = None,
+    openings: list[OpeningRecord] | None = None,
 ) -> dict[str, Any]:
     """The form; the persona picker shows names and starts on the one used last."""
     v = values or {}
@@ -44,7 +45,11 @@ def build_interview_modal(
         option(p.persona_id, p.name if names.count(p.name.casefold()) == 1 else f"{p.name} ({p.persona_id})")
         for p in personas
     ]
-    ids_shown = {p.persona_id for p in personas[:100]}
+    visible = {p.persona_id for p in personas}  # issue 25: an opening starts with its persona
+    options += [
+        option(f"opening:{o.id}", f"Opening: {o.name}") for o in openings or [] if o.persona_id in visible
+    ]
+    ids_shown = {o["value"] for o in options[:100]}
     default = next((x for x in (v.get("persona"), last_used) if x in ids_shown), personas[0].persona_id)
     channel = {
         "type": "conversations_select",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date, user_ref
+from bot.slack.decisions import decision_buttons, decision_line
 from bot.slack.messages import shutdown_words
 from bot.slack.plan_form import guardrail_words
 from bot.store import ConversationRecord
@@ -38,6 +39,7 @@ class ReportState:
     def rule(self, name: str) -> str:
         """A guardrail the interviewer hit, in plain words (text still to escape)."""
         return guardrail_words(name, self.rule_words)
+    decision: dict[str, Any] | None = None  # issue 25: the latest decision a person made
 
     @property
     def has_results(self) -> bool:
@@ -159,4 +161,10 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
         seen = ":eyes: *Perception analysis* · not used by this persona"
     text = cut(f"Interview report: {esc(conv.name)} · {count} of {total} objectives done", 200)
     parts = [head, score, rails, seen, recording_line(state), transcript_line(state)]
-    return text, [section(cut(part, 2900)) for part in parts]
+    return text, [section(cut(part, 2900)) for part in parts] + decision_blocks(state)
+
+
+def decision_blocks(state: ReportState) -> list[Block]:
+    """Issue 25: the latest decision, and the buttons a person decides with."""
+    ref = state.conv.ref or state.conv.conversation_id
+    return [section(decision_line(state.decision)), decision_buttons(ref)] if ref else []

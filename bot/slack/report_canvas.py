@@ -84,3 +84,33 @@ def build_report_canvas(state: ReportState) -> str:
         ]
     # cut by bytes, not characters: a transcript in Hebrew or emoji is 2-4 bytes a character
     return "\n\n".join(out).encode()[:MAX_CANVAS].decode("utf-8", "ignore")
+
+
+def build_comparison_canvas(title: str, rows: list) -> str:
+    """Issue 25: a long comparison as a markdown table, a row per candidate (rows are
+    bot/slack/openings.py's Candidate), every outside text escaped."""
+    out = [
+        f"# {md(title, 150)}",
+        "Most objectives done first, then the earliest. Made again at each compare.",
+        "| # | Candidate | Done | Objectives | Guardrails hit | Length | Date | Decision | Report |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n, row in enumerate(rows, start=1):
+        conv, state = row.conv, row.state
+        who = (
+            f"![](@{conv.candidate_id})" if conv.candidate_id else md(conv.candidate_name or "open link", 80)
+        )
+        done = "; ".join(
+            f"{md(name, 60)}: "
+            + ", ".join(f"{md(k, 40)} {md(v, 120)}" for k, v in (state.done[name] or {}).items())
+            for name in state.objectives()[:25]
+            if name in state.done
+        )
+        trips = ", ".join(md(name, 60) for name, _ in state.trips[:10]) or "none"
+        took = f"{state.seconds // 60} min" if state.seconds is not None else "unknown"
+        verdict = md((row.decision or {}).get("verdict") or "none yet", 20)
+        report = f"[report]({row.link})" if _URL.match(row.link or "") else ""
+        date = md((conv.live_at or conv.created_at or "")[:10], 10)
+        cells = [str(n), who, f"{row.done} of {row.total}", done, trips, took, date, verdict, report]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)[:MAX_CANVAS]

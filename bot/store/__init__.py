@@ -14,9 +14,17 @@ from bot.store.erasure import ErasureRecords
 from bot.store.erasures import ErasureRequestRecords
 from bot.store.events import EventRecords
 from bot.store.invites import InviteRecords
+from bot.store.openings import OpeningRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
 from bot.store.personas import PersonaRecords
-from bot.store.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, PersonaRecord
+from bot.store.records import (
+    ACTIVE,
+    FINAL,
+    ConversationRecord,
+    DuplicateRequest,
+    OpeningRecord,
+    PersonaRecord,
+)
 from bot.store.reports import ReportRecords
 from bot.store.steps import StepRecords
 from bot.store.usage import UsageRecords
@@ -28,6 +36,7 @@ __all__ = [
     "ConversationRecord",
     "DuplicateRequest",
     "Job",
+    "OpeningRecord",
     "OutboxRecord",
     "PersonaRecord",
     "Store",
@@ -51,6 +60,7 @@ class Store(
     ErasureRecords,
     ErasureRequestRecords,
     UsageRecords,
+    OpeningRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

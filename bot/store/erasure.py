@@ -79,6 +79,7 @@ class ErasureRecords(StoreBase):
                 "revoked_at = coalesce(revoked_at, ?) where conv_token = ?",
                 (now, conv_token),
             )
+            tx.execute("delete from decisions where conv_token = ?", (conv_token,))  # reasons, feedback
             team = tx.query("select team_id from conversations where token = ?", (conv_token,))
             self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
             follow_steps(tx, conv_token)  # a workflow waiting on it is told: forgotten, nothing else
@@ -114,6 +115,9 @@ class ErasureRecords(StoreBase):
             tx.execute(
                 f"update conversations set candidate_email = null, error = null where token in ({old})",
                 (cutoff,),
+            )
+            tx.execute(  # issue 25: a decision's words about the candidate; who decided what stays
+                f"update decisions set reason = null, feedback = null where conv_token in ({old})", (cutoff,)
             )
             tx.execute("update audit set detail = null where at < ? and detail is not null", (cutoff,))
             stale = f"created_at < ? and {NOT_CANDIDATE_DM} and (payload != '{{}}' or result is not null)"

@@ -85,6 +85,7 @@ class ConversationRecord(_Record):
     tavus_account: str | None = None  # issue 23: the fingerprint of the key it was made with
     recording: int | None = None  # issue 22: 1 recorded, 0 not, None not known (older rows)
     seconds_used: int | None = None  # issue 25: Tavus time, live to end, settled once it ended
+    opening_id: str | None = None  # issue 25: the opening (role) it interviews for
 
     @property
     def has_candidate(self) -> bool:
@@ -95,6 +96,19 @@ class ConversationRecord(_Record):
     def forgotten(self) -> bool:
         """Erased by `forget`: its jobs post nothing more (bot/store/erasure.py)."""
         return (self.token_hash or "").startswith(FORGOTTEN)
+
+
+@dataclass(slots=True)
+class OpeningRecord(_Record):
+    """Issue 25: a role; its interviews are grouped and compared. `owner_id` decides with admins."""
+
+    id: str
+    team_id: str
+    name: str
+    persona_id: str
+    owner_id: str
+    created_at: str
+    job_description: str | None = None
 
 
 class DuplicateRequest(Exception):

@@ -84,6 +84,15 @@ def invite_endpoint(deps: Deps):
             f"<p>{e(settings.get('consent') or DEFAULT_CONSENT)}</p>"
         )
 
+    async def reviewed(conv_token: str) -> str:
+        """Issue 25: what the team chose to tell the candidate after their review, escaped."""
+        told = [d for d in await deps.db.decisions_of(conv_token) if d.get("tell")]
+        if not told:
+            return ""
+        feedback = told[-1].get("feedback")
+        words = "".join(f"<p>{e(line)}</p>" for line in (feedback or "").splitlines() if line.strip())
+        return '<h2 role="status">The team has reviewed your interview</h2>' + words
+
     async def render(seen: LinkState, token: str) -> Response:
         conv = seen.conv
         title = (conv.name if conv else None) or "AI video interview"
@@ -99,8 +108,9 @@ def invite_endpoint(deps: Deps):
         if seen.state == "cancelled":
             return page(title, "<p>This interview was cancelled. The link no longer works.</p>", status=410)
         if seen.state == "ended":
+            done = "<p>This interview has ended. Thank you for your time.</p>"
             mine = f'<p><a href="/i/{e(token)}/data">See, download or delete your data</a></p>'
-            return page(title, "<p>This interview has ended. Thank you for your time.</p>" + mine)
+            return page(title, done + await reviewed(conv.token if conv else "") + mine)
         if seen.state == "expired":
             return page(
                 title, f"<p>This invitation expired on {e(when(conv and conv.expires_at))}.</p>", status=410

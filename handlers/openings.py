@@ -1,0 +1,180 @@
+"""Issue 25: `/tavus opening`, `/tavus openings`, `/tavus compare`, the Compare button, and the
+Advance / Hold / Reject buttons with the decision modal they open."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.slack import ids
+from bot.slack.blocks import as_plain, esc, section
+from bot.slack.decisions import build_decision_modal, read_decision_form
+from bot.slack.errors import slack_failed
+from bot.slack.forms import field_value
+from bot.slack.modals import build_progress_view, build_result_view
+from bot.slack.openings import build_comparison, build_openings_list
+from bot.store import PersonaRecord
+from handlers.guard import action_value, team_of, user_of
+from handlers.modals import open_view
+
+COMMANDS = ("opening", "openings", "compare")
+URL = re.compile(r"^<?(https://[^\s|>]+)(\|[^>]*)?>?$")  # Slack sends a typed link as <url> or <url|text>
+OPENING_CHOICE = "opening:"  # the Start interview form's persona picker lists openings so
+
+
+def parse_opening(rest: str, find) -> tuple[str, PersonaRecord | None, str | None]:
+    """`<name> <persona> [job description URL]`: the longest run of trailing words that names a
+    persona is the persona, the words before it the name; a "quoted" name may come first."""
+    words, jd = rest.split(), None
+    if words and (m := URL.match(words[-1])):
+        jd, words = m.group(1), words[:-1]
+    if rest.startswith('"') and '"' in rest[1:]:
+        name, _, after = rest[1:].partition('"')
+        after_words = [w for w in after.split() if not URL.match(w)]
+        return name, find(" ".join(after_words)) if after_words else None, jd
+    for n in range(1, len(words)):
+        persona = find(" ".join(words[n:]))
+        if persona:
+            return " ".join(words[:n]), persona, jd
+    return " ".join(words), None, jd
+
+
+async def openings_command(deps: Deps, ack, respond, body: dict, sub: str, rest: str) -> None:
+    team, user, command = team_of(body), user_of(body), deps.settings.SLACK_COMMAND
+    if sub == "openings":
+        text, blocks = await openings_list(deps, team, user)
+        await ack(response_type="ephemeral", text=text, blocks=blocks)
+    elif sub == "opening":
+        await ack()
+        await create_opening(deps, respond, team, user, as_plain(rest))
+    elif not rest:
+        await ack(response_type="ephemeral", text=f"Which opening? `{command} compare &lt;opening name&gt;`.")
+    else:
+        await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Gathering the candidates…")
+        text, blocks = await comparison(deps, team, user, as_plain(rest))
+        await respond(text=text, blocks=blocks, replace_original=True)
+
+
+async def create_opening(deps: Deps, respond, team: str, user: str, rest: str) -> None:
+    command = deps.settings.SLACK_COMMAND
+    visible = await deps.db.visible_personas(team, user)
+    name, persona, jd = parse_opening(rest, lambda ref: deps.personas.find(visible, user, ref))
+    if not rest or not name:
+        await respond(
+            text=f"Usage: `{command} opening &lt;name&gt; &lt;persona&gt; [job description URL]`, e.g. "
+            f"`{command} opening Backend engineer Planned`; `{command} personas` lists your personas."
+        )
+        return
+    _, said = await deps.openings.create(team, user, name, persona, jd)
+    if persona is None:
+        said += f" Usage: `{command} opening &lt;name&gt; &lt;persona&gt;`."
+    await respond(text=said)
+
+
+async def openings_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
+    openings = await deps.db.openings_in(team)
+    names = {p.persona_id: p.name for p in await deps.db.visible_personas(team, user)}
+    return build_openings_list(
+        openings, await deps.db.opening_counts(team), names, deps.settings.SLACK_COMMAND
+    )
+
+
+async def comparison(deps: Deps, team: str, user: str, ref: str) -> tuple[str, list]:
+    found = await deps.openings.compare(team, user, ref)
+    if found is None:
+        text = (
+            f"I found no opening `{esc(ref[:60])}` (nor a persona of that name that you can use). "
+            f"`{deps.settings.SLACK_COMMAND} openings` lists the openings."
+        )
+        return text, []
+    if found.error:
+        return found.error, []
+    from bot.services.openings import MAX_ROWS
+
+    return build_comparison(found.opening, found.rows, MAX_ROWS, found.canvas_url)
+
+
+async def choose_opening(deps: Deps, team: str, values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The Start interview form with an opening picked: (the values with its persona picked
+    instead, the opening's id); unchanged values and None for a persona."""
+    chosen = field_value(values, ids.I_PERSONA)  # a static_select's chosen value, checked
+    if not isinstance(chosen, str) or not chosen.startswith(OPENING_CHOICE):
+        return values, None
+    opening = await deps.db.opening_named(team, chosen.removeprefix(OPENING_CHOICE))
+    values = copy.deepcopy(values)
+    values[ids.I_PERSONA][ids.VALUE]["selected_option"]["value"] = opening.persona_id if opening else ""
+    return values, opening.id if opening else None
+
+
+def opening_finder(store, team: str, visible: list[PersonaRecord], find):
+    """For `/tavus interview <opening or persona> …` (in a store thread): a finder that tries an
+    opening's name first (it resolves to its persona, if visible to this person), then `find`;
+    `.hit` holds the opening of the last successful lookup."""
+
+    def finder(ref: str) -> PersonaRecord | None:
+        opening = store.opening_named(team, ref)
+        persona = next((p for p in visible if opening and p.persona_id == opening.persona_id), None)
+        finder.hit = opening.id if persona and opening else None
+        return persona or find(ref)
+
+    finder.hit = None
+    return finder
+
+
+def register(app, deps: Deps) -> None:
+    async def on_compare(ack, body, respond, client) -> None:
+        await ack()
+        text, blocks = await comparison(deps, team_of(body), user_of(body), action_value(body))
+        if body.get("response_url"):
+            await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        else:  # from the Home tab, which has no response_url: the app's DM with this person only
+            await client.chat_postMessage(channel=user_of(body), text=text, blocks=blocks)
+
+    async def on_decide(ack, body, respond, client) -> None:
+        await ack()
+        team, user, ref = team_of(body), user_of(body), action_value(body)
+        verdict = ((body.get("actions") or [{}])[0].get("action_id") or "").removeprefix(ids.DECIDE)
+        conv, latest, problem = await deps.openings.prepare(team, user, ref)
+        if conv is None:
+            await say(body, respond, client, problem)
+            return
+        version = int((latest or {}).get("version") or 0)
+        await open_view(
+            client,
+            body.get("trigger_id", ""),
+            build_decision_modal(conv.name, ref, verdict, version, latest, has_candidate=conv.has_candidate),
+            None,
+        )
+
+    async def on_decision(ack, body, client) -> None:
+        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
+        form, errors = read_decision_form(view)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(response_action="update", view=build_progress_view("Decision", "Recording the decision…"))
+        done, said = await deps.openings.decide(team, user, form)
+        icon = "" if done else ":warning: "
+        try:
+            await client.views_update(
+                view_id=view.get("id"), view=build_result_view("Decision", [section(icon + said)])
+            )
+        except SlackApiError as exc:
+            slack_failed(exc, "show the decision's outcome")
+
+    app.action(ids.COMPARE_OPENING)(on_compare)
+    for action in (ids.DECIDE_ADVANCE, ids.DECIDE_HOLD, ids.DECIDE_REJECT):
+        app.action(action)(on_decide)
+    app.view(ids.DECISION_VIEW)(on_decision)
+
+
+async def say(body: dict, respond, client, text: str) -> None:
+    """Answer a click: ephemerally where it came from, or by DM from the Home tab."""
+    if body.get("response_url"):
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        await client.chat_postMessage(channel=user_of(body), text=text)
