@@ -78,7 +78,8 @@ def nudges(slack) -> list[dict]:
 
 def test_the_funnel_matches_the_interviews(interviews, slack, tavus, capsys):
     served, driver, convs = interviews
-    served.deps.store.record_decision(convs["decided"].token, "advance", "U0OWNER1")  # STAND-IN writer
+    decided = served.deps.store.conversation_by_token(convs["decided"].token)
+    served.deps.store.decide(decided, 0, {"verdict": "advance", "by_user": "U0OWNER1"})
     text = stats_text(driver, slack, "Interviewer")
     assert "Invited: *5*" in text and "Started: *2*" in text and "Completed: *2*" in text
     assert "No-show: *1*" in text and "Expired: *1*" in text and "Alternative asked: *0*" in text
@@ -116,7 +117,8 @@ def test_the_owner_is_nudged_once_a_day_until_the_decision(interviews, slack, ta
     assert len(nudges(slack)) == 2  # once a day
     keys = {r["key"].split(":")[1] for r in store.db.read("select key from outbox where key like 'nudge:%'")}
     assert keys == {convs["decided"].token, convs["undecided"].token}  # not the no-show
-    store.record_decision(convs["decided"].token, "reject", "U0OWNER1")  # STAND-IN writer
+    decided = store.conversation_by_token(convs["decided"].token)
+    store.decide(decided, 0, {"verdict": "reject", "reason": "not a fit", "by_user": "U0OWNER1"})
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     deps = served.deps
     run_in_app_loop(served, nudge_undecided(deps.settings, deps.outbox.db, deps.outbox, now=tomorrow))

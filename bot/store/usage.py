@@ -1,17 +1,15 @@
 """Issue 25: Tavus minutes per conversation and per month, the monthly cap's warning, decision
 nudges, and the rows a funnel is counted from.
 
-Seam with issue 25's other half (openings, decisions), which lands separately: this module reads the
-`decisions` table and `conversations.opening_id` only when they exist (checked once present), and
-groups by opening when there is one, by persona otherwise. `record_decision` below is a stand-in
-writer for tests until that half's own store function replaces it.
+It reads the `decisions` table (bot/store/openings.py writes it; the latest version wins) and groups
+by opening when an interview has one, by persona otherwise.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.clock import duration_seconds, utcnow
+from bot.clock import duration_seconds
 from bot.store.backends import Tx
 from bot.store.base import StoreBase
 from bot.store.outbox import Job, enqueue
@@ -103,31 +101,22 @@ class UsageRecords(StoreBase):
         opening = self.has("conversations", "opening_id")
         group = "coalesce(c.opening_id, c.persona_id)" if opening else "c.persona_id"
         alternative = f"c.{ALTERNATIVE_COLUMN}" if self.has("conversations", ALTERNATIVE_COLUMN) else "null"
+        label = "c.persona_name"
+        if opening and self.has("openings"):  # an opening is named as its people named it
+            label = "coalesce((select o.name from openings o where o.id = c.opening_id), c.persona_name)"
         decided = "null as decision, null as decided_at"
         if self.has("decisions"):
             decided = (
-                "(select d.decision from decisions d where d.conv_token = c.token "
-                "order by d.at desc limit 1) as decision, "
+                "(select d.verdict from decisions d where d.conv_token = c.token "
+                "order by d.version desc limit 1) as decision, "
                 "(select min(d.at) from decisions d where d.conv_token = c.token) as decided_at"
             )
         wheres = ["coalesce(c.token_hash, '') not like 'forgotten:%'"]
         wheres += [f"c.{name} = ?" for name, v in (("team_id", team_id), ("owner_id", owner_id)) if v]
         return self.db.read(
-            f"select {group} as grp, c.team_id, c.owner_id, c.persona_name, c.status, c.conversation_id, "
-            "c.created_at, c.live_at, c.ended_at, c.shutdown_reason, c.seconds_used, "
+            f"select {group} as grp, c.team_id, c.owner_id, {label} as persona_name, c.status, "
+            "c.conversation_id, c.created_at, c.live_at, c.ended_at, c.shutdown_reason, c.seconds_used, "
             f"{alternative} as alternative_at, {decided} from conversations c "
             f"where {' and '.join(wheres)} order by c.created_at limit 20000",
             tuple(v for v in (team_id, owner_id) if v),
         )
-
-    def record_decision(self, conv_token: str, decision: str, by: str, reason: str | None = None) -> None:
-        """STAND-IN (issue 25's decisions half replaces it at merge): one decision row, for tests."""
-        with self.db.write() as tx:
-            tx.execute(
-                "create table if not exists decisions (conv_token text not null, decision text not null, "
-                '"by" text, at text not null, reason text)'
-            )
-            tx.execute(
-                'insert into decisions (conv_token, decision, "by", at, reason) values (?, ?, ?, ?, ?)',
-                (conv_token, decision, by, utcnow(), reason),
-            )
