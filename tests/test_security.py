@@ -121,7 +121,10 @@ def test_no_secret_reaches_logs_messages_or_the_database(tmp_path, tavus, slack)
         driver.submit(view["id"], persona_values(name="Keyed"))
         wait_until(lambda: len(tavus.state.personas) >= 2, what="a persona on the workspace's key")
         keyed = [p for p in tavus.state.personas if p != persona_id][0]
-        driver.command(f"interview {keyed}", channel="C0HIRING1")
+        wait_until(  # sent again until the app has stored the persona Tavus already has (as above)
+            lambda: "Try `" not in driver.command(f"interview {keyed}", channel="C0HIRING1").text,
+            what="the keyed interview command taken",
+        )
         wait_until(lambda: len(tavus.state.conversations) >= 2, what="a call on the workspace's key")
         tavus.control("config", {"extra_keys": []})  # Tavus refuses the workspace's key
         driver.command("persona")
