@@ -1,46 +1,64 @@
-"""Issue 27: the app's two Workflow Builder steps (manifest.yml `functions`). Bolt acknowledges the
-`function_executed` event; each listener records the step, and its end goes to Slack through the
-outbox (bot/services/steps.py), so it is told once, within the rate budget, across restarts."""
+"""Issue 27: the app's two Workflow Builder steps (manifest.yml `functions`). Each step is recorded
+before Slack's event is acknowledged (a crash then leaves it to the reconciler, never lost; a
+redelivery changes nothing), and its end goes to Slack through the outbox (bot/services/steps.py):
+once, within the rate budget, across restarts."""
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.services.channels import channel_problem
 from bot.services.interviews import InterviewRequest
+from bot.slack.candidate_form import EMAIL
 from bot.store import PersonaRecord
 
 log = logging.getLogger(__name__)
 
 SEND, WAIT = "send_ai_interview", "wait_for_ai_interview"
 MAX_HOURS = 720  # an invite's link lives 30 days at most, as in the form
+MAX_AHEAD = 30 * 86400  # an invite opens within 30 days, as the form allows
 STEP_FAILED = "Something went wrong on the Tavus Interviews app's side (it is logged); please run it again."
+Result = tuple[str | None, str | None]  # the interview's token, or the sentence why there is none
 
 
 def register(app, deps: Deps) -> None:
-    async def send(event: dict, body: dict, client) -> None:
-        await failing_step(deps, body, event, send_step(deps, client, body.get("team_id") or "", event))
+    async def send(ack, event: dict, body: dict) -> None:
+        await handle(deps, ack, body, event, "send", lambda team: send_step(deps, team, body, event))
 
-    async def wait(event: dict, body: dict) -> None:
-        await failing_step(deps, body, event, wait_step(deps, body.get("team_id") or "", event))
+    async def wait(ack, event: dict, body: dict) -> None:
+        await handle(deps, ack, body, event, "wait", lambda team: wait_step(deps, team, event))
 
-    app.function(SEND)(send)
-    app.function(WAIT)(wait)
+    app.function(SEND, auto_acknowledge=False)(send)
+    app.function(WAIT, auto_acknowledge=False)(wait)
 
 
-async def failing_step(deps: Deps, body: dict, event: dict, work) -> None:
-    """Run a step's listener; if it fails on our side the step fails with a sentence, so the
-    workflow does not wait forever (a redelivery of the same step then changes nothing)."""
+def team_of_step(body: dict) -> str:
+    """The workspace the step runs in; an org-wide install may leave the envelope's team_id out."""
+    auths = body.get("authorizations") if isinstance(body.get("authorizations"), list) else []
+    first = auths[0] if auths and isinstance(auths[0], dict) else {}
+    return str(body.get("team_id") or first.get("team_id") or "")
+
+
+async def handle(deps: Deps, ack, body: dict, event: dict, kind: str, work) -> None:
+    execution = str(event.get("function_execution_id") or "")
+    team = team_of_step(body)
+    run = event.get("workflow_execution_id")
+    fresh = bool(execution) and await deps.db.receive_step(execution, team, kind, run)
+    await ack()  # after the step is recorded: a crash from here on is the reconciler's to finish
+    if not fresh:
+        return  # no execution id, or a redelivery of a step already being handled
     try:
-        await work
+        conv_token, error = await work(team) if team else (None, "Slack named no workspace for this step.")
     except Exception as exc:
-        log.error("workflow step %s failed: %s", event.get("function_execution_id"), exc, exc_info=exc)
-        execution = event.get("function_execution_id")
-        if execution:
-            await deps.db.add_step(execution, body.get("team_id") or "", "failed", None, STEP_FAILED)
-            deps.outbox.kick()
+        log.error("workflow step %s failed: %s", execution, exc, exc_info=exc)
+        conv_token, error = None, STEP_FAILED
+    await deps.db.start_step(execution, conv_token, error)
+    deps.outbox.kick()
 
 
 def inputs_of(event: dict) -> dict:
@@ -53,55 +71,59 @@ def text_input(inputs: dict, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def send_step(deps: Deps, client, team: str, event: dict) -> None:
-    execution, inputs = event.get("function_execution_id") or "", inputs_of(event)
-    if not execution:
-        return
-    req, error = await interview_request(deps, client, team, execution, inputs)
-    conv_token = None
-    if error is None:
-        outcome = await deps.interviews.start(req)
-        error = (
-            None if outcome.conv and not outcome.error else outcome.error or "The interview did not start."
-        )
-        conv_token = outcome.conv.token if outcome.conv else None
-    await deps.db.add_step(execution, team, "send", conv_token, error)
-    deps.outbox.kick()
+def interactor(inputs: dict) -> str:
+    """Who runs the workflow, as Slack fills it in (`slack#/types/interactivity`): no author can
+    forge it, unlike a user id typed into an input."""
+    given = inputs.get("interactivity")
+    person = given.get("interactor") if isinstance(given, dict) else None
+    found = person.get("id") if isinstance(person, dict) else None
+    return found if isinstance(found, str) else ""
+
+
+async def send_step(deps: Deps, team: str, body: dict, event: dict) -> Result:
+    execution, inputs = str(event["function_execution_id"]), inputs_of(event)
+    req, error = await interview_request(deps, team, execution, inputs)
+    if error is not None:
+        return None, error
+    req.enterprise_id = body.get("enterprise_id") or None
+    outcome = await deps.interviews.start(req)
+    if outcome.error or not outcome.conv:
+        return None, outcome.error or "The interview did not start."
+    return outcome.conv.token, None
 
 
 async def interview_request(
-    deps: Deps, client, team: str, execution: str, inputs: dict
+    deps: Deps, team: str, execution: str, inputs: dict
 ) -> tuple[InterviewRequest | None, str | None]:
     """The inputs as an interview to start, or the sentence a workflow's author reads."""
-    owner, channel = text_input(inputs, "owner"), text_input(inputs, "channel")
-    who, name, email = text_input(inputs, "candidate_user"), text_input(inputs, "candidate_name"), ""
+    owner, channel = interactor(inputs), text_input(inputs, "channel")
+    who, name = text_input(inputs, "candidate_user"), text_input(inputs, "candidate_name")
     email = text_input(inputs, "candidate_email")
-    if not team or not owner:
-        return None, "Set Owner to the person who used this workflow: the interview needs an owner."
+    if not owner:
+        return None, "Set “Who runs it” to the person who used this workflow: the interview needs an owner."
     if not channel:
         return None, "Choose the channel where the interview's card goes."
-    if not (who or name):
-        return None, "Give the candidate's name or their Slack user."
+    if bool(who) == bool(name):
+        return None, "Give either the candidate's name (someone outside Slack) or their Slack user, not both."
+    if email and (who or not EMAIL.match(email)):
+        return None, "The candidate's email must be an email address (name@example.com), for a name only."
     persona, problem = await find_persona(deps, team, owner, text_input(inputs, "persona"))
-    if problem:
-        return None, problem
-    window, problem = invite_window(inputs)
-    if problem:
-        return None, problem
-    if problem := await channel_problem(client, channel):
+    window, problem = (None, problem) if problem else invite_window(inputs)
+    if problem or (problem := await channel_problem(await bot_client(deps, team), channel)):
         return None, problem
     return InterviewRequest(
-        team_id=team,
-        user_id=owner,
-        persona=persona,
-        channel_id=channel,
-        name=text_input(inputs, "title")[:150],
-        candidate_id=who or None,
-        candidate_name=name[:80] or None,
-        candidate_email=email[:254] or None,
-        request_key=f"workflow:{execution}",
-        **window,
-    ), None
+        team_id=team, user_id=owner, persona=persona, channel_id=channel,
+        name=text_input(inputs, "title")[:150], candidate_id=who or None,
+        candidate_name=name[:80] or None, candidate_email=email[:254] or None,
+        request_key=f"workflow:{execution}", **window,
+    ), None  # fmt: skip
+
+
+async def bot_client(deps: Deps, team: str) -> AsyncWebClient:
+    """The workspace's own bot token, as the card will be posted with (not the step's short-lived
+    token), so the channel check shares the workspace's cache and rate budget."""
+    token = await deps.db.run(deps.ws.slack_token, team)
+    return AsyncWebClient(token=token, base_url=deps.slack.base_url, timeout=deps.slack.timeout)
 
 
 async def find_persona(
@@ -112,7 +134,7 @@ async def find_persona(
     visible = await deps.db.visible_personas(team, owner)
     persona = deps.personas.find(visible, owner, ref)
     if persona is None:
-        return None, f"No persona called “{ref[:80]}” is available to the workflow's owner."
+        return None, f"No persona called “{ref[:80]}” is available to the person who runs the workflow."
     return persona, None
 
 
@@ -121,9 +143,12 @@ def invite_window(inputs: dict) -> tuple[dict, str | None]:
     opens, hours = inputs.get("opens_at"), inputs.get("hours")
     if opens not in (None, ""):
         try:
-            window["opens_at"] = datetime.fromtimestamp(float(opens), UTC).isoformat(timespec="milliseconds")
-        except (TypeError, ValueError, OverflowError):
+            at = max(float(opens), time.time())  # a time already past opens the invite now
+        except (TypeError, ValueError):
             return {}, "The invite's opening time is not a time."
+        if at > time.time() + MAX_AHEAD:
+            return {}, "The invite must open within 30 days."
+        window["opens_at"] = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
     if hours not in (None, ""):
         try:
             window["expires_hours"] = int(hours)
@@ -134,12 +159,17 @@ def invite_window(inputs: dict) -> tuple[dict, str | None]:
     return window, None
 
 
-async def wait_step(deps: Deps, team: str, event: dict) -> None:
-    execution, inputs = event.get("function_execution_id") or "", inputs_of(event)
-    if not execution:
-        return
+async def wait_step(deps: Deps, team: str, event: dict) -> Result:
+    """Wait on an interview this workflow run sent, or one the person running it may manage."""
+    inputs = inputs_of(event)
     ref = text_input(inputs, "interview_id")
-    conv = await deps.db.conversation_by_ref(team, ref[:60]) if ref and team else None
-    error = None if conv else f"No interview with the id “{ref[:60]}” in this workspace."
-    await deps.db.add_step(execution, team, "wait", conv.token if conv else None, error)
-    deps.outbox.kick()
+    conv = await deps.db.conversation_by_ref(team, ref[:60]) if ref else None
+    if conv is None:
+        return None, f"No interview with the id “{ref[:60]}” in this workspace."
+    sent = await deps.db.sent_by(conv.token)
+    run = event.get("workflow_execution_id")
+    if (sent and run and sent.get("workflow_run") == run) or (
+        (person := interactor(inputs)) and await deps.people.can_manage(team, person, conv)
+    ):
+        return conv.token, None
+    return None, "That interview was not sent by this workflow, and the person running it cannot manage it."

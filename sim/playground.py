@@ -142,14 +142,14 @@ class Playground:
         if not persona or not name:
             return JSONResponse({"error": "Pick a persona and give the candidate's name."}, status_code=400)
         steps = workflows.example_steps(
-            str(body.get("user") or "U0OWNER1"),
             persona,
             name[:80],
             str(body.get("email") or "")[:254],
             str(body.get("channel") or "C0HIRING1"),
         )
         post = workflows.poster(self.slack_url, self.slack.state.bot_token)
-        self.runs.append(self.slack.start_workflow(steps, self.driver.event, post))
+        user = str(body.get("user") or "U0OWNER1")  # the person who runs it: its interactor
+        self.runs.append(self.slack.start_workflow(steps, self.driver.event, post, user))
         return JSONResponse({"status": 200})
 
     async def file_text(self, request: Request) -> Response:

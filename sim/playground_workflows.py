@@ -18,14 +18,14 @@ TITLES = {
 }
 
 
-def example_steps(owner: str, persona: str, name: str, email: str, channel: str) -> list[tuple]:
+def example_steps(persona: str, name: str, email: str, channel: str) -> list[tuple]:
     return [
         ("form", None, {"name": name, "email": email}),
         (
             "app",
             "send_ai_interview",
             {
-                "owner": owner,
+                "interactivity": "{{trigger.interactivity}}",
                 "persona": persona,
                 "candidate_name": "{{steps.0.name}}",
                 "candidate_email": "{{steps.0.email}}",

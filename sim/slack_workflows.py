@@ -72,17 +72,25 @@ class Execution:
 class WorkflowRun:
     """One run of a workflow: `steps` are ("form", None, answers), ("app", callback_id, inputs) or
     ("message", channel, text);
-    an input or a text may name an earlier step's output as {{steps.N.name}}."""
+    an input or a text may name an earlier step's output as {{steps.N.name}}, and an input may be
+    {{trigger.interactivity}}: who ran it, as Slack fills in an interactivity input."""
 
     steps: list[tuple[str, str, Any]]
     send_event: Any  # the driver's event(): a signed POST of an Events API payload to the app
     post_message: Any  # Slack's own step: (channel, text) -> None
+    user: str = "U0OWNER1"  # who started the run (the trigger's interactor)
+    id: str = field(default_factory=lambda: "Wx" + secrets.token_hex(6).upper())
     executions: list[Execution] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
     state: str = "running"
     error: str | None = None
 
     def fill(self, value: Any) -> Any:
+        if value == "{{trigger.interactivity}}":  # Slack fills it in for the person who ran it
+            return {
+                "interactivity_pointer": f"{secrets.randbelow(10**12)}.{secrets.token_hex(8)}",
+                "interactor": {"id": self.user, "secret": secrets.token_hex(16)},
+            }
         if not isinstance(value, str):
             return value
         whole = TEMPLATE.fullmatch(value)
@@ -101,8 +109,8 @@ class SlackWorkflows:
         """A step's bot token works while its step runs, as Slack's does."""
         return any(e.token == token and e.state == "running" for e in self.executions().values())
 
-    def start_workflow(self, steps, send_event, post_message) -> WorkflowRun:
-        run = WorkflowRun(steps, send_event, post_message)
+    def start_workflow(self, steps, send_event, post_message, user: str = "U0OWNER1") -> WorkflowRun:
+        run = WorkflowRun(steps, send_event, post_message, user)
         threading.Thread(target=self._next_step, args=(run,), daemon=True).start()
         return run
 
@@ -190,7 +198,7 @@ def function_executed(execution: Execution, spec: dict[str, Any]) -> dict[str, A
         },
         "inputs": execution.inputs,
         "function_execution_id": execution.id,
-        "workflow_execution_id": "Wx" + secrets.token_hex(6).upper(),
+        "workflow_execution_id": execution.run.id if execution.run else "Wx" + secrets.token_hex(6).upper(),
         "event_ts": f"{time.time():.6f}",
         "bot_access_token": execution.token,
     }

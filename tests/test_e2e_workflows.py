@@ -24,7 +24,7 @@ def example_workflow(persona: str, **answers) -> list[tuple]:
             "app",
             "send_ai_interview",
             {
-                "owner": "U0OWNER1",
+                "interactivity": "{{trigger.interactivity}}",
                 "persona": persona,
                 "candidate_name": "{{steps.0.name}}",
                 "candidate_email": "{{steps.0.email}}",

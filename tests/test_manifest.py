@@ -73,6 +73,7 @@ STEP_TYPES = {
     "slack#/types/rich_text",
     "slack#/types/usergroup_id",
     "slack#/types/message_ts",
+    "slack#/types/interactivity",
 }
 
 

@@ -108,6 +108,7 @@ class Reconciler:
             await self.db.add_jobs(queued)
             self.outbox.kick()
         await self.db.purge_claims()
+        await self.db.recover_steps(ago(self.grace))  # workflow steps a dead instance was handling
         await self.db.purge_jobs(ago(DONE_JOBS_KEPT))
 
     async def resolve_creating(self, conv: ConversationRecord, *, old: bool) -> None:

@@ -41,8 +41,8 @@ def final_state(conv: ConversationRecord | None) -> str | None:
         return "expired"
     if reason == "invite_cancelled" or (conv.ended_by and not conv.live_at):
         return "cancelled"
-    if not conv.live_at and reason in NO_SHOW:
-        return "no-show"
+    if not conv.live_at:  # nobody joined: never "completed"
+        return "no-show" if reason in NO_SHOW else "failed"
     return "completed"
 
 
@@ -67,7 +67,7 @@ class StepRunners:
     """The `step` job's runner; mixed into JobRunners (bot/services/jobs.py)."""
 
     async def run_step(self: JobRunners, job: OutboxRecord, _conv: Any) -> str | None:
-        step = await self.db.step(job.data["execution_id"])
+        step = await self.db.step(job.key.removeprefix("step:"))  # (retention may empty a payload)
         if step is None or step["state"] == "done":
             return "done"  # told already (a redelivered job)
         conv = await self.db.conversation_by_token(step["conv_token"]) if step["conv_token"] else None
@@ -76,7 +76,9 @@ class StepRunners:
         elif step["kind"] == "send":
             try:
                 outcome = await self._complete(job, step, outputs=await self._sent(job, conv))
-            except StepFailed as failed:
+            except StepFailed as failed:  # its card never posted: the invite goes too
+                await self.db.close_invite(conv.token, "invite_cancelled", None)
+                await self.invites.changed(conv.token)  # a Slack candidate's DM says so
                 outcome = await self._complete(job, step, error=str(failed))
         else:
             if (state := final_state(conv)) is None:
@@ -158,8 +160,15 @@ class StepRunners:
                     token=token, function_execution_id=step["execution_id"], outputs=outputs or {}
                 )
         except SlackApiError as exc:
-            if exc.response.get("error") not in OVER:
-                raise  # a retry, as for any job
-            log.info("workflow step %s was already over at Slack", step["execution_id"])
-            return "over"
+            code, status = exc.response.get("error"), getattr(exc.response, "status_code", 200)
+            if code in OVER:
+                log.info("workflow step %s was already over at Slack", step["execution_id"])
+                return "over"
+            if error or status == 429 or status >= 500:
+                raise  # a retry, as for any job (parked, and logged, if it never goes)
+            # Slack refused the outputs themselves: the step still ends, with a sentence, not never
+            log.error("Slack refused workflow step %s's outputs: %s", step["execution_id"], code)
+            return await self._complete(
+                job, step, error=f"The app could not hand over its result (Slack said {code})."
+            )
         return "failed" if error else (outputs or {}).get("state", "sent")

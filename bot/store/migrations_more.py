@@ -10,7 +10,8 @@ MORE: list[tuple] = [
     (
         "m012_workflow_steps",  # issue 27: Workflow Builder steps and whether Slack was told their end
         """create table workflow_steps (execution_id text primary key, team_id text, kind text not null,
-            conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
+            conv_token text, error text, state text not null, outcome text, created_at text, done_at text,
+            workflow_run text)""",
         "create index workflow_steps_conv on workflow_steps (conv_token)",
     ),
     (

@@ -1,4 +1,7 @@
-"""Issue 27: Workflow Builder steps we were asked to run, and whether Slack has been told their end."""
+"""Issue 27: Workflow Builder steps we were asked to run, and whether Slack has been told their end.
+
+A step is `received` (recorded before Slack's event is acknowledged, so a crash cannot lose it),
+then `waiting` with the job that tells Slack its end, then `done`."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from bot.store.backends import Tx
 from bot.store.base import StoreBase
 from bot.store.outbox import Job, enqueue
 
-WAITING, DONE = "waiting", "done"
+RECEIVED, WAITING, DONE = "received", "waiting", "done"
+LOST = "The Tavus Interviews app restarted before the interview was created; nothing was made. Run it again."
 
 
 def step_job(execution_id: str, team_id: str | None) -> Job:
@@ -28,30 +32,56 @@ def follow_steps(tx: Tx, conv_token: str) -> int:
     return len(rows)
 
 
+def _start(tx: Tx, execution_id: str, conv_token: str | None, error: str | None) -> None:
+    tx.execute(
+        "update workflow_steps set conv_token = ?, error = ?, state = ? where execution_id = ?",
+        (conv_token, error, WAITING, execution_id),
+    )
+    team = tx.query("select team_id from workflow_steps where execution_id = ?", (execution_id,))
+    enqueue(tx, [step_job(execution_id, team[0]["team_id"] if team else None)])
+
+
 class StepRecords(StoreBase):
-    def add_step(
-        self, execution_id: str, team_id: str, kind: str, conv_token: str | None, error: str | None = None
-    ) -> bool:
-        """Record a step (a redelivered event changes nothing) with its completion job when it can
-        be told at once: a step that failed, or one whose interview is known."""
+    def receive_step(self, execution_id: str, team_id: str, kind: str, workflow_run: str | None) -> bool:
+        """Record a step Slack sent, before its event is acknowledged; False for one already here
+        (a redelivery), which changes nothing."""
         with self.db.write() as tx:
             if tx.query("select 1 from workflow_steps where execution_id = ?", (execution_id,)):
                 return False
             tx.execute(
-                "insert into workflow_steps (execution_id, team_id, kind, conv_token, error, state, "
-                "created_at) values (?, ?, ?, ?, ?, ?, ?)",
-                (execution_id, team_id, kind, conv_token, error, WAITING, utcnow()),
+                "insert into workflow_steps (execution_id, team_id, kind, state, created_at, workflow_run) "
+                "values (?, ?, ?, ?, ?, ?)",
+                (execution_id, team_id, kind, RECEIVED, utcnow(), workflow_run),
             )
-            enqueue(tx, [step_job(execution_id, team_id)])
         return True
+
+    def start_step(self, execution_id: str, conv_token: str | None, error: str | None = None) -> None:
+        """The step's interview (or why it has none): its completion job is queued with it."""
+        with self.db.write() as tx:
+            _start(tx, execution_id, conv_token, error)
+
+    def recover_steps(self, before: str) -> int:
+        """Steps received before `before` whose handling never finished (an instance died): the
+        interview its request made, if any, else a sentence saying nothing was made."""
+        with self.db.write() as tx:
+            stuck = tx.query(
+                "select execution_id from workflow_steps where state = ? and created_at < ?",
+                (RECEIVED, before),
+            )
+            for row in stuck:
+                made = tx.query(
+                    "select token from conversations where request_key = ?",
+                    (f"workflow:{row['execution_id']}",),
+                )
+                _start(tx, row["execution_id"], made[0]["token"] if made else None, None if made else LOST)
+        return len(stuck)
 
     def step(self, execution_id: str) -> dict[str, Any] | None:
         return self._one("select * from workflow_steps where execution_id = ?", (execution_id,))
 
-    def steps_waiting_on(self, conv_token: str) -> list[dict[str, Any]]:
-        return self.db.read(
-            "select * from workflow_steps where conv_token = ? and state = ?", (conv_token, WAITING)
-        )
+    def sent_by(self, conv_token: str) -> dict[str, Any] | None:
+        """The *Send* step that made this interview, if a workflow made it."""
+        return self._one("select * from workflow_steps where conv_token = ? and kind = 'send'", (conv_token,))
 
     def follow_steps(self, conv_token: str) -> int:
         """Queue the completion of every step still waiting on this interview (it reached its end)."""
