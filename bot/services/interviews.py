@@ -53,6 +53,7 @@ class InterviewRequest:
     candidate_email: str | None = None
     opens_at: str | None = None
     expires_hours: int | None = None
+    policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class InterviewService:
             candidate_id=req.candidate_id,
             request_key=req.request_key,
             token_hash=token_hash(self.callback_secret(token)),
+            policy=req.policy,
             **extra,
         )
 
@@ -135,6 +137,8 @@ class InterviewService:
         """Record the intent, create at Tavus, then commit the card post with the new state; the
         card is posted at once when Slack lets us, else by the outbox. With a candidate and a
         public URL, an invite instead: Tavus is called when the candidate presses Start."""
+        if not req.policy:  # the policy in force is fixed with the interview (issue 24)
+            req.policy = (await self.db.interview_settings(req.team_id))["policy"]
         if (routed := await self.invites.route(req)) is not None:
             return routed
         token = secrets.token_urlsafe(24)

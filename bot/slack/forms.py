@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
+from bot.policy import POLICIES
 from bot.slack import ids
 from bot.slack.candidate_form import read_candidate
 from bot.slack.modals import LANGUAGES, LLM_MODELS
@@ -193,6 +194,9 @@ def read_interview_form(
     minutes = _minutes(field_value(values, ids.I_MINUTES), errors)
     options = set(field_value(values, ids.I_OPTIONS) or [])
     cand = read_candidate(values, candidate, clean, errors)  # issue 14
+    cand["policy"] = field_value(values, ids.I_POLICY) or None  # issue 24: None keeps the workspace's
+    if cand["policy"] not in (None, *POLICIES):
+        errors[ids.I_POLICY] = "Choose one of the listed places."
     language = field_value(values, ids.I_LANGUAGE) or "english"
     if language not in LANGUAGES:
         errors[ids.I_LANGUAGE] = "Choose a language from the list."
@@ -210,6 +214,7 @@ def read_interview_form(
         "candidate_email": cand["candidate_email"],
         "opens_at": cand.pop("opens_epoch"),
         "valid_hours": cand["expires_hours"],
+        "policy": cand["policy"],
     }
     form = InterviewForm(
         persona,

@@ -47,6 +47,7 @@ I_CONTEXT = "extra_context"
 I_MINUTES = "minutes"
 I_OPTIONS = "options"
 I_LANGUAGE = "language"
+I_POLICY = "policy"  # issue 24: this interview's legal policy, when not the workspace's
 
 K_KEY = "key"  # the Tavus key modal's one input
 
@@ -66,6 +67,8 @@ S_RESULTS = "results_to"
 S_RESULTS_CHANNEL = "results_channel"
 S_CONSENT = "consent"
 S_CANVAS = "report_canvas"
+S_POLICY = "policy"  # issue 24
+S_NOTICE_POSTED = "notice_in_posting"
 
 # issue 15: live notes to the interviewer, testing a persona
 OPEN_NOTE = "open_note_to_interviewer"  # the button on the owner's private views of a live interview

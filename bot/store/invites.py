@@ -21,6 +21,8 @@ SETTINGS_DEFAULTS = {
     "consent": None,
     "report_canvas": 0,
     "canvas_refused": None,
+    "policy": "other",  # issue 24: bot/policy.py
+    "notice_in_posting": 0,  # New York City: the notice was given with the job posting
 }
 
 

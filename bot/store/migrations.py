@@ -163,6 +163,12 @@ MIGRATIONS: list[Migration] = [
             conv_token text, error text, state text not null, outcome text, created_at text, done_at text)""",
         "create index workflow_steps_conv on workflow_steps (conv_token)",
     ),
+    Migration(
+        "m013_policy",  # issue 24: the legal policy chosen per workspace, and the one each interview ran under
+        "alter table workspace_settings add column policy text",
+        "alter table workspace_settings add column notice_in_posting integer",
+        "alter table conversations add column policy text",
+    ),
 ]
 
 

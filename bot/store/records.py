@@ -80,6 +80,7 @@ class ConversationRecord(_Record):
     opens_at: str | None = None  # an invite's window
     expires_at: str | None = None
     ref: str | None = None  # a public reference (ref-…) for buttons and commands, safe to show
+    policy: str | None = None  # issue 24: the legal policy in force (bot/policy.py), fixed at start
 
     @property
     def has_candidate(self) -> bool:
