@@ -64,8 +64,7 @@ POLICIES: dict[str, Policy] = {
         consent_required=("ai", "recording", "analysis"),
         notice_business_days=10,
         sources={
-            "emotion_perception_allowed": "Local Law 144 of 2021 asks for a bias audit and notice, "
-            "not a ban",
+            "emotion_perception_allowed": "Local Law 144 of 2021 asks for a bias audit and notice, not a ban",
             "consent_required": "Local Law 144 asks for notice only; the app asks for consent as well",
             "notice_business_days": "NYC Admin. Code 20-871(b) and 6 RCNY 5-304: notice at least ten "
             "business days before use (unless given in the job posting)",

@@ -4,8 +4,6 @@ notice timing, an alternative or an accommodation, and an advisory report."""
 
 from __future__ import annotations
 
-import httpx
-
 from bot.slack import ids
 from sim.driver import checks_value, select_value
 from tests.conftest import wait_until
@@ -40,7 +38,10 @@ def test_the_workspace_policy_is_kept_with_each_interview_and_the_form_overrides
     first = start_with(driver, served, persona.persona_id, **external())
     assert first.policy == "illinois"
     other = start_with(
-        driver, served, persona.persona_id, **external("Joe Roe", "joe@example.com"),
+        driver,
+        served,
+        persona.persona_id,
+        **external("Joe Roe", "joe@example.com"),
         **{ids.I_POLICY: select_value("eu")},
     )
     assert served.deps.store.conversation_by_token(other.token).policy == "eu"
