@@ -164,7 +164,7 @@ MIGRATIONS: list[Migration] = [
         "create index workflow_steps_conv on workflow_steps (conv_token)",
     ),
     Migration(
-        "m013_policy",  # issue 24: the legal policy chosen per workspace, and the one each interview ran under
+        "m013_policy",  # issue 24: the workspace's legal policy, and the one each interview ran under
         "alter table workspace_settings add column policy text",
         "alter table workspace_settings add column notice_in_posting integer",
         "alter table conversations add column policy text",
