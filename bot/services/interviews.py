@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.logs import keep_secret
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job
 from bot.services.keys import derived_token
+from bot.services.lawful import perception_refusal
 from bot.services.outbox import OutboxWorker
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
@@ -139,6 +140,9 @@ class InterviewService:
         public URL, an invite instead: Tavus is called when the candidate presses Start."""
         if not req.policy:  # the policy in force is fixed with the interview (issue 24)
             req.policy = (await self.db.interview_settings(req.team_id))["policy"]
+        tavus_now = await self.db.run(self.ws.tavus, req.team_id)
+        if refusal := await perception_refusal(tavus_now, req.persona, req.policy):
+            return StartOutcome(error=refusal)
         if (routed := await self.invites.route(req)) is not None:
             return routed
         token = secrets.token_urlsafe(24)

@@ -125,6 +125,7 @@ class InviteService:
             "minutes": req.minutes,
             "recording": req.recording,
             "perception": bool(req.persona.perception_model and req.persona.perception_model != "off"),
+            "perception_model": req.persona.perception_model or "off",  # what the page names
         }
         nonce = secrets.token_urlsafe(16) if invite else None
         try:

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from bot.clock import duration_seconds
+from bot.policy import policy_for
 from bot.services.results import recording_text
 from bot.services.workspaces import Workspaces
 from bot.slack.report import ReportState
@@ -52,6 +53,8 @@ async def gather_report(
         return state  # during the call: nothing is drawn yet, so Tavus is not asked for the plan
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
+    if not policy_for(conv.policy).emotion_perception_allowed:  # issue 24: never shown, even if sent
+        state.analysis, state.perception, state.perception_barred = None, False, policy_for(conv.policy).label
     if persona and persona.objectives_id:
         try:
             found = await (await db.run(ws.tavus, conv.team_id)).get_objectives(persona.objectives_id)

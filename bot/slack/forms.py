@@ -109,7 +109,7 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     replica = custom or clean(field_value(values, ids.P_REPLICA))
     mode = field_value(values, ids.P_MODE) or "full"
     # the short form (issue 22) has none of More options' fields: each takes its default
-    perception = field_value(values, ids.P_PERCEPTION) or ("off" if mode == "echo" else "raven-0")
+    perception = field_value(values, ids.P_PERCEPTION) or "off"  # issue 24: opt-in
     turns = field_value(values, ids.P_SMART_TURN)
     smart_turn = "on" in turns if isinstance(turns, list) else mode != "echo"
     llm = field_value(values, ids.P_LLM)
@@ -125,8 +125,8 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     if not REPLICA_ID.match(replica):
         block = ids.P_CUSTOM_REPLICA if custom else ids.P_REPLICA
         errors[block] = f"'{replica[:40]}' is not a replica id (they look like rfe12d8b9597)."
-    if perception not in ("raven-0", "off"):
-        errors[ids.P_PERCEPTION] = "Choose Raven-0 or Off."
+    if perception not in ("raven-1", "raven-0", "off"):
+        errors[ids.P_PERCEPTION] = "Choose Off, Raven-0 or Raven-1."
     if mode == "echo" and perception != "off":
         errors[ids.P_PERCEPTION] = (
             "Echo mode cannot use a perception model: choose Off, or the full pipeline."

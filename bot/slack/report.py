@@ -31,6 +31,7 @@ class ReportState:
     recording_line: str | None = None  # mrkdwn, made from Tavus's recording_ready
     recording_url: str | None = None  # its https link, when Tavus gave one
     transcript_as: str | None = None  # "file", "thread" or "canvas" once it is placed
+    perception_barred: str | None = None  # issue 24: the policy (label) under which none is shown
 
     @property
     def has_results(self) -> bool:
@@ -111,7 +112,9 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
         )
     else:
         rails = "*Guardrails* · none triggered"
-    if state.analysis is not None:
+    if state.perception_barred:
+        seen = f":eyes: *Perception analysis* · off under {state.perception_barred} rules"
+    elif state.analysis is not None:
         seen = f":eyes: *Perception analysis*\n{esc_cut(state.analysis, 2500)}"
     elif state.perception:
         seen = ":eyes: *Perception analysis* · on its way"

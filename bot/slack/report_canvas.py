@@ -56,7 +56,9 @@ def build_report_canvas(state: ReportState) -> str:
         "None triggered."
     ]
     out.append("## Perception analysis")
-    if state.analysis is not None:
+    if state.perception_barred:
+        out.append(f"Off under {state.perception_barred} rules.")
+    elif state.analysis is not None:
         out.append(md(state.analysis, 6000))
     else:
         out.append("On its way." if state.perception else "Not used by this persona.")

@@ -1,0 +1,39 @@
+"""Issue 24: the checks the policy in force (bot/policy.py) asks for before an interview starts."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.policy import policy_for, reads_emotion
+from bot.slack.blocks import esc
+from bot.slack.messages import tavus_failure
+from bot.store import PersonaRecord
+from bot.tavus import errors as te
+from bot.tavus.client import TavusClient
+
+log = logging.getLogger(__name__)
+
+
+async def perception_refusal(
+    tavus: TavusClient, persona: PersonaRecord, policy_key: str | None
+) -> str | None:
+    """Under a policy that bans emotion reading, a sentence refusing a persona whose perception
+    reads emotion or expressions, as Tavus holds it now (an edit in Tavus's portal counts). Tavus
+    offers no per-conversation override of perception, so the persona itself must have it off."""
+    policy = policy_for(policy_key)
+    if policy.emotion_perception_allowed:
+        return None
+    try:
+        found = await tavus.get_persona(persona.persona_id)
+    except te.TavusError as exc:
+        return tavus_failure(exc, f"check the perception of *{esc(persona.name)}*")
+    layer = found.layers.perception if found.layers else None
+    model = layer.perception_model if layer else None
+    if not reads_emotion(model, found.pipeline_mode or persona.pipeline_mode):
+        return None
+    return (
+        f"*{esc(persona.name)}* uses perception `{esc(model or 'raven-1 (Tavus default)')}`, which reads "
+        f"emotion or expressions: not allowed under {policy.label} rules "
+        f"({policy.sources['emotion_perception_allowed']}). Choose a persona whose perception is Off, "
+        "or create one with Perception model: Off."
+    )
