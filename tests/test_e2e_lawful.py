@@ -4,22 +4,28 @@ notice timing, an alternative or an accommodation, and an advisory report."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
+import pytest
 
 from bot.slack import ids
 from sim.driver import checks_value, select_value
 from tests.conftest import wait_until
 from tests.helpers import (
     callback_url,
+    consent_form,
     channel_messages,
     create_persona,
     interview_values,
     open_modal,
+    press_start,
     start_interview,
 )
-from tests.test_e2e_candidates import external, start_with
+from tests.test_e2e_candidates import external, result_link, start_with
 
 BOTH_BACKENDS = True
+PLAN = "experience: How many years have you built backend services? -> years"
 
 
 def save_policy(driver, slack, served, policy: str, *, posted: bool = False) -> None:
@@ -99,3 +105,45 @@ def report_text(slack, *words, channel="D0OWNER1") -> str | None:
     found = [m for m in channel_messages(slack, channel) if m.get("text", "").startswith("Interview report")]
     text = str(found[-1]["blocks"]) if found else ""
     return text if found and all(w in text for w in words) else None
+
+
+@pytest.mark.parametrize("policy", ["eu", "illinois", "nyc", "other"])
+def test_start_needs_the_consent_the_policy_asks_for_and_leaves_a_receipt(
+    driver, slack, tavus, served, policy
+):
+    persona = create_persona(driver, served, plan=PLAN, perception="off" if policy == "eu" else "raven-0")
+    save_policy(driver, slack, served, policy, posted=True)  # NYC: notice given with the job posting
+    conv = start_with(
+        driver, served, persona.persona_id, **external(), **{ids.I_OPTIONS: checks_value("recording")}
+    )
+    link = result_link(slack)
+    page = httpx.get(link).text
+    assert "AI interviewer" in page and "Jane" not in page.split("<main>")[0]
+    assert "years have you built backend services" in page  # what it evaluates, from the plan's objectives
+    assert "recorded (video and audio)" in page and "90 days" in page and "a person decides" in page
+    assert "Who receives the results: Olivia Owner and the hiring team" in page  # whom to contact
+    boxes = set(consent_form(page)["consent"])
+    assert boxes == ({"ai", "recording"} if policy == "eu" else {"ai", "recording", "analysis"})
+    assert "checked" not in page
+    for partial in ({"consent": []}, {"consent": ["ai"]}):
+        refused = httpx.post(link, data={**consent_form(page), **partial})
+        assert refused.status_code == 400 and "tick each box" in refused.text
+    forged = httpx.post(link, data={**consent_form(page), "notice": "0" * 64})
+    assert forged.status_code == 400 and "changed" in forged.text
+    assert httpx.post(link[:-3] + "xyz", data=consent_form(page)).status_code == 404  # wrong link token
+    assert not tavus.state.conversations and served.deps.store.receipt(conv.token) is None
+    assert served.deps.store.conversation_by_token(conv.token).status == "invited"
+    assert press_start(link).status_code == 303 and len(tavus.state.conversations) == 1
+    receipt = served.deps.store.receipt(conv.token)
+    assert receipt["policy"] == policy and receipt["notice_version"] == "v1"
+    assert receipt["notice_sha256"] == consent_form(page)["notice"]
+    assert json.loads(receipt["choices"]) == {box: True for box in boxes}
+    assert httpx.post(link, data=consent_form(page)).status_code == 303  # a replay rejoins, no new receipt
+    assert served.deps.store.receipt(conv.token)["given_at"] == receipt["given_at"]
+    cid = served.deps.store.conversation_by_token(conv.token).conversation_id
+    tavus.control(f"conversations/{cid}/join")
+    tavus.control(f"conversations/{cid}/leave")
+    label = {"eu": "EU/EEA", "illinois": "Illinois", "nyc": "New York City", "other": "Other"}[policy]
+    report = wait_until(lambda: report_text(slack, "Consent:* given"), what="report with consent")
+    assert f"under {label} (notice v1, sha256 {receipt['notice_sha256'][:16]}" in report
+    assert "This report is advisory: a person decides." in report

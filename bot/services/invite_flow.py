@@ -59,14 +59,20 @@ class InviteFlow:
             out.state = "expired"
         return out
 
-    async def start(self, raw: str) -> LinkState:
-        """The Start button: create the conversation now, or rejoin the one already running."""
+    async def start(self, raw: str, receipt: tuple | None = None) -> LinkState:
+        """The Start button: create the conversation now, or rejoin the one already running.
+        `receipt` (policy, notice version, its sha256, choices) is the consent given with this press;
+        without one (the busy page's retry) only an invite already consented to starts."""
         seen = await self.look(raw)
         if seen.state != "ready" or seen.conv is None:
             return seen
         conv = seen.conv
+        if receipt is None and not await self.db.receipt(conv.token):
+            return seen  # no consent yet: the page asks for it (issue 24)
         if not await self.db.claim_start(conv.token):
             return await self.look(raw)  # another press got there first: live, or starting
+        if receipt is not None:  # only the press that claimed the start leaves a receipt
+            await self.db.save_receipt(conv.token, conv.team_id, *receipt)
         failure = await self.invites.create_at_tavus(conv)
         if isinstance(failure, te.ConcurrencyLimitError):
             await self.db.unclaim(conv.token, None)

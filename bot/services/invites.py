@@ -14,6 +14,7 @@ from urllib.parse import quote
 from bot.clock import parse_time
 from bot.logs import keep_secret
 from bot.services.keys import derived_token
+from bot.services.lawful import person_name, plan_topics
 from bot.slack.blocks import esc, slack_date
 from bot.slack.messages import tavus_failure
 from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
@@ -126,6 +127,7 @@ class InviteService:
             "recording": req.recording,
             "perception": bool(req.persona.perception_model and req.persona.perception_model != "off"),
             "perception_model": req.persona.perception_model or "off",  # what the page names
+            **(await self.notice_facts(req) if invite else {}),
         }
         nonce = secrets.token_urlsafe(16) if invite else None
         try:
@@ -151,6 +153,15 @@ class InviteService:
         post_error = await self.interviews.post_card(await self.db.conversation_by_token(token) or conv)
         fresh = await self.db.conversation_by_token(token) or conv
         return StartOutcome(conv=fresh, post_error=post_error, link=await self.find_link(fresh))
+
+    async def notice_facts(self, req: InterviewRequest) -> dict:
+        """What the candidate's notice names (issue 24): the plan's topics and whom to contact."""
+        tavus = await self.db.run(self.ws.tavus, req.team_id)
+        token = await self.ws.bot_token(req.team_id)
+        return {
+            "topics": await plan_topics(tavus, req.persona),
+            "owner_name": await person_name(self.slack, token, req.user_id),
+        }
 
     async def create_at_tavus(
         self, conv: ConversationRecord, jobs: list[Job] | None = None

@@ -37,3 +37,32 @@ async def perception_refusal(
         f"({policy.sources['emotion_perception_allowed']}). Choose a persona whose perception is Off, "
         "or create one with Perception model: Off."
     )
+
+
+async def plan_topics(tavus: TavusClient, persona: PersonaRecord) -> list[str]:
+    """What the interviewer evaluates, in the plan's own words (each objective's name and prompt),
+    kept with the invite so the candidate's page never waits on Tavus."""
+    if not persona.objectives_id:
+        return []
+    try:
+        found = await tavus.get_objectives(persona.objectives_id)
+    except te.TavusError as exc:
+        log.warning("could not read the plan %s for an invite's notice: %s", persona.objectives_id, exc)
+        return []
+    return [
+        f"{o.objective_name.replace('_', ' ')}: {o.objective_prompt or ''}".strip(": ")[:300]
+        for o in found.data[:20]
+        if o.objective_name
+    ]
+
+
+async def person_name(slack, token: str | None, user_id: str) -> str | None:
+    """A Slack user's name for the candidate's page (whom to contact); None when Slack will not say."""
+    try:
+        answer = await slack.users_info(user=user_id, token=token)
+    except Exception as exc:  # the page then names the workspace only
+        log.info("could not read the name of %s: %s", user_id, exc)
+        return None
+    user = answer.get("user") or {}
+    profile = user.get("profile") or {}
+    return profile.get("real_name") or user.get("real_name") or profile.get("display_name") or None

@@ -63,6 +63,7 @@ async def gather_report(
             ]
         except te.TavusError as exc:  # the completed ones still show; the rest cannot be named
             log.warning("could not read objectives %s for a report: %s", persona.objectives_id, exc)
+    state.consent = await db.receipt(conv.token)  # issue 24
     state.seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
     if row:
         state.transcript_as = row.get("transcript_as")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.policy import policy_for
 from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date
 from bot.slack.messages import shutdown_words
 from bot.store import ConversationRecord
@@ -31,6 +32,7 @@ class ReportState:
     recording_line: str | None = None  # mrkdwn, made from Tavus's recording_ready
     recording_url: str | None = None  # its https link, when Tavus gave one
     transcript_as: str | None = None  # "file", "thread" or "canvas" once it is placed
+    consent: dict[str, Any] | None = None  # issue 24: the consent receipt, for invites
     perception_barred: str | None = None  # issue 24: the policy (label) under which none is shown
 
     @property
@@ -82,6 +84,22 @@ def transcript_line(state: ReportState) -> str:
     return f":scroll: *Transcript* · {turns} turns, {where}"
 
 
+ADVISORY = "This report is advisory: a person decides."
+
+
+def consent_line(state: ReportState) -> str:
+    """Issue 24: what the candidate agreed to before Start, and under which rules."""
+    receipt = state.consent
+    if receipt:
+        return (
+            f":memo: *Consent:* given {slack_date(receipt['given_at'])} under "
+            f"{esc(policy_for(receipt['policy']).label)} (notice {esc(receipt['notice_version'])}, "
+            f"sha256 {esc(receipt['notice_sha256'][:16])}…)\n:scales: {ADVISORY}"
+        )
+    who = "none recorded" if state.conv.has_candidate else "not asked (an open interview, no invite page)"
+    return f":memo: *Consent:* {who}\n:scales: {ADVISORY}"
+
+
 def build_report(state: ReportState) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the report, from the state as stored now."""
     conv = state.conv
@@ -122,5 +140,5 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
         seen = ":eyes: *Perception analysis* · not used by this persona"
     film = state.recording_line or ":film_frames: *Recording* · on its way, if this interview was recorded"
     text = cut(f"Interview report: {conv.name or ''} · {count} of {total} objectives done", 200)
-    parts = [head, score, rails, seen, film, transcript_line(state)]
+    parts = [head, score, rails, seen, film, transcript_line(state), consent_line(state)]
     return text, [section(cut(part, 2900)) for part in parts]

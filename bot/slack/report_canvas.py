@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+from bot.policy import policy_for
 from bot.slack.messages import SHUTDOWN_WORDS
-from bot.slack.report import ReportState
+from bot.slack.report import ADVISORY, ReportState
 from bot.slack.transcript import transcript_turns
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@&])")
@@ -62,6 +63,18 @@ def build_report_canvas(state: ReportState) -> str:
         out.append(md(state.analysis, 6000))
     else:
         out.append("On its way." if state.perception else "Not used by this persona.")
+    out.append("## Consent")  # issue 24
+    receipt = state.consent
+    out.append(
+        md(
+            f"Given {receipt['given_at']} under {policy_for(receipt['policy']).label} (notice "
+            f"{receipt['notice_version']}, sha256 {receipt['notice_sha256']}).",
+            400,
+        )
+        if receipt
+        else "None recorded."
+    )
+    out.append(ADVISORY)
     out.append("## Recording")
     if state.recording_url and _URL.match(state.recording_url):
         out.append(f"[Open the recording]({state.recording_url})")

@@ -169,6 +169,12 @@ MIGRATIONS: list[Migration] = [
         "alter table workspace_settings add column notice_in_posting integer",
         "alter table conversations add column policy text",
     ),
+    Migration(
+        "m014_consent_receipts",  # issue 24: what the candidate was told and agreed to, before Start
+        """create table consent_receipts (conv_token text primary key, team_id text not null,
+            given_at text not null, policy text not null, notice_version text not null,
+            notice_sha256 text not null, choices text not null)""",
+    ),
 ]
 
 

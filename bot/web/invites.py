@@ -7,6 +7,7 @@ import html
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -14,10 +15,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.clock import parse_time
 from bot.deps import Deps
 from bot.services.invite_flow import LinkState
+from bot.web.notice import NOTICE_VERSION, Notice, build_notice, notice_html, start_form
 
 log = logging.getLogger(__name__)
 
 BUSY_RETRY_SECONDS = 20
+MAX_FORM = 8_000  # a Start or a request form is small: the rest is not read
 DEFAULT_CONSENT = (
     "By pressing Start you agree that this conversation is processed by an AI interviewer and "
     "shared with the hiring team."
@@ -61,29 +64,25 @@ def invite_endpoint(deps: Deps):
         waits on Slack, nor fails with it) and its interview settings."""
         return deps.ws.team_name(team_id) or "the hiring team", deps.store.interview_settings(team_id)
 
-    async def details(seen: LinkState) -> str:
+    async def notice_of(seen: LinkState) -> tuple[str, Notice]:
         conv, invite = seen.conv, seen.invite or {}
         assert conv is not None
         request = json.loads(invite.get("request") or "{}")
         name, settings = await deps.db.run(workspace, conv.team_id)
-        items = [
-            "You will talk with an <strong>AI interviewer</strong> (a video avatar), not a person.",
-            f"It lasts at most <strong>{e(request.get('minutes') or 30)} minutes</strong>.",
-            "The call <strong>is recorded</strong>."
-            if request.get("recording")
-            else "The call is <strong>not recorded</strong> as video; a transcript is kept.",
-            "Your video <strong>is analysed</strong> by the AI (expressions and attention)."
-            if request.get("perception")
-            else "Your video is <strong>not analysed</strong>.",
-            "You need a camera, a microphone and a quiet place.",
-        ]
-        return (
-            f"<p>From <strong>{e(name)}</strong>.</p>"
-            "<h2>What will happen</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-            f"<p>{e(settings.get('consent') or DEFAULT_CONSENT)}</p>"
+        notice = build_notice(
+            request,
+            policy=conv.policy,
+            team=name,
+            consent=settings.get("consent") or DEFAULT_CONSENT,
+            retention_days=deps.settings.RETENTION_DAYS,
         )
+        return name, notice
 
-    async def render(seen: LinkState, token: str) -> Response:
+    async def details(seen: LinkState) -> str:
+        name, notice = await notice_of(seen)
+        return f"<p>From <strong>{e(name)}</strong>.</p>" + notice_html(notice)
+
+    async def render(seen: LinkState, token: str, missing: str | None = None) -> Response:
         conv = seen.conv
         title = (conv.name if conv else None) or "AI video interview"
         if seen.state == "invalid":
@@ -120,11 +119,13 @@ def invite_endpoint(deps: Deps):
                 status=503,
                 refresh=f"{BUSY_RETRY_SECONDS};url=/i/{e(token)}?retry=1",
             )
-        note = ""
+        note, status = "", 200
+        if missing:
+            note, status = f'<p role="alert">{e(missing)}</p>', 400
         if seen.state == "error":
             note = '<p role="alert">Something went wrong starting your interview. Try again in a minute.</p>'
-        form = f'<form method="post" action="/i/{e(token)}"><button>Start the interview</button></form>'
-        return page(title, note + await details(seen) + form)
+        _, notice = await notice_of(seen)
+        return page(title, note + await details(seen) + start_form(token, notice), status=status)
 
     async def invite_page(request: Request) -> Response:
         token = request.path_params["token"]
@@ -141,7 +142,21 @@ def invite_endpoint(deps: Deps):
 
     async def invite_start(request: Request) -> Response:
         token = request.path_params["token"]
-        seen = await flow.start(token)
+        seen = await flow.look(token)
+        if seen.state == "ready":  # Start needs the consent the policy asks for (issue 24)
+            _, notice = await notice_of(seen)
+            form = parse_qs((await request.body())[:MAX_FORM].decode("utf-8", "replace"))
+            ticked = set(form.get("consent") or [])
+            if (form.get("notice") or [""])[0] != notice.sha256:
+                return await render(
+                    seen, token, "This page changed since you loaded it: read it again, then Start."
+                )
+            if missing := [label for key, label in notice.boxes.items() if key not in ticked]:
+                return await render(seen, token, "To start, tick each box: " + " / ".join(missing))
+            receipt = (notice.policy, NOTICE_VERSION, notice.sha256, {k: k in ticked for k in notice.boxes})
+            seen = await flow.start(token, receipt=receipt)
+        else:
+            seen = await flow.start(token)
         if seen.state == "live" and seen.room:
             return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
         return await render(seen, token)

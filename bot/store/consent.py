@@ -1,0 +1,35 @@
+"""Issue 24: consent receipts (what the candidate was shown, by hash and version, and what they
+ticked) and the invite's pause when a candidate asks for a person or an accommodation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.clock import utcnow
+from bot.store.backends import insert_sql
+from bot.store.base import StoreBase
+
+
+class ConsentRecords(StoreBase):
+    def save_receipt(
+        self, conv_token: str, team_id: str, policy: str, version: str, sha256: str, choices: dict[str, bool]
+    ) -> None:
+        """The receipt of the consent given before this Start (the latest press before Tavus is called)."""
+        row = {
+            "conv_token": conv_token,
+            "team_id": team_id,
+            "given_at": utcnow(),
+            "policy": policy,
+            "notice_version": version,
+            "notice_sha256": sha256,
+            "choices": json.dumps(choices, sort_keys=True),
+        }
+        sql, params = insert_sql("consent_receipts", row)
+        names = ", ".join(f"{k} = excluded.{k}" for k in row if k != "conv_token")
+        with self.db.write() as tx:
+            tx.execute(f"{sql} on conflict (conv_token) do update set {names}", params)
+            self._audit(tx, team_id, None, "interview.consent", conv_token, f"{version} {sha256[:12]}")
+
+    def receipt(self, conv_token: str) -> dict[str, Any] | None:
+        return self._one("select * from consent_receipts where conv_token = ?", (conv_token,))
