@@ -14,8 +14,8 @@ from sim.driver import checks_value, select_value
 from tests.conftest import wait_until
 from tests.helpers import (
     callback_url,
-    consent_form,
     channel_messages,
+    consent_form,
     create_persona,
     interview_values,
     open_modal,
