@@ -5,12 +5,15 @@ notice timing, an alternative or an accommodation, and an advisory report."""
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from bot.services.lawful import business_days_after
 from bot.slack import ids
-from sim.driver import checks_value, select_value
+from sim.driver import checks_value, form_values, select_value
 from tests.conftest import wait_until
 from tests.helpers import (
     callback_url,
@@ -147,3 +150,42 @@ def test_start_needs_the_consent_the_policy_asks_for_and_leaves_a_receipt(
     report = wait_until(lambda: report_text(slack, "Consent:* given"), what="report with consent")
     assert f"under {label} (notice v1, sha256 {receipt['notice_sha256'][:16]}" in report
     assert "This report is advisory: a person decides." in report
+
+
+def test_business_days_skip_weekends():
+    friday = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+    assert business_days_after(friday, 10) == datetime(2026, 12, 18, 9, 30, tzinfo=UTC)
+    assert business_days_after(friday, 1).weekday() == 0  # Monday
+    assert business_days_after(datetime(2026, 12, 5, tzinfo=UTC), 1) == datetime(2026, 12, 7, tzinfo=UTC)
+
+
+def test_nyc_invites_open_ten_business_days_after_notice_unless_the_posting_gave_it(
+    driver, slack, tavus, served
+):
+    persona = create_persona(driver, served, perception="off")
+    save_policy(driver, slack, served, "nyc")
+    soon = {ids.I_OPENS: {"type": "datetimepicker", "selected_date_time": int(time.time()) + 3600}}
+    view = open_modal(driver, "interview", ids.START_INTERVIEW)
+    driver.submit(view["id"], {**interview_values(persona.persona_id), **form_values(**external(**soon))})
+    refused = wait_until(
+        lambda: (
+            "at the earliest" in str(slack.state.views[view["id"]]["blocks"])
+            and str(slack.state.views[view["id"]]["blocks"])
+        ),
+        what="refused",
+    )
+    earliest = business_days_after(datetime.now(UTC), 10)
+    assert "10 business days" in refused and earliest.strftime("%A %d %B %Y at") in refused
+    assert "Monday to Friday" in refused and "job posting" in refused
+    assert not served.deps.store._conversations("team_id = ?", ("T0ACME01",))
+    # no opening time chosen: the invite opens at the earliest allowed time
+    conv = start_with(driver, served, persona.persona_id, **external())
+    opens = datetime.fromisoformat(conv.opens_at)
+    assert abs((opens - earliest).total_seconds()) < 120
+    assert "opens on" in httpx.get(result_link(slack)).text and not tavus.state.conversations
+    save_policy(driver, slack, served, "nyc", posted=True)
+    start_with(driver, served, persona.persona_id, **external("Joe Roe", "joe@example.com", **soon))
+    joe = wait_until(
+        lambda: served.deps.store._conversations("candidate_name = ?", ("Joe Roe",)), what="accepted"
+    )
+    assert joe[0].status == "invited"

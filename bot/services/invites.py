@@ -14,7 +14,7 @@ from urllib.parse import quote
 from bot.clock import parse_time
 from bot.logs import keep_secret
 from bot.services.keys import derived_token
-from bot.services.lawful import person_name, plan_topics
+from bot.services.lawful import earliest_open, notice_refusal, person_name, plan_topics
 from bot.slack.blocks import esc, slack_date
 from bot.slack.messages import tavus_failure
 from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
@@ -103,9 +103,15 @@ class InviteService:
 
         token = secrets.token_urlsafe(24)
         now = datetime.now(UTC)
+        invite = bool(self.settings.PUBLIC_URL)
+        posted = (await self.db.interview_settings(req.team_id))["notice_in_posting"]
+        if earliest := earliest_open(req.policy, bool(posted), now):  # New York City (issue 24)
+            chosen = parse_time(req.opens_at) if invite else now
+            if chosen is not None and chosen < earliest:
+                return StartOutcome(error=notice_refusal(req.policy, earliest))
+            req.opens_at = req.opens_at or iso(earliest)  # no time chosen: the earliest allowed
         opens = parse_time(req.opens_at) or now
         hours = min(max(req.expires_hours or DEFAULT_HOURS, 1), MAX_HOURS)
-        invite = bool(self.settings.PUBLIC_URL)
         conv = self.interviews.intent(
             req,
             token,

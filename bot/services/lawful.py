@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from bot.policy import policy_for, reads_emotion
 from bot.slack.blocks import esc
@@ -66,3 +67,35 @@ async def person_name(slack, token: str | None, user_id: str) -> str | None:
     user = answer.get("user") or {}
     profile = user.get("profile") or {}
     return profile.get("real_name") or user.get("real_name") or profile.get("display_name") or None
+
+
+def business_days_after(start: datetime, days: int) -> datetime:
+    """`days` business days (Monday to Friday) after `start`, at the same time of day. Public
+    holidays are not counted out: they differ by year and place (an admin allows for them)."""
+    moment = start
+    while days > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def earliest_open(policy_key: str | None, notice_in_posting: bool, now: datetime) -> datetime | None:
+    """When an invite sent now may open under the policy's notice period; None when it may open now."""
+    days = policy_for(policy_key).notice_business_days
+    if not days or notice_in_posting:
+        return None
+    at = business_days_after(now, days)
+    return at.replace(second=0, microsecond=0) + timedelta(minutes=1)  # the minute a picker shows
+
+
+def notice_refusal(policy_key: str | None, earliest: datetime) -> str:
+    policy = policy_for(policy_key)
+    return (
+        f"Under {policy.label} rules candidates must be told of the AI interview "
+        f"{policy.notice_business_days} business days before it "
+        f"({policy.sources['notice_business_days']}): "
+        f"this invite can open {earliest.strftime('%A %d %B %Y at %H:%M UTC')} at the earliest. Business days are "
+        "Monday to Friday; public holidays are not counted, so add them yourself. Choose that opening "
+        "time or later, or ask an admin to record in Interview settings that the job posting gave notice."
+    )
