@@ -97,5 +97,6 @@ def notice_refusal(policy_key: str | None, earliest: datetime) -> str:
         f"({policy.sources['notice_business_days']}): "
         f"this invite can open {earliest.strftime('%A %d %B %Y at %H:%M UTC')} at the earliest. "
         "Business days are Monday to Friday; public holidays are not counted, so add them yourself. "
-        "Choose that opening time or later, or ask an admin to record in Interview settings that the job posting gave notice."
+        "Choose that opening time or later, or ask an admin to record in Interview settings that "
+        "the job posting gave notice."
     )
