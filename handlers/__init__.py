@@ -11,6 +11,7 @@ from handlers import (
     notes,
     persona_edit,
     persona_test,
+    requests,
     settings,
     steps,
     views,
@@ -31,3 +32,4 @@ def register_listeners(app, deps: Deps) -> None:
     notes.register(app, deps)
     persona_test.register(app, deps)
     steps.register(app, deps)
+    requests.register(app, deps)

@@ -189,3 +189,42 @@ def test_nyc_invites_open_ten_business_days_after_notice_unless_the_posting_gave
         lambda: served.deps.store._conversations("candidate_name = ?", ("Joe Roe",)), what="accepted"
     )
     assert joe[0].status == "invited"
+
+
+def test_a_request_for_a_person_pauses_the_invite_and_reaches_the_owner(driver, slack, tavus, served):
+    persona = create_persona(driver, served, perception="off")
+    conv = start_with(driver, served, persona.persona_id, **external())
+    link = result_link(slack)
+    page = httpx.get(link).text
+    assert "I'd prefer an interview with a person" in page and "I need an accommodation" in page
+    too_long = httpx.post(link, data={"ask": "person", "words": "x" * 1001})
+    assert too_long.status_code == 400 and "at most 1000" in too_long.text
+    assert httpx.post(link, data={"ask": "teleport"}).status_code == 400
+    words = "I use a screen reader <b>*please*</b> <!channel> & call me"
+    asked = httpx.post(link, data={"ask": "person", "words": words})
+    assert asked.status_code == 200 and "You asked for an interview with a person" in asked.text
+    assert "Olivia Owner, who will contact you" in asked.text and "<b>" not in asked.text
+    dm = wait_until(
+        lambda: [m for m in channel_messages(slack, "D0OWNER1") if "asked for" in m.get("text", "")],
+        what="the owner told",
+    )[0]
+    blocks = dm["blocks"]
+    said = next(b for b in blocks if b.get("text", {}).get("type") == "plain_text")["text"]["text"]
+    assert words in said  # their words, shown as typed: plain text, never mrkdwn
+    assert "<!channel>" not in dm["text"] and "Jane Doe" in str(blocks)
+    # Start is now refused with a sentence, and nothing is created at Tavus
+    refused = httpx.post(link, data=consent_form(page))
+    assert refused.status_code == 409 and "will not start from this link" in refused.text
+    assert not tavus.state.conversations
+    assert httpx.post(link, data={"ask": "accommodation"}).status_code == 200  # asked once: no second DM
+    button = next(b for b in blocks if b["type"] == "actions")["elements"][0]
+    assert button["action_id"] == ids.MARK_HANDLED
+    driver.click(ids.MARK_HANDLED, button["value"], user="U0OTHER1", channel="D0OWNER1", message=dm)
+    driver.click(ids.MARK_HANDLED, button["value"], user="U0OWNER1", channel="D0OWNER1", message=dm)
+    invite = wait_until(
+        lambda: (i := served.deps.store.invite(conv.token)) and i["handled_at"] and i, what="handled"
+    )
+    assert invite["handled_by"] == "U0OWNER1" and invite["request_kind"] == "person"
+    actions = [a["action"] for a in served.deps.store.audit_log("T0ACME01")]
+    assert "invite.request" in actions and actions.count("invite.request_handled") == 1
+    assert len([m for m in channel_messages(slack, "D0OWNER1") if "asked for" in m.get("text", "")]) == 1

@@ -55,6 +55,7 @@ VALUE = "value"  # the action_id of every modal input
 
 # issue 14: candidates, invites, interview settings, forget
 CANCEL_INVITE = "cancel_invite"
+MARK_HANDLED = "mark_request_handled"  # issue 24: a candidate's request for a person or an accommodation
 FORGET = "forget_interview"
 OPEN_INTERVIEW_SETTINGS = "open_interview_settings"
 INTERVIEW_SETTINGS = "interview_settings"

@@ -175,6 +175,14 @@ MIGRATIONS: list[Migration] = [
             given_at text not null, policy text not null, notice_version text not null,
             notice_sha256 text not null, choices text not null)""",
     ),
+    Migration(
+        "m015_invite_requests",  # issue 24: a candidate asks for a person or an accommodation
+        "alter table invites add column request_kind text",
+        "alter table invites add column request_text text",
+        "alter table invites add column requested_at text",
+        "alter table invites add column handled_by text",
+        "alter table invites add column handled_at text",
+    ),
 ]
 
 

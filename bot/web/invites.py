@@ -14,13 +14,22 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.clock import parse_time
 from bot.deps import Deps
-from bot.services.invite_flow import LinkState
-from bot.web.notice import NOTICE_VERSION, Notice, build_notice, notice_html, start_form
+from bot.services.invite_flow import REQUESTS, LinkState
+from bot.web.notice import (
+    NOTICE_VERSION,
+    Notice,
+    ask_form,
+    build_notice,
+    notice_html,
+    paused_html,
+    start_form,
+)
 
 log = logging.getLogger(__name__)
 
 BUSY_RETRY_SECONDS = 20
-MAX_FORM = 8_000  # a Start or a request form is small: the rest is not read
+MAX_FORM = 16_000  # a Start or a request form is small: the rest is not read
+MAX_WORDS = 1000  # the candidate's words with a request
 DEFAULT_CONSENT = (
     "By pressing Start you agree that this conversation is processed by an AI interviewer and "
     "shared with the hiring team."
@@ -102,11 +111,15 @@ def invite_endpoint(deps: Deps):
             return page(
                 title, f"<p>This invitation expired on {e(when(conv and conv.expires_at))}.</p>", status=410
             )
+        note, status = (f'<p role="alert">{e(missing)}</p>', 400) if missing else ("", 200)
+        if seen.state == "paused":
+            return page(title, paused_html(seen), status=409 if missing else 200)
         if seen.state == "not_open":
             return page(
                 title,
-                f"<p>This interview opens on {e(when(conv and conv.opens_at))}. Come back "
-                "then with the same link.</p>" + await details(seen),
+                note + f"<p>This interview opens on {e(when(conv and conv.opens_at))}. Come back "
+                "then with the same link.</p>" + await details(seen) + ask_form(token),
+                status=status,
             )
         if seen.state == "starting":
             return page(title, "<p>Starting your interview…</p>", refresh=f"2;url=/i/{e(token)}")
@@ -119,13 +132,11 @@ def invite_endpoint(deps: Deps):
                 status=503,
                 refresh=f"{BUSY_RETRY_SECONDS};url=/i/{e(token)}?retry=1",
             )
-        note, status = "", 200
-        if missing:
-            note, status = f'<p role="alert">{e(missing)}</p>', 400
         if seen.state == "error":
             note = '<p role="alert">Something went wrong starting your interview. Try again in a minute.</p>'
         _, notice = await notice_of(seen)
-        return page(title, note + await details(seen) + start_form(token, notice), status=status)
+        body = note + await details(seen) + start_form(token, notice) + ask_form(token)
+        return page(title, body, status=status)
 
     async def invite_page(request: Request) -> Response:
         token = request.path_params["token"]
@@ -140,12 +151,27 @@ def invite_endpoint(deps: Deps):
                 return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
         return await render(seen, token)
 
+    async def ask(seen: LinkState, token: str, form: dict[str, list[str]]) -> Response:
+        """*I'd prefer an interview with a person* or *I need an accommodation* (issue 24)."""
+        kind, words = (form.get("ask") or [""])[0], (form.get("words") or [""])[0].strip()
+        if kind not in REQUESTS:
+            return await render(seen, token, "Choose one of the two buttons.")
+        if len(words) > MAX_WORDS:
+            return await render(
+                seen, token, f"Please write at most {MAX_WORDS} characters ({len(words)} now)."
+            )
+        return await render(await flow.ask(token, kind, words), token)
+
     async def invite_start(request: Request) -> Response:
         token = request.path_params["token"]
         seen = await flow.look(token)
+        form = parse_qs((await request.body())[:MAX_FORM].decode("utf-8", "replace"))
+        if form.get("ask"):
+            return await ask(seen, token, form)
+        if seen.state == "paused":
+            return await render(seen, token, "paused")  # Start is refused: the page says why
         if seen.state == "ready":  # Start needs the consent the policy asks for (issue 24)
             _, notice = await notice_of(seen)
-            form = parse_qs((await request.body())[:MAX_FORM].decode("utf-8", "replace"))
             ticked = set(form.get("consent") or [])
             if (form.get("notice") or [""])[0] != notice.sha256:
                 return await render(

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 from dataclasses import dataclass, field
 
 from bot.policy import CONSENTS, policy_for
+from bot.services.invite_flow import REQUESTS
 
 NOTICE_VERSION = "v1"
 
@@ -96,4 +98,27 @@ def start_form(token: str, notice: Notice) -> str:
     return (
         f'<form method="post" action="/i/{e(token)}"><input type="hidden" name="notice" '
         f'value="{e(notice.sha256)}">{boxes}<button>Start the interview</button></form>'
+    )
+
+
+def ask_form(token: str) -> str:
+    """Issue 24: the alternative to the AI interview, and accommodations; the words are optional."""
+    return (
+        "<h2>Prefer a person, or need an accommodation?</h2>"
+        f'<form method="post" action="/i/{e(token)}"><p><label>Anything we should know (optional)<br>'
+        '<textarea name="words" rows="3" cols="40" maxlength="1000"></textarea></label></p>'
+        '<p><button name="ask" value="person">I\'d prefer an interview with a person</button></p>'
+        '<p><button name="ask" value="accommodation">I need an accommodation</button></p></form>'
+    )
+
+
+def paused_html(seen) -> str:
+    """What happens next once the candidate asked (the invite is paused: Start creates nothing)."""
+    invite = seen.invite or {}
+    request = json.loads(invite.get("request") or "{}")
+    owner = request.get("owner_name") or "the person who invited you"
+    what = REQUESTS.get(invite.get("request_kind") or "", "another arrangement")
+    return (
+        f'<p role="status">You asked for {e(what)}. We told {e(owner)}, who will contact you to '
+        "arrange it. The AI interview will not start from this link; you need do nothing more now.</p>"
     )
