@@ -125,6 +125,8 @@ def test_start_needs_the_consent_the_policy_asks_for_and_leaves_a_receipt(
     assert "years have you built backend services" in page  # what it evaluates, from the plan's objectives
     assert "recorded (video and audio)" in page and "90 days" in page and "a person decides" in page
     assert "Who receives the results: Olivia Owner and the hiring team" in page  # whom to contact
+    analysed = "are not analysed" if policy == "eu" else "Your video is analysed by the AI (Tavus Raven-0)"
+    assert analysed in page  # exactly what is analysed, by the persona's perception model
     boxes = set(consent_form(page)["consent"])
     assert boxes == ({"ai", "recording"} if policy == "eu" else {"ai", "recording", "analysis"})
     assert "checked" not in page
@@ -228,3 +230,16 @@ def test_a_request_for_a_person_pauses_the_invite_and_reaches_the_owner(driver, 
     actions = [a["action"] for a in served.deps.store.audit_log("T0ACME01")]
     assert "invite.request" in actions and actions.count("invite.request_handled") == 1
     assert len([m for m in channel_messages(slack, "D0OWNER1") if "asked for" in m.get("text", "")]) == 1
+
+
+def test_persona_lists_say_each_personas_perception():
+    from bot.slack.lists import persona_detail
+    from bot.store import PersonaRecord
+
+    made = dict(team_id="T", owner_id="U", created_at="2026-01-01T00:00:00Z", replica_id="r1")
+    assert "perception raven-1" in persona_detail(
+        PersonaRecord("p1", name="A", perception_model="raven-1", **made), {}
+    )
+    assert "perception off" in persona_detail(
+        PersonaRecord("p2", name="B", perception_model=None, **made), {}
+    )
