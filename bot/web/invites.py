@@ -31,8 +31,8 @@ BUSY_RETRY_SECONDS = 20
 MAX_FORM = 16_000  # a Start or a request form is small: the rest is not read
 MAX_WORDS = 1000  # the candidate's words with a request
 DEFAULT_CONSENT = (
-    "By pressing Start you agree that this conversation is processed by an AI interviewer and "
-    "shared with the hiring team."
+    "Nothing starts until you tick the boxes below and press Start; until then nothing is recorded "
+    "or sent to the AI."
 )
 STYLE = (
     "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:38rem;margin:0 auto;padding:1rem;color:#111}"
