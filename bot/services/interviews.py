@@ -140,8 +140,7 @@ class InterviewService:
         public URL, an invite instead: Tavus is called when the candidate presses Start."""
         if not req.policy:  # the policy in force is fixed with the interview (issue 24)
             req.policy = (await self.db.interview_settings(req.team_id))["policy"]
-        tavus_now = await self.db.run(self.ws.tavus, req.team_id)
-        if refusal := await perception_refusal(tavus_now, req.persona, req.policy):
+        if refusal := await perception_refusal(self.db, self.ws, req, req.policy):
             return StartOutcome(error=refusal)
         if (routed := await self.invites.route(req)) is not None:
             return routed

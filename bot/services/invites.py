@@ -162,10 +162,13 @@ class InviteService:
 
     async def notice_facts(self, req: InterviewRequest) -> dict:
         """What the candidate's notice names (issue 24): the plan's topics and whom to contact."""
-        tavus = await self.db.run(self.ws.tavus, req.team_id)
+        try:
+            tavus = await self.db.run(self.ws.tavus, req.team_id)
+        except te.TavusError:  # a key that cannot be used: Start will say so; no topics meanwhile
+            tavus = None
         token = await self.ws.bot_token(req.team_id)
         return {
-            "topics": await plan_topics(tavus, req.persona),
+            "topics": await plan_topics(tavus, req.persona) if tavus else [],
             "owner_name": await person_name(self.slack, token, req.user_id),
         }
 

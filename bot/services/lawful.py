@@ -6,25 +6,27 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.policy import policy_for, reads_emotion
+from bot.services.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.messages import tavus_failure
 from bot.store import PersonaRecord
+from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient
 
 log = logging.getLogger(__name__)
 
 
-async def perception_refusal(
-    tavus: TavusClient, persona: PersonaRecord, policy_key: str | None
-) -> str | None:
+async def perception_refusal(db: AsyncStore, ws: Workspaces, req, policy_key: str | None) -> str | None:
     """Under a policy that bans emotion reading, a sentence refusing a persona whose perception
     reads emotion or expressions, as Tavus holds it now (an edit in Tavus's portal counts). Tavus
     offers no per-conversation override of perception, so the persona itself must have it off."""
     policy = policy_for(policy_key)
     if policy.emotion_perception_allowed:
         return None
+    persona: PersonaRecord = req.persona
     try:
+        tavus = await db.run(ws.tavus, req.team_id)
         found = await tavus.get_persona(persona.persona_id)
     except te.TavusError as exc:
         return tavus_failure(exc, f"check the perception of *{esc(persona.name)}*")
