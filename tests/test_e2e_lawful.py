@@ -63,6 +63,12 @@ def test_the_workspace_policy_is_kept_with_each_interview_and_the_form_overrides
         what="the second interview",
     )
     assert joe[0].policy == "eu"
+    driver.command(f"interview {persona.persona_id} sam@example.com Quick round", channel="C0HIRING1")
+    sam = wait_until(
+        lambda: served.deps.store._conversations("candidate_email = ?", ("sam@example.com",)),
+        what="the quick command's interview",
+    )
+    assert sam[0].policy == "illinois"  # the quick command keeps the workspace's
     view = open_modal(driver, "interview", ids.START_INTERVIEW)
     forged = {**interview_values(persona.persona_id), ids.I_POLICY: {ids.VALUE: select_value("mars")}}
     assert ids.I_POLICY in driver.submit(view["id"], forged).json().get("errors", {})
