@@ -12,6 +12,7 @@ from handlers import (
     openings,
     persona_edit,
     persona_test,
+    requests,
     settings,
     steps,
     views,
@@ -33,3 +34,4 @@ def register_listeners(app, deps: Deps) -> None:
     persona_test.register(app, deps)
     steps.register(app, deps)
     openings.register(app, deps)
+    requests.register(app, deps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -243,3 +244,16 @@ def compatible(annotation, schema: dict) -> bool:
     wanted = JSON_TYPES.get(schema.get("type", "object"), (object,))
     admitted = python_types(annotation) - {type(None)}
     return any(issubclass(t, wanted) for t in admitted if isinstance(t, type))
+
+
+def consent_form(page_text: str, *, tick: bool = True) -> dict[str, Any]:
+    """The invite page's Start form as a candidate submits it: the notice's hash, every box ticked
+    (issue 24: Start needs the consent the policy asks for)."""
+    notice = re.search(r'name="notice" value="([0-9a-f]+)"', page_text)
+    boxes = re.findall(r'name="consent" value="([a-z]+)"', page_text) if tick else []
+    return {"notice": notice.group(1) if notice else "", "consent": boxes}
+
+
+def press_start(link: str, **kwargs: Any) -> httpx.Response:
+    """Open the invite page, tick its boxes and press Start, as the candidate does."""
+    return httpx.post(link, data=consent_form(httpx.get(link, timeout=20).text), **kwargs)

@@ -13,7 +13,14 @@ from bot.services.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, interview_values, open_modal, responses_text
+from tests.helpers import (
+    channel_messages,
+    create_persona,
+    interview_values,
+    open_modal,
+    press_start,
+    responses_text,
+)
 
 BOTH_BACKENDS = True
 LINK = re.compile(r"https?://[^\s`|>]+/i/[A-Za-z0-9_-]+")
@@ -96,7 +103,7 @@ def test_external_candidate_invite_starts_only_on_press(driver, slack, tavus, se
     assert "Backend round 1" in page.text and "AI interviewer" in page.text and "30 minutes" in page.text
     assert "not recorded" in page.text and "is analysed" in page.text
     assert not tavus.state.conversations  # reading the page starts nothing
-    first = httpx.post(link)
+    first = press_start(link)
     assert first.status_code == 303
     ((cid, sim_conv),) = tavus.state.conversations.items()
     assert sim_conv.body["require_auth"] is True
@@ -165,12 +172,12 @@ def test_concurrency_limit_on_start_says_busy_and_tells_the_owner(driver, slack,
     start_with(driver, served, persona.persona_id, **external())
     link = result_link(slack)
     tavus.state.concurrency_limit = 0
-    busy = httpx.post(link)
+    busy = press_start(link)
     assert busy.status_code == 503 and "busy" in busy.text and 'http-equiv="refresh"' in busy.text
     retry = re.search(r'url=(/i/[^"]+)', busy.text).group(1)
     told = wait_until(lambda: channel_messages(slack, "D0OWNER1"), what="owner told")
     assert "limit" in told[-1]["text"]
-    httpx.post(link)  # a second busy press tells the owner only once
+    press_start(link)  # a second busy press tells the owner only once
     tavus.state.concurrency_limit = 3
     base = link.split("/i/")[0]
     started = httpx.get(base + retry.replace("&amp;", "&"))
@@ -216,7 +223,7 @@ def test_open_interviews_can_be_turned_off_and_results_follow_the_admins_choice(
     conv = start_with(driver, served, persona.persona_id, **external())
     link = result_link(slack)
     assert "90 days" in httpx.get(link).text  # the workspace's consent sentence
-    httpx.post(link)
+    press_start(link)
     cid = served.deps.store.conversation_by_token(conv.token).conversation_id
     tavus.control(f"conversations/{cid}/join")
     tavus.control(f"conversations/{cid}/leave")
@@ -230,7 +237,7 @@ def test_open_interviews_can_be_turned_off_and_results_follow_the_admins_choice(
 
 def ended_with_results(driver, slack, tavus, served, persona):
     conv = start_with(driver, served, persona.persona_id, **external())
-    httpx.post(result_link(slack))
+    press_start(result_link(slack))
     cid = served.deps.store.conversation_by_token(conv.token).conversation_id
     tavus.control(f"conversations/{cid}/join")
     tavus.control(f"conversations/{cid}/leave")
@@ -361,7 +368,7 @@ def test_a_start_cut_short_by_a_restart_leaves_the_invite_usable(driver, slack, 
     run_in_app_loop(served, recovery)
     assert served.deps.store.conversation_by_token(conv.token).status == "invited"
     assert not channel_messages(slack, "D0OWNER1")  # nothing to tell: the candidate can press again
-    assert httpx.post(link).status_code == 303 and len(tavus.state.conversations) == 1
+    assert press_start(link).status_code == 303 and len(tavus.state.conversations) == 1
 
 
 @pytest.mark.parametrize("results_to", ["thread", "channel"])
@@ -378,7 +385,7 @@ def test_an_external_candidates_email_stays_out_of_shared_results(
     texts = wait_until(
         lambda: [t for t in responses_text(slack, response.response_url) if LINK.search(t)], what="link"
     )
-    assert httpx.post(LINK.search(texts[0]).group(0)).status_code == 303
+    assert press_start(LINK.search(texts[0]).group(0)).status_code == 303
     ((cid, _),) = tavus.state.conversations.items()
     tavus.control(f"conversations/{cid}/join")
     conv = wait_until(lambda: served.deps.store.conversation(("T0ACME01"), cid), what="stored")

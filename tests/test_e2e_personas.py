@@ -192,7 +192,7 @@ def test_short_form_then_more_options_keeps_every_value(driver, slack, tavus, se
     assert block(longer, ids.P_NAME)["element"]["initial_value"] == "Kept across"
     assert block(longer, ids.P_PROMPT)["element"]["initial_value"] == "You screen designers."
     assert block(longer, ids.P_TEMPLATE)["element"]["initial_option"]["value"] == "screening"
-    assert block(longer, ids.P_PERCEPTION)["element"]["initial_option"]["value"] == "raven-0"
+    assert block(longer, ids.P_PERCEPTION)["element"]["initial_option"]["value"] == "off"
     assert block(longer, ids.P_SMART_TURN)["element"]["initial_options"][0]["value"] == "on"
     assert {ids.P_CONTEXT, ids.P_MODE, ids.P_SHARED, ids.P_JD_URL} <= {
         b.get("block_id") for b in longer["blocks"]
@@ -211,6 +211,6 @@ def test_short_form_then_more_options_keeps_every_value(driver, slack, tavus, se
         what="short form persona",
     )[0]
     sent = tavus.state.personas[made.persona_id]
-    assert sent["pipeline_mode"] == "full" and sent["layers"]["perception"]["perception_model"] == "raven-0"
+    assert sent["pipeline_mode"] == "full" and sent["layers"]["perception"]["perception_model"] == "off"
     assert sent["layers"]["conversational_flow"]["turn_detection_model"] == "sparrow-1"
     assert made.objectives_id and made.guardrails_id and not made.shared

@@ -20,7 +20,7 @@ from bot.slack import ids
 from bot.web.slack_events import MAX_SLACK_BODY
 from sim.driver import SlackDriver
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, wait_until
-from tests.helpers import create_persona, interview_values, open_modal, responses_text
+from tests.helpers import create_persona, interview_values, open_modal, press_start, responses_text
 from tests.test_e2e_candidates import external, result_link, start_with
 from tests.test_leaks import chunked_post_without_end
 
@@ -78,7 +78,7 @@ def test_invite_page_never_depends_on_slack(driver, slack, tavus, served):
     page = httpx.get(link, timeout=20)
     assert page.status_code == 200 and "Acme" in page.text
     assert time.monotonic() - began < 2.0  # the page waits on no Slack call
-    assert httpx.post(link, timeout=20).status_code == 303  # into the room
+    assert press_start(link, timeout=20).status_code == 303  # into the room
     slack.state.faults.clear()
 
 
@@ -281,7 +281,7 @@ def test_a_stored_meeting_token_joins_the_log_filter_when_read(driver, slack, ta
     persona = create_persona(driver, served)
     start_with(driver, served, persona.persona_id, **external())
     link = result_link(slack)
-    assert httpx.post(link).status_code == 303
+    assert press_start(link).status_code == 303
     ((cid, sim_conv),) = tavus.state.conversations.items()
     token = sim_conv.body["meeting_token"]
     # a process started later has learnt nothing yet: only the store holds the token

@@ -10,7 +10,7 @@ import pytest
 
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, wait_until
-from tests.helpers import channel_messages, create_persona
+from tests.helpers import channel_messages, create_persona, press_start
 from tests.test_e2e_forget import click_forget, forget_button, prompt
 
 HIRING = "C0HIRING1"
@@ -65,7 +65,7 @@ def completions(slack, method: str, execution_id: str) -> list[dict]:
 def play_the_candidate(tavus, link: str) -> None:
     page = httpx.get(link)
     assert page.status_code == 200 and "Start the interview" in page.text
-    assert httpx.post(link).status_code == 303
+    assert press_start(link).status_code == 303
     ((cid, _),) = tavus.state.conversations.items()
     tavus.control(f"conversations/{cid}/join")
     tavus.control(f"conversations/{cid}/leave")

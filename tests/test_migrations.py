@@ -127,6 +127,7 @@ def test_an_empty_database_gets_the_same_schema_on_both_backends(tmp_path, pg_ur
         "recipients",  # m016 (issue 24)
         "openings",  # m018 (issue 25)
         "decisions",  # m018 (issue 25)
+        "consent_receipts",  # m020 (issue 24)
     }
     for table in lite_schema:
         assert lite_schema[table] == pg_schema[table], table

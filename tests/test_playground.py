@@ -11,7 +11,7 @@ from bot.services.channels import PROBLEM_SECONDS
 from bot.slack import ids
 from sim.playground import Playground
 from tests.conftest import wait_until
-from tests.helpers import interview_values, persona_values
+from tests.helpers import consent_form, interview_values, persona_values
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +242,7 @@ def test_the_candidate_joins_and_leaves_the_private_room_with_its_token(pg, capl
     page.type("/tavus interview Room pg jane@example.com Room round")
     link = page.wait(lambda s: [i["link"] for i in s["invites"] if i["name"] == "Room round"], "invite")[0]
     browser = httpx.Client(timeout=10, follow_redirects=True)
-    room = browser.post(link)  # Start: Tavus's private room, with its meeting token
+    room = browser.post(link, data=consent_form(browser.get(link).text))  # Start: the private room
     assert room.status_code == 200 and "?t=" in str(room.url), room.text
     cid = str(room.url.path).rsplit("/", 1)[-1]
     token = pg.tavus.state.conversations[cid].body["meeting_token"]
@@ -374,7 +374,8 @@ def test_the_workflows_panel_runs_the_example_workflow_to_its_result(pg):
     sent = run["steps"][1]["outputs"]
     assert run["steps"][2]["state"] == "running" and "/i/" in sent["candidate_link"]
     browser = httpx.Client(timeout=10, follow_redirects=True)
-    room = browser.post(sent["candidate_link"])  # the candidate presses Start
+    invite = browser.get(sent["candidate_link"]).text
+    room = browser.post(sent["candidate_link"], data=consent_form(invite))  # the candidate presses Start
     cid = str(room.url.path).rsplit("/", 1)[-1]
     page.post(f"/pg/tavus/{cid}/join")
     page.wait(lambda s: [c for c in s["tavus"] if c["conversation_id"] == cid and c["joined"]], "joined")

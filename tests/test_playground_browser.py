@@ -262,6 +262,7 @@ def _story(browser, page, sent, pg):
     page.type_into("#in-context", "Hiring product designers.")
     page.choose("#in-pipeline_mode input[value=echo]")
     page.select("#in-llm_model", "tavus-gpt-4o")
+    page.select("#in-perception", "raven-0")  # issue 24: perception is off unless chosen
     page.click("#modal-submit")
     text_appears("#modal", "Echo mode cannot use a perception model")
     shot(browser, "persona-form-error")
@@ -424,6 +425,8 @@ def _candidate_story(browser, page, pg):
     browser.get(link)  # the candidate opens the link, reads the page, and presses Start
     page.text_appears("main", "What will happen")
     shot(browser, "invite-page")
+    for box in browser.find_elements(By.CSS_SELECTOR, "main form input[type=checkbox]"):
+        box.click()  # issue 24: the candidate ticks the consent the policy asks for
     page.click("main form button")
     page.text_appears("main", "Join as the candidate")  # the private room opened with its meeting token
     room = browser.current_url

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.logs import keep_secret
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job
 from bot.services.keys import derived_token
+from bot.services.lawful import perception_refusal
 from bot.services.outbox import OutboxWorker
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
@@ -55,6 +56,7 @@ class InterviewRequest:
     opens_at: str | None = None
     expires_hours: int | None = None
     opening_id: str | None = None  # issue 25: the opening it interviews for
+    policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
 
 
 @dataclass
@@ -134,6 +136,7 @@ class InterviewService:
             tavus_account=req.persona.tavus_account,  # a persona lives in one account: its calls too
             recording=int(req.recording),
             opening_id=req.opening_id,
+            policy=req.policy,
             **extra,
         )
 
@@ -144,6 +147,10 @@ class InterviewService:
         workspace's monthly cap of Tavus minutes, nothing starts (issue 25)."""
         if refused := await self.usage.refusal(req.team_id):
             return StartOutcome(error=refused)
+        if not req.policy:  # the policy in force is fixed with the interview (issue 24)
+            req.policy = (await self.db.interview_settings(req.team_id))["policy"]
+        if refusal := await perception_refusal(self.db, self.ws, req, req.policy):
+            return StartOutcome(error=refusal)
         if (routed := await self.invites.route(req)) is not None:
             return routed
         token = secrets.token_urlsafe(24)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from bot.clock import parse_time
 from bot.logs import keep_secret
 from bot.services.keys import derived_token
+from bot.services.lawful import earliest_open, notice_refusal, person_name, plan_topics
 from bot.slack.blocks import esc
 from bot.slack.messages import invite_dm_text, tavus_failure
 from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
@@ -102,9 +103,15 @@ class InviteService:
 
         token = secrets.token_urlsafe(24)
         now = datetime.now(UTC)
+        invite = bool(self.settings.PUBLIC_URL)
+        posted = (await self.db.interview_settings(req.team_id))["notice_in_posting"]
+        if earliest := earliest_open(req.policy, bool(posted), now):  # New York City (issue 24)
+            chosen = parse_time(req.opens_at) if invite else now
+            if chosen is not None and chosen < earliest:
+                return StartOutcome(error=notice_refusal(req.policy, earliest))
+            req.opens_at = req.opens_at or iso(earliest)  # no time chosen: the earliest allowed
         opens = parse_time(req.opens_at) or now
         hours = min(max(req.expires_hours or DEFAULT_HOURS, 1), MAX_HOURS)
-        invite = bool(self.settings.PUBLIC_URL)
         conv = self.interviews.intent(
             req,
             token,
@@ -125,6 +132,8 @@ class InviteService:
             "minutes": req.minutes,
             "recording": req.recording,
             "perception": bool(req.persona.perception_model and req.persona.perception_model != "off"),
+            "perception_model": req.persona.perception_model or "off",  # what the page names
+            **(await self.notice_facts(req) if invite else {}),
         }
         nonce = secrets.token_urlsafe(16) if invite else None
         try:
@@ -150,6 +159,18 @@ class InviteService:
         post_error = await self.interviews.post_card(await self.db.conversation_by_token(token) or conv)
         fresh = await self.db.conversation_by_token(token) or conv
         return StartOutcome(conv=fresh, post_error=post_error, link=await self.find_link(fresh))
+
+    async def notice_facts(self, req: InterviewRequest) -> dict:
+        """What the candidate's notice names (issue 24): the plan's topics and whom to contact."""
+        try:
+            tavus = await self.db.run(self.ws.tavus, req.team_id)
+        except te.TavusError:  # a key that cannot be used: Start will say so; no topics meanwhile
+            tavus = None
+        token = await self.ws.bot_token(req.team_id)
+        return {
+            "topics": await plan_topics(tavus, req.persona) if tavus else [],
+            "owner_name": await person_name(self.slack, token, req.user_id),
+        }
 
     async def create_at_tavus(
         self, conv: ConversationRecord, jobs: list[Job] | None = None

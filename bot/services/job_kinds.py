@@ -43,9 +43,18 @@ def reply_job(
     return Job("reply", key, conv.token, conv.team_id, data)
 
 
-def dm_job(conv: ConversationRecord, key: str, channel: str, text: str, *, tell: bool = False) -> Job:
+def dm_job(
+    conv: ConversationRecord,
+    key: str,
+    channel: str,
+    text: str,
+    *,
+    tell: bool = False,
+    blocks: list[Block] | None = None,
+) -> Job:
     """A DM; `tell` marks a message to the owner, which is not itself reported when it fails."""
-    return Job("dm", key, conv.token, conv.team_id, {"channel": channel, "text": text, "tell": tell})
+    data = {"channel": channel, "text": text, "tell": tell, **({"blocks": blocks} if blocks else {})}
+    return Job("dm", key, conv.token, conv.team_id, data)
 
 
 def tell_owner_job(conv: ConversationRecord, key: str, text: str) -> Job:

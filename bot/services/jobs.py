@@ -189,7 +189,11 @@ class JobRunners(ReportRunners, StepRunners):
             return await run_candidate_dm(self, job, conv)
         token = await self._token(job.team_id)
         answer = await self.slack.chat_postMessage(
-            token=token, channel=data["channel"], text=data["text"], unfurl_links=False
+            token=token,
+            channel=data["channel"],
+            text=data["text"],
+            blocks=data.get("blocks"),
+            unfurl_links=False,
         )
         if conv is not None:  # about an interview (a guardrail alert): recorded, so forget deletes it
             await keep_posted(self.db, self.slack, token, conv, answer)

@@ -123,9 +123,7 @@ class PersonaService:
             created_at=utcnow(),
             pipeline_mode=form.pipeline_mode,
             replica_id=form.replica_id,
-            perception_model=form.perception
-            if form.pipeline_mode == "full" and form.perception != "off"
-            else None,
+            perception_model=form.perception if form.pipeline_mode == "full" else "off",
             shared=int(form.shared),
             objectives_id=plan.objectives_id,
             guardrails_id=plan.guardrails_id,

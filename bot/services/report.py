@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from bot.clock import duration_seconds
+from bot.policy import policy_for
 from bot.services.results import recording_text
 from bot.services.workspaces import Workspaces
 from bot.slack.plan_form import read_words
@@ -59,6 +60,8 @@ async def gather_report(
     persona = await db.persona(conv.team_id, conv.persona_id) if conv.persona_id else None
     state.perception = bool(persona and str(persona.perception_model or "").startswith("raven"))
     state.rule_words = read_words(persona.guardrail_words if persona else None)
+    if not policy_for(conv.policy).emotion_perception_allowed:  # issue 24: never shown, even if sent
+        state.analysis, state.perception, state.perception_barred = None, False, policy_for(conv.policy).label
     if plan:
         state.plan = plan
     elif persona and persona.objectives_id:
@@ -69,6 +72,7 @@ async def gather_report(
             ]
         except te.TavusError as exc:  # the completed ones still show; the rest cannot be named
             log.warning("could not read objectives %s for a report: %s", persona.objectives_id, exc)
+    state.consent = await db.receipt(conv.token)  # issue 24
     state.seconds = duration_seconds(conv.live_at or conv.created_at, conv.ended_at)
     if row:
         state.transcript_as = row.get("transcript_as")

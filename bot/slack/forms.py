@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
+from bot.policy import POLICIES
 from bot.slack import ids
 from bot.slack.candidate_form import read_candidate
 from bot.slack.modals import LANGUAGES, LLM_MODELS
@@ -108,7 +109,7 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     replica = custom or clean(field_value(values, ids.P_REPLICA))
     mode = field_value(values, ids.P_MODE) or "full"
     # the short form (issue 22) has none of More options' fields: each takes its default
-    perception = field_value(values, ids.P_PERCEPTION) or ("off" if mode == "echo" else "raven-0")
+    perception = field_value(values, ids.P_PERCEPTION) or "off"  # issue 24: opt-in
     turns = field_value(values, ids.P_SMART_TURN)
     smart_turn = "on" in turns if isinstance(turns, list) else mode != "echo"
     llm = field_value(values, ids.P_LLM)
@@ -124,8 +125,8 @@ def read_persona_form(values: dict[str, Any]) -> tuple[PersonaForm, dict[str, st
     if not REPLICA_ID.match(replica):
         block = ids.P_CUSTOM_REPLICA if custom else ids.P_REPLICA
         errors[block] = f"'{replica[:40]}' is not a replica id (they look like rfe12d8b9597)."
-    if perception not in ("raven-0", "off"):
-        errors[ids.P_PERCEPTION] = "Choose Raven-0 or Off."
+    if perception not in ("raven-1", "raven-0", "off"):
+        errors[ids.P_PERCEPTION] = "Choose Off, Raven-0 or Raven-1."
     if mode == "echo" and perception != "off":
         errors[ids.P_PERCEPTION] = (
             "Echo mode cannot use a perception model: choose Off, or the full pipeline."
@@ -193,6 +194,9 @@ def read_interview_form(
     minutes = _minutes(field_value(values, ids.I_MINUTES), errors)
     options = set(field_value(values, ids.I_OPTIONS) or [])
     cand = read_candidate(values, candidate, clean, errors)  # issue 14
+    cand["policy"] = field_value(values, ids.I_POLICY) or None  # issue 24: None keeps the workspace's
+    if cand["policy"] not in (None, *POLICIES):
+        errors[ids.I_POLICY] = "Choose one of the listed places."
     language = field_value(values, ids.I_LANGUAGE) or "english"
     if language not in LANGUAGES:
         errors[ids.I_LANGUAGE] = "Choose a language from the list."
@@ -210,6 +214,7 @@ def read_interview_form(
         "candidate_email": cand["candidate_email"],
         "opens_at": cand.pop("opens_epoch"),
         "valid_hours": cand["expires_hours"],
+        "policy": cand["policy"],
     }
     form = InterviewForm(
         persona,

@@ -47,6 +47,7 @@ I_CONTEXT = "extra_context"
 I_MINUTES = "minutes"
 I_OPTIONS = "options"
 I_LANGUAGE = "language"
+I_POLICY = "policy"  # issue 24: this interview's legal policy, when not the workspace's
 
 K_KEY = "key"  # the Tavus key modal's one input
 
@@ -54,6 +55,7 @@ VALUE = "value"  # the action_id of every modal input
 
 # issue 14: candidates, invites, interview settings, forget
 CANCEL_INVITE = "cancel_invite"
+MARK_HANDLED = "mark_request_handled"  # issue 24: a candidate's request for a person or an accommodation
 FORGET = "forget_interview"
 OPEN_INTERVIEW_SETTINGS = "open_interview_settings"
 INTERVIEW_SETTINGS = "interview_settings"
@@ -67,6 +69,8 @@ S_RESULTS_CHANNEL = "results_channel"
 S_CONSENT = "consent"
 S_CANVAS = "report_canvas"
 S_CAP = "minutes_cap"  # issue 25
+S_POLICY = "policy"  # issue 24
+S_NOTICE_POSTED = "notice_in_posting"
 
 # issue 15: live notes to the interviewer, testing a persona
 OPEN_NOTE = "open_note_to_interviewer"  # the button on the owner's private views of a live interview

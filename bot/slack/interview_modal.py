@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.policy import POLICIES
 from bot.slack import ids
 from bot.slack.blocks import plain, section
 from bot.slack.candidate_form import candidate_blocks
@@ -119,6 +120,13 @@ def build_interview_modal(
             "Language",
             [option(lang, lang.capitalize()) for lang in LANGUAGES],
             initial=v.get("language") or "english",
+        ),
+        select_input(  # issue 24: empty keeps the workspace's choice (Interview settings)
+            ids.I_POLICY,
+            "Rules for this interview (default: the workspace's)",
+            [option(p.key, p.label) for p in POLICIES.values()],
+            initial=v.get("policy"),
+            optional=True,
         ),
     ]
     return modal(

@@ -36,8 +36,7 @@ def replica_words(replica_id: str | None, replica_names: dict[str, str] | None) 
 def persona_detail(p: PersonaRecord, replica_names: dict[str, str] | None) -> str:
     detail = f"*{esc(p.name)}*  `{p.persona_id}`\n{p.pipeline_mode} pipeline · replica "
     detail += replica_words(p.replica_id, replica_names)
-    if p.perception_model:
-        detail += f" · perception {esc(p.perception_model)}"
+    detail += f" · perception {esc(p.perception_model or 'off')}"  # issue 24: always said
     if words := document_words(p):
         detail += f"\n{words}"
     return detail

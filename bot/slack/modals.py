@@ -10,7 +10,11 @@ from bot.slack.blocks import Block, context, cut, esc, plain, section
 
 LANGUAGES = ["english", "spanish", "french", "german", "italian", "portuguese", "japanese", "multilingual"]
 LLM_MODELS = ["tavus-gpt-oss", "tavus-gpt-4o", "tavus-gpt-4o-mini"]
-PERCEPTION = [("raven-0", "Raven-0 (sees the candidate)"), ("off", "Off")]
+PERCEPTION = [  # issue 24: opt-in; Tavus's own default (no model set) would be raven-1
+    ("off", "Off (nothing is analysed beyond the words)"),
+    ("raven-0", "Raven-0 (sees the candidate: expressions, screen)"),
+    ("raven-1", "Raven-1 (also reads emotion from the voice)"),
+]
 
 
 def option(value: str, text: str | None = None) -> dict[str, Any]:

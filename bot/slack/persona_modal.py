@@ -127,7 +127,7 @@ def more_blocks(v: dict[str, Any]) -> list[dict[str, Any]]:
             ids.P_PERCEPTION,
             "Perception model",
             [option(a, b) for a, b in PERCEPTION],
-            initial=v.get("perception", "raven-0"),
+            initial=v.get("perception", "off"),
         ),
         checkbox_input(
             ids.P_SMART_TURN,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.policy import policy_for
 from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date, user_ref
 from bot.slack.decisions import decision_buttons, decision_line
 from bot.slack.messages import shutdown_words
@@ -40,6 +41,8 @@ class ReportState:
         """A guardrail the interviewer hit, in plain words (text still to escape)."""
         return guardrail_words(name, self.rule_words)
     decision: dict[str, Any] | None = None  # issue 25: the latest decision a person made
+    consent: dict[str, Any] | None = None  # issue 24: the consent receipt, for invites
+    perception_barred: str | None = None  # issue 24: the policy (label) under which none is shown
 
     @property
     def has_results(self) -> bool:
@@ -122,6 +125,22 @@ def transcript_line(state: ReportState) -> str:
     return f":scroll: *Transcript* · {turns} turns, {where}"
 
 
+ADVISORY = "This report is advisory: a person decides."
+
+
+def consent_line(state: ReportState) -> str:
+    """Issue 24: what the candidate agreed to before Start, and under which rules."""
+    receipt = state.consent
+    if receipt:
+        return (
+            f":memo: *Consent:* given {slack_date(receipt['given_at'])} under "
+            f"{esc(policy_for(receipt['policy']).label)} (notice {esc(receipt['notice_version'])}, "
+            f"sha256 {esc(receipt['notice_sha256'][:16])}…)\n:scales: {ADVISORY}"
+        )
+    who = "none recorded" if state.conv.has_candidate else "not asked (an open interview, no invite page)"
+    return f":memo: *Consent:* {who}\n:scales: {ADVISORY}"
+
+
 def build_report(state: ReportState) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the report, from the state as stored now."""
     conv = state.conv
@@ -153,14 +172,16 @@ def build_report(state: ReportState) -> tuple[str, list[Block]]:
         )
     else:
         rails = "*Guardrails* · none triggered"
-    if state.analysis is not None:
+    if state.perception_barred:
+        seen = f":eyes: *Perception analysis* · off under {state.perception_barred} rules"
+    elif state.analysis is not None:
         seen = f":eyes: *Perception analysis*\n{esc_cut(state.analysis, 2500)}"
     elif state.perception:
         seen = ":eyes: *Perception analysis* · on its way"
     else:
         seen = ":eyes: *Perception analysis* · not used by this persona"
     text = cut(f"Interview report: {esc(conv.name)} · {count} of {total} objectives done", 200)
-    parts = [head, score, rails, seen, recording_line(state), transcript_line(state)]
+    parts = [head, score, rails, seen, recording_line(state), transcript_line(state), consent_line(state)]
     return text, [section(cut(part, 2900)) for part in parts] + decision_blocks(state)
 
 

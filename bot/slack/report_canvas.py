@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+from bot.policy import policy_for
 from bot.slack.messages import SHUTDOWN_WORDS
-from bot.slack.report import OPEN, ReportState, shown_name
+from bot.slack.report import ADVISORY, OPEN, ReportState, shown_name
 from bot.slack.transcript import transcript_turns
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@&])")
@@ -61,10 +62,24 @@ def build_report_canvas(state: ReportState) -> str:
         f"- **{md(state.rule(n), 300)}**" + (f": {md(r, 300)}" if r else "") for n, r in state.trips[:25]
     ] or ["None triggered."]
     out.append("## Perception analysis")
-    if state.analysis is not None:
+    if state.perception_barred:
+        out.append(f"Off under {state.perception_barred} rules.")
+    elif state.analysis is not None:
         out.append(md(state.analysis, 6000))
     else:
         out.append("On its way." if state.perception else "Not used by this persona.")
+    out.append("## Consent")  # issue 24
+    receipt = state.consent
+    out.append(
+        md(
+            f"Given {receipt['given_at']} under {policy_for(receipt['policy']).label} (notice "
+            f"{receipt['notice_version']}, sha256 {receipt['notice_sha256']}).",
+            400,
+        )
+        if receipt
+        else "None recorded."
+    )
+    out.append(ADVISORY)
     out.append("## Recording")
     if state.recording_url and _URL.match(state.recording_url):
         out.append(f"[Open the recording]({state.recording_url})")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.formats import CHANNEL_ID
+from bot.policy import POLICIES
 from bot.slack import ids
 from bot.slack.blocks import context, esc_cut, plain
 from bot.slack.forms import clean, field_value
@@ -16,6 +17,7 @@ RESULTS = [
     option("thread", "The interview card's thread in its channel"),
     option("channel", "One channel, chosen below"),
 ]
+POLICY_OPTIONS = [option(p.key, p.label) for p in POLICIES.values()]
 
 
 def build_settings_modal(current: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +55,22 @@ def build_settings_modal(current: dict[str, Any]) -> dict[str, Any]:
             {"on"} if current.get("report_canvas") else set(),
         ),
         *refused_note(current.get("canvas_refused")),
+        select_input(
+            ids.S_POLICY,
+            "Where candidates are (the rules interviews follow)",
+            POLICY_OPTIONS,
+            initial=current.get("policy") or "other",
+        ),
+        checkbox_input(
+            ids.S_NOTICE_POSTED,
+            "New York City notice",
+            [option("on", "Candidates were told of the AI interview in the job posting")],
+            {"on"} if current.get("notice_in_posting") else set(),
+        ),
+        context(
+            "EU/EEA turns off emotion reading (perception); New York City opens invites ten business "
+            "days after they are sent unless the job posting gave notice. Not legal advice."
+        ),
         text_input(
             ids.S_CONSENT,
             "Consent sentence on the candidate's page",
@@ -94,6 +112,9 @@ def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         errors[ids.S_RESULTS] = "Choose one of the listed places."
     if results == "channel" and not (channel and CHANNEL_ID.match(channel)):
         errors[ids.S_RESULTS_CHANNEL] = "Choose the channel where results go."
+    policy = field_value(values, ids.S_POLICY) or "other"
+    if policy not in POLICIES:
+        errors[ids.S_POLICY] = "Choose one of the listed places."
     if len(consent) > 500:
         errors[ids.S_CONSENT] = "The sentence is too long (500 characters at most)."
     cap_text = clean(field_value(values, ids.S_CAP))
@@ -107,6 +128,8 @@ def read_settings(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         "results_channel": channel if results == "channel" else None,
         "consent": consent or None,
         "report_canvas": int("on" in (field_value(values, ids.S_CANVAS) or [])),
+        "policy": policy,
+        "notice_in_posting": int("on" in (field_value(values, ids.S_NOTICE_POSTED) or [])),
         "canvas_refused": None,  # saving tries canvases again: the admin may have upgraded
         "minutes_cap": cap,
     }, errors

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from bot.clock import utcnow
 from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, WouldWait, open_backend
+from bot.store.consent import ConsentRecords
 from bot.store.conversations import ConversationRecords
 from bot.store.erasure import ErasureRecords
 from bot.store.erasures import ErasureRequestRecords
@@ -61,6 +62,7 @@ class Store(
     ErasureRequestRecords,
     UsageRecords,
     OpeningRecords,
+    ConsentRecords,
 ):
     """Ownership of personas and conversations, over SQLite or PostgreSQL (bot/store/backends.py)."""
 

@@ -75,7 +75,7 @@ class ErasureRecords(StoreBase):
                 (conv_token,),
             )
             tx.execute(
-                "update invites set request = null, meeting_token = null, "
+                "update invites set request = null, request_text = null, meeting_token = null, "
                 "revoked_at = coalesce(revoked_at, ?) where conv_token = ?",
                 (now, conv_token),
             )
@@ -109,7 +109,8 @@ class ErasureRecords(StoreBase):
             gone = tx.execute("delete from events where received_at < ?", (cutoff,))
             old = "select token from conversations where status in ('ended', 'failed') and updated_at < ?"
             tx.execute(
-                f"update invites set request = null, meeting_token = null where conv_token in ({old})",
+                f"update invites set request = null, request_text = null, meeting_token = null "
+                f"where conv_token in ({old})",
                 (cutoff,),
             )
             tx.execute(

@@ -24,6 +24,8 @@ SETTINGS_DEFAULTS = {
     "minutes_cap": None,  # issue 25: Tavus minutes a month; none is no cap
     "cap_set_by": None,
     "cap_warned_month": None,
+    "policy": "other",  # issue 24: bot/policy.py
+    "notice_in_posting": 0,  # New York City: the notice was given with the job posting
 }
 
 

@@ -78,4 +78,24 @@ MORE: list[tuple] = [
             objectives_done integer, objectives_total integer, state text)""",
         "create unique index decisions_version on decisions (conv_token, version)",
     ),
+    (
+        "m019_policy",  # issue 24: the workspace's legal policy, and the one each interview ran under
+        "alter table workspace_settings add column policy text",
+        "alter table workspace_settings add column notice_in_posting integer",
+        "alter table conversations add column policy text",
+    ),
+    (
+        "m020_consent_receipts",  # issue 24: what the candidate was told and agreed to, before Start
+        """create table consent_receipts (conv_token text primary key, team_id text not null,
+            given_at text not null, policy text not null, notice_version text not null,
+            notice_sha256 text not null, choices text not null)""",
+    ),
+    (
+        "m021_invite_requests",  # issue 24: a candidate asks for a person or an accommodation
+        "alter table invites add column request_kind text",
+        "alter table invites add column request_text text",
+        "alter table invites add column requested_at text",
+        "alter table invites add column handled_by text",
+        "alter table invites add column handled_at text",
+    ),
 ]

@@ -86,6 +86,7 @@ class ConversationRecord(_Record):
     recording: int | None = None  # issue 22: 1 recorded, 0 not, None not known (older rows)
     seconds_used: int | None = None  # issue 25: Tavus time, live to end, settled once it ended
     opening_id: str | None = None  # issue 25: the opening (role) it interviews for
+    policy: str | None = None  # issue 24: the legal policy in force (bot/policy.py), fixed at start
 
     @property
     def has_candidate(self) -> bool:

@@ -7,21 +7,33 @@ import html
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.clock import parse_time
 from bot.deps import Deps
-from bot.services.invite_flow import LinkState
+from bot.services.invite_flow import REQUESTS, LinkState
 from bot.store.migrations import token_hash
+from bot.web.notice import (
+    NOTICE_VERSION,
+    Notice,
+    ask_form,
+    build_notice,
+    notice_html,
+    paused_html,
+    start_form,
+)
 
 log = logging.getLogger(__name__)
 
 BUSY_RETRY_SECONDS = 20
+MAX_FORM = 16_000  # a Start or a request form is small: the rest is not read
+MAX_WORDS = 1000  # the candidate's words with a request
 DEFAULT_CONSENT = (
-    "By pressing Start you agree that this conversation is processed by an AI interviewer and "
-    "shared with the hiring team."
+    "Nothing starts until you tick the boxes below and press Start; until then nothing is recorded "
+    "or sent to the AI."
 )
 STYLE = (
     "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:38rem;margin:0 auto;padding:1rem;color:#111}"
@@ -62,27 +74,19 @@ def invite_endpoint(deps: Deps):
         waits on Slack, nor fails with it) and its interview settings."""
         return deps.ws.team_name(team_id) or "the hiring team", deps.store.interview_settings(team_id)
 
-    async def details(seen: LinkState) -> str:
+    async def notice_of(seen: LinkState) -> tuple[str, Notice]:
         conv, invite = seen.conv, seen.invite or {}
         assert conv is not None
         request = json.loads(invite.get("request") or "{}")
         name, settings = await deps.db.run(workspace, conv.team_id)
-        items = [
-            "You will talk with an <strong>AI interviewer</strong> (a video avatar), not a person.",
-            f"It lasts at most <strong>{e(request.get('minutes') or 30)} minutes</strong>.",
-            "The call <strong>is recorded</strong>."
-            if request.get("recording")
-            else "The call is <strong>not recorded</strong> as video; a transcript is kept.",
-            "Your video <strong>is analysed</strong> by the AI (expressions and attention)."
-            if request.get("perception")
-            else "Your video is <strong>not analysed</strong>.",
-            "You need a camera, a microphone and a quiet place.",
-        ]
-        return (
-            f"<p>From <strong>{e(name)}</strong>.</p>"
-            "<h2>What will happen</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-            f"<p>{e(settings.get('consent') or DEFAULT_CONSENT)}</p>"
+        notice = build_notice(
+            request,
+            policy=conv.policy,
+            team=name,
+            consent=settings.get("consent") or DEFAULT_CONSENT,
+            retention_days=deps.settings.RETENTION_DAYS,
         )
+        return name, notice
 
     async def reviewed(conv_token: str) -> str:
         """Issue 25: what the team chose to tell the candidate after their review, escaped."""
@@ -93,7 +97,11 @@ def invite_endpoint(deps: Deps):
         words = "".join(f"<p>{e(line)}</p>" for line in (feedback or "").splitlines() if line.strip())
         return '<h2 role="status">The team has reviewed your interview</h2>' + words
 
-    async def render(seen: LinkState, token: str) -> Response:
+    async def details(seen: LinkState) -> str:
+        name, notice = await notice_of(seen)
+        return f"<p>From <strong>{e(name)}</strong>.</p>" + notice_html(notice)
+
+    async def render(seen: LinkState, token: str, missing: str | None = None) -> Response:
         conv = seen.conv
         title = (conv.name if conv else None) or "AI video interview"
         if seen.state == "invalid":
@@ -115,11 +123,15 @@ def invite_endpoint(deps: Deps):
             return page(
                 title, f"<p>This invitation expired on {e(when(conv and conv.expires_at))}.</p>", status=410
             )
+        note, status = (f'<p role="alert">{e(missing)}</p>', 400) if missing else ("", 200)
+        if seen.state == "paused":
+            return page(title, paused_html(seen), status=409 if missing else 200)
         if seen.state == "not_open":
             return page(
                 title,
-                f"<p>This interview opens on {e(when(conv and conv.opens_at))}. Come back "
-                "then with the same link.</p>" + await details(seen),
+                note + f"<p>This interview opens on {e(when(conv and conv.opens_at))}. Come back "
+                "then with the same link.</p>" + await details(seen) + ask_form(token),
+                status=status,
             )
         if seen.state == "starting":
             return page(title, "<p>Starting your interview…</p>", refresh=f"2;url=/i/{e(token)}")
@@ -141,8 +153,9 @@ def invite_endpoint(deps: Deps):
         note = ""
         if seen.state == "error":
             note = '<p role="alert">Something went wrong starting your interview. Try again in a minute.</p>'
-        form = f'<form method="post" action="/i/{e(token)}"><button>Start the interview</button></form>'
-        return page(title, note + await details(seen) + form)
+        _, notice = await notice_of(seen)
+        body = note + await details(seen) + start_form(token, notice) + ask_form(token)
+        return page(title, body, status=status)
 
     async def invite_page(request: Request) -> Response:
         token = request.path_params["token"]
@@ -159,9 +172,38 @@ def invite_endpoint(deps: Deps):
                 return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
         return await render(seen, token)
 
+    async def ask(seen: LinkState, token: str, form: dict[str, list[str]]) -> Response:
+        """*I'd prefer an interview with a person* or *I need an accommodation* (issue 24)."""
+        kind, words = (form.get("ask") or [""])[0], (form.get("words") or [""])[0].strip()
+        if kind not in REQUESTS:
+            return await render(seen, token, "Choose one of the two buttons.")
+        if len(words) > MAX_WORDS:
+            return await render(
+                seen, token, f"Please write at most {MAX_WORDS} characters ({len(words)} now)."
+            )
+        return await render(await flow.ask(token, kind, words), token)
+
     async def invite_start(request: Request) -> Response:
         token = request.path_params["token"]
-        seen = await flow.start(token)
+        seen = await flow.look(token)
+        form = parse_qs((await request.body())[:MAX_FORM].decode("utf-8", "replace"))
+        if form.get("ask"):
+            return await ask(seen, token, form)
+        if seen.state == "paused":
+            return await render(seen, token, "paused")  # Start is refused: the page says why
+        if seen.state == "ready":  # Start needs the consent the policy asks for (issue 24)
+            _, notice = await notice_of(seen)
+            ticked = set(form.get("consent") or [])
+            if (form.get("notice") or [""])[0] != notice.sha256:
+                return await render(
+                    seen, token, "This page changed since you loaded it: read it again, then Start."
+                )
+            if missing := [label for key, label in notice.boxes.items() if key not in ticked]:
+                return await render(seen, token, "To start, tick each box: " + " / ".join(missing))
+            receipt = (notice.policy, NOTICE_VERSION, notice.sha256, {k: k in ticked for k in notice.boxes})
+            seen = await flow.start(token, receipt=receipt)
+        else:
+            seen = await flow.start(token)
         if seen.state == "live" and seen.room:
             return RedirectResponse(seen.room, status_code=303, headers=HEADERS)
         return await render(seen, token)
