@@ -17,6 +17,7 @@ from bot.store import Store
 
 AUDIT_KEEP_DAYS = 183  # the audit's rows are never purged before this (they are not purged at all)
 # columns of tables other parts of the app add that might carry words a person typed
+ASKED = ("conv_token", "team_id", "request_kind", "handled_by", "handled_at")  # never request_text
 FREE_TEXT = ("text", "message", "reason", "note", "detail", "email", "name", "body", "content")
 
 
@@ -48,9 +49,13 @@ def export_records(store: Store, since: str) -> list[dict[str, Any]]:
                     **facts,
                 }
             )
-    for table, record in (("consent_receipts", "consent"), ("alternatives", "alternative")):
-        for row in store.export_rows(table, since, "at"):
-            out.append({"record": record, **without_content(row, interview)})
+    for row in store.export_rows("consent_receipts", since, "given_at"):
+        out.append({"record": "consent", "at": row["given_at"], **without_content(row, interview)})
+    for row in store.export_rows("invites", since, "requested_at"):  # an alternative asked for
+        if row.get("request_kind"):
+            asked = {k: row.get(k) for k in ASKED}
+            at = row["requested_at"]
+            out.append({"record": "alternative", "at": at, **without_content(asked, interview)})
     for row in store.export_rows("erasure_requests", since, "requested_at"):
         left = json.loads(row["left_items"] or "[]")
         out.append(

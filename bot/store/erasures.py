@@ -110,6 +110,6 @@ EXPORTED = {
     "audit": "at",
     "erasure_requests": "requested_at",
     "recipients": "at",
-    "consent_receipts": "at",
-    "alternatives": "at",
+    "consent_receipts": "given_at",
+    "invites": "requested_at",  # its request columns only: an alternative or accommodation asked for
 }

@@ -14,7 +14,6 @@ from bot.store.backends import Tx
 from bot.store.base import StoreBase
 from bot.store.outbox import Job, enqueue
 
-ALTERNATIVE_COLUMN = "alternative_at"  # issue 24's "candidate asked for an alternative", when it lands
 COLUMNS = {
     "sqlite": "select name from pragma_table_info(?)",
     "postgres": "select column_name as name from information_schema.columns "
@@ -100,7 +99,7 @@ class UsageRecords(StoreBase):
         persona), state, times, seconds, and its latest decision and when the first came."""
         opening = self.has("conversations", "opening_id")
         group = "coalesce(c.opening_id, c.persona_id)" if opening else "c.persona_id"
-        alternative = f"c.{ALTERNATIVE_COLUMN}" if self.has("conversations", ALTERNATIVE_COLUMN) else "null"
+        alternative = "(select i.requested_at from invites i where i.conv_token = c.token)"
         label = "c.persona_name"
         if opening and self.has("openings"):  # an opening is named as its people named it
             label = "coalesce((select o.name from openings o where o.id = c.opening_id), c.persona_name)"
