@@ -15,7 +15,7 @@ import pytest
 from bot.slack import ids
 from sim.driver import SlackDriver, checks_value, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona, interview_values, open_modal
+from tests.helpers import channel_messages, create_persona, interview_values, open_modal, press_start
 
 FAST = {"OUTBOX_RETRY_SECONDS": "0.2", "SLACK_TIMEOUT_SECONDS": "1"}
 PLAN = "experience: ask about their last two roles -> years, main_stack\nmotivation: why this team -> reason"
@@ -64,7 +64,7 @@ def interview(served, driver, slack, tavus, who: str, title: str, objectives: di
         lambda: next((c for c in store._conversations("name = ?", (title,)) if c.ref), None), what=title
     )
     link = wait_until(lambda: run_in_app_loop(served, served.deps.invites.find_link(conv)), what="its link")
-    assert httpx.post(link).status_code == 303
+    assert press_start(link).status_code == 303
     conv = store.conversation_by_token(conv.token)
     tavus.control(f"conversations/{conv.conversation_id}/join")
     wait_until(lambda: store.conversation_by_token(conv.token).status == "live", what="live")

@@ -20,7 +20,7 @@ from bot.services.reconciler import Reconciler
 from bot.store.migrations import token_hash
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import channel_messages, create_persona
+from tests.helpers import channel_messages, create_persona, press_start
 from tests.test_e2e_candidates import external, result_link, start_with
 from tests.test_e2e_report import PLAN, emit
 
@@ -38,7 +38,7 @@ def finished(driver, slack, tavus, served, persona, results=OWNER_DM):
     store = served.deps.store
     conv = start_with(driver, served, persona.persona_id, **external())
     link = result_link(slack)
-    assert httpx.post(link).status_code == 303
+    assert press_start(link).status_code == 303
     conv = store.conversation_by_token(conv.token)
     tavus.control(f"conversations/{conv.conversation_id}/join")
     wait_until(lambda: store.conversation_by_token(conv.token).status == "live", what="live")

@@ -14,7 +14,14 @@ from bot.services.usage import this_month
 from bot.slack import ids
 from sim.driver import SlackDriver, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
-from tests.helpers import callback_url, channel_messages, create_persona, responses_text, start_interview
+from tests.helpers import (
+    callback_url,
+    channel_messages,
+    create_persona,
+    press_start,
+    responses_text,
+    start_interview,
+)
 from tests.test_e2e_candidates import external, result_link, start_with
 
 BOTH_BACKENDS = True
@@ -130,7 +137,7 @@ def test_at_the_cap_nothing_new_starts_and_a_candidates_start_creates_nothing(ca
     conv = start_interview(driver, served, persona.persona_id)
     call_lasting(served, conv, 11, 0.5)  # 10.5 of 10 minutes
     made = len(tavus.state.conversations)
-    page = httpx.post(link)  # the candidate presses Start
+    page = press_start(link)  # the candidate presses Start
     assert page.status_code == 200 and "not available right now" in page.text
     assert "team has been told" in page.text
     assert "Start the interview" not in page.text
@@ -138,7 +145,7 @@ def test_at_the_cap_nothing_new_starts_and_a_candidates_start_creates_nothing(ca
     assert served.deps.store.conversation_by_token(invite.token).status == "invited"
     capped_dms = lambda: [m for m in channel_messages(slack, "D0OWNER1") if "monthly cap" in m["text"]]  # noqa: E731
     told = wait_until(capped_dms, what="owner told")
-    httpx.post(link)  # a second press tells the owner only once
+    press_start(link)  # a second press tells the owner only once
     time.sleep(0.5)
     assert capped_dms() == told
     response = driver.command("interview Interviewer <@U0CAND01|casey> Another round", channel="C0HIRING1")

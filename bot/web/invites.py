@@ -150,7 +150,6 @@ def invite_endpoint(deps: Deps):
                 '<p role="status">This interview is not available right now. The team has been told; '
                 "they will be in touch. You can close this page.</p>",
             )
-        note = ""
         if seen.state == "error":
             note = '<p role="alert">Something went wrong starting your interview. Try again in a minute.</p>'
         _, notice = await notice_of(seen)
