@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from sim.driver import SlackDriver
+from sim.playground_workflows import example_steps
 from tests.conftest import SIGNING_SECRET, wait_until
 from tests.helpers import channel_messages, create_persona, press_start
 from tests.test_e2e_forget import click_forget, forget_button, prompt
@@ -16,31 +17,12 @@ from tests.test_e2e_forget import click_forget, forget_button, prompt
 HIRING = "C0HIRING1"
 
 
-def example_workflow(persona: str, **answers) -> list[tuple]:
-    form = {"name": "Jane Doe", "email": "jane@example.com", **answers}
-    return [
-        ("form", None, form),
-        (
-            "app",
-            "send_ai_interview",
-            {
-                "interactivity": "{{trigger.interactivity}}",
-                "persona": persona,
-                "candidate_name": "{{steps.0.name}}",
-                "candidate_email": "{{steps.0.email}}",
-                "channel": HIRING,
-                "title": "Backend round 1",
-                "hours": 48,
-            },
-        ),
-        ("app", "wait_for_ai_interview", {"interview_id": "{{steps.1.interview_id}}"}),
-        (
-            "message",
-            HIRING,
-            "{{steps.0.name}}'s interview {{steps.2.interview_id}} is over: {{steps.2.state}}, "
-            "{{steps.2.objectives_done}} of {{steps.2.objectives_total}} objectives. {{steps.2.report_link}}",
-        ),
-    ]
+def example_workflow(persona: str) -> list[tuple]:
+    """The playground's example workflow (form -> send -> wait -> a message), with a title and a
+    link valid for 48 hours."""
+    steps = example_steps(persona, "Jane Doe", "jane@example.com", HIRING)
+    steps[1][2].update(title="Backend round 1", hours=48)
+    return steps
 
 
 def run_workflow(slack, driver: SlackDriver, steps):
@@ -101,7 +83,7 @@ def test_the_example_workflow_sends_an_interview_waits_for_its_end_and_posts_the
     assert result["objectives_total"] >= result["objectives_done"] >= 0
     assert result["report_link"].startswith("https://") and result["decision"] == ""
     posted = channel_messages(slack, HIRING)[-1]["text"]
-    assert posted.startswith(f"Jane Doe's interview {send['interview_id']} is over: completed")
+    assert posted.startswith("Jane Doe's AI interview is over: *completed*")
     assert "jane@example.com" not in str(result)  # no candidate content in a step's outputs
     assert len(completions(slack, "functions.completeSuccess", run.executions[1].id)) == 1
     # the report carries the same fields as message metadata, for other apps and workflows

@@ -48,6 +48,14 @@ class Page:
     def wait(self, check, what):
         return wait_until(lambda: check(self.state()), timeout=30, what=what)
 
+    def new_persona(self, values):
+        """Type /tavus persona, submit the form with these values, close its result."""
+        self.type("/tavus persona")
+        modal = self.modal(ids.NEW_PERSONA)
+        self.post("/pg/submit", view_id=modal["id"], values=values)
+        created = lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"]  # noqa: E731
+        self.post("/pg/close", view_id=self.wait(created, "created")["id"])
+
 
 def card_of(state, channel="C0GENERAL"):
     return state["messages"].get(channel, [])
@@ -158,14 +166,8 @@ def test_the_panel_plays_an_objective_and_a_guardrail_into_the_report(pg):
     """A newcomer sees the scorecard and the guardrail line work: the simulator panel lists the
     persona's objectives and guardrails during the call and plays them (Tavus's callbacks)."""
     page = Page(pg)
-    page.type("/tavus persona")
-    modal = page.modal(ids.NEW_PERSONA)
     plan = "motivation: why this role -> reason\nbackground: their last project"
-    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Planned pg", plan=plan))
-    done = page.wait(
-        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
-    )
-    page.post("/pg/close", view_id=done["id"])
+    page.new_persona(persona_values(name="Planned pg", plan=plan))
     persona_id = next(p for p in pg.tavus.state.personas.values() if p["persona_name"] == "Planned pg")[
         "persona_id"
     ]
@@ -195,14 +197,8 @@ def test_the_simulator_gives_each_guardrail_a_reason_from_its_own_rule(pg):
     """Issue 22: a salary rule is not reported as "a protected characteristic"; the reason the
     simulator sends follows the guardrail's own prompt."""
     page = Page(pg)
-    page.type("/tavus persona")
-    modal = page.modal(ids.NEW_PERSONA)
     values = persona_values(name="Rules pg", guardrail_lines="Do not discuss salary ranges.")
-    page.post("/pg/submit", view_id=modal["id"], values=values)
-    done = page.wait(
-        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
-    )
-    page.post("/pg/close", view_id=done["id"])
+    page.new_persona(values)
     persona_id = next(p for p in pg.tavus.state.personas.values() if p["persona_name"] == "Rules pg")[
         "persona_id"
     ]
@@ -232,13 +228,7 @@ def test_the_candidate_joins_and_leaves_the_private_room_with_its_token(pg, capl
     (the room is private: without it Tavus says "You are not allowed to join this meeting")."""
     caplog.set_level(logging.DEBUG)
     page = Page(pg)
-    page.type("/tavus persona")
-    modal = page.modal(ids.NEW_PERSONA)
-    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Room pg"))
-    done = page.wait(
-        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
-    )
-    page.post("/pg/close", view_id=done["id"])
+    page.new_persona(persona_values(name="Room pg"))
     page.type("/tavus interview Room pg jane@example.com Room round")
     link = page.wait(lambda s: [i["link"] for i in s["invites"] if i["name"] == "Room round"], "invite")[0]
     browser = httpx.Client(timeout=10, follow_redirects=True)
@@ -278,13 +268,7 @@ def test_the_candidate_joins_and_leaves_the_private_room_with_its_token(pg, capl
 def test_invite_adds_the_app_to_a_private_channel_as_its_error_advises(pg):
     """Issue 22: the app tells a private channel to `/invite @Tavus`; the playground's Slack does it."""
     page = Page(pg)
-    page.type("/tavus persona")
-    modal = page.modal(ids.NEW_PERSONA)
-    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Private pg"))
-    done = page.wait(
-        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
-    )
-    page.post("/pg/close", view_id=done["id"])
+    page.new_persona(persona_values(name="Private pg"))
 
     def said(text):
         return lambda s: [e for e in s["ephemeral"].get("G0PRIVATE", []) if text in e["text"]]
@@ -359,13 +343,7 @@ def test_the_workflows_panel_runs_the_example_workflow_to_its_result(pg):
     """Issue 27: form -> Send an AI interview -> Wait for its result -> a message in #hiring, run by
     the stand-in as Slack runs a workflow, with the candidate played through the invite link."""
     page = Page(pg)
-    page.type("/tavus persona Workflow pg")
-    modal = page.modal(ids.NEW_PERSONA)
-    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Workflow pg"))
-    done = page.wait(
-        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
-    )
-    page.post("/pg/close", view_id=done["id"])
+    page.new_persona(persona_values(name="Workflow pg"))
     assert "Workflow pg" in page.state()["personas"]
     refused = httpx.post(f"{pg.url}/pg/workflow", json={"user": page.user, "persona": "Workflow pg"})
     assert refused.status_code == 400 and "candidate's name" in refused.json()["error"]

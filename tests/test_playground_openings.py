@@ -23,14 +23,8 @@ def ephemeral(state, words, channel="C0GENERAL"):
 
 def test_an_opening_its_comparison_and_a_decision_in_the_playground(pg):
     page = Page(pg)
-    page.type("/tavus persona")
-    modal = page.modal(ids.NEW_PERSONA)
     plan = "motivation: why this role -> reason\nbackground: their last project"
-    page.post("/pg/submit", view_id=modal["id"], values=persona_values(name="Opening pg", plan=plan))
-    done = page.wait(
-        lambda s: s["modal"] and s["modal"]["title"]["text"] == "Persona created" and s["modal"], "created"
-    )
-    page.post("/pg/close", view_id=done["id"])
+    page.new_persona(persona_values(name="Opening pg", plan=plan))
     page.type("/tavus opening Designer Opening pg")
     page.wait(lambda s: ephemeral(s, "Opening *Designer* created"), "the opening made")
     page.type("/tavus interview Designer Design round")
