@@ -199,11 +199,7 @@ def test_the_audit_export_lists_every_step_without_content(
 ):
     store = served.deps.store
     conv, link = finished(driver, slack, tavus, served, persona)
-    with store.db.write() as tx:  # as the consent feature (h-law1) may keep its receipts
-        tx.execute("create table consent_receipts (conv_token text, at text, version text, policy text)")
-        tx.execute(
-            "insert into consent_receipts values (?, ?, 'v1', 'illinois')", (conv.token, conv.created_at)
-        )
+    assert store.receipt(conv.token)  # the candidate consented when they pressed Start
     httpx.post(f"{link}/delete", data={"confirm": "yes"})
     since = datetime.now(UTC).date().isoformat()
     made = export(database_url, tmp_path, "--since", since)
@@ -221,7 +217,7 @@ def test_the_audit_export_lists_every_step_without_content(
     (shared,) = [r for r in records if r["record"] == "sharing"]
     assert (shared["place"], shared["members"]) == ("dm", 2) and shared["deleted_at"]
     (consent,) = [r for r in records if r["record"] == "consent"]
-    assert consent["interview"] == conv.ref and consent["version"] == "v1"
+    assert consent["interview"] == conv.ref and consent["notice_version"] == "v1" and consent["policy"]
     assert (
         conv.token not in made.stdout and "Jane" not in made.stdout and "Backend round 1" not in made.stdout
     )
