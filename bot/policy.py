@@ -26,6 +26,9 @@ class Policy:
     consent_required: tuple[str, ...]
     # business days between the notice (the invite's creation) and the invite opening
     notice_business_days: int = 0
+    # every interview has a named candidate who reads the notice and consents on the invite page
+    # before anything starts (so no open interviews, and none without PUBLIC_URL's invite page)
+    notice_page_required: bool = False
     # the law behind each rule above, by field name
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -36,7 +39,10 @@ POLICIES: dict[str, Policy] = {
         "EU/EEA",
         emotion_perception_allowed=False,
         consent_required=("ai", "recording", "analysis"),
+        notice_page_required=True,
         sources={
+            "notice_page_required": "EU AI Act Art. 50(1) and GDPR Art. 13: the person is told before "
+            "the AI interacts with them and their data is collected",
             "emotion_perception_allowed": "EU AI Act (Regulation 2024/1689) Art. 5(1)(f): no emotion "
             "inference in the workplace, recruitment included (since 2 February 2025)",
             "consent_required": "EU AI Act Art. 50(1) (told it is an AI) and Art. 26; GDPR Art. 13 "
@@ -49,7 +55,9 @@ POLICIES: dict[str, Policy] = {
         "Illinois",
         emotion_perception_allowed=True,
         consent_required=("ai", "recording", "analysis"),
+        notice_page_required=True,
         sources={
+            "notice_page_required": "820 ILCS 42/5: notice, explanation and consent before the interview",
             "emotion_perception_allowed": "820 ILCS 42 regulates AI analysis of video interviews but "
             "does not ban it: allowed when disclosed and consented to",
             "consent_required": "Artificial Intelligence Video Interview Act, 820 ILCS 42/5: notice, "
@@ -63,7 +71,9 @@ POLICIES: dict[str, Policy] = {
         emotion_perception_allowed=True,
         consent_required=("ai", "recording", "analysis"),
         notice_business_days=10,
+        notice_page_required=True,
         sources={
+            "notice_page_required": "Local Law 144: the candidate gets the notice before the tool is used",
             "emotion_perception_allowed": "Local Law 144 of 2021 asks for a bias audit and notice, not a ban",
             "consent_required": "Local Law 144 asks for notice only; the app asks for consent as well",
             "notice_business_days": "NYC Admin. Code 20-871(b) and 6 RCNY 5-304: notice at least ten "

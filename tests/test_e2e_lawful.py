@@ -13,8 +13,8 @@ import pytest
 
 from bot.services.lawful import business_days_after
 from bot.slack import ids
-from sim.driver import checks_value, form_values, select_value
-from tests.conftest import wait_until
+from sim.driver import SlackDriver, checks_value, form_values, select_value
+from tests.conftest import SIGNING_SECRET, wait_until
 from tests.helpers import (
     callback_url,
     channel_messages,
@@ -23,7 +23,7 @@ from tests.helpers import (
     interview_values,
     open_modal,
     press_start,
-    start_interview,
+    responses_text,
 )
 from tests.test_e2e_candidates import external, result_link, start_with
 
@@ -91,7 +91,12 @@ def test_eu_refuses_emotion_perception_and_its_report_carries_no_perception_text
     assert "Reader" in refused and "EU/EEA" in refused and "raven-1" in refused
     assert not tavus.state.conversations
     plain_persona = create_persona(driver, served, name="Plain", perception="off")
-    conv = start_interview(driver, served, plain_persona.persona_id)
+    invited = start_with(driver, served, plain_persona.persona_id, **external())
+    assert press_start(result_link(slack)).status_code == 303  # notice read, consent given
+    conv = wait_until(
+        lambda: (c := served.deps.store.conversation_by_token(invited.token)).conversation_id and c,
+        what="the call",
+    )
     sent = tavus.state.personas[plain_persona.persona_id]["layers"]["perception"]
     assert sent["perception_model"] == "off"  # what Tavus runs the call with
     assert served.deps.store.conversation_by_token(conv.token).policy == "eu"
@@ -249,3 +254,29 @@ def test_persona_lists_say_each_personas_perception():
     assert "perception off" in persona_detail(
         PersonaRecord("p2", name="B", perception_model=None, **made), {}
     )
+
+
+@pytest.mark.parametrize("policy", ["eu", "illinois", "nyc"])
+def test_where_the_notice_comes_first_no_interview_starts_without_its_page(
+    driver, slack, tavus, served, serve, policy
+):
+    """No open interview (nobody would read the notice), and no candidate interview without the
+    invite page (PUBLIC_URL): refused with a sentence, nothing made at Tavus."""
+    persona = create_persona(driver, served, name="Plain", perception="off")
+    save_policy(driver, slack, served, policy, posted=True)
+    asked = driver.command("interview Plain Open round", channel="C0HIRING1")
+    said = wait_until(lambda: said_with(slack, asked, "named candidate"), what="the refusal")
+    assert "add the candidate" in said and not tavus.state.conversations
+    bare = serve(PUBLIC_URL=None)  # the same workspace and database, without a public address
+    other = SlackDriver(bare.url, SIGNING_SECRET, slack.sim.state, slack.url)
+    try:
+        asked = other.command(f"interview {persona.persona_id} jo@example.com Round", channel="C0HIRING1")
+        said = wait_until(lambda: said_with(slack, asked, "PUBLIC_URL"), what="the refusal")
+    finally:
+        other.close()
+    assert "invite page" in said and not tavus.state.conversations
+    assert not served.deps.store.active_in_team("T0ACME01")
+
+
+def said_with(slack, response, words: str) -> str | None:
+    return next((t for t in responses_text(slack, response.response_url) if words in t), None)

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.logs import keep_secret
 from bot.services.jobs import announce_jobs, card_job, ended_jobs, post_job
 from bot.services.keys import derived_token
-from bot.services.lawful import perception_refusal
+from bot.services.lawful import notice_refusal_of, perception_refusal
 from bot.services.outbox import OutboxWorker
 from bot.services.people import People
 from bot.services.workspaces import Workspaces
@@ -149,7 +149,9 @@ class InterviewService:
             return StartOutcome(error=refused)
         if not req.policy:  # the policy in force is fixed with the interview (issue 24)
             req.policy = (await self.db.interview_settings(req.team_id))["policy"]
-        if refusal := await perception_refusal(self.db, self.ws, req, req.policy):
+        if refusal := await perception_refusal(self.db, self.ws, req, req.policy) or notice_refusal_of(
+            req, self.settings.PUBLIC_URL
+        ):
             return StartOutcome(error=refusal)
         if (routed := await self.invites.route(req)) is not None:
             return routed

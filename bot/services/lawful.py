@@ -102,3 +102,22 @@ def notice_refusal(policy_key: str | None, earliest: datetime) -> str:
         "Choose that opening time or later, or ask an admin to record in Interview settings that "
         "the job posting gave notice."
     )
+
+
+def notice_refusal_of(req, public_url: str | None) -> str | None:
+    """Under a policy whose candidates read the notice and consent first (issue 24), an interview
+    that would start without the invite page (no named candidate, or no PUBLIC_URL) is refused."""
+    policy = policy_for(req.policy)
+    if not policy.notice_page_required:
+        return None
+    if not (req.candidate_id or req.candidate_name or req.candidate_email):
+        return (
+            f"Under the workspace's {policy.label} rules every interview needs a named candidate, who "
+            "reads the notice and consents on their invite page first: add the candidate."
+        )
+    if not public_url:
+        return (
+            f"Under the workspace's {policy.label} rules the candidate must read the notice and consent "
+            "on the invite page before the interview, and that page needs PUBLIC_URL: ask the app's admin."
+        )
+    return None
