@@ -4,17 +4,20 @@ as Slack does (form -> Send an AI interview -> Wait for its result -> post the r
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from bot.services.reconciler import Reconciler
 from sim.driver import SlackDriver
 from sim.playground_workflows import example_steps
-from tests.conftest import SIGNING_SECRET, wait_until
+from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, press_start
 from tests.test_e2e_forget import click_forget, forget_button, prompt
 
 HIRING = "C0HIRING1"
+PLAN = "experience: ask about their last two roles -> years\nmotivation: why this role"
 
 
 def example_workflow(persona: str) -> list[tuple]:
@@ -55,7 +58,7 @@ def play_the_candidate(tavus, link: str) -> None:
 
 @pytest.fixture
 def persona(driver, served):
-    return create_persona(driver, served, name="Backend screen")
+    return create_persona(driver, served, name="Backend screen", plan=PLAN)
 
 
 def test_the_example_workflow_sends_an_interview_waits_for_its_end_and_posts_the_result(
@@ -72,15 +75,19 @@ def test_the_example_workflow_sends_an_interview_waits_for_its_end_and_posts_the
     )
     assert conv.channel_id == HIRING and send["card_link"].endswith("p" + conv.message_ts.replace(".", ""))
     wait_until(lambda: len(run.executions) == 2, what="the wait step sent to the app")
-    wait_until(lambda: served.deps.store.step(run.executions[1].id), what="the wait step recorded")
-    assert run.executions[1].state == "running" and not tavus.state.conversations  # nothing happened yet
+    first = wait_until(  # the wait's job ran once and found the interview not over
+        lambda: (j := served.deps.store.job(f"step:{run.executions[1].id}")) and j.state == "done" and j,
+        what="the wait step's first look",
+    )
+    assert first.result == "waiting" and run.executions[1].state == "running"
+    assert not tavus.state.conversations  # nothing happened yet
 
     play_the_candidate(tavus, send["candidate_link"])
     wait_until(lambda: run.state != "running", what="the workflow's end")
     assert run.state == "completed", run.error
     result = run.outputs[2]
     assert result["state"] == "completed" and result["interview_id"] == send["interview_id"]
-    assert result["objectives_total"] >= result["objectives_done"] >= 0
+    assert (result["objectives_done"], result["objectives_total"]) == (0, 2)  # the plan's two, none met
     assert result["report_link"].startswith("https://") and result["decision"] == ""
     posted = channel_messages(slack, HIRING)[-1]["text"]
     assert posted.startswith("Jane Doe's AI interview is over: *completed*")
@@ -158,3 +165,90 @@ def test_a_step_slack_delivers_twice_starts_one_interview(driver, slack, served,
     time.sleep(2)  # it starts nothing: give a start that should not happen the time to show
     assert len(served.deps.store.invites_of("T0ACME01", "U0OWNER1")) == 1
     assert len(completions(slack, "functions.completeSuccess", execution.id)) == 1
+
+
+def test_a_wait_outlasting_retention_still_completes(driver, slack, tavus, served, persona):
+    """Retention empties old jobs' payloads; the wait's job is found by its key, not its payload."""
+    run = run_workflow(slack, driver, example_workflow("Backend screen"))
+    send = wait_until(lambda: len(run.outputs) >= 2 and run.outputs[1], what="the send step's outputs")
+    key = lambda: f"step:{run.executions[1].id}"  # noqa: E731
+    wait_until(
+        lambda: len(run.executions) == 2 and (j := served.deps.store.job(key())) and j.state == "done",
+        what="wait",
+    )
+    cutoff = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="milliseconds")
+    time.sleep(1.2)
+    served.deps.store.purge_before(cutoff)  # what the hourly purge does RETENTION_DAYS later
+    assert served.deps.store.job(key()).payload == "{}"
+    play_the_candidate(tavus, send["candidate_link"])
+    wait_until(lambda: run.state != "running", what="the workflow's end")
+    assert run.state == "completed" and run.outputs[2]["state"] == "completed"
+
+
+def test_outputs_slack_refuses_end_the_step_with_a_sentence(driver, slack, served, persona):
+    slack.control("faults", {"method": "functions.completeSuccess", "error": "parameter_validation_failed"})
+    run = run_workflow(slack, driver, example_workflow("Backend screen")[:2])
+    wait_until(lambda: run.state != "running", what="the step's end")
+    assert run.state == "failed" and "could not hand over its result" in run.error
+    assert "parameter_validation_failed" in run.error
+
+
+def test_another_workflow_cannot_wait_on_an_interview_it_did_not_send(driver, slack, served, persona):
+    run = run_workflow(slack, driver, example_workflow("Backend screen")[:2])
+    send = wait_until(lambda: len(run.outputs) >= 2 and run.outputs[1], what="the send step's outputs")
+    spy = run_workflow(
+        slack, driver, [("app", "wait_for_ai_interview", {"interview_id": send["interview_id"]})]
+    )
+    wait_until(lambda: spy.state != "running", what="the spy's step refused")
+    assert spy.state == "failed" and "not sent by this workflow" in spy.error
+    # with who runs it given, its owner (or an admin) may wait on it from another workflow
+    mine = [
+        (
+            "app",
+            "wait_for_ai_interview",
+            {"interview_id": send["interview_id"], "interactivity": "{{trigger.interactivity}}"},
+        )
+    ]
+    owner = run_workflow(slack, driver, mine)
+    wait_until(lambda: owner.executions and served.deps.store.step(owner.executions[0].id), what="recorded")
+    wait_until(
+        lambda: (s := served.deps.store.step(owner.executions[0].id)) and s["state"] == "waiting",
+        what="waiting",
+    )
+    assert owner.state == "running"
+
+
+def test_a_send_step_whose_card_cannot_post_cancels_its_invite(driver, slack, served, persona):
+    steps = example_workflow("Backend screen")[:2]
+    for name in ("candidate_name", "candidate_email"):
+        steps[1][2].pop(name)
+    steps[1][2]["candidate_user"] = "U0CAND01"
+    slack.control("faults", {"method": "chat.postMessage", "error": "is_archived", "times": 1})
+    run = run_workflow(slack, driver, steps)
+    wait_until(lambda: run.state != "running", timeout=60, what="the step's end")
+    assert run.state == "failed" and "card could not be posted" in run.error
+    assert not [c for c in served.deps.store.invites_of("T0ACME01", "U0OWNER1") if c.status == "invited"]
+
+
+def test_a_step_cut_short_by_a_restart_is_finished_by_the_reconciler(slack, tavus, serve):
+    """The step is recorded before Slack's event is acknowledged: a crash after that leaves it to
+    the reconciler, which completes it with the interview its request made."""
+    first = serve(OUTBOX_LEASE_SECONDS=10)  # the card's post it held is taken over 10 s after it died
+    driver = SlackDriver(first.url, SIGNING_SECRET, slack.sim.state, slack.url)
+    try:
+        create_persona(driver, first, name="Backend screen")
+        slack.control("faults", {"method": "chat.postMessage", "delay": 6})  # the card, slowly
+        run = run_workflow(slack, driver, example_workflow("Backend screen")[:2])
+        wait_until(lambda: first.deps.store.invites_of("T0ACME01", "U0OWNER1"), what="the invite made")
+    finally:
+        driver.close()
+    first.server.stop()  # before the listener recorded its outcome
+    second = serve(OUTBOX_LEASE_SECONDS=10)  # the same database
+    execution = run.executions[0].id
+    assert second.deps.store.step(execution)["state"] == "received"
+    time.sleep(1.2)
+    reconciler = Reconciler.of(second.deps, interval=60, grace=timedelta(seconds=1))
+    run_in_app_loop(second, reconciler.recover())
+    wait_until(lambda: run.state != "running", timeout=60, what="the step's end")
+    assert run.state == "completed" and run.outputs[1]["interview_id"].startswith("ref-")
+    assert len(completions(slack, "functions.completeSuccess", execution)) == 1
