@@ -87,7 +87,8 @@ def test_persona_refused_removes_its_plan(driver, tavus, served):
     view = open_modal(driver, "persona", ids.NEW_PERSONA)
     driver.submit(view["id"], persona_values(name="Ghost", plan=PLAN, custom="rzzzzzzzzz99"))
     # the view itself (the stand-in's call log has the words a moment before the view is stored)
-    refused = lambda: [v for v in list(driver.state.views.values()) if "Tavus does not know replica" in str(v)]  # noqa: E731
+    words = "Tavus does not know replica"
+    refused = lambda: [v for v in list(driver.state.views.values()) if words in str(v)]  # noqa: E731
     shown = wait_until(refused, what="refusal shown", timeout=30)[0]
     assert not tavus.state.personas
     assert "ask about their last two roles" in str(shown)  # the plan is kept for the next try
