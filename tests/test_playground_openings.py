@@ -27,13 +27,28 @@ def test_an_opening_its_comparison_and_a_decision_in_the_playground(pg):
     page.new_persona(persona_values(name="Opening pg", plan=plan))
     page.type("/tavus opening Designer Opening pg")
     page.wait(lambda s: ephemeral(s, "Opening *Designer* created"), "the opening made")
-    page.type("/tavus interview Designer Design round")
-    call = page.wait(lambda s: [c for c in s["tavus"] if c["name"] == "Design round"], "the call")[0]
-    cid = call["conversation_id"]
-    page.post(f"/pg/tavus/{cid}/join")
-    page.wait(lambda s: [c for c in s["tavus"] if c["conversation_id"] == cid and c["joined"]], "joined")
-    assert page.post(f"/pg/tavus/{cid}/objective", name="motivation")["ok"]
-    page.post(f"/pg/tavus/{cid}/leave")
+    # three candidates for the opening, each meeting a different part of the plan
+    for title, met, seen in (
+        ("Design round", ["motivation"], "1 of 2"),
+        ("Second round", [], "0 of 2"),
+        ("Third round", ["motivation", "background"], "2 of 2"),
+    ):
+        page.type(f"/tavus interview Designer {title}")
+        call = page.wait(lambda s, t=title: [c for c in s["tavus"] if c["name"] == t], "the call")[0]
+        cid = call["conversation_id"]
+        page.post(f"/pg/tavus/{cid}/join")
+        page.wait(
+            lambda s, c=cid: [x for x in s["tavus"] if x["conversation_id"] == c and x["joined"]], "joined"
+        )
+        for name in met:
+            assert page.post(f"/pg/tavus/{cid}/objective", name=name)["ok"]
+        page.post(f"/pg/tavus/{cid}/leave")
+        page.wait(
+            lambda s, t=title, n=seen: [
+                r for m in s["dm"] for r in m["replies"] if t in r["text"] and n in str(r)
+            ],
+            "the report",
+        )
     report = page.wait(
         lambda s: [
             r for m in s["dm"] for r in m["replies"] if "Design round" in r["text"] and "1 of 2" in str(r)
@@ -43,7 +58,7 @@ def test_an_opening_its_comparison_and_a_decision_in_the_playground(pg):
     # the openings list, and its Compare button
     page.type("/tavus openings")
     listing = page.wait(lambda s: ephemeral(s, "openings"), "the openings list")[-1]
-    assert "1 finished (1 undecided)" in str(listing["blocks"])
+    assert "3 finished (3 undecided)" in str(listing["blocks"])
     page.post(
         "/pg/action",
         action_id=ids.COMPARE_OPENING,
@@ -52,9 +67,10 @@ def test_an_opening_its_comparison_and_a_decision_in_the_playground(pg):
         response_url=listing["response_url"],
     )
     compared = page.wait(lambda s: ephemeral(s, "Candidates for Designer"), "the comparison")[-1]
-    assert "*1 of 2* objectives" in str(compared["blocks"]) and "reason: simulated reason" in str(
-        compared["blocks"]
-    )
+    shown = str(compared["blocks"])
+    assert "*1 of 2* objectives" in shown and "reason: simulated reason" in shown
+    # in order: objectives done, most first
+    assert shown.index("Third round") < shown.index("Design round") < shown.index("Second round")
     # Hold, from the report in the owner's DM
     ref = next(b for b in report["blocks"] if b["type"] == "actions")["elements"][1]["value"]
     page.post("/pg/action", action_id=ids.DECIDE_HOLD, value=ref, channel="D0OWNER1", message=report)

@@ -104,7 +104,9 @@ def candidate_name(conv: ConversationRecord) -> str:
     candidate's name (or the email that stands for it) is shown there."""
     if conv.candidate_id:
         return f"<@{conv.candidate_id}>"
-    return esc_cut(conv.candidate_name, 80) or "open link"
+    # an open interview has no candidate: it is named by its title, as its card names it
+    named = esc_cut(conv.candidate_name, 80)
+    return named or f"{esc_cut(conv.name, 80)} (open interview, no named candidate)"
 
 
 def candidate_blocks(n: int, row: Candidate) -> list[Block]:

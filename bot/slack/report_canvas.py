@@ -113,7 +113,9 @@ def build_comparison_canvas(title: str, rows: list) -> str:
     for n, row in enumerate(rows, start=1):
         conv, state = row.conv, row.state
         who = (
-            f"![](@{conv.candidate_id})" if conv.candidate_id else md(conv.candidate_name or "open link", 80)
+            f"![](@{conv.candidate_id})"
+            if conv.candidate_id
+            else md(conv.candidate_name or f"{conv.name} (open interview, no named candidate)", 120)
         )
         done = "; ".join(
             f"{md(name, 60)}: "
