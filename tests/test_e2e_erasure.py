@@ -169,7 +169,8 @@ def test_where_the_results_went_is_recorded_with_the_channels_members_and_shown(
     store.save_interview_settings("T0ACME01", "U0ADMIN1", results_to="channel", results_channel="C0HIRING1")
     conv, _ = finished(driver, slack, tavus, served, persona, results="C0HIRING1")
     members = len(slack.state.channels["C0HIRING1"].members)
-    (row,) = store.recipients(conv.token)
+    # recorded just after the report is posted (the report job's last step)
+    (row,) = wait_until(lambda: store.recipients(conv.token), what="where the report went")
     assert (row["place"], row["channel"], row["members"]) == ("channel", "C0HIRING1", members)
     asked = [
         c for c in slack.state.calls_to("conversations.info") if c.get("args", {}).get("include_num_members")
