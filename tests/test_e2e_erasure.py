@@ -73,9 +73,8 @@ def test_candidate_downloads_their_data_then_deletes_it_everywhere(driver, slack
     assert data["scorecard"] == [{"objective": "experience", "values": {"years": "7"}}]
     text = httpx.get(f"{link}/data.txt").text
     assert "experience: years = 7" in text and "Transcript:" in text and "Jane Doe" in text
-    assert [(r["place"], r["channel"], r["members"]) for r in store.recipients(conv.token)] == [
-        ("dm", OWNER_DM, 2)
-    ]
+    went = wait_until(lambda: store.recipients(conv.token), what="where the report went")
+    assert [(r["place"], r["channel"], r["members"]) for r in went] == [("dm", OWNER_DM, 2)]
     # asked first: nothing happens before the confirmation
     asked = httpx.post(f"{link}/delete")
     assert asked.status_code == 200 and 'name="confirm"' in asked.text
