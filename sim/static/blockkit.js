@@ -8,6 +8,7 @@ const EMOJI = {
   envelope: "✉️", ghost: "👻", no_entry_sign: "🚫", busts_in_silhouette: "👥", clipboard: "📋",
   hourglass_done: "⌛", bar_chart: "📊", shield: "🛡️", memo: "📝", white_circle: "⚪",
   page_facing_up: "📄", rotating_light: "🚨", x: "❌",
+  scales: "⚖️", large_green_circle: "🟢", large_yellow_circle: "🟡", raising_hand: "🙋",
 };
 
 function el(tag, attrs, ...children) {
