@@ -97,19 +97,28 @@ def doctor() -> int:
     return run_doctor(settings, problems=problems)
 
 
+def database_settings():
+    """The settings for a command that needs only the database, logging set up; None (with the
+    reason on stderr) when DATABASE_URL is unusable."""
+    from bot.doctor.settings import read_settings
+
+    settings, problems = read_settings()
+    if "DATABASE_URL" in problems:
+        print(problems["DATABASE_URL"], file=sys.stderr)
+        return None
+    setup_logging(settings_secrets(settings), level=logging.WARNING)
+    return settings
+
+
 def stats_export(args: argparse.Namespace) -> int:
     """The funnel as CSV on stdout (bot/services/funnel.py); only DATABASE_URL is needed."""
-    from bot.doctor.settings import read_settings
     from bot.services.funnel import export_command
 
     if args.action != "export":
         print("usage: tavus-slack stats export [--opening NAME] [--team T…] [--format csv]", file=sys.stderr)
         return 2
-    settings, problems = read_settings()
-    if "DATABASE_URL" in problems:
-        print(problems["DATABASE_URL"], file=sys.stderr)
+    if (settings := database_settings()) is None:
         return 2
-    setup_logging(settings_secrets(settings), level=logging.WARNING)
     found = export_command(settings.DATABASE_URL, args.opening, args.team, sys.stdout)
     if found:
         print(f"no interviews for {args.opening or 'any opening'}", file=sys.stderr)
@@ -119,14 +128,10 @@ def stats_export(args: argparse.Namespace) -> int:
 def migrate() -> int:
     """Create the database, or bring it to this release's schema (`serve` does the same at start)."""
     from bot.doctor.reach import connect_postgres, first_line, redact_password, safe_url
-    from bot.doctor.settings import read_settings
     from bot.store.backends import open_backend
 
-    settings, problems = read_settings()  # only DATABASE_URL matters here
-    if "DATABASE_URL" in problems:
-        print(problems["DATABASE_URL"], file=sys.stderr)
+    if (settings := database_settings()) is None:
         return 2
-    setup_logging(settings_secrets(settings), level=logging.WARNING)
     where = safe_url(settings.DATABASE_URL)
     try:
         if not settings.DATABASE_URL.startswith("sqlite:///"):
@@ -153,7 +158,6 @@ def audit_export(since: str, fmt: str) -> int:
     """`audit export`: the records since a date, to stdout (see bot/services/audit_export.py)."""
     from datetime import datetime
 
-    from bot.doctor.settings import read_settings
     from bot.services.audit_export import export_records, write
     from bot.store import Store
 
@@ -162,11 +166,8 @@ def audit_export(since: str, fmt: str) -> int:
     except ValueError:
         print(f"--since must be a date like 2026-01-31 (or an ISO time), not {since!r}", file=sys.stderr)
         return 2
-    settings, problems = read_settings()  # only DATABASE_URL matters here
-    if "DATABASE_URL" in problems:
-        print(problems["DATABASE_URL"], file=sys.stderr)
+    if (settings := database_settings()) is None:
         return 2
-    setup_logging(settings_secrets(settings), level=logging.WARNING)
     store = Store(settings.DATABASE_URL)
     try:
         sys.stdout.write(write(export_records(store, since), fmt))

@@ -163,7 +163,7 @@ class InviteService:
     async def notice_facts(self, req: InterviewRequest) -> dict:
         """What the candidate's notice names (issue 24): the plan's topics and whom to contact."""
         try:
-            tavus = await self.db.run(self.ws.tavus, req.team_id)
+            tavus = await self.db.run(self.ws.tavus_for, req.persona)  # the plan lives in its account
         except te.TavusError:  # a key that cannot be used: Start will say so; no topics meanwhile
             tavus = None
         token = await self.ws.bot_token(req.team_id)

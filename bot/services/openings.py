@@ -149,6 +149,8 @@ class Openings:
         report = await self.db.report(conv.token)
         if not report or not report.get("ts"):
             return ""
+        if report.get("permalink"):  # kept when the report was posted: no call to Slack
+            return report["permalink"]
         try:
             answer = await self.slack.chat_getPermalink(
                 token=await self.ws.bot_token(conv.team_id),

@@ -51,14 +51,18 @@ class ReportLinks:
         asked again at the report's next redraw (Home shows the report without a link meanwhile)."""
         if row.get("permalink") or not row.get("ts"):
             return
+        permalink = await self.permalink(job, token, row["channel"], row["ts"])
+        if permalink:
+            await self.db.save_report(conv.token, conv.team_id, permalink=permalink)
+
+    async def permalink(self: JobRunners, job: OutboxRecord, token: str | None, channel: str, ts: str) -> str:
+        """A message's permalink, in its turn of the rate budget; "" (logged) when Slack will not
+        give one (a message deleted meanwhile)."""
         await self._admit(job, "chat.getPermalink")
         try:
-            answer = await self.slack.chat_getPermalink(
-                token=token, channel=row["channel"], message_ts=row["ts"]
-            )
+            answer = await self.slack.chat_getPermalink(token=token, channel=channel, message_ts=ts)
         except SlackApiError as exc:
-            log.warning("could not get the permalink of an interview report: %s", _code(exc))
-            return
+            log.warning("could not get the permalink of a message (%s): %s", job.kind, _code(exc))
+            return ""
         permalink = answer.get("permalink")
-        if isinstance(permalink, str) and permalink.startswith("https://"):
-            await self.db.save_report(conv.token, conv.team_id, permalink=permalink)
+        return permalink if isinstance(permalink, str) and permalink.startswith("https://") else ""

@@ -129,15 +129,9 @@ class StepRunners:
         }
 
     async def _permalink(self: JobRunners, job: OutboxRecord, team: str | None, channel: str, ts: str) -> str:
-        await self._admit(job, "chat.getPermalink")
-        try:
-            answer = await self.slack.chat_getPermalink(
-                token=await self._token(team), channel=channel, message_ts=ts
-            )
-        except SlackApiError as exc:  # a message deleted meanwhile: the step still ends, without a link
-            log.warning("no permalink for a workflow step's message: %s", exc.response.get("error"))
-            return ""
-        return answer.get("permalink") or ""
+        return await self.permalink(
+            job, await self._token(team), channel, ts
+        )  # (bot/services/report_links.py)
 
     async def _complete(
         self: JobRunners,
