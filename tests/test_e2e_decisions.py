@@ -357,6 +357,23 @@ def test_without_an_opening_the_persona_is_the_group(app, slack, tavus):
         lambda: last_response(slack, "Candidates for Planned"), what="the persona's comparison"
     )
     assert "1 finished interview " in json.dumps(shown) and json.dumps(shown).count(ids.DECIDE_HOLD) == 1
+    # shared with the workspace, the persona's group is each person's own interviews: not the owner's
+    with store.db.write() as tx:
+        tx.execute("update personas set shared = 1 where persona_id = ?", (conv.persona_id,))
+    asked = driver.command("compare planned", channel="C0HIRING1", user="U0OTHER1")
+    other = wait_until(
+        lambda: next(
+            (
+                r["body"]
+                for r in slack.state.responses
+                if r["url"] == asked.response_url and "has finished yet" in json.dumps(r["body"])
+            ),
+            None,
+        ),
+        what="another person's comparison",
+        timeout=10,
+    )
+    assert "has finished yet" in json.dumps(other) and ids.DECIDE_HOLD not in json.dumps(other)
     driver.command("compare Nothing like it", channel="C0HIRING1")
     assert wait_until(lambda: last_response(slack, "I found no opening"), what="an unknown name")
 

@@ -11,13 +11,16 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from bot.services import erasure
 from bot.services.erasure import retry_erasures
 from bot.services.reconciler import Reconciler
 from bot.store.migrations import token_hash
+from bot.tavus import errors as te
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, press_start
@@ -257,3 +260,49 @@ def test_an_erasure_cut_short_by_a_restart_is_finished_by_the_hourly_run(
         conv.conversation_id not in tavus.state.conversations and store.events_of(conv.conversation_id) == []
     )
     wait_until(lambda: not results_left(slack), what="results deleted from Slack")
+
+
+def test_the_owner_hears_of_an_erasure_even_when_the_first_telling_was_cut_off(
+    driver, slack, tavus, served, persona
+):
+    store = served.deps.store
+    conv, link = finished(driver, slack, tavus, served, persona)
+    assert httpx.post(f"{link}/delete", data={"confirm": "yes"}).status_code in (200, 303)
+    key = f"tell:erased:{conv.token}"
+    wait_until(lambda: store.job(key), what="the owner's DM queued")
+    with store.db.write() as tx:  # as if the process stopped between the erasure and that queueing
+        tx.execute("delete from outbox where key = ?", (key,))
+    httpx.post(f"{link}/delete", data={"confirm": "yes"})  # the candidate reloads
+    assert (
+        store.job(key) is not None
+        and "asked for their interview to be deleted" in store.job(key).data["text"]
+    )
+
+
+def test_an_admins_erasure_alert_carries_tavus_text_escaped(served, monkeypatch):
+    """Slack's and Tavus's reasons reach the admins' DM as text: they cannot mention or link."""
+
+    class Refusing:
+        async def delete_conversation(self, conversation_id):
+            raise te.TavusError("<!channel> <https://evil.example|Click to finish the deletion>")
+
+    monkeypatch.setattr(served.deps.ws, "tavus_for", lambda conv: Refusing())
+    conv = SimpleNamespace(conversation_id="c1", team_id="T0ACME01", tavus_account=None)
+    _, why = run_in_app_loop(served, erasure.delete_at_tavus(served.deps, conv))
+    monkeypatch.setattr(erasure, "admins_of", lambda deps, req: _admins())
+    req = {
+        "id": 1,
+        "alerted_at": None,
+        "requested_at": "2026-12-01T00:00:00+00:00",
+        "conv_token": "t",
+        "team_id": "T0ACME01",
+    }
+    run_in_app_loop(
+        served, erasure.alert_if_due(served.deps, req, [{"kind": "tavus", "why": why}], datetime.now(UTC))
+    )
+    (job,) = [j for j in served.deps.store.jobs() if j.key.startswith("erasure-alert:1:")]
+    assert "&lt;!channel&gt;" in job.data["text"] and "<!channel>" not in job.data["text"]
+
+
+async def _admins():
+    return ["U0ADMIN1"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import parse_time, utcnow
 from bot.services.people import listed
+from bot.slack.blocks import esc_cut
 from bot.store import ConversationRecord, Job
 from bot.store.migrations import token_hash
 from bot.tavus import errors as te
@@ -93,6 +94,7 @@ async def candidate_erase(deps: Deps, raw: str) -> dict | str | None:
     digest = token_hash(raw)
     asked = await deps.db.erasure_by_link(digest)
     if asked and asked["attempts"]:  # done, or left to the hourly retry: nothing to do twice
+        await tell_owner_erased(deps, asked["conv_token"])  # unless the owner's DM was never queued
         return asked
     found = await deps.db.invite_by_link(raw)
     if found is None:
@@ -100,32 +102,35 @@ async def candidate_erase(deps: Deps, raw: str) -> dict | str | None:
     conv = found[1]
     if conv.status in RUNNING:
         return "running"
-    out = await erase(deps, conv, "candidate", digest)
+    await erase(deps, conv, "candidate", digest)
+    await tell_owner_erased(deps, conv.token)
+    return await deps.db.erasure_of(conv.token)
+
+
+async def tell_owner_erased(deps: Deps, conv_token: str) -> None:
+    """The owner hears of a candidate's erasure once (the job's key): queued after the erasure, and
+    again on the candidate's reload within a day, in case the first queueing was cut off."""
+    conv, record = await deps.db.conversation_by_token(conv_token), await deps.db.erasure_of(conv_token)
+    asked = parse_time((record or {}).get("requested_at"))
+    if conv is None or asked is None or datetime.now(asked.tzinfo) - asked > ALERT_EVERY:
+        return
+    deleted, left = json.loads(record["deleted"] or "{}"), json.loads(record["left_items"] or "[]")
     at_tavus = {"deleted": " and the conversation at Tavus", "gone": " (Tavus had already deleted its copy)"}
-    left = (
-        f" {len(out.left)} item(s) could not be deleted yet: I retry every hour and tell an admin each "
-        "day until they are."
-        if out.left
+    still = (
+        f" {len(left)} item(s) could not be deleted yet: I retry every hour and tell an admin each day "
+        "until they are."
+        if left
         else ""
     )
     text = (
         f"The candidate of interview `{conv.ref or 'without a reference'}` asked for their interview to "
-        "be deleted, from their invite page. Its stored transcript, analysis and events are deleted, "
-        f"with {out.deleted} message(s) or file(s) about it in Slack{at_tavus.get(out.tavus, '')}.{left}"
+        "be deleted, from their invite page. Its stored transcript, analysis and events are deleted, with "
+        f"{deleted.get('slack', 0)} message(s) or file(s) about it in Slack"
+        f"{at_tavus.get(deleted.get('tavus'), '')}.{still}"
     )
-    await deps.db.add_jobs(
-        [
-            Job(
-                "dm",
-                f"tell:erased:{conv.token}",
-                None,
-                conv.team_id,
-                {"channel": conv.owner_id, "text": text, "tell": True},
-            )
-        ]
-    )
+    payload = {"channel": conv.owner_id, "text": text, "tell": True}
+    await deps.db.add_jobs([Job("dm", f"tell:erased:{conv.token}", None, conv.team_id, payload)])
     deps.outbox.kick()
-    return await deps.db.erasure_of(conv.token)
 
 
 async def retry_erasures(deps: Deps, now: datetime) -> int:
@@ -172,7 +177,8 @@ async def alert_if_due(deps: Deps, req: dict, left: list[dict], now: datetime) -
     asked = parse_time(req["requested_at"]) or now
     conv = await deps.outbox.db.conversation_by_token(req["conv_token"])
     ref = (conv.ref if conv else None) or "without a reference"
-    why = "; ".join(sorted({str(i.get("why")) for i in left}))[:300]
+    # Slack's and Tavus's reasons are their text: escaped, so an error body cannot mention or link
+    why = esc_cut("; ".join(sorted({str(i.get("why")) for i in left})), 300)
     text = (
         f"An erasure asked on {asked.date()} (interview `{ref}`) is not finished: "
         f"{len(left)} item(s) could not be deleted yet ({why}). I retry every hour; it must be done by "

@@ -78,8 +78,10 @@ class Openings:
             return out
         if opening.id:
             grouped = await self.db.interviews_of_opening(team, opening.id)
-        else:
+        else:  # a persona's group: one's own interviews, everyone's for an admin (as with managing)
             grouped = await self.db.interviews_of_persona(team, opening.persona_id)
+            if not await self.people.is_admin(team, user):
+                grouped = [c for c in grouped if c.owner_id == user]
         finished = [c for c in grouped if c.status == "ended"]
         plan = None  # one persona: its plan is asked of Tavus once, not per candidate
         for conv in finished:
@@ -97,7 +99,7 @@ class Openings:
 
     async def _persona_group(self, team: str, user: str, ref: str) -> OpeningRecord | None:
         """A persona (by id or name) the person can use, standing for the group of its interviews
-        started without an opening; its owner and admins may compare them."""
+        started without an opening: each person compares their own, an admin everyone's."""
         key = " ".join(ref.split()).casefold()
         visible = await self.db.visible_personas(team, user)
         persona = next((p for p in visible if key in (p.persona_id.casefold(), p.name.casefold())), None)
@@ -108,7 +110,7 @@ class Openings:
             team_id=team,
             name=persona.name,
             persona_id=persona.persona_id,
-            owner_id=persona.owner_id,
+            owner_id=user,  # the group is the person's own interviews of it
             created_at=persona.created_at,
         )
 

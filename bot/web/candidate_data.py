@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from bot.clock import parse_time
 from bot.deps import Deps
 from bot.services.candidate_data import as_json, as_text, stored_data, what_is_stored
-from bot.services.erasure import FINISH_WITHIN, candidate_erase
+from bot.services.erasure import FINISH_WITHIN, candidate_erase, tell_owner_erased
 from bot.store.migrations import token_hash
 from bot.web.invites import HEADERS, e, page, when
 
@@ -70,6 +70,8 @@ def data_endpoints(deps: Deps):
         if not token or len(token) > 100:
             return None, None
         if req := await deps.db.erasure_by_link(token_hash(token)):
+            if req["attempts"]:  # erased: the owner is told, unless that was cut off (once: its key)
+                await tell_owner_erased(deps, req["conv_token"])
             return req, None
         seen = await deps.db.invite_by_link(token)
         return None, seen[1] if seen else None
