@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from bot.services.erasure import erase
 from bot.slack import ids
 from sim.driver import SlackDriver, checks_value, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
@@ -293,6 +294,9 @@ def test_past_a_screenful_the_comparison_is_a_canvas_made_again_at_each_compare(
     driver.command("compare Backend engineer", user="U0ADMIN1", channel="C0HIRING1")
     wait_until(lambda: "U0ADMIN1" in str(slack.state.canvases), what="the admin may read it too")
     assert len(slack.state.canvases) == 1  # made again in place, not a second canvas
+    # erasing one of its candidates deletes the comparison too (it showed them); the next makes it anew
+    run_in_app_loop(served, erase(served.deps, conv, "U0OWNER1"))
+    assert not slack.state.canvases and store.compare_canvas(opening.id) is None
 
 
 def test_the_start_form_takes_an_opening_and_home_shows_openings_and_decisions(app, slack, tavus):

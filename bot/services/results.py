@@ -113,6 +113,9 @@ class ResultsService:
             {"kind": "message", "id": row["ts"], "channel": row["channel"]}
             for row in reversed(await self.db.result_messages(conv.token))
         ]
+        if conv.opening_id and (compared := await self.db.compare_canvas(conv.opening_id)):
+            items.append({"kind": "canvas", "id": compared})  # its opening's comparison shows it too
+            await self.db.set_compare_canvas(conv.opening_id, None)  # the next compare makes it anew
         return await self.delete_items(conv.team_id, items)
 
     async def delete_items(self, team_id: str, items: list[dict]) -> tuple[int, list[dict]]:
