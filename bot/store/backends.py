@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
@@ -61,6 +62,19 @@ class _SqliteTx:
         return list(self.db.query(sql, params))
 
 
+def wal(conn: sqlite3.Connection, waits: bool) -> None:
+    """Turn on WAL. Switching a new file's journal mode needs it alone, and SQLite answers "locked"
+    at once (no busy handler) to instances opening it together: try again for a few seconds."""
+    for attempt in range(50 if waits else 1):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == (49 if waits else 0):
+                raise
+            time.sleep(0.1)
+
+
 class SqliteBackend:
     """WAL, a connection per thread, writes in BEGIN IMMEDIATE after an in-process lock (it wakes
     a waiter at once; SQLite's busy handler polls with sleeps of up to 100 ms)."""
@@ -85,7 +99,7 @@ class SqliteBackend:
             )
             try:
                 conn.execute(f"PRAGMA busy_timeout={BUSY_MS if waits else 0}")
-                conn.execute("PRAGMA journal_mode=WAL")
+                wal(conn, waits)
                 conn.execute("PRAGMA synchronous=NORMAL")
                 if self.schema:
                     conn.execute(self.schema)
