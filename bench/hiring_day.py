@@ -25,7 +25,7 @@ import httpx
 from bench import load
 from bench.run import Stack, callback_token, pct
 from bench.servers import CANDIDATES
-from bot.services.report_links import card_report_words
+from bot.services.results.report_links import card_report_words
 from bot.slack.card import build_interview_card
 from bot.store import Store
 

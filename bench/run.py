@@ -223,7 +223,7 @@ def callback_token(token: str) -> str:
 
     from pydantic import SecretStr
 
-    from bot.services.keys import derived_token
+    from bot.services.access.keys import derived_token
 
     keys = SimpleNamespace(TAVUS_SLACK_ENCRYPTION_KEY=None, SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET))
     return derived_token(keys, "callback", token)

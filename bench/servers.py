@@ -73,7 +73,7 @@ def empty_app(slack_url: str):
 
 def naive_listeners(bolt, deps) -> None:
     """The common mistake: call Tavus (and Slack) first, acknowledge afterwards."""
-    from bot.services.interviews import InterviewRequest
+    from bot.services.starting.interviews import InterviewRequest
     from bot.slack.commands import parse_quick_interview, split_command
     from bot.slack.lists import build_start_outcome
     from handlers import register_listeners

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from bot.services.report_links import card_report_words
+from bot.services.results.report_links import card_report_words
 from bot.slack.card import build_interview_card
 from bot.store import ConversationRecord, Store
 

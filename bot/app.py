@@ -30,7 +30,7 @@ from bot import lanes
 from bot.config import Settings
 from bot.deps import Deps
 from bot.logs import keep_secret, settings_secrets
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from bot.store import Store
 from bot.tavus.client import TavusClient, default_http_client
 from bot.web.health import LoopLag, healthz, loop_lag_endpoint

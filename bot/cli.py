@@ -111,8 +111,8 @@ def database_settings():
 
 
 def stats_export(args: argparse.Namespace) -> int:
-    """The funnel as CSV on stdout (bot/services/funnel.py); only DATABASE_URL is needed."""
-    from bot.services.funnel import export_command
+    """The funnel as CSV on stdout (bot/services/decisions/funnel.py); only DATABASE_URL is needed."""
+    from bot.services.decisions.funnel import export_command
 
     if args.action != "export":
         print("usage: tavus-slack stats export [--opening NAME] [--team T…] [--format csv]", file=sys.stderr)
@@ -155,10 +155,10 @@ def migrate() -> int:
 
 
 def audit_export(since: str, fmt: str) -> int:
-    """`audit export`: the records since a date, to stdout (see bot/services/audit_export.py)."""
+    """`audit export`: the records since a date, to stdout (see bot/services/rights/audit_export.py)."""
     from datetime import datetime
 
-    from bot.services.audit_export import export_records, write
+    from bot.services.rights.audit_export import export_records, write
     from bot.store import Store
 
     try:

@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     @property
     def admins(self) -> frozenset[str]:
         """TAVUS_SLACK_ADMINS' entries: `T…:U…` (an admin of that workspace) or, with one
-        workspace only, `U…`; bot/services/people.py reads them."""
+        workspace only, `U…`; bot/services/access/people.py reads them."""
         return frozenset(_split(self.TAVUS_SLACK_ADMINS))
 
     @property

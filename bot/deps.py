@@ -10,20 +10,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.lanes import AfterAck
-from bot.services.callbacks import CallbackService
-from bot.services.channels import use_budget as use_channel_budget
-from bot.services.documents import DocumentService
-from bot.services.interviews import InterviewService
-from bot.services.invite_flow import InviteFlow
-from bot.services.invites import InviteService
-from bot.services.jobs import JobRunners
-from bot.services.openings import Openings
-from bot.services.outbox import Backoff, OutboxWorker
-from bot.services.people import People
-from bot.services.personas import PersonaService
-from bot.services.results import ResultsService
-from bot.services.usage import Usage
-from bot.services.workspaces import Workspaces
+from bot.services.access.channels import use_budget as use_channel_budget
+from bot.services.access.people import People
+from bot.services.access.workspaces import Workspaces
+from bot.services.calls.callbacks import CallbackService
+from bot.services.calls.jobs import JobRunners
+from bot.services.decisions.openings import Openings
+from bot.services.outbox.worker import Backoff, OutboxWorker
+from bot.services.personas.documents import DocumentService
+from bot.services.personas.personas import PersonaService
+from bot.services.results.results import ResultsService
+from bot.services.starting.interviews import InterviewService
+from bot.services.starting.invite_flow import InviteFlow
+from bot.services.starting.invites import InviteService
+from bot.services.starting.usage import Usage
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore

@@ -7,9 +7,9 @@ import hashlib
 import logging
 
 from bot.deps import Deps
-from bot.services.channels import NOT_A_CHANNEL, channel_problem
-from bot.services.interviews import InterviewRequest
-from bot.services.sharing import sharing_text
+from bot.services.access.channels import NOT_A_CHANNEL, channel_problem
+from bot.services.results.sharing import sharing_text
+from bot.services.starting.interviews import InterviewRequest
 from bot.slack.blocks import as_plain, build_notice, esc
 from bot.slack.commands import QuickInterview, parse_quick_interview, split_command
 from bot.slack.help import build_help

@@ -7,7 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.services.funnel import visible_funnels
+from bot.services.decisions.funnel import visible_funnels
 from bot.slack.errors import slack_failed
 from bot.slack.home import build_home
 from bot.slack.lists import build_personas_list

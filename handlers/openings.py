@@ -93,7 +93,7 @@ async def comparison(deps: Deps, team: str, user: str, ref: str) -> tuple[str, l
         return text, []
     if found.error:
         return found.error, []
-    from bot.services.openings import MAX_ROWS
+    from bot.services.decisions.openings import MAX_ROWS
 
     return build_comparison(found.opening, found.rows, MAX_ROWS, found.canvas_url)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.services.persona_check import check_persona
+from bot.services.personas.persona_check import check_persona
 from bot.slack import ids
 from bot.slack.blocks import esc
 from bot.slack.persona_check import build_persona_check

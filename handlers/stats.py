@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.services.funnel import visible_funnels
+from bot.services.decisions.funnel import visible_funnels
 from bot.slack.blocks import as_plain
 from bot.slack.stats import build_stats
 from handlers.guard import team_of, user_of

@@ -1,6 +1,6 @@
 """Issue 27: the app's two Workflow Builder steps (manifest.yml `functions`). Each step is recorded
 before Slack's event is acknowledged (a crash then leaves it to the reconciler, never lost; a
-redelivery changes nothing), and its end goes to Slack through the outbox (bot/services/steps.py):
+redelivery changes nothing), and its end goes to Slack through the outbox (bot/services/steps/steps.py):
 once, within the rate budget, across restarts."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.services.channels import channel_problem
-from bot.services.interviews import InterviewRequest
+from bot.services.access.channels import channel_problem
+from bot.services.starting.interviews import InterviewRequest
 from bot.slack.candidate_form import EMAIL
 from bot.store import PersonaRecord
 

@@ -8,8 +8,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.services.channels import channel_problem
-from bot.services.interviews import InterviewRequest
+from bot.services.access.channels import channel_problem
+from bot.services.starting.interviews import InterviewRequest
 from bot.slack import ids
 from bot.slack.blocks import as_plain, button, esc, section
 from bot.slack.errors import slack_failed

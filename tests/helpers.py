@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from bot.services.interviews import marker_for
+from bot.services.starting.interviews import marker_for
 from bot.slack import ids
 from bot.store import ConversationRecord
 from sim.driver import (

@@ -1,6 +1,6 @@
 """Pure Block Kit builders, checked against the Slack stand-in's Block Kit limits."""
 
-from bot.services.interviews import StartOutcome
+from bot.services.starting.interviews import StartOutcome
 from bot.slack import card, home, interview_modal, lists, modals, persona_modal, transcript
 from bot.slack import help as help_text
 from bot.store import ConversationRecord, PersonaRecord
@@ -232,7 +232,7 @@ def test_picker_shows_names_and_starts_on_the_one_used_last():
 
 
 def test_patch_ops_send_only_what_changed():
-    from bot.services.personas import patch_ops
+    from bot.services.personas.personas import patch_ops
     from bot.slack.forms import PersonaForm
     from bot.tavus.models import Persona
 

@@ -4,7 +4,7 @@ one DM, which is later edited, never posted again."""
 
 import time
 
-from bot.services.invites import candidate_dm_job
+from bot.services.starting.invites import candidate_dm_job
 from bot.store import Store
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, wait_until

@@ -4,7 +4,7 @@ never blocks the poll of others."""
 import asyncio
 from types import SimpleNamespace
 
-from bot.services.documents import DocumentService
+from bot.services.personas.documents import DocumentService
 from bot.store import PersonaRecord, Store, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te

@@ -6,7 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import callback_url, channel_messages, create_persona, interrupted_start, start_interview
 

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
@@ -358,7 +358,7 @@ def test_link_tokens_are_redacted_from_the_access_log():
 def test_a_start_cut_short_by_a_restart_leaves_the_invite_usable(driver, slack, tavus, served, persona):
     from datetime import timedelta
 
-    from bot.services.reconciler import Reconciler
+    from bot.services.calls.reconciler import Reconciler
 
     conv = start_with(driver, served, persona.persona_id, **external())
     link = result_link(slack)

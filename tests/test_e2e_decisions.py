@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from bot.services.erasure import erase
+from bot.services.rights.erasure import erase
 from bot.slack import ids
 from sim.driver import SlackDriver, checks_value, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until

@@ -16,9 +16,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from bot.services import erasure
-from bot.services.erasure import retry_erasures
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
+from bot.services.rights import erasure
+from bot.services.rights.erasure import retry_erasures
 from bot.store.migrations import token_hash
 from bot.tavus import errors as te
 from sim.driver import SlackDriver

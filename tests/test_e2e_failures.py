@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from bot.store import PersonaRecord, utcnow
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, free_port, run_in_app_loop, wait_until

@@ -1,6 +1,6 @@
 """Faults in Tavus and Slack during real requests: retried, adopted, or explained."""
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, responses_text, start_interview

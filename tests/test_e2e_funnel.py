@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.cli import main
-from bot.services.nudges import nudge_undecided
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
+from bot.services.decisions.nudges import nudge_undecided
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, start_interview
 from tests.test_e2e_candidates import external, start_with

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from bot.services.lawful import business_days_after
+from bot.services.starting.lawful import business_days_after
 from bot.slack import ids
 from sim.driver import SlackDriver, checks_value, form_values, select_value
 from tests.conftest import SIGNING_SECRET, wait_until

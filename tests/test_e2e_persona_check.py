@@ -6,7 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-import bot.services.documents as documents
+import bot.services.personas.documents as documents
 from bot.slack import ids
 from bot.slack.blocks import esc
 from bot.slack.documents import document_words

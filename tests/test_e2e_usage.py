@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler
-from bot.services.usage import this_month
+from bot.services.calls.reconciler import Reconciler
+from bot.services.starting.usage import this_month
 from bot.slack import ids
 from sim.driver import SlackDriver, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from sim.driver import SlackDriver
 from sim.playground_workflows import example_steps
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.results import recording_text
+from bot.services.results.results import recording_text
 from bot.slack.blocks import build_notice, cut, esc, esc_cut, section
 from bot.slack.card import build_interview_card
 from bot.slack.help import build_help
@@ -145,7 +145,7 @@ def test_lists_home_and_prompts(hostile):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_start_outcomes(hostile):
-    from bot.services.interviews import StartOutcome
+    from bot.services.starting.interviews import StartOutcome
 
     failure = tavus_failure(te.ValidationError(hostile, status=400), f"start *{esc(hostile)}*")
     check(build_start_outcome(StartOutcome(error=failure, running=[conv(hostile, status="live")])))

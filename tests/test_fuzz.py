@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.services.callbacks import KNOWN
+from bot.services.calls.callbacks import KNOWN
 from bot.slack import ids
 from bot.slack.commands import split_command
 from bot.store import FINAL

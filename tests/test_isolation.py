@@ -5,7 +5,7 @@ import logging
 
 from cryptography.fernet import Fernet
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until

@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
-from bot.services.outbox import Backoff
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
+from bot.services.outbox.worker import Backoff
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until
 from tests.helpers import callback_url, channel_messages, create_persona, responses_text, start_interview

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from bot.services.channels import PROBLEM_SECONDS
+from bot.services.access.channels import PROBLEM_SECONDS
 from bot.slack import ids
 from sim.playground import Playground
 from tests.conftest import wait_until

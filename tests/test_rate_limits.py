@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from bot.services.report_links import card_report_words
+from bot.services.results.report_links import card_report_words
 from bot.slack import ids
 from bot.slack.card import build_interview_card
 from sim.driver import SlackDriver

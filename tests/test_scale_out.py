@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, need_postgres, postgres_schema, run_in_app_loop, wait_until

@@ -6,7 +6,7 @@ storage_uri) or the older one, both of which the app reports."""
 import httpx
 import pytest
 
-from bot.services.results import recording_text
+from bot.services.results.results import recording_text
 from tests.conftest import TAVUS_KEY, wait_until
 from tests.helpers import channel_messages, create_persona, start_interview
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.services.people import can_manage
+from bot.services.access.people import can_manage
 from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, WouldWait, utcnow
 from bot.store.migrations import MIGRATIONS
 

@@ -5,7 +5,7 @@ plainly that they cannot, and never claim an end or a deletion that did not happ
 
 from cryptography.fernet import Fernet
 
-from bot.services.reconciler import Reconciler
+from bot.services.calls.reconciler import Reconciler
 from bot.slack import ids
 from sim.driver import SlackDriver, form_values, text_value
 from tests.conftest import SIGNING_SECRET, run_in_app_loop, wait_until

@@ -24,7 +24,7 @@ from bot.slack.documents import document_words
 from bot.store import ConversationRecord, PersonaRecord
 
 if TYPE_CHECKING:
-    from bot.services.interviews import StartOutcome
+    from bot.services.starting.interviews import StartOutcome
 
 
 def replica_words(replica_id: str | None, replica_names: dict[str, str] | None) -> str:

@@ -13,7 +13,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 if TYPE_CHECKING:  # the stores are handed the service; the slack room never imports services
-    from bot.services.workspaces import Workspaces
+    from bot.services.access.workspaces import Workspaces
 
 STATE_SECONDS = 600
 

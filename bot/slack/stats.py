@@ -23,7 +23,7 @@ def hours(value: float | None) -> str:
 
 
 def funnel_text(f) -> str:
-    """One group's funnel as lines of mrkdwn (`f` is a bot.services.funnel.Funnel)."""
+    """One group's funnel as lines of mrkdwn (`f` is a bot.services.decisions.funnel.Funnel)."""
     n = f.invited
     rows = [
         ("Invited", f.invited),

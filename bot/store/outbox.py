@@ -1,5 +1,5 @@
 """The outbox: side effects a state change owes (redraw a card, post a reply or a DM, end a call),
-written in the same transaction as the change and drained by bot/services/outbox.py.
+written in the same transaction as the change and drained by bot/services/outbox/worker.py.
 
 A job's `key` is unique: a reply keyed by its event is queued once however often the event comes;
 a redraw (`rearm`) re-arms its one row, bumping `version`, so pending redraws of a card collapse

@@ -13,8 +13,8 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.clock import parse_time
 from bot.deps import Deps
-from bot.services.candidate_data import as_json, as_text, stored_data, what_is_stored
-from bot.services.erasure import FINISH_WITHIN, candidate_erase, tell_owner_erased
+from bot.services.rights.candidate_data import as_json, as_text, stored_data, what_is_stored
+from bot.services.rights.erasure import FINISH_WITHIN, candidate_erase, tell_owner_erased
 from bot.store.migrations import token_hash
 from bot.web.invites import HEADERS, e, page, when
 

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.clock import parse_time
 from bot.deps import Deps
-from bot.services.invite_flow import REQUESTS, LinkState
+from bot.services.starting.invite_flow import REQUESTS, LinkState
 from bot.store.migrations import token_hash
 from bot.web.notice import (
     NOTICE_VERSION,

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot.policy import CONSENTS, policy_for
-from bot.services.invite_flow import REQUESTS
+from bot.services.starting.invite_flow import REQUESTS
 
 NOTICE_VERSION = "v1"
 
@@ -41,7 +41,7 @@ class Notice:
 def build_notice(
     request: dict, *, policy: str | None, team: str, consent: str | None, retention_days: int
 ) -> Notice:
-    """The notice for an invite, from what was stored with it at creation (bot/services/invites.py)."""
+    """The notice for an invite, from what was stored with it at creation (services/starting/invites.py)."""
     rules = policy_for(policy)
     owner = request.get("owner_name") or "the person who invited you"
     model = request.get("perception_model") or ("raven-0" if request.get("perception") else "off")

@@ -1,0 +1,1 @@
+"""Who may do what, and with which credentials: people, workspaces, Tavus keys, channels."""

@@ -1,0 +1,1 @@
+"""From reports to decisions: openings, the comparison, nudges and the funnel."""

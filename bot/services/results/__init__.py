@@ -1,0 +1,1 @@
+"""Results: the report, transcript file, canvas, replies, where results went, retention."""

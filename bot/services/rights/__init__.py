@@ -1,0 +1,1 @@
+"""The candidate's rights: their own data, erasure, and the audit records."""

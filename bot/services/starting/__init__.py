@@ -1,0 +1,1 @@
+"""Starting interviews: the request, invites and the candidate's page, policy checks, usage caps, ending."""

@@ -1,0 +1,1 @@
+"""Workflow Builder steps: sending an interview and waiting for its result."""
