@@ -105,8 +105,17 @@ async def burst(
     return samples
 
 
-async def ceiling(url: str, persona: str, concurrency: int, seconds: float, tag: str, hooks: str) -> Samples:
-    """Closed loop: each sender waits for its ack, then sends the next command."""
+async def ceiling(
+    url: str,
+    persona: str,
+    concurrency: int,
+    seconds: float,
+    tag: str,
+    hooks: str,
+    words: Callable[[int], str] | None = None,
+) -> Samples:
+    """Closed loop: each sender waits for its ack, then sends the next command; `words(k)` is what
+    the k-th command says before its title (the persona by default)."""
     samples = Samples(started=time.time())
     deadline = time.monotonic() + seconds
     async with session(concurrency * 2) as http:
@@ -114,7 +123,8 @@ async def ceiling(url: str, persona: str, concurrency: int, seconds: float, tag:
         async def sender(n: int) -> None:
             i = 0
             while time.monotonic() < deadline:
-                await send_command(http, url, samples, f"{tag}-{n}-{i}", persona, f"UC{n:03d}{i:05d}", hooks)
+                said = words(n * 100_000 + i) if words else persona
+                await send_command(http, url, samples, f"{tag}-{n}-{i}", said, f"UC{n:03d}{i:05d}", hooks)
                 i += 1
 
         await asyncio.gather(*(sender(n) for n in range(concurrency)))

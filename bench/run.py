@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from bench import load
-from bench.servers import SIGNING_SECRET, TAVUS_KEY
+from bench.servers import CANDIDATES, SIGNING_SECRET, TAVUS_KEY
 from bot.store import PersonaRecord, Store, utcnow
 from sim.server import free_port, wait_until_serving
 
@@ -203,8 +203,12 @@ def run_burst(stack: Stack, variant: str, args) -> dict:
 def run_ceiling(stack: Stack, url: str, persona: str, args) -> dict:
     stack.tavus_control("latency", {"method": "POST", "path": "/v2/conversations", "seconds": 0})
     tag = f"ceil{int(time.time())}"
+    # --candidates: each command names a candidate (a stand-in user of its own), as a recruiter's do
+    words = (lambda k: f"{persona} <@U0CB{k % CANDIDATES:05d}>") if args.candidates else None
     samples = asyncio.run(
-        load.ceiling(f"{url}/slack/events", persona, args.concurrency, args.ceiling_seconds, tag, stack.slack)
+        load.ceiling(
+            f"{url}/slack/events", persona, args.concurrency, args.ceiling_seconds, tag, stack.slack, words
+        )
     )
     posts = wait_posts(stack, list(samples.sent_at), timeout=60)
     last = max(posts.values(), default=samples.ended)
@@ -288,6 +292,7 @@ def table(rows: list[dict], args) -> str:
             f"{post[0]} | {post[1]} | {mb(r['rss_start'])} / {mb(r['rss_peak'])} / "
             f"{mb(r['rss_after'])} |"
         )
+    with_candidates = ", with candidates" if args.candidates else ""
     if ours:
         lines += [
             "",
@@ -299,7 +304,8 @@ def table(rows: list[dict], args) -> str:
         if naive:
             lines.append(f"ack p99, naive / ours: {naive['ack_p99'] / ours['ack_p99']:.1f}x")
         lines += [
-            f"ceiling ({args.concurrency} senders, Tavus instant): {ours['ceiling_per_s']:.0f} "
+            f"ceiling ({args.concurrency} senders, Tavus instant{with_candidates}): "
+            f"{ours['ceiling_per_s']:.0f} "
             f"interviews started and posted per second ({ours['ceiling_posted']} posted, "
             f"ack p99 {ms(ours['ceiling_ack_p99'])}, {ours['ceiling_errors']} errors)",
             f"callback storm: {ours['storm_callbacks']} callbacks, {ours['storm_per_s']:.0f}/s, "
@@ -320,6 +326,7 @@ def main() -> None:
     parser.add_argument("--ceiling-seconds", type=float, default=5)
     parser.add_argument("--callbacks", type=int, default=1500)
     parser.add_argument("--variants", default="empty,naive,ours")
+    parser.add_argument("--candidates", action="store_true", help="the ceiling's commands name a candidate")
     args = parser.parse_args()
     stack = Stack()
     stack.start_sims()
