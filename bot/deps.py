@@ -14,16 +14,21 @@ from bot.services.access.channels import use_budget as use_channel_budget
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.services.calls.callbacks import CallbackService
-from bot.services.calls.jobs import JobRunners
+from bot.services.calls.jobs import CallRunners
 from bot.services.decisions.openings import Openings
+from bot.services.outbox.job_kinds import Runner
 from bot.services.outbox.worker import Backoff, OutboxWorker
 from bot.services.personas.documents import DocumentService
 from bot.services.personas.personas import PersonaService
+from bot.services.results.report_jobs import ReportRunners
 from bot.services.results.results import ResultsService
+from bot.services.rights.retention import Retention
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invite_flow import InviteFlow
+from bot.services.starting.invite_links import InviteLinks
 from bot.services.starting.invites import InviteService
 from bot.services.starting.usage import Usage
+from bot.services.steps.steps import StepRunners
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore
@@ -50,6 +55,14 @@ def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
     return copy
 
 
+class JobRunners(CallRunners, StepRunners):
+    """Every job kind's runner: the call's and the report's (bot/services/calls/jobs.py) with the
+    workflow step's, mixed here, above both rooms; the outbox sees only its table of kinds."""
+
+    def table(self) -> dict[str, Runner]:
+        return dict.fromkeys(CallRunners.KINDS + ReportRunners.KINDS + StepRunners.KINDS, self)
+
+
 @dataclass
 class Deps:
     settings: Settings
@@ -68,10 +81,11 @@ class Deps:
     invite_flow: InviteFlow
     results: ResultsService
     documents: DocumentService  # issue 15: job descriptions' processing status
+    openings: Openings  # issue 25
+    runners: JobRunners  # what the outbox runs jobs with (its Slack client, its rate budget)
     # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
     # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
     after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
-    openings: Openings = field(default=None)  # type: ignore[assignment]  # issue 25; set by build
 
     @classmethod
     def build(
@@ -94,30 +108,36 @@ class Deps:
         # background work (the outbox, the reconciler) has store threads of its own: however much
         # of it is queued, a listener's read before its ack does not wait behind it
         quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
-        runners = JobRunners(settings, quiet, ws, unhurried(slack), budget)
-        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
-        interviews = InterviewService(settings, db, ws, people, outbox, slack)
-        interviews.invites = runners.invites = invites = InviteService(interviews, background=quiet)
-        interviews.results = runners.results = results = ResultsService(interviews)
-        interviews.usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
+        results = ResultsService(db, ws, slack)
+        links = InviteLinks(settings, db, background=quiet)
+        runners = JobRunners(settings, quiet, ws, unhurried(slack), budget, links, results)
+        outbox = OutboxWorker(quiet, runners.table(), backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        invites = InviteService(settings, db, ws, slack, outbox, links)
+        usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
+        interviews = InterviewService(settings, db, ws, people, outbox, slack, invites, usage)
         documents = DocumentService(settings, quiet, ws)  # background store threads
-        built = cls(
-            settings,
-            store,
-            db,
-            AsyncStore(store, threads=ACK_THREADS),
-            outbox,
-            tavus,
-            slack,
-            ws,
-            people,
-            PersonaService(db, ws, people, documents),
-            interviews,
-            CallbackService(db, outbox),
-            invites,
-            InviteFlow(invites),
-            results,
-            documents,
+        return cls(
+            settings=settings,
+            store=store,
+            db=db,
+            acks=AsyncStore(store, threads=ACK_THREADS),
+            outbox=outbox,
+            tavus=tavus,
+            slack=slack,
+            ws=ws,
+            people=people,
+            personas=PersonaService(db, ws, people, documents),
+            interviews=interviews,
+            callbacks=CallbackService(db, outbox),
+            invites=invites,
+            invite_flow=InviteFlow(invites, interviews),
+            results=results,
+            documents=documents,
+            openings=Openings(db, ws, people, slack),
+            runners=runners,
         )
-        built.openings = Openings(db, ws, people, slack)
-        return built
+
+    def retention(self) -> Retention:
+        """Invite expiry, the month's warnings, nudges, the purge and erasures' retries: the
+        reconciler's hourly work (bot/services/rights/retention.py), over these collaborators."""
+        return Retention(self)

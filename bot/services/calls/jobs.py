@@ -13,23 +13,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.access.workspaces import Workspaces
-from bot.services.outbox.job_kinds import (  # noqa: F401 (re-exported: services import them from here)
-    NotYet,
-    announce_jobs,
-    calls_end_job,
-    card_job,
-    dm_job,
-    end_tavus_job,
-    ended_jobs,
-    post_job,
-    reply_job,
-    tell_owner_job,
-)
+from bot.services.outbox.job_kinds import NotYet, card_job
 from bot.services.outbox.pacing import answered, call_turn, priority, slack_cost, turn_key
 from bot.services.results.forgotten import keep_posted, stopped, unless_forgotten
+from bot.services.results.outcome import final_state
 from bot.services.results.report_jobs import ReportRunners
+from bot.services.results.results import ResultsService
 from bot.services.starting.candidate_dm import run_candidate_dm
-from bot.services.steps.steps import StepRunners, final_state
+from bot.services.starting.invite_links import InviteLinks
 from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
@@ -42,8 +33,12 @@ from bot.tavus import errors as te
 log = logging.getLogger(__name__)
 
 
-class JobRunners(ReportRunners, StepRunners):
-    """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
+class CallRunners(ReportRunners):
+    """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt). The
+    call's own kinds are here, the report's are mixed in (bot/services/results/report_jobs.py), and
+    bot/deps.py mixes in the workflow step's and hands the outbox a table of kinds to runners."""
+
+    KINDS = ("post", "card", "reply", "dm", "calls_end", "end_tavus")
 
     def __init__(
         self,
@@ -51,10 +46,12 @@ class JobRunners(ReportRunners, StepRunners):
         db: AsyncStore,
         ws: Workspaces,
         slack: AsyncWebClient,
-        budget: SlackBudget | None = None,
+        budget: SlackBudget,
+        invites: InviteLinks,
+        results: ResultsService,
     ) -> None:
-        self.settings, self.db, self.ws, self.slack = settings, db, ws, slack
-        self.budget = budget or SlackBudget()
+        self.settings, self.db, self.ws, self.slack, self.budget = settings, db, ws, slack, budget
+        self.invites, self.results = invites, results
 
     async def run(self, job: OutboxRecord) -> str | None:
         """Wait for the job's turn in its workspace's rate budget, then run it."""
@@ -133,7 +130,7 @@ class JobRunners(ReportRunners, StepRunners):
             blocks=blocks,
         )
         await self.db.card_drawn(conv.token, conv.status)
-        await self.invites.changed(conv.token)  # the candidate's DM follows the end too
+        await self.invites.changed(conv.token)  # the candidate's DM follows the end too (claimed next)
         return conv.status
 
     async def run_reply(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:

@@ -8,38 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.services.results.forgotten import keep_report
+from bot.services.results.refusals import CANVAS_FAILED, CANVAS_REFUSED, FILE_REFUSED, GONE, _code  # noqa: F401
 from bot.slack.blocks import esc_cut, link, section
 from bot.slack.report import ReportState, decision_blocks, scorecard_lines
 from bot.slack.report_canvas import build_report_canvas, canvas_title
 from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.deps import JobRunners
 
 log = logging.getLogger(__name__)
-
-# Slack refusing a kind of content for this workspace or token: no retry will change it.
-FILE_REFUSED = {
-    "missing_scope",
-    "not_allowed_token_type",
-    "restricted_action",
-    "not_allowed",
-    "file_uploads_disabled",
-    "file_uploads_except_images_disabled",
-}
-CANVAS_REFUSED = FILE_REFUSED | {
-    "free_teams_cannot_create_non_channel_canvases",
-    "team_tier_cannot_create_canvases",
-    "canvas_disabled_user_team",
-}
-# Slack's catch-all for a canvas it would not make (its content, or a fault on its side): this
-# report falls back to a message and a file, and the workspace's next report tries a canvas again
-CANVAS_FAILED = {"canvas_creation_failed"}
-GONE = {"message_not_found", "canvas_not_found", "file_not_found", "file_deleted"}
-
-
-def _code(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "")
 
 
 def _markdown(state: ReportState) -> dict[str, str]:
@@ -73,8 +52,6 @@ class CanvasSteps:
         except SlackApiError as exc:
             return await self._canvas_refused(conv, _code(exc), exc)
         # recorded at once: a retry after a reset further on uses this canvas, not a second one
-        from bot.services.results.forgotten import keep_report  # it reads this module's GONE
-
         undo = lambda: self.slack.canvases_delete(token=token, canvas_id=answer["canvas_id"])  # noqa: E731
         await keep_report(self.db, conv, undo, canvas_id=answer["canvas_id"], transcript_as="canvas")
         return answer["canvas_id"]
@@ -107,8 +84,6 @@ class CanvasSteps:
             await self.slack.canvases_delete(token=token, canvas_id=canvas_id)
         except SlackApiError as exc:
             log.warning("could not delete an unshared report canvas: %s", _code(exc))
-        from bot.services.results.forgotten import keep_report
-
         await keep_report(self.db, conv, canvas_id=None, transcript_as=None)
 
     async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:

@@ -14,20 +14,22 @@ from typing import TYPE_CHECKING
 import httpx
 from slack_sdk.errors import SlackApiError
 
+from bot.services.outbox.job_kinds import NotYet, card_job, reply_job, report_job, transcript_job  # noqa: F401
 from bot.services.results.forgotten import keep_posted, keep_report
+from bot.services.results.outcome import report_metadata
+from bot.services.results.refusals import FILE_REFUSED, GONE, _code
 from bot.services.results.report import gather_report
-from bot.services.results.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
+from bot.services.results.report_canvas import CanvasSteps, _markdown
 from bot.services.results.report_links import ReportLinks
 from bot.services.results.sharing import record_sharing
-from bot.services.steps.steps import report_metadata
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
 from bot.slack.transcript import build_transcript_messages, transcript_file_text
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.deps import JobRunners
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +42,10 @@ def owner_only(channel: str) -> bool:
     return channel.startswith("D")
 
 
-def report_job(conv: ConversationRecord) -> Job:
-    """Post the report, or redraw it; pending redraws of one report collapse into one."""
-    return Job("report", f"report:{conv.token}", conv.token, conv.team_id, rearm=True)
-
-
-def transcript_job(conv: ConversationRecord) -> Job:
-    return Job("transcript", f"transcript:{conv.token}", conv.token, conv.team_id)
-
-
 class ReportRunners(CanvasSteps, ReportLinks):
-    """The report's runners; mixed into JobRunners (bot/services/calls/jobs.py)."""
+    """The report's runners; mixed into CallRunners (bot/services/calls/jobs.py)."""
+
+    KINDS = ("report", "transcript")
 
     async def _admit(self: JobRunners, job: OutboxRecord, method: str, channel: str | None = None) -> None:
         """The next call's turn; the job's calls run one after another, so the earlier ones have
@@ -99,8 +94,6 @@ class ReportRunners(CanvasSteps, ReportLinks):
         await keep_report(self.db, conv, **posted)
         await self.keep_permalink(job, conv, token, answer)
         if owner_only(answer["channel"]) != (kind == "owner"):  # the chosen place refused it
-            from bot.services.calls.jobs import card_job
-
             await self.db.add_jobs([card_job(conv)])  # the card says where the report went
         await record_sharing(self, job, conv, token, answer, where, canvas_id)  # issue 24
         return "posted"
@@ -156,8 +149,6 @@ class ReportRunners(CanvasSteps, ReportLinks):
 
     # the transcript
     async def run_transcript(self: JobRunners, job: OutboxRecord, conv: ConversationRecord) -> str | None:
-        from bot.services.calls.jobs import NotYet
-
         row = await self.db.report(conv.token)
         turns = await self._transcript_of(conv)
         if turns is None:
@@ -192,8 +183,6 @@ class ReportRunners(CanvasSteps, ReportLinks):
         return (found[-1].get("properties") or {}).get("transcript") or [] if found else None
 
     async def _in_thread(self: JobRunners, conv, turns: list, why: str) -> str:
-        from bot.services.calls.jobs import reply_job
-
         messages = build_transcript_messages(turns)
         replies = reply_job(conv, f"transcript-thread:{conv.token}", "transcript", messages)
         await keep_report(self.db, conv, jobs=[replies, report_job(conv)], transcript_as="thread")

@@ -14,8 +14,7 @@ from bot.slack.blocks import esc
 from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.deps import Deps
-    from bot.services.calls.jobs import JobRunners
+    from bot.deps import Deps, JobRunners
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.deps import JobRunners
 
 
 async def run_candidate_dm(runners: JobRunners, job: OutboxRecord, conv: ConversationRecord) -> str | None:

@@ -10,53 +10,17 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.services.outbox.job_kinds import NotYet
+from bot.services.results.outcome import final_state, forgotten, report_metadata  # noqa: F401
 from bot.services.results.report import gather_report
-from bot.slack.report import ReportState
 from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.deps import JobRunners
 
 log = logging.getLogger(__name__)
 
 # Slack's answers that mean the step can no longer be completed (ended by Slack, or never ours)
 OVER = {"function_execution_not_found", "execution_not_in_running_state", "access_denied"}
-NO_SHOW = (None, "participant_absent_timeout reached", "participant_left_timeout reached")
-
-
-def forgotten(conv: ConversationRecord | None) -> bool:
-    return conv is None or (conv.token_hash or "").startswith("forgotten:")
-
-
-def final_state(conv: ConversationRecord | None) -> str | None:
-    """The interview's end in a workflow's words, or None while it can still happen."""
-    if forgotten(conv):
-        return "forgotten"
-    if conv.status == "failed" and not (conv.expires_at and not conv.conversation_id):
-        return "failed"  # (a failed start of an invite leaves its link working: not over)
-    if conv.status != "ended":
-        return None
-    reason = conv.shutdown_reason
-    if reason == "invite_expired":
-        return "expired"
-    if reason == "invite_cancelled" or (conv.ended_by and not conv.live_at):
-        return "cancelled"
-    if not conv.live_at:  # nobody joined: never "completed"
-        return "no-show" if reason in NO_SHOW else "failed"
-    return "completed"
-
-
-def report_metadata(state: ReportState) -> dict[str, Any]:
-    """The report message's Slack metadata: the Wait step's outputs, with no candidate content."""
-    conv = state.conv
-    payload = {
-        "state": final_state(conv) or conv.status,
-        "interview_id": conv.ref or "",
-        "objectives_done": len(state.done),
-        "objectives_total": len(state.plan),
-        "decision": (state.decision or {}).get("verdict") or "",  # issue 25: the latest decision
-    }
-    return {"event_type": "interview_completed", "event_payload": payload}
 
 
 class StepFailed(Exception):
@@ -64,7 +28,9 @@ class StepFailed(Exception):
 
 
 class StepRunners:
-    """The `step` job's runner; mixed into JobRunners (bot/services/calls/jobs.py)."""
+    """The `step` job's runner; mixed into JobRunners (bot/deps.py)."""
+
+    KINDS = ("step",)
 
     async def run_step(self: JobRunners, job: OutboxRecord, _conv: Any) -> str | None:
         step = await self.db.step(job.key.removeprefix("step:"))  # (retention may empty a payload)
