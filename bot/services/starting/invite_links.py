@@ -22,13 +22,15 @@ def room_link(url: str | None, meeting_token: str | None) -> str | None:
 
 
 def candidate_dm_job(conv: ConversationRecord) -> Job:
-    """The candidate's DM: posted once, edited once the interview is over (bot/services/
+    """The candidate's DM: posted once, edited once the interview is over (bot/services/starting/
     candidate_dm.py). Drawn when it runs: its text carries the private link, never stored."""
     data = {"channel": conv.candidate_id, "candidate": True}
     return Job("dm", f"dm:candidate:{conv.token}", conv.token, conv.team_id, data, rearm=True)
 
 
 class InviteLinks:
+    """An invite's links and its candidate's DM, from the settings and the store alone."""
+
     def __init__(self, settings: Settings, db: AsyncStore, background: AsyncStore | None = None) -> None:
         # the store off the loop: `db` on a request's path, `background` for work nobody waits on
         self.settings, self.db, self.background = settings, db, background or db
