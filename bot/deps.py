@@ -22,13 +22,14 @@ from bot.services.personas.documents import DocumentService
 from bot.services.personas.personas import PersonaService
 from bot.services.results.report_jobs import ReportRunners
 from bot.services.results.results import ResultsService
+from bot.services.results.runner import SlackRunner
 from bot.services.rights.retention import Retention
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invite_flow import InviteFlow
 from bot.services.starting.invite_links import InviteLinks
 from bot.services.starting.invites import InviteService
 from bot.services.starting.usage import Usage
-from bot.services.steps.steps import StepRunners
+from bot.services.steps.steps import StepRunner
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore
@@ -55,12 +56,15 @@ def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
     return copy
 
 
-class JobRunners(CallRunners, StepRunners):
-    """Every job kind's runner: the call's and the report's (bot/services/calls/jobs.py) with the
-    workflow step's, mixed here, above both rooms; the outbox sees only its table of kinds."""
-
-    def table(self) -> dict[str, Runner]:
-        return dict.fromkeys(CallRunners.KINDS + ReportRunners.KINDS + StepRunners.KINDS, self)
+def runner_table(*runners: SlackRunner) -> dict[str, Runner]:
+    """Each job kind to the one runner that runs it; a kind claimed twice is a wiring mistake."""
+    table: dict[str, Runner] = {}
+    for runner in runners:
+        for kind in runner.KINDS:
+            if kind in table:
+                raise ValueError(f"two runners for outbox jobs of kind {kind!r}")
+            table[kind] = runner
+    return table
 
 
 @dataclass
@@ -82,7 +86,9 @@ class Deps:
     results: ResultsService
     documents: DocumentService  # issue 15: job descriptions' processing status
     openings: Openings  # issue 25
-    runners: JobRunners  # what the outbox runs jobs with (its Slack client, its rate budget)
+    runners: dict[str, Runner]  # the outbox's table: a job's kind -> the runner that runs it
+    budget: SlackBudget  # the Slack rate budget the outbox's runners share
+    outbox_slack: AsyncWebClient  # the client they call Slack with (no 429 retries inside slack-sdk)
     # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
     # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
     after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
@@ -110,8 +116,13 @@ class Deps:
         quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
         results = ResultsService(db, ws, slack)
         links = InviteLinks(settings, db, background=quiet)
-        runners = JobRunners(settings, quiet, ws, unhurried(slack), budget, links, results)
-        outbox = OutboxWorker(quiet, runners.table(), backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        outbox_slack = unhurried(slack)
+        runners = runner_table(
+            CallRunners(settings, quiet, ws, outbox_slack, budget, links),
+            ReportRunners(settings, quiet, ws, outbox_slack, budget, results),
+            StepRunner(settings, quiet, ws, outbox_slack, budget, links),
+        )
+        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
         invites = InviteService(settings, db, ws, slack, outbox, links)
         usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
         interviews = InterviewService(settings, db, ws, people, outbox, slack, invites, usage)
@@ -135,6 +146,8 @@ class Deps:
             documents=documents,
             openings=Openings(db, ws, people, slack),
             runners=runners,
+            budget=budget,
+            outbox_slack=outbox_slack,
         )
 
     def retention(self) -> Retention:

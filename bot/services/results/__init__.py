@@ -1,1 +1,1 @@
-"""Results: where they go, the report (message, canvas, transcript file), its runners, sharing."""
+"""Results: where they go, the report (message, canvas, transcript), replies, sharing; the runners' base."""

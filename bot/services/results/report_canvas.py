@@ -16,7 +16,7 @@ from bot.slack.report_canvas import build_report_canvas, canvas_title
 from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
-    from bot.deps import JobRunners
+    from bot.services.results.report_jobs import ReportRunners
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _markdown(state: ReportState) -> dict[str, str]:
 
 
 class CanvasSteps:
-    """The canvas steps of the report job; mixed into JobRunners with ReportRunners."""
+    """The canvas steps of the report job; mixed into ReportRunners."""
 
     def _told_once(self, team: str | None, what: str, error: str) -> None:
         """A fallback is logged once per workspace and kind (by each running app)."""
@@ -35,7 +35,7 @@ class CanvasSteps:
             told.add((team or "", what))
             log.warning("Slack refused %s in workspace %s (%s): falling back", what, team, error)
 
-    async def _wants_canvas(self: JobRunners, conv: ConversationRecord) -> bool:
+    async def _wants_canvas(self: ReportRunners, conv: ConversationRecord) -> bool:
         # An admin setting, off by default, rather than "try a canvas first": a canvas is a separate
         # document with its own access list, each one costs a Tier 2 call, it needs a reinstall with
         # canvases:write, and free workspaces refuse it; the admin knows the plan and chooses. A
@@ -43,7 +43,7 @@ class CanvasSteps:
         chosen = await self.db.interview_settings(conv.team_id)
         return bool(chosen["report_canvas"]) and not chosen["canvas_refused"]
 
-    async def _create_canvas(self: JobRunners, job, conv, token, state: ReportState) -> str | None:
+    async def _create_canvas(self: ReportRunners, job, conv, token, state: ReportState) -> str | None:
         await self._admit(job, "canvases.create")
         try:
             answer = await self.slack.canvases_create(
@@ -57,7 +57,7 @@ class CanvasSteps:
         return answer["canvas_id"]
 
     async def _share_canvas(
-        self: JobRunners, job, conv, token, canvas_id: str, kind: str, where: dict
+        self: ReportRunners, job, conv, token, canvas_id: str, kind: str, where: dict
     ) -> bool:
         """Let the results' readers open the canvas: the channel, or the owner in a DM."""
         audience: dict[str, Any] = (
@@ -76,7 +76,7 @@ class CanvasSteps:
         await self._drop_canvas(job, conv, token, canvas_id)
         return False
 
-    async def _drop_canvas(self: JobRunners, job, conv, token, canvas_id: str) -> None:
+    async def _drop_canvas(self: ReportRunners, job, conv, token, canvas_id: str) -> None:
         """Nobody could open it: it goes, and the report is a message after all. A retry (the
         delete's turn deferred, a reset) comes back here, not through another edit and share."""
         await self._admit(job, "canvases.delete")
@@ -86,7 +86,7 @@ class CanvasSteps:
             log.warning("could not delete an unshared report canvas: %s", _code(exc))
         await keep_report(self.db, conv, canvas_id=None, transcript_as=None)
 
-    async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:
+    async def _canvas_refused(self: ReportRunners, conv, error: str, exc: SlackApiError) -> None:
         if error in CANVAS_FAILED:
             log.warning("Slack made no report canvas for %s (%s): a message", conv.conversation_id, error)
             return None

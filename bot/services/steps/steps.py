@@ -5,17 +5,22 @@ the card's permalink); *Wait for an AI interview's result* once the interview re
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings
+from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.results.outcome import final_state, forgotten, report_metadata  # noqa: F401
 from bot.services.results.report import gather_report
+from bot.services.results.report_links import ReportLinks
+from bot.services.results.runner import SlackRunner
+from bot.services.starting.invite_links import InviteLinks
+from bot.slack.budget import SlackBudget
 from bot.store import ConversationRecord, OutboxRecord
-
-if TYPE_CHECKING:
-    from bot.deps import JobRunners
+from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +32,24 @@ class StepFailed(Exception):
     """The step cannot end well: the sentence is what the workflow's author reads."""
 
 
-class StepRunners:
-    """The `step` job's runner; mixed into JobRunners (bot/deps.py)."""
+class StepRunner(SlackRunner, ReportLinks):
+    """The `step` job's runner: a workflow step told its end, in the rate budget, once."""
 
     KINDS = ("step",)
 
-    async def run_step(self: JobRunners, job: OutboxRecord, _conv: Any) -> str | None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: AsyncStore,
+        ws: Workspaces,
+        slack: AsyncWebClient,
+        budget: SlackBudget,
+        invites: InviteLinks,
+    ) -> None:
+        super().__init__(settings, db, ws, slack, budget)
+        self.invites = invites  # the candidate's link, and their DM when the step fails
+
+    async def run_step(self, job: OutboxRecord, _conv: Any) -> str | None:
         step = await self.db.step(job.key.removeprefix("step:"))  # (retention may empty a payload)
         if step is None or step["state"] == "done":
             return "done"  # told already (a redelivered job)
@@ -53,7 +70,7 @@ class StepRunners:
         await self.db.step_done(step["execution_id"], outcome)
         return outcome
 
-    async def _sent(self: JobRunners, job: OutboxRecord, conv: ConversationRecord | None) -> dict[str, Any]:
+    async def _sent(self, job: OutboxRecord, conv: ConversationRecord | None) -> dict[str, Any]:
         if forgotten(conv):
             return {"interview_id": "", "candidate_link": "", "card_link": ""}
         if not conv.message_ts:
@@ -70,9 +87,7 @@ class StepRunners:
             "card_link": await self._permalink(job, conv.team_id, conv.channel_id, conv.message_ts),
         }
 
-    async def _result(
-        self: JobRunners, job: OutboxRecord, conv: ConversationRecord, state: str
-    ) -> dict[str, Any]:
+    async def _result(self, job: OutboxRecord, conv: ConversationRecord, state: str) -> dict[str, Any]:
         """The outputs of *Wait*: no candidate content, only the state, counts and a link."""
         if state == "forgotten":
             return {"state": state}
@@ -94,13 +109,13 @@ class StepRunners:
             "decision": (report.decision or {}).get("verdict") or "",  # issue 25: the latest decision
         }
 
-    async def _permalink(self: JobRunners, job: OutboxRecord, team: str | None, channel: str, ts: str) -> str:
+    async def _permalink(self, job: OutboxRecord, team: str | None, channel: str, ts: str) -> str:
         return await self.permalink(
             job, await self._token(team), channel, ts
         )  # (bot/services/results/report_links.py)
 
     async def _complete(
-        self: JobRunners,
+        self,
         job: OutboxRecord,
         step: dict,
         *,
