@@ -125,7 +125,7 @@ def create_app(
         slack.session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS)
         )
-        deps.outbox.runners.slack.session = slack.session
+        deps.outbox_slack.session = slack.session
         reconciler = Reconciler.of(
             deps,
             interval=settings.RECONCILE_SECONDS,

@@ -14,16 +14,22 @@ from bot.services.access.channels import use_budget as use_channel_budget
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.services.calls.callbacks import CallbackService
-from bot.services.calls.jobs import JobRunners
+from bot.services.calls.jobs import CallRunners
 from bot.services.decisions.openings import Openings
+from bot.services.outbox.job_kinds import Runner
 from bot.services.outbox.worker import Backoff, OutboxWorker
 from bot.services.personas.documents import DocumentService
 from bot.services.personas.personas import PersonaService
+from bot.services.results.report_jobs import ReportRunners
 from bot.services.results.results import ResultsService
+from bot.services.results.runner import SlackRunner
+from bot.services.rights.retention import Retention
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invite_flow import InviteFlow
+from bot.services.starting.invite_links import InviteLinks
 from bot.services.starting.invites import InviteService
 from bot.services.starting.usage import Usage
+from bot.services.steps.steps import StepRunner
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
 from bot.store.aio import AsyncStore
@@ -50,6 +56,17 @@ def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
     return copy
 
 
+def runner_table(*runners: SlackRunner) -> dict[str, Runner]:
+    """Each job kind to the one runner that runs it; a kind claimed twice is a wiring mistake."""
+    table: dict[str, Runner] = {}
+    for runner in runners:
+        for kind in runner.KINDS:
+            if kind in table:
+                raise ValueError(f"two runners for outbox jobs of kind {kind!r}")
+            table[kind] = runner
+    return table
+
+
 @dataclass
 class Deps:
     settings: Settings
@@ -68,10 +85,13 @@ class Deps:
     invite_flow: InviteFlow
     results: ResultsService
     documents: DocumentService  # issue 15: job descriptions' processing status
+    openings: Openings  # issue 25
+    runners: dict[str, Runner]  # the outbox's table: a job's kind -> the runner that runs it
+    budget: SlackBudget  # the Slack rate budget the outbox's runners share
+    outbox_slack: AsyncWebClient  # the client they call Slack with (no 429 retries inside slack-sdk)
     # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
     # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
     after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
-    openings: Openings = field(default=None)  # type: ignore[assignment]  # issue 25; set by build
 
     @classmethod
     def build(
@@ -94,30 +114,43 @@ class Deps:
         # background work (the outbox, the reconciler) has store threads of its own: however much
         # of it is queued, a listener's read before its ack does not wait behind it
         quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
-        runners = JobRunners(settings, quiet, ws, unhurried(slack), budget)
-        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
-        interviews = InterviewService(settings, db, ws, people, outbox, slack)
-        interviews.invites = runners.invites = invites = InviteService(interviews, background=quiet)
-        interviews.results = runners.results = results = ResultsService(interviews)
-        interviews.usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
-        documents = DocumentService(settings, quiet, ws)  # background store threads
-        built = cls(
-            settings,
-            store,
-            db,
-            AsyncStore(store, threads=ACK_THREADS),
-            outbox,
-            tavus,
-            slack,
-            ws,
-            people,
-            PersonaService(db, ws, people, documents),
-            interviews,
-            CallbackService(db, outbox),
-            invites,
-            InviteFlow(invites),
-            results,
-            documents,
+        results = ResultsService(db, ws, slack)
+        links = InviteLinks(settings, db, background=quiet)
+        outbox_slack = unhurried(slack)
+        runners = runner_table(
+            CallRunners(settings, quiet, ws, outbox_slack, budget, links),
+            ReportRunners(settings, quiet, ws, outbox_slack, budget, results),
+            StepRunner(settings, quiet, ws, outbox_slack, budget, links),
         )
-        built.openings = Openings(db, ws, people, slack)
-        return built
+        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        invites = InviteService(settings, db, ws, slack, outbox, links)
+        usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
+        interviews = InterviewService(settings, db, ws, people, outbox, slack, invites, usage)
+        documents = DocumentService(settings, quiet, ws)  # background store threads
+        return cls(
+            settings=settings,
+            store=store,
+            db=db,
+            acks=AsyncStore(store, threads=ACK_THREADS),
+            outbox=outbox,
+            tavus=tavus,
+            slack=slack,
+            ws=ws,
+            people=people,
+            personas=PersonaService(db, ws, people, documents),
+            interviews=interviews,
+            callbacks=CallbackService(db, outbox),
+            invites=invites,
+            invite_flow=InviteFlow(invites, interviews),
+            results=results,
+            documents=documents,
+            openings=Openings(db, ws, people, slack),
+            runners=runners,
+            budget=budget,
+            outbox_slack=outbox_slack,
+        )
+
+    def retention(self) -> Retention:
+        """Invite expiry, the month's warnings, nudges, the purge and erasures' retries: the
+        reconciler's hourly work (bot/services/rights/retention.py), over these collaborators."""
+        return Retention(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.services.access.channels import channel_problem
-from bot.services.results.retention import find_to_forget, forget
+from bot.services.rights.retention import find_to_forget, forget
 from bot.slack import ids
 from bot.slack.blocks import build_notice, button, esc, esc_cut, section
 from bot.slack.settings_modal import build_settings_modal, read_settings

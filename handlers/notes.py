@@ -9,8 +9,8 @@ import json
 import logging
 
 from bot.deps import Deps
-from bot.services.calls.jobs import dm_job
 from bot.services.calls.notes import check_note, deliver_note, send_note
+from bot.services.outbox.job_kinds import dm_job
 from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.modals import build_progress_view, build_result_view

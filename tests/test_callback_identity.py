@@ -7,6 +7,7 @@ import secrets
 
 import httpx
 
+from bot.services.starting.request import callback_secret
 from bot.store import ConversationRecord, utcnow
 from bot.store.migrations import token_hash
 from tests.helpers import callback_url, create_persona, start_interview
@@ -30,7 +31,7 @@ def test_an_event_to_a_conversation_without_an_id_never_reaches_another(driver, 
     known = start_interview(driver, served, persona.persona_id)
     # another interview whose create answer is not back yet: no Tavus id recorded
     token = secrets.token_urlsafe(24)
-    secret = served.deps.interviews.callback_secret(token)
+    secret = callback_secret(served.deps.settings, token)
     store.begin_conversation(
         ConversationRecord(
             token=token, team_id="T0ACME01", owner_id="U0OWNER1", status="creating", created_at=utcnow(),

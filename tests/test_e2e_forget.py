@@ -168,7 +168,7 @@ def test_forget_and_the_purge_keep_the_store_off_the_event_loop(app, slack, tavu
     conv = ended(driver, served, slack, tavus)
     loop_thread = run_in_app_loop(served, _thread_id())
     on_loop: list[str] = []
-    ours = ("bot/services/results/retention.py", "bot/services/results/results.py", "handlers/forget.py")
+    ours = ("bot/services/rights/retention.py", "bot/services/results/results.py", "handlers/forget.py")
     for name in [n for n in dir(type(store)) if not n.startswith("_") and callable(getattr(store, n))]:
         method = getattr(store, name)
 

@@ -415,7 +415,7 @@ def test_a_refused_share_whose_delete_waits_its_turn_is_not_shared_again(app, sl
     served, driver = app
     served.deps.store.save_interview_settings(TEAM, "U0ADMIN1", report_canvas=1)
     slack.control("faults", {"method": "canvases.access.set", "error": "restricted_action"})
-    budget = served.deps.outbox.runners.budget
+    budget = served.deps.budget
     admit, deferred = budget.admit, []
 
     async def once_later(job, team, method, *rest, **options):

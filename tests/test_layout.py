@@ -1,4 +1,5 @@
-"""The house rules of bot/: which layer may import which, and modules that stay small."""
+"""The house rules of bot/: which layer may import which, no import cycle, services' rooms in
+order, and modules that stay small."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ FORBIDDEN = {
     "handlers": ("httpx", "sqlite3", "sqlite_utils", "psycopg", "os"),
 }
 ONLY_IN = {"handlers": {"bot/app.py"}, "sim": {"bot/cli.py"}}  # bot/ may import these only there
+# bot/services/'s rooms, bottom first: a room imports only its own and those before it (issue 26).
+# The outbox's vocabulary and worker sit under access (channels pace their checks with it); results
+# sit under calls (a call's end queues the report, the card says where it went).
+ROOMS = ("outbox", "access", "personas", "starting", "results", "calls", "decisions", "rights", "steps")
 
 
 def runtime_imports(path: Path) -> set[str]:
@@ -40,6 +45,56 @@ def runtime_imports(path: Path) -> set[str]:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(room: str = "bot") -> dict[str, set[str]]:
+    """Module -> the modules of `room` it imports when it runs (functions' imports included): a
+    `from a.b import c` counts as a.b.c when that is a module, else as a.b."""
+    modules = {module_name(p): p for p in python_files(room)}
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in modules.items():
+        found = {known(n) for n in runtime_imports(path)}
+        graph[name] = {m for m in found if m and m != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle as a path that comes back to its start, or [] (a depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = 2
+        path.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return []
+
+
+def room_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 3 and parts[:2] == ["bot", "services"] else None
 
 
 def python_files(*rooms: str) -> list[Path]:
@@ -82,3 +137,33 @@ def test_every_room_says_what_it_holds():
         assert doc and "import" in doc.lower(), (
             f"{init.relative_to(ROOT)} needs a docstring naming what it may import"
         )
+
+
+def test_find_cycle_reports_a_cycle_and_only_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_bot_has_no_import_cycle():
+    """Issue 26: no circle anywhere in bot/, imports inside functions included (TYPE_CHECKING aside)."""
+    cycle = find_cycle(import_graph("bot"))
+    assert not cycle, "import cycle: " + " -> ".join(cycle)
+
+
+def test_every_services_room_has_a_one_line_charter():
+    rooms = sorted(p.parent for p in (ROOT / "bot/services").glob("*/__init__.py"))
+    assert {r.name for r in rooms} == set(ROOMS), "ROOMS must name every sub-package of bot/services"
+    for room in rooms:
+        doc = ast.get_docstring(ast.parse((room / "__init__.py").read_text()))
+        assert doc and len(doc.splitlines()) == 1, f"{room.relative_to(ROOT)} needs a one-line charter"
+
+
+def test_each_services_room_imports_only_rooms_below_it():
+    broken = []
+    for module, imported in import_graph("bot").items():
+        if (room := room_of(module)) is None:
+            continue
+        for other in imported:
+            if (theirs := room_of(other)) is not None and ROOMS.index(theirs) > ROOMS.index(room):
+                broken.append(f"{module} ({room}) imports {other} ({theirs})")
+    assert not broken, "\n".join(sorted(broken))

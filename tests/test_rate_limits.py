@@ -102,7 +102,7 @@ def test_a_429_defers_the_job_without_using_an_attempt(serve, slack, tavus, driv
             what="job deferred",
         )
         assert job.state == "pending" and job.attempts == 0 and job.last_error is None
-        assert served.deps.outbox.runners.budget.buckets[(conv.team_id, "chat.update")].factor < 1
+        assert served.deps.budget.buckets[(conv.team_id, "chat.update")].factor < 1
         wait_until(
             lambda: "Live since" in str(card_of(slack, conv)["blocks"]), timeout=60, what="card redrawn"
         )

@@ -10,45 +10,16 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from sqlite_utils import Database
 
-T = TypeVar("T")
+from bot.store.migrations import migrate, pending
+from bot.store.sql import Backend, T, Tx, WouldWait, insert_sql  # noqa: F401 (re-exported)
+
 BUSY_MS = 30_000  # how long a SQLite connection waits for another's lock, unless it may not wait
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 _no_wait = threading.local()  # set by SqliteBackend.now on the thread it runs on
-
-
-class WouldWait(Exception):
-    """The store cannot answer at once (a lock is held; PostgreSQL is a network trip away)."""
-
-
-class Tx(Protocol):
-    def execute(self, sql: str, params: tuple = ()) -> int: ...  # rows changed
-    def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
-
-
-class Backend(Protocol):
-    dialect: str  # "sqlite" or "postgres": its key in bot.store.migrations.DIALECTS
-    SKIP_LOCKED: str  # appended to a select that leases rows: PostgreSQL skips rows others hold
-
-    def read(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
-    def write(self) -> contextlib.AbstractContextManager[Tx]: ...
-    def migrate(self) -> list[str]: ...
-    def pending_migrations(self) -> list[str]: ...
-    def leader_lock(self) -> bool: ...
-    def claims(self) -> Backend: ...  # where intent claims are written (see SqliteBackend.claims)
-    def now(self, fn: Callable[..., T], *args: Any) -> T: ...  # on this thread, or WouldWait
-    def close(self) -> None: ...
-
-
-def insert_sql(table: str, row: dict[str, Any], *, ignore_conflict: bool = False) -> tuple[str, tuple]:
-    """INSERT for a dict; `on conflict do nothing` is spelt the same in SQLite and PostgreSQL."""
-    names = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    tail = " on conflict do nothing" if ignore_conflict else ""
-    return f"insert into {table} ({names}) values ({marks}){tail}", tuple(row.values())
 
 
 class _SqliteTx:
@@ -163,15 +134,11 @@ class SqliteBackend:
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; the names of the migrations applied now."""
-        from bot.store.migrations import migrate
-
         with self.write() as tx:
             return migrate(tx, "sqlite")
 
     def pending_migrations(self) -> list[str]:
         """The migrations this database has not had yet; reads only."""
-        from bot.store.migrations import pending
-
         return pending(self.read, "sqlite")
 
     def leader_lock(self) -> bool:

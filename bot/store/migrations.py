@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Literal
 
 from bot.clock import utcnow
-from bot.store.backends import Tx
 from bot.store.migrations_more import MORE
+from bot.store.sql import Tx
 
 Dialect = Literal["sqlite", "postgres"]
 Step = str | Callable[[Tx], None]
@@ -154,7 +154,6 @@ MIGRATIONS: list[Migration] = [
         "m010_events_token",  # a report reads its events by callback token too (before the id is known)
         "create index events_token on events (token)",
     ),
-
 ]
 MIGRATIONS += [Migration(*steps) for steps in MORE]  # m011 on: bot/store/migrations_more.py
 

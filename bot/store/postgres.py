@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bot.store.backends import T, WouldWait
+from bot.store.migrations import migrate, pending
+from bot.store.sql import T, WouldWait
 
 
 class _PostgresTx:
@@ -52,15 +53,11 @@ class PostgresBackend:
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date under an advisory lock; the names applied now."""
-        from bot.store.migrations import migrate
-
         with self.write() as tx:
             return migrate(tx, "postgres")
 
     def pending_migrations(self) -> list[str]:
         """The migrations this database has not had yet; reads only."""
-        from bot.store.migrations import pending
-
         return pending(self.read, "postgres")
 
     def now(self, fn: Callable[..., T], *args: Any) -> T:

@@ -1,1 +1,1 @@
-"""Who may do what, and with which credentials: people, workspaces, Tavus keys, channels."""
+"""Who may do what, and with which credentials: people, workspaces, Tavus keys and reads, channels."""

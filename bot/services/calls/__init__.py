@@ -1,1 +1,1 @@
-"""The call's life: Tavus callbacks, the reconciler, live notes, and the card's jobs."""
+"""The call's life: Tavus callbacks, the reconciler, live notes, and the card's and DMs' runners."""

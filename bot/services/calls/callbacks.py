@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.services.calls.jobs import card_job, ended_jobs, tell_owner_job
+from bot.services.outbox.job_kinds import card_job, ended_jobs, report_job, tell_owner_job, transcript_job
 from bot.services.outbox.worker import OutboxWorker
-from bot.services.results.report_jobs import report_job, transcript_job
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.plan_form import guardrail_words, read_words
 from bot.store import ConversationRecord, Job, utcnow

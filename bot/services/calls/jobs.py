@@ -1,9 +1,9 @@
-"""What each outbox job does, and the jobs a change owes. Every runner is idempotent: a card is
-drawn from the stored state, a reply records its ts once posted and is never posted twice."""
+"""The call's outbox jobs: the card posted and redrawn, the Slack call registered and ended, DMs, the
+call ended at Tavus. Every runner is idempotent: a card is drawn from the stored state, a DM records
+its ts once posted and is never posted twice."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -13,27 +13,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import duration_seconds
 from bot.config import Settings
 from bot.services.access.workspaces import Workspaces
-from bot.services.outbox.job_kinds import (  # noqa: F401 (re-exported: services import them from here)
-    NotYet,
-    announce_jobs,
-    calls_end_job,
-    card_job,
-    dm_job,
-    end_tavus_job,
-    ended_jobs,
-    post_job,
-    reply_job,
-    tell_owner_job,
-)
-from bot.services.outbox.pacing import answered, call_turn, priority, slack_cost, turn_key
-from bot.services.results.forgotten import keep_posted, stopped, unless_forgotten
-from bot.services.results.report_jobs import ReportRunners
+from bot.services.outbox.job_kinds import card_job
+from bot.services.outbox.pacing import call_turn
+from bot.services.results.forgotten import keep_posted
+from bot.services.results.outcome import final_state
+from bot.services.results.report_links import ReportLinks
+from bot.services.results.runner import SlackRunner
 from bot.services.starting.candidate_dm import run_candidate_dm
-from bot.services.steps.steps import StepRunners, final_state
-from bot.slack.blocks import Block
+from bot.services.starting.invite_links import InviteLinks
 from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
-from bot.slack.errors import REFUSED_PLACE, slack_failed
+from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.store.records import marker_for
@@ -42,8 +32,10 @@ from bot.tavus import errors as te
 log = logging.getLogger(__name__)
 
 
-class JobRunners(ReportRunners, StepRunners):
-    """Runs one job against Slack or Tavus; raises on failure (any exception is an attempt)."""
+class CallRunners(SlackRunner, ReportLinks):
+    """The card's jobs (post, redraw, the Slack call's end), DMs, and ending the call at Tavus."""
+
+    KINDS = ("post", "card", "dm", "calls_end", "end_tavus")
 
     def __init__(
         self,
@@ -51,30 +43,11 @@ class JobRunners(ReportRunners, StepRunners):
         db: AsyncStore,
         ws: Workspaces,
         slack: AsyncWebClient,
-        budget: SlackBudget | None = None,
+        budget: SlackBudget,
+        invites: InviteLinks,
     ) -> None:
-        self.settings, self.db, self.ws, self.slack = settings, db, ws, slack
-        self.budget = budget or SlackBudget()
-
-    async def run(self, job: OutboxRecord) -> str | None:
-        """Wait for the job's turn in its workspace's rate budget, then run it."""
-        conv = await self.db.conversation_by_token(job.token) if job.token else None
-        if stopped(job, conv):  # gone, forgotten, or its content deleted: nothing left to do
-            return None
-        method, channel, calls = slack_cost(job, conv)
-        turn, team = turn_key(job), job.team_id or ""
-        if method and team:  # a 429 is Throttled: the job runs again at Slack's Retry-After
-            await self.budget.admit(turn, team, method, channel, calls, priority(job, conv))
-            if job.kind == "card":  # the card shows the state at the moment it is drawn
-                conv = await self.db.conversation_by_token(job.token) or conv
-        try:
-            async with answered(self.budget, turn, team, method, channel):
-                return await unless_forgotten(self.db, job, getattr(self, f"run_{job.kind}")(job, conv))
-        finally:
-            self.settle_calls(job)
-
-    async def _token(self, team_id: str | None) -> str | None:
-        return await self.db.run(self.ws.slack_token, team_id)
+        super().__init__(settings, db, ws, slack, budget)
+        self.invites = invites  # the candidate's DM and its follow-up
 
     async def run_post(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         if conv.message_ts:
@@ -133,55 +106,8 @@ class JobRunners(ReportRunners, StepRunners):
             blocks=blocks,
         )
         await self.db.card_drawn(conv.token, conv.status)
-        await self.invites.changed(conv.token)  # the candidate's DM follows the end too
+        await self.invites.changed(conv.token)  # the candidate's DM follows the end too (claimed next)
         return conv.status
-
-    async def run_reply(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
-        """Results go where the workspace decided (the owner's DM thread by default); a place that
-        refuses us falls back to the owner. Each message posted is recorded once, for `forget`."""
-        kind, channel = await self._destination(conv)
-        token = await self._token(conv.team_id)
-        where = await self._where(conv, kind, channel, token)
-        posted: list[str] = json.loads(job.result or "[]")
-        messages = job.data["messages"]
-        for i, (text, blocks) in enumerate(messages[len(posted) :]):
-            if i and job.team_id:  # the first one waited for its turn in run()
-                await self.budget.admit(
-                    turn_key(job, len(posted)), job.team_id, "chat.postMessage", where["channel"]
-                )
-            try:
-                answer = await self._post(token, text, blocks, where)
-            except SlackApiError as exc:
-                if kind == "owner" or exc.response.get("error") not in REFUSED_PLACE:
-                    raise
-                kind, where = "owner", await self._where(conv, "owner", None, token)
-                answer = await self._post(token, text, blocks, where)
-            posted.append(answer["ts"])
-            await keep_posted(self.db, self.slack, token, conv, answer)
-            await self.db.job_progress(job, json.dumps(posted))
-        return json.dumps(posted)
-
-    async def _destination(self, conv: ConversationRecord) -> tuple[str, str | None]:
-        """Where the results go; a card-thread result whose card is still on its way waits for it."""
-        kind, channel = await self.db.run(self.results.destination, conv)
-        if kind == "owner" and conv.channel_id and not conv.message_ts:
-            chosen = await self.db.interview_settings(conv.team_id)
-            post = await self.db.job(f"post:{conv.token}")
-            if chosen["results_to"] == "thread" and post is not None and post.state == "pending":
-                raise NotYet("the card is still being posted")
-        return kind, channel
-
-    async def _where(
-        self, conv: ConversationRecord, kind: str, channel: str | None, token: str | None
-    ) -> dict:
-        if kind == "thread":
-            return {"channel": conv.channel_id, "thread_ts": conv.message_ts}
-        return await self.results.thread_root(conv, channel or conv.owner_id, token)
-
-    async def _post(self, token: str | None, text: str, blocks: list[Block], where: dict, **extra) -> dict:
-        return await self.slack.chat_postMessage(
-            token=token, text=text, blocks=blocks, unfurl_links=False, **where, **extra
-        )
 
     async def run_dm(self, job: OutboxRecord, conv: ConversationRecord | None) -> str | None:
         data = job.data

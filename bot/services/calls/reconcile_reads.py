@@ -6,31 +6,11 @@ of ours ended or vanished; those are read first, then the longest unread of the 
 from __future__ import annotations
 
 import math
-import time
-from collections import deque
 from collections.abc import Iterable
 
+from bot.services.access.read_budget import READS_PER_MINUTE_PER_KEY, ReadBudget  # noqa: F401
 from bot.store import ConversationRecord
 from bot.tavus.client import PAGE_SIZE, TavusClient
-
-READS_PER_MINUTE_PER_KEY = 120  # Tavus reads the reconciler allows itself per API key, lists included
-
-
-class ReadBudget:
-    """The reads each Tavus key has left in a rolling minute."""
-
-    def __init__(self, per_minute: int = READS_PER_MINUTE_PER_KEY, clock=time.monotonic) -> None:
-        self.per_minute, self.clock = per_minute, clock
-        self.spent: dict[str, deque[float]] = {}
-
-    def left(self, key: str) -> int:
-        spent = self.spent.setdefault(key, deque())
-        while spent and spent[0] <= self.clock() - 60:
-            spent.popleft()
-        return self.per_minute - len(spent)
-
-    def spend(self, key: str, reads: int) -> None:
-        self.spent.setdefault(key, deque()).extend([self.clock()] * reads)
 
 
 def by_key(pairs: Iterable[tuple[TavusClient, ConversationRecord]]) -> dict[str, tuple[TavusClient, list]]:

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 from bot.clock import ago
 from bot.services.access.workspaces import Workspaces
 from bot.services.calls.callbacks import CallbackService
-from bot.services.calls.jobs import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
 from bot.services.calls.reconcile_reads import ReadBudget, by_key, pick_reads
+from bot.services.outbox.job_kinds import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
 from bot.services.outbox.worker import OutboxWorker
-from bot.services.results.retention import Retention
 from bot.services.starting.interviews import marker_for
 from bot.slack.blocks import esc, link
 from bot.store import ConversationRecord, utcnow
@@ -28,6 +27,7 @@ from bot.tavus.client import RECENT_PAGES
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+    from bot.services.rights.retention import Retention
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Reconciler:
     def of(cls, deps: Deps, **options) -> Reconciler:
         """The reconciler over an app's collaborators."""
         return cls(  # background store threads
-            deps.outbox.db, deps.ws, deps.callbacks, deps.outbox, retention=Retention(deps), **options
+            deps.outbox.db, deps.ws, deps.callbacks, deps.outbox, retention=deps.retention(), **options
         )
 
     async def run_forever(self) -> None:

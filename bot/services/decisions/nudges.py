@@ -1,7 +1,7 @@
 """Issue 25: remind an interview's owner to decide. An interview the candidate joined, ended more
 than DECISION_NUDGE_HOURS ago and with no decision yet, earns its owner one private message a day
 (the job's key carries the date), through the outbox and its rate budget, until a decision is
-recorded. Runs with the leader's hourly work (bot/services/results/retention.py)."""
+recorded. Runs with the leader's hourly work (bot/services/rights/retention.py)."""
 
 from __future__ import annotations
 

@@ -12,10 +12,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
-from bot.services.outbox.job_kinds import dm_job
+from bot.services.outbox.job_kinds import dm_job, report_job
+from bot.services.results.refusals import GONE
 from bot.services.results.report import gather_report
-from bot.services.results.report_canvas import GONE
-from bot.services.results.report_jobs import report_job
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.decisions import WORDS
 from bot.slack.openings import Candidate

@@ -1,1 +1,1 @@
-"""The outbox: the worker that drains durable jobs, backoff, Slack pacing, and the jobs' vocabulary."""
+"""The outbox, at the bottom: the worker (a table of kinds to runners), backoff, pacing, job kinds."""

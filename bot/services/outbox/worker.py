@@ -12,17 +12,16 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
-from bot.services.calls.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
-from bot.slack.blocks import esc
+from bot.services.outbox.job_kinds import NotYet, Runner, parked_jobs
 from bot.slack.budget import Throttled
 from bot.slack.errors import TOKEN_REFUSED, slack_failed
-from bot.slack.messages import slack_post_failure
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 
@@ -79,37 +78,17 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else type(exc).__name__
 
 
-WHAT = {
-    "post": "post its card in the channel",
-    "card": "update its card",
-    "reply": "post the {label} in its thread",
-    "report": "post its interview report",
-    "transcript": "attach its transcript file to the report",
-    "dm": "send the candidate their invitation",
-    "calls_end": "close its Slack call",
-    "end_tavus": "end it at Tavus (it may still be running and billed: end it in Tavus)",
-}
-
-
-def parked_jobs(job: OutboxRecord, conv: ConversationRecord, error: str, code: str) -> list[Job]:
-    """What giving up a job owes: the owner told; a call whose card never made it to its channel
-    is ended too (nobody would know to join it, and it is billed while it runs)."""
-    if job.kind == "post" and conv.status in ("waiting", "live"):
-        text = (
-            f"Your interview *{esc(conv.name or '')}* was ended: "
-            f"{slack_post_failure(code, conv.channel_id or '')} Please start it again."
-        )
-        return [end_tavus_job(conv), tell_owner_job(conv, f"parked{job.id}", text)]
-    what = WHAT.get(job.kind, "finish a step").format(label=job.data.get("label", "results"))
-    text = f":warning: For your interview *{esc(conv.name or '')}* I could not {what}: {esc(error[:200])}."
-    return [tell_owner_job(conv, f"parked{job.id}", text)]
+class NoRunner(LookupError):
+    """A job of a kind nobody runs (a newer app queued it, or the table misses it): an attempt."""
 
 
 class OutboxWorker:
+    """Drains the outbox; knows jobs only as kinds, each run by its runner in `runners`."""
+
     def __init__(
         self,
         db: AsyncStore,
-        runners: JobRunners,
+        runners: Mapping[str, Runner],
         *,
         backoff: Backoff = RETRY_SCHEDULE,
         poll: float = POLL_SECONDS,
@@ -179,7 +158,7 @@ class OutboxWorker:
     async def run(self, job: OutboxRecord, *, tell: bool = True) -> tuple[bool, str | None]:
         """One attempt: done, deferred, retried later or parked. Never raises."""
         try:
-            result = await asyncio.wait_for(self.runners.run(job), self.lease * 0.8)
+            result = await asyncio.wait_for(self._runner(job).run(job), self.lease * 0.8)
         except NotYet:
             await self._quietly(self.db.job_defer(job, NOT_YET_SECONDS))
             return False, None
@@ -193,6 +172,12 @@ class OutboxWorker:
             return await self._failed(job, exc, tell)
         await self._quietly(self.db.job_done(job, result))
         return True, None
+
+    def _runner(self, job: OutboxRecord) -> Runner:
+        runner = self.runners.get(job.kind)
+        if runner is None:
+            raise NoRunner(f"no runner for outbox jobs of kind {job.kind!r}")
+        return runner
 
     async def _failed(self, job: OutboxRecord, exc: Exception, tell: bool) -> tuple[bool, str | None]:
         error = describe(exc)

@@ -19,8 +19,8 @@ from bot.clock import ago
 from bot.config import Settings
 from bot.logs import keep_secret
 from bot.services.access.keys import derived_token
+from bot.services.access.read_budget import ReadBudget
 from bot.services.access.workspaces import Workspaces
-from bot.services.calls.reconcile_reads import ReadBudget
 from bot.store import PersonaRecord
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash

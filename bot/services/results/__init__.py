@@ -1,1 +1,1 @@
-"""Results: the report, transcript file, canvas, replies, where results went, retention."""
+"""Results: where they go, the report (message, canvas, transcript), replies, sharing; the runners' base."""

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
-from bot.services.results.report_canvas import GONE, _code
+from bot.services.outbox.job_kinds import NotYet
+from bot.services.results.refusals import GONE, _code
 from bot.slack.budget import Throttled
 from bot.store import ConversationRecord, Job, OutboxRecord
 from bot.store.aio import AsyncStore
@@ -37,8 +38,6 @@ def stopped(job: OutboxRecord, conv: ConversationRecord | None) -> bool:
 
 async def unless_forgotten(db: AsyncStore, job: OutboxRecord, work: Awaitable[T]) -> T | None:
     """Run a job; one whose interview was forgotten while it ran ends done, whatever happened."""
-    from bot.services.calls.jobs import NotYet  # it imports this module
-
     try:
         return await work
     except Forgotten:

@@ -8,38 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.services.results.forgotten import keep_report
+from bot.services.results.refusals import CANVAS_FAILED, CANVAS_REFUSED, FILE_REFUSED, GONE, _code  # noqa: F401
 from bot.slack.blocks import esc_cut, link, section
 from bot.slack.report import ReportState, decision_blocks, scorecard_lines
 from bot.slack.report_canvas import build_report_canvas, canvas_title
 from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.services.results.report_jobs import ReportRunners
 
 log = logging.getLogger(__name__)
-
-# Slack refusing a kind of content for this workspace or token: no retry will change it.
-FILE_REFUSED = {
-    "missing_scope",
-    "not_allowed_token_type",
-    "restricted_action",
-    "not_allowed",
-    "file_uploads_disabled",
-    "file_uploads_except_images_disabled",
-}
-CANVAS_REFUSED = FILE_REFUSED | {
-    "free_teams_cannot_create_non_channel_canvases",
-    "team_tier_cannot_create_canvases",
-    "canvas_disabled_user_team",
-}
-# Slack's catch-all for a canvas it would not make (its content, or a fault on its side): this
-# report falls back to a message and a file, and the workspace's next report tries a canvas again
-CANVAS_FAILED = {"canvas_creation_failed"}
-GONE = {"message_not_found", "canvas_not_found", "file_not_found", "file_deleted"}
-
-
-def _code(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "")
 
 
 def _markdown(state: ReportState) -> dict[str, str]:
@@ -47,7 +26,7 @@ def _markdown(state: ReportState) -> dict[str, str]:
 
 
 class CanvasSteps:
-    """The canvas steps of the report job; mixed into JobRunners with ReportRunners."""
+    """The canvas steps of the report job; mixed into ReportRunners."""
 
     def _told_once(self, team: str | None, what: str, error: str) -> None:
         """A fallback is logged once per workspace and kind (by each running app)."""
@@ -56,7 +35,7 @@ class CanvasSteps:
             told.add((team or "", what))
             log.warning("Slack refused %s in workspace %s (%s): falling back", what, team, error)
 
-    async def _wants_canvas(self: JobRunners, conv: ConversationRecord) -> bool:
+    async def _wants_canvas(self: ReportRunners, conv: ConversationRecord) -> bool:
         # An admin setting, off by default, rather than "try a canvas first": a canvas is a separate
         # document with its own access list, each one costs a Tier 2 call, it needs a reinstall with
         # canvases:write, and free workspaces refuse it; the admin knows the plan and chooses. A
@@ -64,7 +43,7 @@ class CanvasSteps:
         chosen = await self.db.interview_settings(conv.team_id)
         return bool(chosen["report_canvas"]) and not chosen["canvas_refused"]
 
-    async def _create_canvas(self: JobRunners, job, conv, token, state: ReportState) -> str | None:
+    async def _create_canvas(self: ReportRunners, job, conv, token, state: ReportState) -> str | None:
         await self._admit(job, "canvases.create")
         try:
             answer = await self.slack.canvases_create(
@@ -73,14 +52,12 @@ class CanvasSteps:
         except SlackApiError as exc:
             return await self._canvas_refused(conv, _code(exc), exc)
         # recorded at once: a retry after a reset further on uses this canvas, not a second one
-        from bot.services.results.forgotten import keep_report  # it reads this module's GONE
-
         undo = lambda: self.slack.canvases_delete(token=token, canvas_id=answer["canvas_id"])  # noqa: E731
         await keep_report(self.db, conv, undo, canvas_id=answer["canvas_id"], transcript_as="canvas")
         return answer["canvas_id"]
 
     async def _share_canvas(
-        self: JobRunners, job, conv, token, canvas_id: str, kind: str, where: dict
+        self: ReportRunners, job, conv, token, canvas_id: str, kind: str, where: dict
     ) -> bool:
         """Let the results' readers open the canvas: the channel, or the owner in a DM."""
         audience: dict[str, Any] = (
@@ -99,7 +76,7 @@ class CanvasSteps:
         await self._drop_canvas(job, conv, token, canvas_id)
         return False
 
-    async def _drop_canvas(self: JobRunners, job, conv, token, canvas_id: str) -> None:
+    async def _drop_canvas(self: ReportRunners, job, conv, token, canvas_id: str) -> None:
         """Nobody could open it: it goes, and the report is a message after all. A retry (the
         delete's turn deferred, a reset) comes back here, not through another edit and share."""
         await self._admit(job, "canvases.delete")
@@ -107,11 +84,9 @@ class CanvasSteps:
             await self.slack.canvases_delete(token=token, canvas_id=canvas_id)
         except SlackApiError as exc:
             log.warning("could not delete an unshared report canvas: %s", _code(exc))
-        from bot.services.results.forgotten import keep_report
-
         await keep_report(self.db, conv, canvas_id=None, transcript_as=None)
 
-    async def _canvas_refused(self: JobRunners, conv, error: str, exc: SlackApiError) -> None:
+    async def _canvas_refused(self: ReportRunners, conv, error: str, exc: SlackApiError) -> None:
         if error in CANVAS_FAILED:
             log.warning("Slack made no report canvas for %s (%s): a message", conv.conversation_id, error)
             return None

@@ -14,20 +14,23 @@ from typing import TYPE_CHECKING
 import httpx
 from slack_sdk.errors import SlackApiError
 
+from bot.services.outbox.job_kinds import NotYet, card_job, reply_job, report_job, transcript_job  # noqa: F401
 from bot.services.results.forgotten import keep_posted, keep_report
+from bot.services.results.outcome import report_metadata
+from bot.services.results.refusals import FILE_REFUSED, GONE, _code
+from bot.services.results.replies import Replies
 from bot.services.results.report import gather_report
-from bot.services.results.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
+from bot.services.results.report_canvas import CanvasSteps, _markdown
 from bot.services.results.report_links import ReportLinks
 from bot.services.results.sharing import record_sharing
-from bot.services.steps.steps import report_metadata
 from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
 from bot.slack.transcript import build_transcript_messages, transcript_file_text
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -40,32 +43,12 @@ def owner_only(channel: str) -> bool:
     return channel.startswith("D")
 
 
-def report_job(conv: ConversationRecord) -> Job:
-    """Post the report, or redraw it; pending redraws of one report collapse into one."""
-    return Job("report", f"report:{conv.token}", conv.token, conv.team_id, rearm=True)
+class ReportRunners(Replies, CanvasSteps, ReportLinks):
+    """The results' runners: the report, its transcript, and replies where results go."""
 
+    KINDS = (*Replies.KINDS, "report", "transcript")
 
-def transcript_job(conv: ConversationRecord) -> Job:
-    return Job("transcript", f"transcript:{conv.token}", conv.token, conv.team_id)
-
-
-class ReportRunners(CanvasSteps, ReportLinks):
-    """The report's runners; mixed into JobRunners (bot/services/calls/jobs.py)."""
-
-    async def _admit(self: JobRunners, job: OutboxRecord, method: str, channel: str | None = None) -> None:
-        """The next call's turn; the job's calls run one after another, so the earlier ones have
-        been answered by now and count from now (the budget counts each call from its answer)."""
-        if job.team_id:
-            self.settle_calls(job)
-            await self.budget.admit(f"{job.id}:{method}", job.team_id, method, channel)
-            self.__dict__.setdefault("_flights", {}).setdefault(job.id, []).append((method, channel))
-
-    def settle_calls(self: JobRunners, job: OutboxRecord) -> None:
-        """Every call admitted by `_admit` for this job was answered (or failed)."""
-        for method, channel in self.__dict__.get("_flights", {}).pop(job.id, []):
-            self.budget.settle(f"{job.id}:{method}", job.team_id or "", method, channel)
-
-    async def run_report(self: JobRunners, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+    async def run_report(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         row = await self.db.report(conv.token)
         state = await gather_report(self.db, self.ws, conv, row)
         if not state.has_results:
@@ -99,15 +82,11 @@ class ReportRunners(CanvasSteps, ReportLinks):
         await keep_report(self.db, conv, **posted)
         await self.keep_permalink(job, conv, token, answer)
         if owner_only(answer["channel"]) != (kind == "owner"):  # the chosen place refused it
-            from bot.services.calls.jobs import card_job
-
             await self.db.add_jobs([card_job(conv)])  # the card says where the report went
         await record_sharing(self, job, conv, token, answer, where, canvas_id)  # issue 24
         return "posted"
 
-    async def _redraw(
-        self: JobRunners, job: OutboxRecord, token: str | None, row: dict, state: ReportState
-    ) -> str:
+    async def _redraw(self, job: OutboxRecord, token: str | None, row: dict, state: ReportState) -> str:
         state.private = owner_only(row["channel"])
         try:
             if row.get("canvas_id"):
@@ -129,7 +108,7 @@ class ReportRunners(CanvasSteps, ReportLinks):
         return "updated"
 
     async def _place(
-        self: JobRunners, job: OutboxRecord, conv: ConversationRecord, token: str | None
+        self, job: OutboxRecord, conv: ConversationRecord, token: str | None
     ) -> tuple[str, dict]:
         """Where results go, the thread started; a card-thread result waits for its card."""
         kind, channel = await self._destination(conv)
@@ -140,7 +119,7 @@ class ReportRunners(CanvasSteps, ReportLinks):
         return kind, await self._where(conv, kind, channel, token)
 
     async def _post_result(
-        self: JobRunners, job, conv, token, kind: str, where: dict, text: str, blocks: list, state
+        self, job, conv, token, kind: str, where: dict, text: str, blocks: list, state
     ) -> tuple[dict, dict]:
         """Post one result message; a place that refuses us falls back to the owner's thread."""
         meta = {"metadata": report_metadata(state)}  # for other apps and workflows (issue 27)
@@ -155,9 +134,7 @@ class ReportRunners(CanvasSteps, ReportLinks):
         return answer, where
 
     # the transcript
-    async def run_transcript(self: JobRunners, job: OutboxRecord, conv: ConversationRecord) -> str | None:
-        from bot.services.calls.jobs import NotYet
-
+    async def run_transcript(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         row = await self.db.report(conv.token)
         turns = await self._transcript_of(conv)
         if turns is None:
@@ -186,20 +163,18 @@ class ReportRunners(CanvasSteps, ReportLinks):
         )
         return file_id
 
-    async def _transcript_of(self: JobRunners, conv: ConversationRecord) -> list | None:
+    async def _transcript_of(self, conv: ConversationRecord) -> list | None:
         events = await self.db.events_of(conv.conversation_id, conv.token)
         found = [e for e in events if e.get("event_type") == "application.transcription_ready"]
         return (found[-1].get("properties") or {}).get("transcript") or [] if found else None
 
-    async def _in_thread(self: JobRunners, conv, turns: list, why: str) -> str:
-        from bot.services.calls.jobs import reply_job
-
+    async def _in_thread(self, conv, turns: list, why: str) -> str:
         messages = build_transcript_messages(turns)
         replies = reply_job(conv, f"transcript-thread:{conv.token}", "transcript", messages)
         await keep_report(self.db, conv, jobs=[replies, report_job(conv)], transcript_as="thread")
         return f"thread ({why})"
 
-    async def _shared(self: JobRunners, job, token, file_id: str, row: dict) -> bool:
+    async def _shared(self, job, token, file_id: str, row: dict) -> bool:
         """Whether an upload whose completion we did not hear about is shown in the report's thread."""
         await self._admit(job, "files.info")
         try:
@@ -211,7 +186,7 @@ class ReportRunners(CanvasSteps, ReportLinks):
         places = {c for key in ("channels", "groups", "ims") for c in info.get(key) or []}
         return row["channel"] in places
 
-    async def _upload(self: JobRunners, job, conv, token, row: dict, turns: list) -> str:
+    async def _upload(self, job, conv, token, row: dict, turns: list) -> str:
         """files.getUploadURLExternal, the bytes to its URL, files.completeUploadExternal: the three
         steps of files_upload_v2, taken one by one so the file id is recorded before the upload."""
         title = UNSAFE_TITLE.sub("", f"Transcript of {conv.name or 'the interview'}")[:120]

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.services.results.report_canvas import _code
+from bot.services.results.refusals import _code
 from bot.services.results.results import destination_of
 from bot.slack.card import report_place_words
 from bot.store import ConversationRecord, OutboxRecord, Store
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.services.results.runner import SlackRunner
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,13 @@ def card_report_words(store: Store, conv: ConversationRecord) -> str | None:
 
 
 class ReportLinks:
-    """Mixed into ReportRunners (bot/services/results/report_jobs.py)."""
+    """A report's place and permalink; mixed into the runners that show or link it."""
 
-    async def report_where(self: JobRunners, conv: ConversationRecord) -> str | None:
+    async def report_where(self: SlackRunner, conv: ConversationRecord) -> str | None:
         return await self.db.run(card_report_words, self.db.store, conv)
 
     async def keep_permalink(
-        self: JobRunners, job: OutboxRecord, conv: ConversationRecord, token: str | None, row: dict
+        self: SlackRunner, job: OutboxRecord, conv: ConversationRecord, token: str | None, row: dict
     ) -> None:
         """Ask Slack for the report message's permalink once and keep it; a refusal is logged and
         asked again at the report's next redraw (Home shows the report without a link meanwhile)."""
@@ -55,7 +55,9 @@ class ReportLinks:
         if permalink:
             await self.db.save_report(conv.token, conv.team_id, permalink=permalink)
 
-    async def permalink(self: JobRunners, job: OutboxRecord, token: str | None, channel: str, ts: str) -> str:
+    async def permalink(
+        self: SlackRunner, job: OutboxRecord, token: str | None, channel: str, ts: str
+    ) -> str:
         """A message's permalink, in its turn of the rate budget; "" (logged) when Slack will not
         give one (a message deleted meanwhile)."""
         await self._admit(job, "chat.getPermalink")

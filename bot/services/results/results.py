@@ -7,20 +7,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.services.access.workspaces import Workspaces
 from bot.services.results.forgotten import keep_posted
-from bot.services.results.report_canvas import GONE
+from bot.services.results.refusals import GONE
 from bot.slack.blocks import esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.slack.report import candidate_phrase
 from bot.store import ConversationRecord, Store
+from bot.store.aio import AsyncStore
 from bot.tavus.events import recording_ready
-
-if TYPE_CHECKING:
-    from bot.services.starting.interviews import InterviewService
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,11 @@ def destination_of(store: Store, conv: ConversationRecord) -> tuple[str, str | N
 
 
 class ResultsService:
-    def __init__(self, interviews: InterviewService) -> None:
-        self.interviews = interviews
-        self.store, self.slack, self.ws = interviews.store, interviews.slack, interviews.ws
-        self.db = interviews.db  # the store off the event loop
+    """Where results go, the interview's results thread, and deleting what was posted (forget)."""
+
+    def __init__(self, db: AsyncStore, ws: Workspaces, slack: AsyncWebClient) -> None:
+        self.db, self.ws, self.slack = db, ws, slack  # the store off the event loop
+        self.store = db.store
         # results of one interview post concurrently (transcript, analysis, recording): one root
         self._roots: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 

@@ -15,7 +15,7 @@ from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
     from bot.deps import Deps
-    from bot.services.calls.jobs import JobRunners
+    from bot.services.results.report_jobs import ReportRunners
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ WHAT = "report, transcript and recording link"
 DM_MEMBERS = 2  # a DM with the app: the person and the app, as Slack counts a DM's members
 
 
-async def members_of(runner: JobRunners, job: OutboxRecord, token: str | None, channel: str) -> int | None:
+async def members_of(runner: ReportRunners, job: OutboxRecord, token: str | None, channel: str) -> int | None:
     """How many members a place has now: a DM's two, else Slack's count (None if Slack won't say)."""
     if channel.startswith("D"):
         return DM_MEMBERS
@@ -37,7 +37,7 @@ async def members_of(runner: JobRunners, job: OutboxRecord, token: str | None, c
 
 
 async def record_sharing(
-    runner: JobRunners,
+    runner: ReportRunners,
     job: OutboxRecord,
     conv: ConversationRecord,
     token: str | None,

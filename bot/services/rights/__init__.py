@@ -1,1 +1,1 @@
-"""The candidate's rights: their own data, erasure, and the audit records."""
+"""The candidate's rights: their own data, erasure, retention, and the audit records."""

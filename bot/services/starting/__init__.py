@@ -1,1 +1,1 @@
-"""Starting interviews: the request, invites and the candidate's page, policy checks, usage caps, ending."""
+"""Starting interviews: the request, now or by invite, the candidate's page and DM, policy, usage."""

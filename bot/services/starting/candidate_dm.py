@@ -17,10 +17,10 @@ from bot.slack.errors import slack_failed
 from bot.store import ConversationRecord, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+    from bot.services.calls.jobs import CallRunners
 
 
-async def run_candidate_dm(runners: JobRunners, job: OutboxRecord, conv: ConversationRecord) -> str | None:
+async def run_candidate_dm(runners: CallRunners, job: OutboxRecord, conv: ConversationRecord) -> str | None:
     """Post the DM if it is not out yet, else edit it to the interview's end; the DM's ts."""
     db = runners.db
     invite = await db.invite(conv.token)

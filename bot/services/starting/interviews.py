@@ -5,73 +5,41 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.logs import keep_secret
-from bot.services.access.keys import derived_token
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
-from bot.services.calls.jobs import announce_jobs, card_job, ended_jobs, post_job
+from bot.services.outbox.job_kinds import announce_jobs, card_job, ended_jobs
 from bot.services.outbox.worker import OutboxWorker
+from bot.services.starting.invites import InviteService
 from bot.services.starting.lawful import notice_refusal_of, perception_refusal
+from bot.services.starting.request import (  # noqa: F401 (the request's names, where handlers find them)
+    InterviewRequest,
+    StartOutcome,
+    callback_url,
+    conversation_request,
+)
+from bot.services.starting.request import intent as make_intent
+from bot.services.starting.usage import Usage
 from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, utcnow
+from bot.store import FINAL, ConversationRecord, DuplicateRequest, utcnow
 from bot.store.aio import AsyncStore
-from bot.store.migrations import token_hash
 from bot.store.records import marker_for
 from bot.tavus import errors as te
-from bot.tavus.models import ConversationCreate, ConversationProperties
-
-if TYPE_CHECKING:
-    from bot.services.starting.invites import InviteService
-    from bot.services.starting.usage import Usage
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class InterviewRequest:
-    team_id: str
-    user_id: str
-    persona: PersonaRecord
-    channel_id: str
-    name: str = ""
-    enterprise_id: str | None = None
-    candidate_id: str | None = None
-    greeting: str = ""
-    extra_context: str = ""
-    minutes: int = 30
-    recording: bool = False
-    captions: bool = False
-    language: str = "english"
-    request_key: str | None = None
-    # issue 14: an external candidate, and an invite's window
-    candidate_name: str | None = None
-    candidate_email: str | None = None
-    opens_at: str | None = None
-    expires_hours: int | None = None
-    opening_id: str | None = None  # issue 25: the opening it interviews for
-    policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
-
-
-@dataclass
-class StartOutcome:
-    conv: ConversationRecord | None = None
-    error: str | None = None  # Tavus refused or failed: nothing is running
-    post_error: str | None = None  # running, but the card could not go to the channel
-    duplicate: bool = False
-    running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
-    link: str | None = None  # issue 14: the private invite or room link, for the owner only
+OPEN_OFF = (
+    "Open interviews (with no candidate) are turned off in this workspace: choose a candidate, "
+    "a Slack user or an external person."
+)
 
 
 class InterviewService:
-    invites: InviteService  # set by Deps.build (issue 14); .results and .usage (issue 25) too
-    usage: Usage
+    """Starts interviews (now, or as an invite the candidate starts) and ends them."""
 
     def __init__(
         self,
@@ -81,64 +49,15 @@ class InterviewService:
         people: People,
         outbox: OutboxWorker,
         slack: AsyncWebClient,
+        invites: InviteService,
+        usage: Usage,
     ) -> None:
         self.settings, self.db, self.ws, self.people, self.outbox = settings, db, ws, people, outbox
-        # results still calls these directly: see its module
-        self.store, self.slack = db.store, slack
-
-    def callback_secret(self, token: str) -> str:
-        """The callback URL's credential, derived from the record's token: stored only hashed."""
-        secret = derived_token(self.settings, "callback", token)
-        keep_secret(secret)  # never in a log line
-        return secret
+        self.store, self.slack, self.invites, self.usage = db.store, slack, invites, usage
 
     def callback_url(self, token: str) -> str | None:
-        """Our callback address; it also carries the marker, which Tavus echoes back on GET."""
-        base = self.settings.PUBLIC_URL
-        if not base:
-            return None
-        return f"{base.rstrip('/')}/tavus/callback/{self.callback_secret(token)}?ref={marker_for(token)}"
-
-    def conversation_request(self, req: InterviewRequest, token: str) -> ConversationCreate:
-        title = req.name or f"Interview with {req.persona.name}"
-        callback = self.callback_url(token)
-        # the candidate sees the name: the marker goes there only when no callback URL can carry it
-        name = title[:200] if callback else f"{title[:200]} [{marker_for(token)}]"
-        return ConversationCreate(
-            persona_id=req.persona.persona_id,
-            conversation_name=name,
-            conversational_context=req.extra_context or None,
-            custom_greeting=req.greeting or None,
-            callback_url=callback,
-            properties=ConversationProperties(
-                max_call_duration=req.minutes * 60,
-                enable_recording=req.recording or None,
-                enable_closed_captions=req.captions or None,
-                language=req.language,
-            ),
-        )
-
-    def intent(self, req: InterviewRequest, token: str, **extra: Any) -> ConversationRecord:
-        """The record of a start before Tavus is called, keyed by a fresh random token."""
-        return ConversationRecord(
-            token=token,
-            team_id=req.team_id,
-            enterprise_id=req.enterprise_id,
-            owner_id=req.user_id,
-            created_at=utcnow(),
-            persona_id=req.persona.persona_id,
-            persona_name=req.persona.name,
-            channel_id=req.channel_id,
-            name=req.name or f"Interview with {req.persona.name}",
-            candidate_id=req.candidate_id,
-            request_key=req.request_key,
-            token_hash=token_hash(self.callback_secret(token)),
-            tavus_account=req.persona.tavus_account,  # a persona lives in one account: its calls too
-            recording=int(req.recording),
-            opening_id=req.opening_id,
-            policy=req.policy,
-            **extra,
-        )
+        """Our callback address for the interview of this token (bot/services/starting/request.py)."""
+        return callback_url(self.settings, token)
 
     async def start(self, req: InterviewRequest) -> StartOutcome:
         """Record the intent, create at Tavus, then commit the card post with the new state; the
@@ -153,10 +72,16 @@ class InterviewService:
             req, self.settings.PUBLIC_URL
         ):
             return StartOutcome(error=refusal)
-        if (routed := await self.invites.route(req)) is not None:
-            return routed
+        if req.candidate_id or req.candidate_name:
+            return await self.invites.create(req)
+        if not (await self.db.interview_settings(req.team_id))["open_interviews"]:
+            return StartOutcome(error=OPEN_OFF)
+        return await self.start_now(req)
+
+    async def start_now(self, req: InterviewRequest) -> StartOutcome:
+        """An open interview: the intent recorded, the conversation created at Tavus, the card."""
         token = secrets.token_urlsafe(24)
-        intent = self.intent(req, token, status="creating")
+        intent = make_intent(self.settings, req, token, status="creating")
         try:
             await self.db.begin_conversation(intent)
         except DuplicateRequest as dup:
@@ -164,7 +89,7 @@ class InterviewService:
         try:
             tavus = await self.db.run(self.ws.tavus_to_create, intent)
             created = await tavus.create_conversation(
-                self.conversation_request(req, token), marker=marker_for(token)
+                conversation_request(self.settings, req, token), marker=marker_for(token)
             )
         except te.TavusError as exc:
             await self.db.conversation_failed(token, str(exc))
@@ -194,13 +119,6 @@ class InterviewService:
         conv = await self.db.conversation_by_token(token)
         post_error = slack_post_failure(error, conv.channel_id or "") if error and conv else None
         return StartOutcome(conv=conv, post_error=post_error)
-
-    async def post_card(self, conv: ConversationRecord) -> str | None:
-        """Post a card now through the outbox (which retries it); a sentence saying how to fix it."""
-        await self.db.add_jobs([post_job(conv)])
-        _, error = await self.outbox.run_now(f"post:{conv.token}")
-        self.outbox.kick()
-        return slack_post_failure(error, conv.channel_id or "") if error else None
 
     async def refresh_card(self, token: str) -> None:
         """Queue a redraw of the card from the stored state, and follow up the candidate's DM."""

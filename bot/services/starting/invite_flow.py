@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.clock import parse_time
-from bot.services.calls.jobs import tell_owner_job
-from bot.services.outbox.job_kinds import dm_job
+from bot.services.outbox.job_kinds import dm_job, tell_owner_job
+from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invites import InviteService, room_link
 from bot.slack import ids
 from bot.slack.blocks import button, esc, plain, section
@@ -35,9 +35,8 @@ class LinkState:
 
 
 class InviteFlow:
-    def __init__(self, invites: InviteService) -> None:
-        self.invites = invites
-        self.db, self.interviews = invites.db, invites.interviews
+    def __init__(self, invites: InviteService, interviews: InterviewService) -> None:
+        self.invites, self.interviews, self.db = invites, interviews, invites.db
 
     async def look(self, raw: str) -> LinkState:
         """The invite's state as the candidate sees it, without changing anything."""

@@ -8,99 +8,79 @@ import json
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import parse_time
+from bot.config import Settings
 from bot.logs import keep_secret
-from bot.services.access.keys import derived_token
+from bot.services.access.workspaces import Workspaces
+from bot.services.outbox.job_kinds import post_job
+from bot.services.outbox.worker import OutboxWorker
+from bot.services.starting.invite_links import InviteLinks, candidate_dm_job, room_link  # noqa: F401
 from bot.services.starting.lawful import earliest_open, notice_refusal, person_name, plan_topics
-from bot.slack.blocks import esc
-from bot.slack.messages import invite_dm_text, tavus_failure
+from bot.services.starting.request import (
+    InterviewRequest,
+    StartOutcome,
+    callback_url,
+    conversation_request,
+    intent,
+)
+from bot.slack.messages import slack_post_failure, tavus_failure
 from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
+from bot.store.records import marker_for
 from bot.tavus import errors as te
-
-if TYPE_CHECKING:
-    from bot.services.starting.interviews import InterviewRequest, InterviewService, StartOutcome
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOURS = 72
 MAX_HOURS = 30 * 24
-OPEN_OFF = (
-    "Open interviews (with no candidate) are turned off in this workspace: choose a candidate, "
-    "a Slack user or an external person."
-)
 
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def room_link(url: str | None, meeting_token: str | None) -> str | None:
-    """The private room: Tavus's URL with the meeting token require_auth asked for."""
-    if not url or not meeting_token:
-        return url
-    return f"{url}{'&' if '?' in url else '?'}t={quote(meeting_token)}"
-
-
-def candidate_dm_job(conv: ConversationRecord) -> Job:
-    """The candidate's DM: posted once, edited once the interview is over (bot/services/
-    candidate_dm.py). Drawn when it runs: its text carries the private link, never stored."""
-    data = {"channel": conv.candidate_id, "candidate": True}
-    return Job("dm", f"dm:candidate:{conv.token}", conv.token, conv.team_id, data, rearm=True)
-
-
 class InviteService:
-    def __init__(self, interviews: InterviewService, background: AsyncStore | None = None) -> None:
-        self.interviews = interviews
-        # the store off the loop: `db` on a request's path, `background` for work nobody waits on
-        self.db, self.background = interviews.db, background or interviews.db
-        self.settings, self.store, self.ws, self.slack = (
-            interviews.settings,
-            interviews.store,
-            interviews.ws,
-            interviews.slack,
-        )
+    """Interviews with a candidate: the invite recorded, its card posted, Tavus called at Start."""
 
-    # links
-    def link_token(self, nonce: str) -> str:
-        """The link's token is derived from a stored nonce and a server secret, so the database
-        alone (which keeps only the nonce and the token's hash) cannot open an invite."""
-        return derived_token(self.settings, "invite", nonce)
+    def __init__(
+        self,
+        settings: Settings,
+        db: AsyncStore,
+        ws: Workspaces,
+        slack: AsyncWebClient,
+        outbox: OutboxWorker,
+        links: InviteLinks,
+    ) -> None:
+        self.settings, self.db, self.ws, self.slack, self.outbox = settings, db, ws, slack, outbox
+        self.links, self.background = links, links.background  # `background`: work nobody waits on
 
     def link(self, conv: ConversationRecord) -> str | None:
-        """link_from with a synchronous read (the playground, tests)."""
-        return self.link_from(conv, self.store.invite(conv.token))
+        """The invite link or private room, with a synchronous read (the playground, tests)."""
+        return self.links.link(conv)
 
     async def find_link(self, conv: ConversationRecord) -> str | None:
-        """link_from, the invite read off the event loop."""
-        return self.link_from(conv, await self.db.invite(conv.token))
+        """The invite link or private room the owner may copy, the invite read off the loop."""
+        return await self.links.find_link(conv)
 
-    def link_from(self, conv: ConversationRecord, invite: dict | None) -> str | None:
-        """What the owner may copy: the invite link, or the private room when there is no invite."""
-        if invite is None:
-            return None
-        if invite.get("nonce") and self.settings.PUBLIC_URL:
-            return f"{self.settings.PUBLIC_URL.rstrip('/')}/i/{self.link_token(invite['nonce'])}"
-        return room_link(conv.url, invite.get("meeting_token"))
+    async def changed(self, token: str, db: AsyncStore | None = None) -> None:
+        """Once the interview is over, the candidate's DM is edited (InviteLinks.changed)."""
+        if await self.links.changed(token, db):
+            self.outbox.kick()
+
+    async def post_card(self, conv: ConversationRecord) -> str | None:
+        """Post a card now through the outbox (which retries it); a sentence saying how to fix it."""
+        await self.db.add_jobs([post_job(conv)])
+        _, error = await self.outbox.run_now(f"post:{conv.token}")
+        self.outbox.kick()
+        return slack_post_failure(error, conv.channel_id or "") if error else None
 
     # starting
-    async def route(self, req: InterviewRequest) -> StartOutcome | None:
-        """Hook for InterviewService.start: None lets an allowed open interview start as before."""
-        from bot.services.starting.interviews import StartOutcome
-
-        if not (req.candidate_id or req.candidate_name):
-            if not (await self.db.interview_settings(req.team_id))["open_interviews"]:
-                return StartOutcome(error=OPEN_OFF)
-            return None
-        return await self.create(req)
-
     async def create(self, req: InterviewRequest) -> StartOutcome:
-        from bot.services.starting.interviews import StartOutcome
-
+        """An invite (or, without PUBLIC_URL, a private room made now) and its card."""
         token = secrets.token_urlsafe(24)
         now = datetime.now(UTC)
         invite = bool(self.settings.PUBLIC_URL)
@@ -112,7 +92,8 @@ class InviteService:
             req.opens_at = req.opens_at or iso(earliest)  # no time chosen: the earliest allowed
         opens = parse_time(req.opens_at) or now
         hours = min(max(req.expires_hours or DEFAULT_HOURS, 1), MAX_HOURS)
-        conv = self.interviews.intent(
+        conv = intent(
+            self.settings,
             req,
             token,
             status="invited" if invite else "creating",
@@ -121,10 +102,8 @@ class InviteService:
             opens_at=iso(opens) if invite else None,
             expires_at=iso(opens + timedelta(hours=hours)) if invite else None,
         )
-        from bot.services.starting.interviews import marker_for
-
         conv.ref = marker_for(token)
-        create = self.interviews.conversation_request(req, token)
+        create = conversation_request(self.settings, req, token)
         create.callback_url = None  # derived again at Start: no credential rests in the database
         create.require_auth = True  # the room opens only with the meeting token
         request = {
@@ -146,7 +125,7 @@ class InviteService:
             token,
             req.team_id,
             nonce=nonce,
-            token_hash=token_hash(self.link_token(nonce)) if nonce else None,
+            token_hash=token_hash(self.links.link_token(nonce)) if nonce else None,
             request=json.dumps(request),
             jobs=dm if invite else [],
         )
@@ -156,7 +135,7 @@ class InviteService:
                 error = tavus_failure(failure, "start the interview")
                 await self.db.conversation_failed(token, error)
                 return StartOutcome(error=error)
-        post_error = await self.interviews.post_card(await self.db.conversation_by_token(token) or conv)
+        post_error = await self.post_card(await self.db.conversation_by_token(token) or conv)
         fresh = await self.db.conversation_by_token(token) or conv
         return StartOutcome(conv=fresh, post_error=post_error, link=await self.find_link(fresh))
 
@@ -181,7 +160,7 @@ class InviteService:
         invite = await self.db.invite(conv.token) or {}
         request = json.loads(invite.get("request") or "{}")
         create = ConversationCreate.model_validate(request.get("create") or {})
-        create.callback_url = self.interviews.callback_url(conv.token)
+        create.callback_url = callback_url(self.settings, conv.token)
         try:
             client = await self.db.run(self.ws.tavus_to_create, conv)
         except te.TavusError as exc:
@@ -204,33 +183,3 @@ class InviteService:
         if created.status == "ended":
             await self.db.mark_ended(conv.token, at=utcnow(), reason=None)
         return None
-
-    # the candidate's DM (sent and edited by its outbox job, bot/services/starting/candidate_dm.py)
-    def dm_text(self, conv: ConversationRecord, invite: dict | None) -> str:
-        title = f"*{esc(conv.name)}*"
-        if conv.status == "ended":
-            if conv.shutdown_reason == "invite_cancelled":
-                return f"The AI video interview {title} was cancelled; its link no longer works."
-            if conv.shutdown_reason == "invite_expired":
-                return f"The invitation to the AI video interview {title} has expired."
-            return f"The AI video interview {title} has ended. Thank you for your time."
-        url = self.link_from(conv, invite)
-        return invite_dm_text(conv.owner_id, conv.name, url, conv.opens_at, conv.expires_at)
-
-    async def changed(self, token: str, db: AsyncStore | None = None) -> None:
-        """After a state change: once the interview is over, queue the edit of the candidate's DM
-        (its job re-armed: a DM still on its way is then drawn in its final state)."""
-        db = db or self.background
-        conv = await db.conversation_by_token(token)
-        if conv is None or not conv.candidate_id or conv.status != "ended":
-            return
-        invite = await db.invite(token) or {}
-        job = candidate_dm_job(conv)
-        if invite.get("dm_final"):
-            return
-        if not invite.get("dm_channel"):  # not sent yet: only a pending DM is redrawn (never a
-            queued = await db.job(job.key)  # parked one: its owner was told once)
-            if queued is None or queued.state != "pending":
-                return
-        await db.add_jobs([job])
-        self.interviews.outbox.kick()

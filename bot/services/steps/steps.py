@@ -5,68 +5,51 @@ the card's permalink); *Wait for an AI interview's result* once the interview re
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings
+from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import NotYet
+from bot.services.results.outcome import final_state, forgotten, report_metadata  # noqa: F401
 from bot.services.results.report import gather_report
-from bot.slack.report import ReportState
+from bot.services.results.report_links import ReportLinks
+from bot.services.results.runner import SlackRunner
+from bot.services.starting.invite_links import InviteLinks
+from bot.slack.budget import SlackBudget
 from bot.store import ConversationRecord, OutboxRecord
-
-if TYPE_CHECKING:
-    from bot.services.calls.jobs import JobRunners
+from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
 
 # Slack's answers that mean the step can no longer be completed (ended by Slack, or never ours)
 OVER = {"function_execution_not_found", "execution_not_in_running_state", "access_denied"}
-NO_SHOW = (None, "participant_absent_timeout reached", "participant_left_timeout reached")
-
-
-def forgotten(conv: ConversationRecord | None) -> bool:
-    return conv is None or (conv.token_hash or "").startswith("forgotten:")
-
-
-def final_state(conv: ConversationRecord | None) -> str | None:
-    """The interview's end in a workflow's words, or None while it can still happen."""
-    if forgotten(conv):
-        return "forgotten"
-    if conv.status == "failed" and not (conv.expires_at and not conv.conversation_id):
-        return "failed"  # (a failed start of an invite leaves its link working: not over)
-    if conv.status != "ended":
-        return None
-    reason = conv.shutdown_reason
-    if reason == "invite_expired":
-        return "expired"
-    if reason == "invite_cancelled" or (conv.ended_by and not conv.live_at):
-        return "cancelled"
-    if not conv.live_at:  # nobody joined: never "completed"
-        return "no-show" if reason in NO_SHOW else "failed"
-    return "completed"
-
-
-def report_metadata(state: ReportState) -> dict[str, Any]:
-    """The report message's Slack metadata: the Wait step's outputs, with no candidate content."""
-    conv = state.conv
-    payload = {
-        "state": final_state(conv) or conv.status,
-        "interview_id": conv.ref or "",
-        "objectives_done": len(state.done),
-        "objectives_total": len(state.plan),
-        "decision": (state.decision or {}).get("verdict") or "",  # issue 25: the latest decision
-    }
-    return {"event_type": "interview_completed", "event_payload": payload}
 
 
 class StepFailed(Exception):
     """The step cannot end well: the sentence is what the workflow's author reads."""
 
 
-class StepRunners:
-    """The `step` job's runner; mixed into JobRunners (bot/services/calls/jobs.py)."""
+class StepRunner(SlackRunner, ReportLinks):
+    """The `step` job's runner: a workflow step told its end, in the rate budget, once."""
 
-    async def run_step(self: JobRunners, job: OutboxRecord, _conv: Any) -> str | None:
+    KINDS = ("step",)
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: AsyncStore,
+        ws: Workspaces,
+        slack: AsyncWebClient,
+        budget: SlackBudget,
+        invites: InviteLinks,
+    ) -> None:
+        super().__init__(settings, db, ws, slack, budget)
+        self.invites = invites  # the candidate's link, and their DM when the step fails
+
+    async def run_step(self, job: OutboxRecord, _conv: Any) -> str | None:
         step = await self.db.step(job.key.removeprefix("step:"))  # (retention may empty a payload)
         if step is None or step["state"] == "done":
             return "done"  # told already (a redelivered job)
@@ -87,7 +70,7 @@ class StepRunners:
         await self.db.step_done(step["execution_id"], outcome)
         return outcome
 
-    async def _sent(self: JobRunners, job: OutboxRecord, conv: ConversationRecord | None) -> dict[str, Any]:
+    async def _sent(self, job: OutboxRecord, conv: ConversationRecord | None) -> dict[str, Any]:
         if forgotten(conv):
             return {"interview_id": "", "candidate_link": "", "card_link": ""}
         if not conv.message_ts:
@@ -104,9 +87,7 @@ class StepRunners:
             "card_link": await self._permalink(job, conv.team_id, conv.channel_id, conv.message_ts),
         }
 
-    async def _result(
-        self: JobRunners, job: OutboxRecord, conv: ConversationRecord, state: str
-    ) -> dict[str, Any]:
+    async def _result(self, job: OutboxRecord, conv: ConversationRecord, state: str) -> dict[str, Any]:
         """The outputs of *Wait*: no candidate content, only the state, counts and a link."""
         if state == "forgotten":
             return {"state": state}
@@ -128,13 +109,13 @@ class StepRunners:
             "decision": (report.decision or {}).get("verdict") or "",  # issue 25: the latest decision
         }
 
-    async def _permalink(self: JobRunners, job: OutboxRecord, team: str | None, channel: str, ts: str) -> str:
+    async def _permalink(self, job: OutboxRecord, team: str | None, channel: str, ts: str) -> str:
         return await self.permalink(
             job, await self._token(team), channel, ts
         )  # (bot/services/results/report_links.py)
 
     async def _complete(
-        self: JobRunners,
+        self,
         job: OutboxRecord,
         step: dict,
         *,

@@ -1,0 +1,29 @@
+"""The outbox runs a job by its kind's runner in the table bot/deps.py hands it (issue 26): every
+runner a capability defines has its kind in that table, once, and the table names no kind nobody
+runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.deps import runner_table
+from bot.services.calls.jobs import CallRunners
+from bot.services.results.runner import SlackRunner
+
+
+def runner_classes(cls: type = SlackRunner) -> list[type]:
+    return [cls, *(sub for direct in cls.__subclasses__() for sub in runner_classes(direct))]
+
+
+def test_the_outboxs_table_has_every_runner_and_nothing_else(served):
+    table = served.deps.runners
+    assert table is served.deps.outbox.runners
+    defined = {n.removeprefix("run_") for c in runner_classes() for n in dir(c) if n.startswith("run_")}
+    assert set(table) == defined
+    assert all(callable(getattr(runner, f"run_{kind}")) for kind, runner in table.items())
+
+
+def test_two_runners_for_one_kind_is_refused():
+    one, other = CallRunners.__new__(CallRunners), CallRunners.__new__(CallRunners)
+    with pytest.raises(ValueError, match="'post'"):
+        runner_table(one, other)
