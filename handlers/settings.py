@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.records import ConversationRecord
 from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.forms import clean, field_value
 from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view, build_tavus_key_modal
-from bot.store import ConversationRecord
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient
 from handlers.guard import team_of, user_of, values_of

@@ -7,7 +7,8 @@ import secrets
 
 import httpx
 
-from bot.store import ConversationRecord, utcnow
+from bot.records import ConversationRecord
+from bot.store import utcnow
 from bot.store.migrations import token_hash
 from tests.helpers import callback_url, create_persona, start_interview
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.records import ConversationRecord
 from bot.services.calls.jobs import card_job, ended_jobs, tell_owner_job
 from bot.services.outbox.worker import OutboxWorker
 from bot.services.results.report_jobs import report_job, transcript_job
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.plan_form import guardrail_words, read_words
-from bot.store import ConversationRecord, Job, utcnow
+from bot.store import Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus.events import guardrail_trigger, objective_completion
 from bot.tavus.models import CallbackEvent

@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
-from bot.store import ConversationRecord
+from bot.records import ConversationRecord
 from bot.tavus.client import PAGE_SIZE, TavusClient
 
 READS_PER_MINUTE_PER_KEY = 120  # Tavus reads the reconciler allows itself per API key, lists included

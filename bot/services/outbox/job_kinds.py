@@ -3,8 +3,9 @@ No runner here, so any service may import it (house.md's first knot)."""
 
 from __future__ import annotations
 
+from bot.records import ConversationRecord
 from bot.slack.blocks import Block
-from bot.store import ConversationRecord, Job
+from bot.store import Job
 
 
 class NotYet(Exception):

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
+from bot.records import ConversationRecord
 from bot.services.calls.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
 from bot.slack.blocks import esc
 from bot.slack.budget import Throttled
 from bot.slack.errors import TOKEN_REFUSED, slack_failed
 from bot.slack.messages import slack_post_failure
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import Job, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.results.forgotten import keep_posted, keep_report
 from bot.services.results.report import gather_report
 from bot.services.results.report_canvas import FILE_REFUSED, GONE, CanvasSteps, _code, _markdown
@@ -24,7 +25,7 @@ from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
 from bot.slack.transcript import build_transcript_messages, transcript_file_text
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import Job, OutboxRecord
 
 if TYPE_CHECKING:
     from bot.services.calls.jobs import JobRunners

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.results.forgotten import keep_posted
 from bot.services.results.report_canvas import GONE
 from bot.slack.blocks import esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.slack.report import candidate_phrase
-from bot.store import ConversationRecord, Store
+from bot.store import Store
 from bot.tavus.events import recording_ready
 
 if TYPE_CHECKING:

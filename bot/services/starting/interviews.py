@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.logs import keep_secret
+from bot.records import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, StartOutcome, marker_for
 from bot.services.access.keys import derived_token
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
@@ -20,10 +21,9 @@ from bot.services.outbox.worker import OutboxWorker
 from bot.services.starting.lawful import notice_refusal_of, perception_refusal
 from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, utcnow
+from bot.store import utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
-from bot.store.records import marker_for
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, ConversationProperties
 
@@ -57,16 +57,6 @@ class InterviewRequest:
     expires_hours: int | None = None
     opening_id: str | None = None  # issue 25: the opening it interviews for
     policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
-
-
-@dataclass
-class StartOutcome:
-    conv: ConversationRecord | None = None
-    error: str | None = None  # Tavus refused or failed: nothing is running
-    post_error: str | None = None  # running, but the card could not go to the channel
-    duplicate: bool = False
-    running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
-    link: str | None = None  # issue 14: the private invite or room link, for the owner only
 
 
 class InterviewService:

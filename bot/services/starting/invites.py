@@ -13,17 +13,19 @@ from urllib.parse import quote
 
 from bot.clock import parse_time
 from bot.logs import keep_secret
+from bot.records import ConversationRecord, DuplicateRequest
 from bot.services.access.keys import derived_token
 from bot.services.starting.lawful import earliest_open, notice_refusal, person_name, plan_topics
 from bot.slack.blocks import esc
 from bot.slack.messages import invite_dm_text, tavus_failure
-from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
+from bot.store import Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
 from bot.tavus import errors as te
 
 if TYPE_CHECKING:
-    from bot.services.starting.interviews import InterviewRequest, InterviewService, StartOutcome
+    from bot.records import StartOutcome
+    from bot.services.starting.interviews import InterviewRequest, InterviewService
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ class InviteService:
     # starting
     async def route(self, req: InterviewRequest) -> StartOutcome | None:
         """Hook for InterviewService.start: None lets an allowed open interview start as before."""
-        from bot.services.starting.interviews import StartOutcome
+        from bot.records import StartOutcome
 
         if not (req.candidate_id or req.candidate_name):
             if not (await self.db.interview_settings(req.team_id))["open_interviews"]:
@@ -99,7 +101,7 @@ class InviteService:
         return await self.create(req)
 
     async def create(self, req: InterviewRequest) -> StartOutcome:
-        from bot.services.starting.interviews import StartOutcome
+        from bot.records import StartOutcome
 
         token = secrets.token_urlsafe(24)
         now = datetime.now(UTC)
@@ -121,7 +123,7 @@ class InviteService:
             opens_at=iso(opens) if invite else None,
             expires_at=iso(opens + timedelta(hours=hours)) if invite else None,
         )
-        from bot.services.starting.interviews import marker_for
+        from bot.records import marker_for
 
         conv.ref = marker_for(token)
         create = self.interviews.conversation_request(req, token)

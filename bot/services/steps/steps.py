@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.results.report import gather_report
 from bot.slack.report import ReportState
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 
 if TYPE_CHECKING:
     from bot.services.calls.jobs import JobRunners
