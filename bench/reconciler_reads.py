@@ -18,9 +18,10 @@ from pathlib import Path
 from bot.app import slack_client
 from bot.config import Settings
 from bot.deps import Deps
+from bot.records import ConversationRecord
 from bot.services.calls.reconcile_reads import READS_PER_MINUTE_PER_KEY
 from bot.services.calls.reconciler import Reconciler
-from bot.store import ConversationRecord, Store, utcnow
+from bot.store import Store, utcnow
 from bot.tavus.client import TavusClient, default_http_client
 from sim.server import ServerThread
 from sim.tavus import TavusSimulator

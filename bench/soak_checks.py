@@ -8,9 +8,10 @@ import json
 import sys
 from typing import Any
 
+from bot.records import ConversationRecord
 from bot.services.results.report_links import card_report_words
 from bot.slack.card import build_interview_card
-from bot.store import ConversationRecord, Store
+from bot.store import Store
 
 REPORT = ":bar_chart: *Interview report"  # issue 15: one report per interview, redrawn in place
 SHOWN = {  # each result the report must show once it came (the latest state wins)

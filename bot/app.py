@@ -183,7 +183,7 @@ def oauth_settings(settings: Settings, deps: Deps) -> AsyncOAuthSettings | None:
     """With SLACK_CLIENT_ID/SECRET: Bolt's install flow, its stores in our database."""
     if not settings.oauth:
         return None
-    from bot.slack.oauth import StoreInstallations, StoreStates
+    from handlers.oauth import StoreInstallations, StoreStates
 
     assert settings.SLACK_CLIENT_SECRET is not None
     return AsyncOAuthSettings(

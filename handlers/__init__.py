@@ -1,4 +1,5 @@
-"""Thin Bolt listeners: ack, parse, call bot/, render with blocks."""
+"""Thin Bolt listeners (and Bolt's OAuth stores, oauth.py): ack, parse, call bot/services, render with
+bot/slack's builders; records come from bot.records, never from bot.store, and Tavus only through services."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.records import PersonaRecord
 from bot.slack import ids
 from bot.slack.blocks import as_plain, esc, section
 from bot.slack.decisions import build_decision_modal, read_decision_form
@@ -17,7 +18,6 @@ from bot.slack.errors import slack_failed
 from bot.slack.forms import field_value
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.openings import build_comparison, build_openings_list
-from bot.store import PersonaRecord
 from handlers.guard import action_value, team_of, user_of
 from handlers.modals import open_view
 

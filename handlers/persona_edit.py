@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 
 from bot.deps import Deps
+from bot.services.personas.forms import PersonaRefused, edit_values
 from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.forms import read_persona_form
-from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
-from bot.tavus import errors as te
-from bot.tavus.persona_context import unfold_context
 from handlers.guard import action_value, team_of, user_of, values_of
 from handlers.modals import open_view
 from handlers.views import update_view
@@ -37,23 +35,11 @@ def register(app, deps: Deps) -> None:
         if view is None:
             return
         try:
-            remote = await (await deps.personas.tavus_of(persona)).get_persona(persona.persona_id)
-        except te.TavusError as exc:
-            failed = [section(tavus_failure(exc, f"load *{esc(persona.name)}*"))]
+            values, replicas = await edit_values(deps.personas, team, persona)
+        except PersonaRefused as refused:
+            failed = [section(refused.text)]
             await update_view(client, view["id"], build_result_view("Edit persona", failed))
             return
-        replicas = await deps.personas.replicas(team)
-        replica = remote.default_replica_id or persona.replica_id or ""
-        listed = replica in {r.replica_id for r in replicas}
-        prompt, background = unfold_context(remote.system_prompt)
-        values = {
-            "name": remote.persona_name or persona.name,
-            "system_prompt": prompt,
-            "context": background or remote.context,  # an older account may still answer `context`
-            "replica": replica if listed else None,
-            "custom_replica": None if listed else replica,
-            "pipeline_mode": persona.pipeline_mode,
-        }
         form = build_persona_modal(
             replicas, deps.settings.TAVUS_DEFAULT_REPLICA_ID, values=values, editing=persona.persona_id
         )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.records import PersonaRecord
 from bot.services.personas.persona_check import check_persona
 from bot.slack import ids
 from bot.slack.blocks import esc
 from bot.slack.persona_check import build_persona_check
-from bot.store import PersonaRecord
 from handlers.actions import _tell, _where
 from handlers.guard import action_value, team_of, user_of
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.records import ConversationRecord
+from bot.services.access.tavus_key import key_problem
 from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.forms import clean, field_value
-from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view, build_tavus_key_modal
-from bot.store import ConversationRecord
-from bot.tavus import errors as te
-from bot.tavus.client import TavusClient
 from handlers.guard import team_of, user_of, values_of
 from handlers.home import publish_home
 from handlers.modals import open_view
@@ -59,15 +57,8 @@ def register(app, deps: Deps) -> None:
         await ack(
             response_action="update", view=build_progress_view("Tavus key", "Checking the key with Tavus…")
         )
-        trial = TavusClient(key, base_url=deps.settings.TAVUS_API_URL, http_client=deps.ws.tavus_http)
-        try:
-            await trial.list_replicas()
-        except te.TavusError as exc:
-            error = (
-                "Tavus rejected this key."
-                if isinstance(exc, te.AuthenticationError)
-                else tavus_failure(exc, "check the key")
-            )
+        error = await key_problem(key, deps.settings.TAVUS_API_URL, deps.ws.tavus_http)
+        if error:
             await update_view(
                 client,
                 view["id"],

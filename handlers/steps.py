@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
+from bot.records import PersonaRecord
 from bot.services.access.channels import channel_problem
 from bot.services.starting.interviews import InterviewRequest
 from bot.slack.candidate_form import EMAIL
-from bot.store import PersonaRecord
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.services.access.channels import channel_problem
+from bot.services.personas.forms import PersonaRefused, create_persona
 from bot.services.starting.interviews import InterviewRequest
 from bot.slack import ids
 from bot.slack.blocks import as_plain, button, esc, section
@@ -16,10 +17,8 @@ from bot.slack.errors import slack_failed
 from bot.slack.forms import PersonaForm, read_interview_form, read_persona_form
 from bot.slack.interview_modal import build_interview_modal
 from bot.slack.lists import build_start_outcome
-from bot.slack.messages import tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
-from bot.tavus import errors as te
 from handlers.guard import team_of, user_of, values_of
 from handlers.openings import choose_opening
 
@@ -50,13 +49,14 @@ def register(app, deps: Deps) -> None:
         if not await deps.db.first_time(submission_key(view)):
             return
         try:
-            persona = await deps.personas.create(team, (body.get("enterprise") or {}).get("id"), user, form)
-        except te.TavusError as exc:
+            enterprise = (body.get("enterprise") or {}).get("id")
+            persona = await create_persona(deps.personas, team, enterprise, user, form)
+        except PersonaRefused as refused:
             retry = build_persona_modal(
                 await deps.personas.replicas(team),
                 deps.settings.TAVUS_DEFAULT_REPLICA_ID,
                 values=form.values,
-                errors=persona_errors(exc, form),
+                errors=persona_errors(refused, form),
                 channel_id=metadata_channel(view),
             )
             await update_view(client, view["id"], retry)
@@ -157,14 +157,13 @@ async def ack_only(ack) -> None:
     await ack()
 
 
-def persona_errors(exc: te.TavusError, form: PersonaForm) -> dict[str, str]:
-    """Tavus's refusal shown where it belongs: under the replica when Tavus named it."""
-    if isinstance(exc, te.ValidationError) and "replica" in exc.message.lower():
-        block = ids.P_CUSTOM_REPLICA if form.values.get("custom_replica") else ids.P_REPLICA
-        return {block: f"Tavus does not know replica {form.replica_id}: choose one from the list."}
-    if isinstance(exc, te.ValidationError) and "system_prompt" in exc.message.lower():
-        return {ids.P_PROMPT: f"Tavus refused the system prompt: {exc.message}"}
-    return {"_form": tavus_failure(exc, "create the persona")}
+def persona_errors(refused: PersonaRefused, form: PersonaForm) -> dict[str, str]:
+    """Tavus's refusal shown where it belongs: under the replica or the prompt when Tavus named it."""
+    if refused.field == "replica":
+        return {ids.P_CUSTOM_REPLICA if form.values.get("custom_replica") else ids.P_REPLICA: refused.text}
+    if refused.field == "system_prompt":
+        return {ids.P_PROMPT: refused.text}
+    return {"_form": refused.text}
 
 
 def metadata_channel(view: dict) -> str | None:

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 
-from bot.services.starting.interviews import marker_for
+from bot.records import ConversationRecord, marker_for
 from bot.slack import ids
-from bot.store import ConversationRecord
 from sim.driver import (
     SlackDriver,
     channel_value,

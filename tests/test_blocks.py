@@ -1,9 +1,8 @@
 """Pure Block Kit builders, checked against the Slack stand-in's Block Kit limits."""
 
-from bot.services.starting.interviews import StartOutcome
+from bot.records import ConversationRecord, PersonaRecord, StartOutcome
 from bot.slack import card, home, interview_modal, lists, modals, persona_modal, transcript
 from bot.slack import help as help_text
-from bot.store import ConversationRecord, PersonaRecord
 from bot.tavus.models import Replica
 from sim.blockkit import blocks_problem, view_problem
 

@@ -39,7 +39,8 @@ def make_persona(tavus, store_path):
         headers={"x-api-key": "sim-tavus-key"},
         json={"persona_name": "Crash test", "system_prompt": "Hi", "default_replica_id": "rfe12d8b9597"},
     ).json()
-    from bot.store import PersonaRecord, utcnow
+    from bot.records import PersonaRecord
+    from bot.store import utcnow
 
     store = Store(store_path)
     store.add_persona(

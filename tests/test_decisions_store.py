@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from bot.store import ConversationRecord, Store
+from bot.records import ConversationRecord
+from bot.store import Store
 from bot.store.openings import Decided, OpeningTaken
 
 BOTH_BACKENDS = True

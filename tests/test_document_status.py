@@ -4,8 +4,9 @@ never blocks the poll of others."""
 import asyncio
 from types import SimpleNamespace
 
+from bot.records import PersonaRecord
 from bot.services.personas.documents import DocumentService
-from bot.store import PersonaRecord, Store, utcnow
+from bot.store import Store, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.documents import Document

@@ -2,8 +2,9 @@
 
 import pytest
 
+from bot.records import PersonaRecord
 from bot.services.calls.reconciler import Reconciler
-from bot.store import PersonaRecord, utcnow
+from bot.store import utcnow
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, free_port, run_in_app_loop, wait_until
 from tests.helpers import (

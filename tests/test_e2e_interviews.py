@@ -2,7 +2,7 @@
 
 import threading
 
-from bot.services.starting.interviews import marker_for
+from bot.records import marker_for
 from bot.slack import ids
 from tests.conftest import wait_until
 from tests.helpers import (

@@ -244,8 +244,8 @@ def test_a_request_for_a_person_pauses_the_invite_and_reaches_the_owner(driver, 
 
 
 def test_persona_lists_say_each_personas_perception():
+    from bot.records import PersonaRecord
     from bot.slack.lists import persona_detail
-    from bot.store import PersonaRecord
 
     made = dict(team_id="T", owner_id="U", created_at="2026-01-01T00:00:00Z", replica_id="r1")
     assert "perception raven-1" in persona_detail(

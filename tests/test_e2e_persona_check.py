@@ -7,12 +7,12 @@ import httpx
 import pytest
 
 import bot.services.personas.documents as documents
+from bot.records import PersonaRecord
 from bot.slack import ids
 from bot.slack.blocks import esc
 from bot.slack.documents import document_words
 from bot.slack.lists import build_interviews_list, build_personas_list
 from bot.slack.note_modal import build_note_modal
-from bot.store import PersonaRecord
 from bot.store.migrations import token_hash
 from tests.conftest import run_in_app_loop, wait_until
 from tests.helpers import channel_messages, create_persona, responses_text

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.records import ConversationRecord, PersonaRecord
 from bot.services.results.results import recording_text
 from bot.slack.blocks import build_notice, cut, esc, esc_cut, section
 from bot.slack.card import build_interview_card
@@ -26,7 +27,6 @@ from bot.slack.messages import shutdown_words, slack_post_failure, tavus_failure
 from bot.slack.modals import build_progress_view, build_result_view, build_tavus_key_modal, with_errors
 from bot.slack.persona_modal import build_persona_modal
 from bot.slack.transcript import build_transcript_messages
-from bot.store import ConversationRecord, PersonaRecord
 from bot.tavus import errors as te
 from bot.tavus.models import Replica
 
@@ -145,7 +145,7 @@ def test_lists_home_and_prompts(hostile):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_start_outcomes(hostile):
-    from bot.services.starting.interviews import StartOutcome
+    from bot.records import StartOutcome
 
     failure = tavus_failure(te.ValidationError(hostile, status=400), f"start *{esc(hostile)}*")
     check(build_start_outcome(StartOutcome(error=failure, running=[conv(hostile, status="live")])))

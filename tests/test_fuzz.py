@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.records import FINAL
 from bot.services.calls.callbacks import KNOWN
 from bot.slack import ids
 from bot.slack.commands import split_command
-from bot.store import FINAL
 from sim.blockkit import blocks_problem
 from tests.conftest import wait_until
 from tests.helpers import (

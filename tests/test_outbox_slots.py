@@ -4,7 +4,8 @@ given up (parked, its owner told) like any other once it is older than OUTBOX_GI
 
 import time
 
-from bot.store import ConversationRecord, Job, utcnow
+from bot.records import ConversationRecord
+from bot.store import Job, utcnow
 from tests.conftest import wait_until
 from tests.helpers import channel_messages
 

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from bot.records import ConversationRecord, DuplicateRequest, PersonaRecord
 from bot.services.access.people import can_manage
-from bot.store import ConversationRecord, DuplicateRequest, PersonaRecord, Store, WouldWait, utcnow
+from bot.store import Store, WouldWait, utcnow
 from bot.store.migrations import MIGRATIONS
 
 BOTH_BACKENDS = True  # every test here runs on SQLite and on PostgreSQL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.records import ConversationRecord
 from bot.slack import ids
 from bot.slack.blocks import (
     Block,
@@ -18,7 +19,6 @@ from bot.slack.blocks import (
     user_ref,
 )
 from bot.slack.messages import shutdown_words
-from bot.store import ConversationRecord
 
 NO_SHOW = (None, "participant_absent_timeout reached", "participant_left_timeout reached")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.formats import MENTION
+from bot.records import PersonaRecord
 from bot.slack.blocks import esc_cut
 from bot.slack.candidate_form import EMAIL
 from bot.slack.forms import clean
-from bot.store import PersonaRecord
 
 SUBCOMMANDS = {
     "help",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.records import PersonaRecord
 from bot.slack.blocks import esc_cut
-from bot.store import PersonaRecord
 
 READ_FAILED = "Tavus failed while reading it; try again later, or use another link"
 ERROR_WORDS = {  # Tavus's error_message codes (its OpenAPI file, May 2026)

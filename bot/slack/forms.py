@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.formats import CHANNEL_ID, REPLICA_ID, USER_ID
 from bot.policy import POLICIES
+from bot.records import PersonaRecord
 from bot.slack import ids
 from bot.slack.candidate_form import read_candidate
 from bot.slack.modals import LANGUAGES, LLM_MODELS
 from bot.slack.plan_form import PersonaPlan, plan_values, read_plan
-from bot.store import PersonaRecord
 from bot.tavus.models import (
     Layers,
     LlmLayer,

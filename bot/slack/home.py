@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.records import ConversationRecord, PersonaRecord
 from bot.slack import ids
 from bot.slack.blocks import Block, button, context, esc, header, link, section, user_ref
 from bot.slack.card import end_button, status_line
 from bot.slack.documents import document_words
 from bot.slack.lists import interview_rows, persona_buttons, replica_words
-from bot.store import ConversationRecord, PersonaRecord
 
 MAX_ROWS = 10
 MAX_SHARED = 5

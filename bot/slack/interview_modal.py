@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.policy import POLICIES
+from bot.records import OpeningRecord, PersonaRecord
 from bot.slack import ids
 from bot.slack.blocks import plain, section
 from bot.slack.candidate_form import candidate_blocks
@@ -17,7 +18,6 @@ from bot.slack.modals import (
     text_input,
     with_errors,
 )
-from bot.store import OpeningRecord, PersonaRecord
 
 
 def build_interview_modal(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.records import ConversationRecord, PersonaRecord, StartOutcome
 from bot.slack import ids
 from bot.slack.blocks import (
     MAX_LIST,
@@ -21,10 +22,6 @@ from bot.slack.blocks import (
 )
 from bot.slack.card import end_button, status_line
 from bot.slack.documents import document_words
-from bot.store import ConversationRecord, PersonaRecord
-
-if TYPE_CHECKING:
-    from bot.services.starting.interviews import StartOutcome
 
 
 def replica_words(replica_id: str | None, replica_names: dict[str, str] | None) -> str:

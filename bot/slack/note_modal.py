@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.records import ConversationRecord
 from bot.slack import ids
 from bot.slack.blocks import context, cut, esc, section
 from bot.slack.modals import modal, text_input, with_errors
-from bot.store import ConversationRecord
 
 MAX_NOTE = 2000  # a note, not a new system prompt
 EXPLAIN = (

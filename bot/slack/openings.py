@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.records import ConversationRecord, OpeningRecord
 from bot.slack import ids
 from bot.slack.blocks import (
     Block,
@@ -23,7 +24,6 @@ from bot.slack.blocks import (
 )
 from bot.slack.decisions import WORDS, decision_buttons, decision_line
 from bot.slack.report import ReportState, scorecard_lines
-from bot.store import ConversationRecord, OpeningRecord
 
 STATES = (
     ("invited", "invited"),

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.policy import policy_for
+from bot.records import ConversationRecord
 from bot.slack.blocks import Block, cut, esc, esc_cut, section, slack_date, user_ref
 from bot.slack.decisions import decision_buttons, decision_line
 from bot.slack.messages import shutdown_words
 from bot.slack.plan_form import guardrail_words
-from bot.store import ConversationRecord
 
 MAX_LINES = 25  # a plan has at most 20 objectives; guardrail trips are capped the same way
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.records import Funnel
 from bot.slack.blocks import Block, context, esc, esc_cut, section
 
 BAR = 10
@@ -22,8 +23,8 @@ def hours(value: float | None) -> str:
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
 
 
-def funnel_text(f) -> str:
-    """One group's funnel as lines of mrkdwn (`f` is a bot.services.decisions.funnel.Funnel)."""
+def funnel_text(f: Funnel) -> str:
+    """One group's funnel as lines of mrkdwn."""
     n = f.invited
     rows = [
         ("Invited", f.invited),
@@ -45,7 +46,7 @@ def funnel_text(f) -> str:
     return f"*{esc_cut(f.label, 80)}*\n" + "\n".join(lines)
 
 
-def build_stats(funnels: list, command: str, wanted: str | None = None) -> tuple[str, list[Block]]:
+def build_stats(funnels: list[Funnel], command: str, wanted: str | None = None) -> tuple[str, list[Block]]:
     """The answer to `/tavus stats [opening or persona]`."""
     if not funnels:
         what = f" for *{esc_cut(wanted, 80)}*" if wanted else ""
@@ -57,7 +58,7 @@ def build_stats(funnels: list, command: str, wanted: str | None = None) -> tuple
     return "Interview funnel", blocks
 
 
-def home_stats(funnels: list, used_minutes: float, cap: int | None) -> list[Block]:
+def home_stats(funnels: list[Funnel], used_minutes: float, cap: int | None) -> list[Block]:
     """The Home tab's compact funnel: the busiest groups and the month's Tavus minutes."""
     month = f"*{used_minutes:.0f}* Tavus minutes this month" + (
         f" of {cap}: `{bar(round(used_minutes), cap)}`" if cap else ""

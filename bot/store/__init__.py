@@ -1,5 +1,6 @@
 """The store: SQLite and PostgreSQL backends, one list of migrations, a module per kind of record.
-The only place with SQL; imports nothing of bot/ but bot.clock."""
+The only place with SQL; imports nothing of bot/ but bot.clock and bot.records (its rows as dataclasses,
+re-exported here for its callers)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bot.clock import utcnow
+from bot.records import ACTIVE, FINAL, ConversationRecord, DuplicateRequest, OpeningRecord, PersonaRecord
 from bot.store.audit import AuditRecords
 from bot.store.backends import Backend, WouldWait, open_backend
 from bot.store.consent import ConsentRecords
@@ -18,14 +20,6 @@ from bot.store.invites import InviteRecords
 from bot.store.openings import OpeningRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
 from bot.store.personas import PersonaRecords
-from bot.store.records import (
-    ACTIVE,
-    FINAL,
-    ConversationRecord,
-    DuplicateRequest,
-    OpeningRecord,
-    PersonaRecord,
-)
 from bot.store.reports import ReportRecords
 from bot.store.steps import StepRecords
 from bot.store.usage import UsageRecords

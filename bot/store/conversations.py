@@ -7,11 +7,11 @@ import json
 from dataclasses import asdict
 
 from bot.clock import utcnow
+from bot.records import ConversationRecord, DuplicateRequest
 from bot.store.backends import Tx, insert_sql
 from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
-from bot.store.records import ConversationRecord, DuplicateRequest
 from bot.store.usage import settle_seconds
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import utcnow
+from bot.records import FORGOTTEN
 from bot.store.backends import Tx, insert_sql
 from bot.store.base import StoreBase
-from bot.store.records import FORGOTTEN
 from bot.store.steps import follow_steps
 
 CONTENT_JOBS = ("reply", "dm", "report", "transcript")  # the jobs that carry or post results

@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.clock import utcnow
 from bot.logs import keep_secret
+from bot.records import ConversationRecord
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
 from bot.store.outbox import Job, enqueue
-from bot.store.records import ConversationRecord
 
 SETTINGS_DEFAULTS = {
     "open_interviews": 1,

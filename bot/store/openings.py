@@ -10,11 +10,11 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.clock import utcnow
+from bot.records import FORGOTTEN, ConversationRecord, OpeningRecord
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
 from bot.store.erasure import unforgotten
 from bot.store.outbox import Job, enqueue
-from bot.store.records import FORGOTTEN, ConversationRecord, OpeningRecord
 
 VERDICTS = ("advance", "hold", "reject")
 

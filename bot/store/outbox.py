@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.clock import utcnow
+from bot.records import _Record
 from bot.store.base import StoreBase
-from bot.store.records import _Record
 
 PENDING, DONE, PARKED = "pending", "done", "parked"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from bot.clock import utcnow
+from bot.records import PersonaRecord
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
-from bot.store.records import PersonaRecord
 
 
 class PersonaRecords(StoreBase):

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from bot.clock import parse_time
 from bot.deps import Deps
 from bot.logs import keep_secret
-from bot.store import ConversationRecord
+from bot.records import ConversationRecord
 from bot.tavus.models import CallbackEvent
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.records import ConversationRecord, PersonaRecord
 from bot.services.access.workspaces import Workspaces
 from bot.slack.errors import slack_failed
-from bot.store import ConversationRecord, PersonaRecord
 
 log = logging.getLogger(__name__)
 

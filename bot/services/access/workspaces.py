@@ -13,7 +13,8 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from bot.config import Settings
 from bot.logs import keep_secret
-from bot.store import ConversationRecord, PersonaRecord, Store
+from bot.records import ConversationRecord, PersonaRecord
+from bot.store import Store
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient, key_fingerprint
 

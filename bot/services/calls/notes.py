@@ -12,12 +12,12 @@ import logging
 import math
 from dataclasses import dataclass
 
+from bot.records import ConversationRecord
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.messages import tavus_failure
 from bot.slack.note_modal import MAX_NOTE
-from bot.store import ConversationRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 

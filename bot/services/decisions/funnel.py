@@ -7,51 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
-from statistics import median
 
 from bot.clock import duration_seconds
+from bot.records import DECISIONS, Funnel
 
-DECISIONS = ("advance", "hold", "reject")
 STAGES = ("invited", "started", "completed", "no_show", "expired", "alternative_asked", "decided")
 CLOSED_UNUSED = ("invite_expired", "invite_cancelled")
-
-
-@dataclass
-class Funnel:
-    key: str
-    label: str
-    invited: int = 0
-    started: int = 0
-    completed: int = 0
-    no_show: int = 0
-    expired: int = 0
-    alternative_asked: int = 0
-    decided: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DECISIONS, 0))
-    seconds: int = 0
-    to_start: list[int] = field(default_factory=list)  # seconds from invite to join
-    to_decision: list[int] = field(default_factory=list)  # seconds from end to first decision
-    stages: dict[str, list[str | None]] = field(default_factory=dict)  # stage → its decisions
-
-    @property
-    def decided_total(self) -> int:
-        return sum(self.decided.values())
-
-    @property
-    def completion_rate(self) -> float:
-        return self.completed / self.invited if self.invited else 0.0
-
-    @property
-    def minutes(self) -> float:
-        return self.seconds / 60
-
-    @property
-    def start_hours(self) -> float | None:
-        return median_hours(self.to_start)
-
-    @property
-    def decision_hours(self) -> float | None:
-        return median_hours(self.to_decision)
 
 
 def stages_of(row: dict) -> list[str]:
@@ -108,10 +69,6 @@ def add(funnel: Funnel, row: dict) -> None:
 def cell(text: str) -> str:
     """A spreadsheet reads a cell starting with = + - @ as a formula: a name is never run."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def median_hours(seconds: list[int]) -> float | None:
-    return round(median(seconds) / 3600, 1) if seconds else None
 
 
 def export_csv(funnels_: list[Funnel]) -> str:

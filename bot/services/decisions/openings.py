@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord, OpeningRecord, PersonaRecord
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import dm_job, report_job
@@ -20,7 +21,6 @@ from bot.slack.decisions import WORDS
 from bot.slack.openings import Candidate
 from bot.slack.report import scorecard_lines
 from bot.slack.report_canvas import build_comparison_canvas
-from bot.store import ConversationRecord, OpeningRecord, PersonaRecord
 from bot.store.aio import AsyncStore
 from bot.store.openings import Decided, OpeningTaken
 

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
+from bot.records import FINAL, ConversationRecord
 from bot.slack.budget import SlackBudget, Throttled
-from bot.store import ConversationRecord, OutboxRecord
-from bot.store.records import FINAL
+from bot.store import OutboxRecord
 
 log = logging.getLogger(__name__)
 

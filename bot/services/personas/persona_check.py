@@ -8,13 +8,13 @@ import logging
 import secrets
 from types import SimpleNamespace
 
+from bot.records import PersonaRecord
 from bot.services.personas.documents import DocumentService
 from bot.services.personas.personas import PersonaService
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.documents import error_words
 from bot.slack.messages import tavus_failure
 from bot.slack.persona_check import PersonaCheck
-from bot.store import PersonaRecord
 from bot.tavus import errors as te
 from bot.tavus.models import ConversationCreate, Persona
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from bot.records import PersonaRecord
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.services.personas.documents import DocumentService
@@ -13,7 +14,7 @@ from bot.slack.blocks import esc
 from bot.slack.forms import PersonaForm
 from bot.slack.messages import tavus_failure
 from bot.slack.plan_form import own_words
-from bot.store import PersonaRecord, utcnow
+from bot.store import utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient

@@ -9,11 +9,11 @@ from typing import Any
 
 from bot.clock import duration_seconds
 from bot.policy import policy_for
+from bot.records import ConversationRecord
 from bot.services.access.workspaces import Workspaces
 from bot.services.results.results import recording_text
 from bot.slack.plan_form import read_words
 from bot.slack.report import ReportState
-from bot.store import ConversationRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.events import guardrail_trigger, objective_completion

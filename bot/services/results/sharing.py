@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.slack.blocks import esc
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import parse_time
+from bot.records import ConversationRecord
 from bot.services.results.report import gather_report
-from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import parse_time, utcnow
+from bot.records import ConversationRecord
 from bot.services.access.people import listed
 from bot.slack.blocks import esc_cut
-from bot.store import ConversationRecord, Job
+from bot.store import Job
 from bot.store.migrations import token_hash
 from bot.tavus import errors as te
 

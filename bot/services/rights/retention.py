@@ -8,15 +8,15 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.records import ConversationRecord
 from bot.services.decisions.nudges import nudge_undecided
 from bot.services.rights.erasure import erase, retry_erasures
 from bot.services.starting.usage import Usage
 from bot.slack.blocks import esc
-from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
     from bot.deps import Deps
-    from bot.store import ConversationRecord
+    from bot.records import ConversationRecord
 
 log = logging.getLogger(__name__)
 

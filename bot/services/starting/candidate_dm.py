@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.outbox.pacing import turn_key
 from bot.slack.errors import slack_failed
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 
 if TYPE_CHECKING:
     from bot.services.calls.jobs import CallRunners

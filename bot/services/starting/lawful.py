@@ -6,10 +6,10 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.policy import policy_for, reads_emotion
+from bot.records import PersonaRecord
 from bot.services.access.workspaces import Workspaces
 from bot.slack.blocks import esc
 from bot.slack.messages import tavus_failure
-from bot.store import PersonaRecord
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.client import TavusClient

@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.records import ConversationRecord
 from bot.services.outbox.job_kinds import tell_owner_job
 from bot.services.outbox.worker import OutboxWorker
 from bot.slack.blocks import esc
-from bot.store import ConversationRecord, Job
+from bot.store import Job
 from bot.store.aio import AsyncStore
 
 WARN_AT = 0.8

@@ -1,14 +1,18 @@
-"""The store's records: plain dataclasses read from rows."""
+"""Plain records every layer may pass around: the store's rows as dataclasses, and the services'
+results the Slack builders draw (a start's outcome, a funnel). Imports nothing of bot/, so
+handlers/ and bot/slack/ take records from here and never import bot.store or bot.services."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from statistics import median
 from typing import Any
 
 ACTIVE = ("waiting", "live")
 FINAL = ("ended", "failed")
 INVITED = "invited"  # issue 14: an invite waiting for its candidate; no Tavus conversation yet
+DECISIONS = ("advance", "hold", "reject")  # issue 25: what a recruiter decides
 FORGOTTEN = "forgotten:"  # a forgotten conversation's token_hash starts so (its callback URL dies)
 
 
@@ -118,3 +122,58 @@ class DuplicateRequest(Exception):
     def __init__(self, existing: ConversationRecord) -> None:
         super().__init__(existing.token)
         self.existing = existing
+
+
+@dataclass
+class StartOutcome:
+    """What starting an interview came to (bot/services/starting/interviews.py), for its notice."""
+
+    conv: ConversationRecord | None = None
+    error: str | None = None  # Tavus refused or failed: nothing is running
+    post_error: str | None = None  # running, but the card could not go to the channel
+    duplicate: bool = False
+    running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
+    link: str | None = None  # issue 14: the private invite or room link, for the owner only
+
+
+def median_hours(seconds: list[int]) -> float | None:
+    return round(median(seconds) / 3600, 1) if seconds else None
+
+
+@dataclass
+class Funnel:
+    """Issue 25: an opening's (or persona's) funnel, counted in bot/services/decisions/funnel.py."""
+
+    key: str
+    label: str
+    invited: int = 0
+    started: int = 0
+    completed: int = 0
+    no_show: int = 0
+    expired: int = 0
+    alternative_asked: int = 0
+    decided: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DECISIONS, 0))
+    seconds: int = 0
+    to_start: list[int] = field(default_factory=list)  # seconds from invite to join
+    to_decision: list[int] = field(default_factory=list)  # seconds from end to first decision
+    stages: dict[str, list[str | None]] = field(default_factory=dict)  # stage → its decisions
+
+    @property
+    def decided_total(self) -> int:
+        return sum(self.decided.values())
+
+    @property
+    def completion_rate(self) -> float:
+        return self.completed / self.invited if self.invited else 0.0
+
+    @property
+    def minutes(self) -> float:
+        return self.seconds / 60
+
+    @property
+    def start_hours(self) -> float | None:
+        return median_hours(self.to_start)
+
+    @property
+    def decision_hours(self) -> float | None:
+        return median_hours(self.to_decision)

@@ -1,5 +1,7 @@
 """Bolt's OAuth stores kept in our own database: installations (bot token sealed with
-TAVUS_SLACK_ENCRYPTION_KEY) and the flow's one-time states, so any instance can finish a flow."""
+TAVUS_SLACK_ENCRYPTION_KEY) and the flow's one-time states, so any instance can finish a flow.
+Bolt calls them as it calls the listeners, and they go through the Workspaces service, so they
+live here with the listeners (bot/app.py hands them to Bolt), not among the Block Kit builders."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-if TYPE_CHECKING:  # the stores are handed the service; the slack room never imports services
+if TYPE_CHECKING:  # the stores are handed the service that bot/app.py built
     from bot.services.access.workspaces import Workspaces
 
 STATE_SECONDS = 600
