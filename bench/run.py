@@ -26,7 +26,8 @@ import httpx
 
 from bench import load
 from bench.servers import CANDIDATES, SIGNING_SECRET, TAVUS_KEY
-from bot.store import PersonaRecord, Store, utcnow
+from bot.records import PersonaRecord
+from bot.store import Store, utcnow
 from sim.server import free_port, wait_until_serving
 
 

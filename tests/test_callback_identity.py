@@ -7,8 +7,9 @@ import secrets
 
 import httpx
 
+from bot.records import ConversationRecord
 from bot.services.starting.request import callback_secret
-from bot.store import ConversationRecord, utcnow
+from bot.store import utcnow
 from bot.store.migrations import token_hash
 from tests.helpers import callback_url, create_persona, start_interview
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.records import ConversationRecord
 from bot.services.outbox.job_kinds import card_job, ended_jobs, report_job, tell_owner_job, transcript_job
 from bot.services.outbox.worker import OutboxWorker
 from bot.slack.blocks import esc, esc_cut
 from bot.slack.plan_form import guardrail_words, read_words
-from bot.store import ConversationRecord, Job, utcnow
+from bot.store import Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus.events import guardrail_trigger, objective_completion
 from bot.tavus.models import CallbackEvent

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
 from bot.config import Settings
+from bot.records import ConversationRecord, marker_for
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import card_job
 from bot.services.outbox.pacing import call_turn
@@ -24,9 +25,8 @@ from bot.services.starting.invite_links import InviteLinks
 from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 from bot.store.aio import AsyncStore
-from bot.store.records import marker_for
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from bot.records import ConversationRecord
 from bot.services.access.read_budget import READS_PER_MINUTE_PER_KEY, ReadBudget  # noqa: F401
-from bot.store import ConversationRecord
 from bot.tavus.client import PAGE_SIZE, TavusClient
 
 

@@ -13,14 +13,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import ago
+from bot.records import ConversationRecord, marker_for
 from bot.services.access.workspaces import Workspaces
 from bot.services.calls.callbacks import CallbackService
 from bot.services.calls.reconcile_reads import ReadBudget, by_key, pick_reads
 from bot.services.outbox.job_kinds import announce_jobs, card_job, ended_jobs, post_job, tell_owner_job
 from bot.services.outbox.worker import OutboxWorker
-from bot.services.starting.interviews import marker_for
 from bot.slack.blocks import esc, link
-from bot.store import ConversationRecord, utcnow
+from bot.store import utcnow
 from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 from bot.tavus.client import RECENT_PAGES

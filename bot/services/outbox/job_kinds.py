@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.records import ConversationRecord
 from bot.slack.blocks import Block, esc
 from bot.slack.messages import slack_post_failure
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import Job, OutboxRecord
 
 
 class NotYet(Exception):

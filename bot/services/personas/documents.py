@@ -18,10 +18,10 @@ from datetime import timedelta
 from bot.clock import ago
 from bot.config import Settings
 from bot.logs import keep_secret
+from bot.records import PersonaRecord
 from bot.services.access.keys import derived_token
 from bot.services.access.read_budget import ReadBudget
 from bot.services.access.workspaces import Workspaces
-from bot.store import PersonaRecord
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
 from bot.tavus import errors as te

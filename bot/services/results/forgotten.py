@@ -11,10 +11,11 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.results.refusals import GONE, _code
 from bot.slack.budget import Throttled
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import Job, OutboxRecord
 from bot.store.aio import AsyncStore
 from bot.store.erasure import CONTENT_JOBS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.records import ConversationRecord
 from bot.slack.report import ReportState
-from bot.store import ConversationRecord
 
 NO_SHOW = (None, "participant_absent_timeout reached", "participant_left_timeout reached")
 

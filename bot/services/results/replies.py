@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.records import ConversationRecord
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.outbox.pacing import turn_key
@@ -17,7 +18,7 @@ from bot.services.results.results import ResultsService
 from bot.services.results.runner import SlackRunner
 from bot.slack.budget import SlackBudget
 from bot.slack.errors import REFUSED_PLACE
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 from bot.store.aio import AsyncStore
 
 

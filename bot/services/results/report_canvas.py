@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.results.forgotten import keep_report
 from bot.services.results.refusals import CANVAS_FAILED, CANVAS_REFUSED, FILE_REFUSED, GONE, _code  # noqa: F401
 from bot.slack.blocks import esc_cut, link, section
 from bot.slack.report import ReportState, decision_blocks, scorecard_lines
 from bot.slack.report_canvas import build_report_canvas, canvas_title
-from bot.store import ConversationRecord
 
 if TYPE_CHECKING:
     from bot.services.results.report_jobs import ReportRunners

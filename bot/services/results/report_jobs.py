@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.outbox.job_kinds import NotYet, card_job, reply_job, report_job, transcript_job  # noqa: F401
 from bot.services.results.forgotten import keep_posted, keep_report
 from bot.services.results.outcome import report_metadata
@@ -27,7 +28,7 @@ from bot.slack.blocks import esc
 from bot.slack.errors import REFUSED_PLACE
 from bot.slack.report import ReportState, build_report
 from bot.slack.transcript import build_transcript_messages, transcript_file_text
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 
 if TYPE_CHECKING:
     pass

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.records import ConversationRecord
 from bot.services.results.refusals import _code
 from bot.services.results.results import destination_of
 from bot.slack.card import report_place_words
-from bot.store import ConversationRecord, OutboxRecord, Store
+from bot.store import OutboxRecord, Store
 
 if TYPE_CHECKING:
     from bot.services.results.runner import SlackRunner

@@ -12,13 +12,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.records import ConversationRecord
 from bot.services.access.workspaces import Workspaces
 from bot.services.results.forgotten import keep_posted
 from bot.services.results.refusals import GONE
 from bot.slack.blocks import esc, esc_cut, link
 from bot.slack.errors import REFUSED_PLACE, slack_failed
 from bot.slack.report import candidate_phrase
-from bot.store import ConversationRecord, Store
+from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.tavus.events import recording_ready
 

@@ -9,25 +9,20 @@ import secrets
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.records import FINAL, ConversationRecord, DuplicateRequest, StartOutcome, marker_for
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import announce_jobs, card_job, ended_jobs
 from bot.services.outbox.worker import OutboxWorker
 from bot.services.starting.invites import InviteService
 from bot.services.starting.lawful import notice_refusal_of, perception_refusal
-from bot.services.starting.request import (  # noqa: F401 (the request's names, where handlers find them)
-    InterviewRequest,
-    StartOutcome,
-    callback_url,
-    conversation_request,
-)
+from bot.services.starting.request import InterviewRequest, callback_url, conversation_request
 from bot.services.starting.request import intent as make_intent
 from bot.services.starting.usage import Usage
 from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import FINAL, ConversationRecord, DuplicateRequest, utcnow
+from bot.store import utcnow
 from bot.store.aio import AsyncStore
-from bot.store.records import marker_for
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)

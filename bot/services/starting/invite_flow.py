@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.clock import parse_time
+from bot.records import ConversationRecord
 from bot.services.outbox.job_kinds import dm_job, tell_owner_job
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invites import InviteService, room_link
 from bot.slack import ids
 from bot.slack.blocks import button, esc, plain, section
-from bot.store import ConversationRecord, utcnow
+from bot.store import utcnow
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)

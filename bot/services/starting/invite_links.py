@@ -7,10 +7,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from bot.config import Settings
+from bot.records import ConversationRecord
 from bot.services.access.keys import derived_token
 from bot.slack.blocks import esc
 from bot.slack.messages import invite_dm_text
-from bot.store import ConversationRecord, Job
+from bot.store import Job
 from bot.store.aio import AsyncStore
 
 

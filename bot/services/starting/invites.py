@@ -14,23 +14,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import parse_time
 from bot.config import Settings
 from bot.logs import keep_secret
+from bot.records import ConversationRecord, DuplicateRequest, StartOutcome, marker_for
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import post_job
 from bot.services.outbox.worker import OutboxWorker
 from bot.services.starting.invite_links import InviteLinks, candidate_dm_job, room_link  # noqa: F401
 from bot.services.starting.lawful import earliest_open, notice_refusal, person_name, plan_topics
-from bot.services.starting.request import (
-    InterviewRequest,
-    StartOutcome,
-    callback_url,
-    conversation_request,
-    intent,
-)
+from bot.services.starting.request import InterviewRequest, callback_url, conversation_request, intent
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import ConversationRecord, DuplicateRequest, Job, utcnow
+from bot.store import Job, utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
-from bot.store.records import marker_for
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)

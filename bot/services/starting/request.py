@@ -4,15 +4,15 @@ the Tavus models and access's derived tokens only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
 from bot.logs import keep_secret
+from bot.records import ConversationRecord, PersonaRecord, marker_for
 from bot.services.access.keys import derived_token
-from bot.store import ConversationRecord, PersonaRecord, utcnow
+from bot.store import utcnow
 from bot.store.migrations import token_hash
-from bot.store.records import marker_for
 from bot.tavus.models import ConversationCreate, ConversationProperties
 
 
@@ -39,16 +39,6 @@ class InterviewRequest:
     expires_hours: int | None = None
     opening_id: str | None = None  # issue 25: the opening it interviews for
     policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
-
-
-@dataclass
-class StartOutcome:
-    conv: ConversationRecord | None = None
-    error: str | None = None  # Tavus refused or failed: nothing is running
-    post_error: str | None = None  # running, but the card could not go to the channel
-    duplicate: bool = False
-    running: list[ConversationRecord] = field(default_factory=list)  # at the concurrency limit
-    link: str | None = None  # issue 14: the private invite or room link, for the owner only
 
 
 def callback_secret(settings: Settings, token: str) -> str:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.records import ConversationRecord
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.results.outcome import final_state, forgotten, report_metadata  # noqa: F401
@@ -19,7 +20,7 @@ from bot.services.results.report_links import ReportLinks
 from bot.services.results.runner import SlackRunner
 from bot.services.starting.invite_links import InviteLinks
 from bot.slack.budget import SlackBudget
-from bot.store import ConversationRecord, OutboxRecord
+from bot.store import OutboxRecord
 from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
