@@ -9,7 +9,6 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.lanes import AfterAck
 from bot.services.access.channels import use_budget as use_channel_budget
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
@@ -20,6 +19,7 @@ from bot.services.outbox.worker import Backoff, OutboxWorker
 from bot.services.personas.documents import DocumentService
 from bot.services.personas.personas import PersonaService
 from bot.services.results.results import ResultsService
+from bot.services.starting.claims import Claims
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invite_flow import InviteFlow
 from bot.services.starting.invites import InviteService
@@ -29,7 +29,6 @@ from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
 
-AFTER_ACK = 16
 BACKGROUND_THREADS = 4  # with STORE_THREADS and ACK_THREADS, within PostgresBackend.MAX_CONNECTIONS
 ACK_THREADS = 2
 
@@ -68,9 +67,7 @@ class Deps:
     invite_flow: InviteFlow
     results: ResultsService
     documents: DocumentService  # issue 15: job descriptions' processing status
-    # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
-    # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
-    after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
+    claims: Claims  # the store trip before a start's ack: its intent claimed, its job queued
     openings: Openings = field(default=None)  # type: ignore[assignment]  # issue 25; set by build
 
     @classmethod
@@ -95,17 +92,24 @@ class Deps:
         # of it is queued, a listener's read before its ack does not wait behind it
         quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
         runners = JobRunners(settings, quiet, ws, unhurried(slack), budget)
-        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        outbox = OutboxWorker(
+            quiet,
+            runners,
+            backoff=backoff,
+            lease=settings.OUTBOX_LEASE_SECONDS,
+            poll=settings.OUTBOX_POLL_SECONDS,
+        )
         interviews = InterviewService(settings, db, ws, people, outbox, slack)
         interviews.invites = runners.invites = invites = InviteService(interviews, background=quiet)
         interviews.results = runners.results = results = ResultsService(interviews)
         interviews.usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
         documents = DocumentService(settings, quiet, ws)  # background store threads
+        acks = AsyncStore(store, threads=ACK_THREADS)
         built = cls(
             settings,
             store,
             db,
-            AsyncStore(store, threads=ACK_THREADS),
+            acks,
             outbox,
             tavus,
             slack,
@@ -118,6 +122,22 @@ class Deps:
             InviteFlow(invites),
             results,
             documents,
+            Claims(store, acks),
         )
+        runners.kinds.update(work_after_acks(built))  # issue 26: what listeners queue for a worker
         built.openings = Openings(db, ws, people, slack)
         return built
+
+
+def work_after_acks(deps: Deps) -> dict:
+    """The runners of the jobs listeners queue instead of working after their ack (issue 26)."""
+    from bot.services.personas.test_job import PERSONA_TEST, PersonaTestRunner
+    from bot.services.starting.start_job import START, StartRunner
+
+    quiet, slack = deps.outbox.db, deps.outbox.runners.slack  # background threads; no 429 retries inside
+    return {
+        START: StartRunner(deps.settings, quiet, deps.ws, deps.interviews, slack),
+        PERSONA_TEST: PersonaTestRunner(
+            quiet, deps.personas, deps.documents, slack, deps.settings.PUBLIC_URL
+        ),
+    }

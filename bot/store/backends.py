@@ -27,6 +27,7 @@ class WouldWait(Exception):
 class Tx(Protocol):
     def execute(self, sql: str, params: tuple = ()) -> int: ...  # rows changed
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
+    def notify(self) -> None: ...  # jobs were queued: wake a worker when this commits
 
 
 class Backend(Protocol):
@@ -60,6 +61,9 @@ class _SqliteTx:
 
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
+
+    def notify(self) -> None:
+        """Nothing to send: workers see the commit itself (bot/services/outbox/wake.py)."""
 
 
 def wal(conn: sqlite3.Connection, waits: bool) -> None:
@@ -137,7 +141,7 @@ class SqliteBackend:
         """`fn(*args)` on this thread, its reads and writes (here and in the claims file) never
         waiting for a lock: WouldWait instead, and a transaction that could not begin wrote
         nothing. For the event loop's thread, where a trip to a store thread costs more than a
-        small query (bot/lanes.py). Checkpoints (disk syncs) are left to other threads' commits,
+        small query. Checkpoints (disk syncs) are left to other threads' commits,
         such as the reconciler's purge of expired claims."""
         if getattr(_no_wait, "on", False):  # nested: the outer call restores the connections
             return fn(*args)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -55,8 +56,14 @@ class JobRunners(ReportRunners, StepRunners):
     ) -> None:
         self.settings, self.db, self.ws, self.slack = settings, db, ws, slack
         self.budget = budget or SlackBudget()
+        self.kinds: dict[str, Any] = {}  # kind -> runner (`async run(job)`) of jobs owned elsewhere
 
     async def run(self, job: OutboxRecord) -> str | None:
+        if (runner := self.kinds.get(job.kind)) is not None:
+            return await runner.run(job)
+        return await self.run_slack(job)
+
+    async def run_slack(self, job: OutboxRecord) -> str | None:
         """Wait for the job's turn in its workspace's rate budget, then run it."""
         conv = await self.db.conversation_by_token(job.token) if job.token else None
         if stopped(job, conv):  # gone, forgotten, or its content deleted: nothing left to do

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
 from bot.services.calls.jobs import JobRunners, NotYet, end_tavus_job, tell_owner_job
+from bot.services.outbox.held import held_elsewhere
 from bot.slack.blocks import esc
 from bot.slack.budget import Throttled
 from bot.slack.errors import TOKEN_REFUSED, slack_failed
@@ -169,12 +170,15 @@ class OutboxWorker:
             log.exception("outbox claim failed; the jobs running go on")
             return []
 
-    async def run_now(self, key: str) -> tuple[bool, str | None]:
-        """Run one job at once (the starter waits for the card): (done, error if given up)."""
-        jobs = await self.db.claim_jobs(self.lease, 1, key)
-        if not jobs:
-            return False, None
-        return await self.run(jobs[0], tell=False)
+    async def run_now(self, key: str, *, mine: bool = False) -> tuple[bool, str | None]:
+        """Run one job at once (the starter waits for the card): (done, error if given up).
+        `mine`: a job the caller queued `held`, which no worker claims before its lease ends."""
+        jobs = await self.db.claim_jobs(self.lease, 1, key, mine=mine)
+        if not jobs and (held := await held_elsewhere(self.db, key, self.lease)) is not None:
+            return held  # another runner had it (a worker its commit woke; a start cut short)
+        if not jobs:  # nobody holds it now: once more, as anyone may
+            jobs = await self.db.claim_jobs(self.lease, 1, key)
+        return await self.run(jobs[0], tell=False) if jobs else (False, None)
 
     async def run(self, job: OutboxRecord, *, tell: bool = True) -> tuple[bool, str | None]:
         """One attempt: done, deferred, retried later or parked. Never raises."""

@@ -20,7 +20,7 @@ from bot.services.outbox.worker import OutboxWorker
 from bot.services.starting.lawful import notice_refusal_of, perception_refusal
 from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, utcnow
+from bot.store import FINAL, ConversationRecord, DuplicateRequest, Job, PersonaRecord, utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
 from bot.store.records import marker_for
@@ -57,6 +57,7 @@ class InterviewRequest:
     expires_hours: int | None = None
     opening_id: str | None = None  # issue 25: the opening it interviews for
     policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
+    token: str | None = None  # chosen when the start was queued (bot/services/starting/start_job.py)
 
 
 @dataclass
@@ -155,7 +156,7 @@ class InterviewService:
             return StartOutcome(error=refusal)
         if (routed := await self.invites.route(req)) is not None:
             return routed
-        token = secrets.token_urlsafe(24)
+        token = req.token or secrets.token_urlsafe(24)
         intent = self.intent(req, token, status="creating")
         try:
             await self.db.begin_conversation(intent)
@@ -175,21 +176,27 @@ class InterviewService:
             )
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
         intent.conversation_id, intent.url = created.conversation_id, created.conversation_url
+        posts = [self.held(job) for job in announce_jobs(intent)]  # a worker woken by it leaves it to us
         await self.db.conversation_created(
-            token, created.conversation_id, created.conversation_url, announce_jobs(intent), tavus.fingerprint
+            token, created.conversation_id, created.conversation_url, posts, tavus.fingerprint
         )
         if created.status == "ended":  # adopted after an ambiguous create, and already over
             await self.db.mark_ended(token, at=utcnow(), reason=None)
-        return await self.announce(token)
+        return await self.announce(token, mine=True)
 
-    async def announce(self, token: str) -> StartOutcome:
+    def held(self, job: Job) -> Job:
+        """A job this starter runs at once: no worker claims it first unless the starter dies."""
+        job.held = self.outbox.lease
+        return job
+
+    async def announce(self, token: str, *, mine: bool = False) -> StartOutcome:
         """Post the queued card now, so the starter hears how it went (the outbox retries it). An
         invite's card is already out: redraw it."""
         conv = await self.db.conversation_by_token(token)
         if conv is not None and conv.message_ts:
             await self.refresh_card(token)
             return StartOutcome(conv=conv)
-        _, error = await self.outbox.run_now(f"post:{token}")
+        _, error = await self.outbox.run_now(f"post:{token}", mine=mine)
         self.outbox.kick()
         conv = await self.db.conversation_by_token(token)
         post_error = slack_post_failure(error, conv.channel_id or "") if error and conv else None
@@ -197,8 +204,8 @@ class InterviewService:
 
     async def post_card(self, conv: ConversationRecord) -> str | None:
         """Post a card now through the outbox (which retries it); a sentence saying how to fix it."""
-        await self.db.add_jobs([post_job(conv)])
-        _, error = await self.outbox.run_now(f"post:{conv.token}")
+        await self.db.add_jobs([self.held(post_job(conv))])
+        _, error = await self.outbox.run_now(f"post:{conv.token}", mine=True)
         self.outbox.kick()
         return slack_post_failure(error, conv.channel_id or "") if error else None
 

@@ -101,7 +101,7 @@ class InviteService:
     async def create(self, req: InterviewRequest) -> StartOutcome:
         from bot.services.starting.interviews import StartOutcome
 
-        token = secrets.token_urlsafe(24)
+        token = req.token or secrets.token_urlsafe(24)
         now = datetime.now(UTC)
         invite = bool(self.settings.PUBLIC_URL)
         posted = (await self.db.interview_settings(req.team_id))["notice_in_posting"]
