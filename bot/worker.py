@@ -24,9 +24,9 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.logs import keep_secret, settings_secrets
 from bot.services.calls.reconciler import Reconciler
-from bot.services.outbox.wake import wake_on_commits
 from bot.slack.client import slack_client
 from bot.store import Store
+from bot.store.wake import wake_on_commits
 from bot.tavus.client import TavusClient, default_http_client
 
 log = logging.getLogger(__name__)

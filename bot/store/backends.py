@@ -63,7 +63,7 @@ class _SqliteTx:
         return list(self.db.query(sql, params))
 
     def notify(self) -> None:
-        """Nothing to send: workers see the commit itself (bot/services/outbox/wake.py)."""
+        """Nothing to send: workers see the commit itself (bot/store/wake.py)."""
 
 
 def wal(conn: sqlite3.Connection, waits: bool) -> None:

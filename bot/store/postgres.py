@@ -113,7 +113,7 @@ class PostgresBackend:
         self.pool.close()
 
 
-OUTBOX_CHANNEL = "tavus_slack_outbox"  # NOTIFY'd when jobs are queued (bot/services/outbox/wake.py)
+OUTBOX_CHANNEL = "tavus_slack_outbox"  # NOTIFY'd when jobs are queued (bot/store/wake.py)
 LEADER_LOCK = 7_353_125  # pg_try_advisory_lock key of the instance that reconciles
 
 

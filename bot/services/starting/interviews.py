@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,7 +20,7 @@ from bot.services.outbox.worker import OutboxWorker
 from bot.services.starting.lawful import notice_refusal_of, perception_refusal
 from bot.slack.blocks import esc
 from bot.slack.messages import slack_post_failure, tavus_failure
-from bot.store import FINAL, ConversationRecord, DuplicateRequest, Job, PersonaRecord, utcnow
+from bot.store import FINAL, ConversationRecord, DuplicateRequest, PersonaRecord, utcnow
 from bot.store.aio import AsyncStore
 from bot.store.migrations import token_hash
 from bot.store.records import marker_for
@@ -169,25 +169,17 @@ class InterviewService:
             )
         except te.TavusError as exc:
             await self.db.conversation_failed(token, str(exc))
-            running = (
-                await self.db.active_of(req.team_id, req.user_id)
-                if isinstance(exc, te.ConcurrencyLimitError)
-                else []
-            )
+            limited = isinstance(exc, te.ConcurrencyLimitError)  # say what is running
+            running = await self.db.active_of(req.team_id, req.user_id) if limited else []
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
         intent.conversation_id, intent.url = created.conversation_id, created.conversation_url
-        posts = [self.held(job) for job in announce_jobs(intent)]  # a worker woken by it leaves it to us
+        posts = [replace(job, held=self.outbox.lease) for job in announce_jobs(intent)]  # ours to run
         await self.db.conversation_created(
             token, created.conversation_id, created.conversation_url, posts, tavus.fingerprint
         )
         if created.status == "ended":  # adopted after an ambiguous create, and already over
             await self.db.mark_ended(token, at=utcnow(), reason=None)
         return await self.announce(token, mine=True)
-
-    def held(self, job: Job) -> Job:
-        """A job this starter runs at once: no worker claims it first unless the starter dies."""
-        job.held = self.outbox.lease
-        return job
 
     async def announce(self, token: str, *, mine: bool = False) -> StartOutcome:
         """Post the queued card now, so the starter hears how it went (the outbox retries it). An
@@ -204,7 +196,7 @@ class InterviewService:
 
     async def post_card(self, conv: ConversationRecord) -> str | None:
         """Post a card now through the outbox (which retries it); a sentence saying how to fix it."""
-        await self.db.add_jobs([self.held(post_job(conv))])
+        await self.db.add_jobs([replace(post_job(conv), held=self.outbox.lease)])  # ours to run
         _, error = await self.outbox.run_now(f"post:{conv.token}", mine=True)
         self.outbox.kick()
         return slack_post_failure(error, conv.channel_id or "") if error else None
