@@ -116,15 +116,19 @@ class OutboxRecords(StoreBase):
                 return True, True
         if not self.claim_intent(key, seconds):  # type: ignore[attr-defined]
             return False, False
+        return True, self.try_add_jobs(jobs)
+
+    def try_add_jobs(self, jobs: list[Job]) -> bool:
+        """add_jobs, or False with nothing written when it would wait for a lock (under `Store.now`)."""
         try:
             self.add_jobs(jobs)
         except WouldWait:
-            return True, False
+            return False
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
-                return True, False
+                return False
             raise
-        return True, True
+        return True
 
     def claim_jobs(
         self, lease_seconds: float, limit: int = 20, key: str | None = None, *, mine: bool = False
@@ -140,6 +144,10 @@ class OutboxRecords(StoreBase):
         if key is not None:
             where += " and key = ?"
             params += (key,)
+        if self.db.dialect == "sqlite" and not self.db.read(
+            f"select 1 from outbox where {where} limit 1", params
+        ):
+            return []  # nothing due: no write lock taken (a worker looks after every commit it sees)
         with self.db.write() as tx:
             rows = tx.query(
                 f"select * from outbox where {where} order by due_at, id limit {int(limit)}"

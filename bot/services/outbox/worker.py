@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 45.0  # a job's lease; a run is cut at 80 % of it, so only a dead runner loses one
 POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other instances queued
 NOT_YET_SECONDS = 2.0
-BATCH = 8  # jobs run at once by one worker
+# jobs run at once by one worker: most wait on the network (a start waits seconds on Tavus), and a
+# worker process has no acks to keep prompt (issue 26), so a burst's starts run side by side
+BATCH = 64
 WAKE_AFTER = 0.005  # after a deferred job's due time, so the claim sees it due
 TRANSIENT_SLACK = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 

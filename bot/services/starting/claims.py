@@ -4,6 +4,7 @@ process dying right after its ack loses nothing (bot/services/starting/start_job
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from bot.store.aio import AsyncStore
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
+RETRIES, RETRY_SECONDS = 200, 0.001  # queueing a start on the loop's thread while the lock is taken
 
 
 @dataclass
@@ -43,10 +45,18 @@ class Claims:
         return Claim(intent, job, queued) if claimed else None
 
     async def queued(self, claim: Claim) -> bool:
-        """The claim's job in the outbox (from a store thread when the trip could not); False, the
-        claim released, when the database fails: the starter is told to try again."""
-        if claim.queued:
-            return True
+        """The claim's job in the outbox; False, the claim released, when the database fails: the
+        starter is told to try again. While a worker holds SQLite's write lock, tried again every
+        millisecond for a while (SQLite's own wait backs off to 100 ms between looks), then from a
+        store thread, which waits as long as it takes."""
+        for _ in range(RETRIES):
+            if claim.queued:
+                return True
+            await asyncio.sleep(RETRY_SECONDS)
+            try:
+                claim.queued = self.store.now(self.store.try_add_jobs, [claim.job])
+            except Exception:  # WouldWait (another thread of ours writes), or worse: the thread decides
+                break
         try:
             await self.acks.add_jobs([claim.job])
             return True
