@@ -34,7 +34,7 @@ POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other instances qu
 NOT_YET_SECONDS = 2.0
 # jobs run at once by one worker: most wait on the network (a start waits seconds on Tavus), and a
 # worker process has no acks to keep prompt (issue 26), so a burst's starts run side by side
-BATCH = 64
+BATCH = 256
 WAKE_AFTER = 0.005  # after a deferred job's due time, so the claim sees it due
 TRANSIENT_SLACK = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
