@@ -11,6 +11,7 @@ retention clears its request like any job's content."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import secrets
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 START = "start"
 NOT_STARTED = "The interview did not start: something failed at that moment. Please start it again."
 PERSONA_GONE = "The persona was deleted meanwhile: nothing was started."
+STILL_TRYING = (
+    ":warning: Something failed while starting the interview; I am trying again, "
+    "and will say here how it went."
+)
 
 
 def new_token() -> str:
@@ -74,7 +79,15 @@ class StartRunner:
         answer, request = data["answer"], dict(data["request"])
         persona = await self.db.persona(job.team_id, request.pop("persona_id"))
         req = InterviewRequest(persona=persona, **request) if persona is not None else None
-        outcome = await self.start(req, answer) if req is not None else StartOutcome(error=PERSONA_GONE)
+        try:
+            outcome = await self.start(req, answer) if req is not None else StartOutcome(error=PERSONA_GONE)
+        except NotYet:
+            raise
+        except Exception:  # retried by the outbox; after a second failure the starter hears of it
+            if job.attempts == 1 and answer.get("response_url"):
+                with contextlib.suppress(Exception):
+                    await answer_url(self.slack, answer["response_url"], STILL_TRYING)
+            raise
         if outcome.error and answer.get("intent"):  # nothing started: the same command may come again
             await self.db.release_intent(answer["intent"])
         await self.answer(job.team_id or "", answer, outcome, req)
