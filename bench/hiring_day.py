@@ -244,8 +244,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-day", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes beside the web one (issue 26)"
+    )
     args = parser.parse_args()
-    stack = Stack(rate_scale=args.scale)  # Slack's real tiers (or scaled), on both sides
+    stack = Stack(
+        rate_scale=args.scale, workers=args.workers
+    )  # Slack's real tiers (or scaled), on both sides
     stack.start_sims()
     try:
         burst = {} if args.skip_burst else burst_with_candidates(stack, args)

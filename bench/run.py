@@ -68,6 +68,7 @@ class Stack:
     # the app's Slack budget times this: these rows run against a stand-in without Slack's tiers,
     # which answers every call at once (bench/hiring_day.py runs at the real tiers, scale 1)
     rate_scale: float = 1000.0
+    workers: int = 1  # ours: worker processes beside its web process (issue 26)
 
     def start_sims(self) -> None:
         port_file = self.tmp / "sims.json"
@@ -104,6 +105,8 @@ class Stack:
                 db,
                 "--rate-scale",
                 str(self.rate_scale),
+                "--workers",
+                str(self.workers),
             ]
         )
         url = f"http://127.0.0.1:{port}"
@@ -328,8 +331,9 @@ def main() -> None:
     parser.add_argument("--callbacks", type=int, default=1500)
     parser.add_argument("--variants", default="empty,naive,ours")
     parser.add_argument("--candidates", action="store_true", help="the ceiling's commands name a candidate")
+    parser.add_argument("--workers", type=int, default=1, help="ours: worker processes beside the web one")
     args = parser.parse_args()
-    stack = Stack()
+    stack = Stack(workers=args.workers)
     stack.start_sims()
     try:
         rows = [run_burst(stack, v, args) for v in args.variants.split(",")]

@@ -2,13 +2,18 @@
 
 python -m bench.servers sims --port-file F       Slack stand-in + Tavus simulator
 python -m bench.servers app --variant ours|naive|empty --port P --slack URL --tavus URL --db PATH
+                          [--workers N]   ours: the web process here and N worker processes (default 1)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 
 import uvicorn
@@ -107,13 +112,30 @@ def build_app(
     public_url: str | None = None,
     reconcile_seconds: float = 60.0,
     rate_scale: float = 1.0,
+    workers: int = 0,
 ):
+    """The app of `variant`; ours with `workers` > 0 is the web process alone (the workers run
+    as processes of their own, `worker_processes`), as `tavus-slack serve --workers N` runs it."""
     if variant == "empty":
         return empty_app(slack_url)
     from bot.app import create_app
+
+    settings = bench_settings(slack_url, tavus_url, db, public_url, reconcile_seconds, rate_scale)
+    listeners = naive_listeners if variant == "naive" else None
+    return create_app(settings, listeners=listeners, worker=variant == "naive" or workers == 0)
+
+
+def bench_settings(
+    slack_url: str,
+    tavus_url: str,
+    db: str,
+    public_url: str | None,
+    reconcile_seconds: float,
+    rate_scale: float,
+):
     from bot.config import Settings
 
-    settings = Settings(
+    return Settings(
         _env_file=None,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -126,12 +148,31 @@ def build_app(
         TAVUS_TIMEOUT_SECONDS=5,
         SLACK_RATE_SCALE=rate_scale,
     )
-    return create_app(settings, listeners=naive_listeners if variant == "naive" else None)
+
+
+def worker_processes(n: int) -> list[subprocess.Popen]:
+    """`n` copies of this command as worker processes (`… worker …`), dying with this one."""
+    from bot.supervise import PARENT
+
+    argv = [a if a != "app" else "worker" for a in sys.argv[1:]]
+    env = {**os.environ, PARENT: str(os.getpid())}
+    return [subprocess.Popen([sys.executable, "-m", "bench.servers", *argv], env=env) for _ in range(n)]
+
+
+def run_worker(args) -> None:
+    from bot.supervise import die_with_parent
+    from bot.worker import run
+
+    die_with_parent()
+    settings = bench_settings(
+        args.slack, args.tavus, args.db, args.public_url, args.reconcile_seconds, args.rate_scale
+    )
+    asyncio.run(run(settings))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["sims", "app"])
+    parser.add_argument("what", choices=["sims", "app", "worker"])
     parser.add_argument("--port-file")
     parser.add_argument("--variant", default="ours", choices=["ours", "naive", "empty"])
     parser.add_argument("--port", type=int, default=0)
@@ -141,10 +182,14 @@ def main() -> None:
     parser.add_argument("--public-url")
     parser.add_argument("--reconcile-seconds", type=float, default=60.0)
     parser.add_argument("--rate-scale", type=float, default=1.0, help="the app's Slack budget times this")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes beside ours (0: in-process)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "sims":
         run_sims(args.port_file)
+        return
+    if args.what == "worker":
+        run_worker(args)
         return
     app = build_app(
         args.variant,
@@ -154,9 +199,15 @@ def main() -> None:
         args.public_url,
         args.reconcile_seconds,
         args.rate_scale,
+        args.workers,
     )
-    # production settings: no access log, no reload, one worker
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    workers = worker_processes(args.workers) if args.variant == "ours" else []
+    try:  # production settings: no access log, no reload, one uvicorn process
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    finally:
+        for proc in workers:
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""create_app: the ASGI app (Starlette) with Bolt behind /slack/events and Tavus callbacks.
+"""create_app: the web process's ASGI app (Starlette) with Bolt behind /slack/events and Tavus
+callbacks. It acks, validates, claims and queues; the work after an ack runs in worker processes
+(bot/worker.py), or in this process too when built with `worker=True` (tests, the playground).
 
 This is the composition root, so it is the one module in bot/ that wires in handlers/.
 """
@@ -7,37 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
-import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot import lanes
 from bot.config import Settings
 from bot.deps import Deps
-from bot.logs import keep_secret, settings_secrets
-from bot.services.calls.reconciler import Reconciler
+from bot.slack.client import slack_client  # noqa: F401 (re-exported for bench/)
 from bot.store import Store
-from bot.tavus.client import TavusClient, default_http_client
+from bot.tavus.client import TavusClient
 from bot.web.health import LoopLag, healthz, loop_lag_endpoint
+from bot.worker import build_deps, clients_open, freeze_start_up, start_background, stop
 
 log = logging.getLogger(__name__)
 
-SLACK_RETRIES = 2  # 429s (after Retry-After) and connection errors
 BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -52,34 +45,6 @@ BOT_SCOPES = (
 )  # the same as manifest.yml
 
 
-_frozen = False
-
-
-def freeze_start_up() -> None:
-    """What the imports and the build made lives as long as the process: out of the collector's
-    sight, its full passes (100+ ms with the GIL held, every ack waiting) become short. Once per
-    process: a test process builds many apps, and each freeze keeps what was alive then."""
-    global _frozen
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
-
-
-def slack_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, pointed at SLACK_API_URL, retrying 429s the way Slack asks."""
-    return AsyncWebClient(
-        # one workspace: its token; many (OAuth): each call names its workspace's token
-        token=settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None,
-        base_url=settings.slack_api_url,
-        timeout=int(settings.SLACK_TIMEOUT_SECONDS),
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_RETRIES),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RETRIES),
-        ],
-    )
-
-
 def create_app(
     settings: Settings,
     *,
@@ -88,9 +53,11 @@ def create_app(
     store: Store | None = None,
     reconcile: bool = True,
     listeners: Callable[[AsyncApp, Deps], None] | None = None,
+    worker: bool = True,
 ) -> Starlette:
-    """Build the whole app; tests and the playground pass their own clients or URLs, and the
-    benchmark its deliberately naive listeners."""
+    """Build the web app; tests and the playground pass their own clients or URLs, and the
+    benchmark its deliberately naive listeners. `worker`: run a worker's tasks in this process
+    too (one command for the tests and the playground); `tavus-slack web` runs without."""
     from bot.web.callbacks import tavus_callback_endpoint
     from bot.web.candidate_data import data_endpoints
     from bot.web.documents import document_callback_endpoint
@@ -98,15 +65,9 @@ def create_app(
     from bot.web.slack_events import slack_events_endpoint
     from handlers import register_listeners
 
-    keep_secret(*settings_secrets(settings))  # also when built without serve() (tests, playground)
-    store = store or Store.from_url(settings.DATABASE_URL)
-    tavus_http = default_http_client(settings.TAVUS_TIMEOUT_SECONDS)
-    if tavus is None and settings.TAVUS_API_KEY:
-        tavus = TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL, http_client=tavus_http)
-    slack = slack or slack_client(settings)
-    deps = Deps.build(settings, store, tavus, slack, tavus_http)
+    deps, tavus_http = build_deps(settings, slack=slack, tavus=tavus, store=store)
     bolt = AsyncApp(
-        client=slack,
+        client=deps.slack,
         signing_secret=settings.SLACK_SIGNING_SECRET.get_secret_value(),
         name="tavus-slack",
         oauth_settings=oauth_settings(settings, deps),
@@ -121,39 +82,15 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        # one pooled HTTP session for every Slack call, instead of one per call
-        slack.session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=settings.SLACK_TIMEOUT_SECONDS)
-        )
-        deps.outbox_slack.session = slack.session
-        reconciler = Reconciler.of(
-            deps,
-            interval=settings.RECONCILE_SECONDS,
-            grace=timedelta(seconds=settings.RECOVERY_GRACE_SECONDS),
-        )
-        lanes.install(asyncio.get_running_loop())  # acks first, the work below behind them
-        freeze_start_up()
-        tasks = [
-            lanes.background_task(_start_up(reconciler)),
-            lanes.background_task(deps.outbox.run_forever()),
-            asyncio.create_task(lag.run()),  # in the acks' lane: it measures what they wait
-            lanes.background_task(deps.ws.learn_names(slack)),  # for the candidate's page
-        ]
-        if reconcile:
-            tasks.append(lanes.background_task(reconciler.run_forever()))
-            tasks.append(lanes.background_task(deps.documents.run_forever(settings.RECONCILE_SECONDS)))
-        if settings.SLACK_APP_TOKEN:
-            tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
-        yield
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await slack.session.close()
-        await tavus_http.aclose()
-        deps.db.close()
-        deps.acks.close()
-        deps.outbox.db.close()
-        store.close()  # also lets another instance lead
+        async with clients_open(deps, tavus_http):
+            freeze_start_up()
+            tasks = [asyncio.create_task(lag.run())]  # how late the loop runs: what acks wait
+            if worker:
+                tasks += start_background(deps, reconcile=reconcile)
+            if settings.SLACK_APP_TOKEN:
+                tasks.append(asyncio.create_task(_socket_mode(bolt, settings)))
+            yield
+            await stop(tasks)
 
     invite_page, invite_start = invite_endpoint(deps)
     data_page, data_download, data_delete = data_endpoints(deps)
@@ -201,14 +138,6 @@ def oauth_settings(settings: Settings, deps: Deps) -> AsyncOAuthSettings | None:
 async def on_listener_error(error: Exception, logger: logging.Logger) -> None:
     """Listeners run after ack, so nobody else would see this: log it loudly."""
     log.error("listener failed: %s", error, exc_info=error)
-
-
-async def _start_up(reconciler: Reconciler) -> None:
-    """Recover at once what a crash left, if this instance leads (it does when it is alone)."""
-    try:
-        await reconciler.recover_if_leader()
-    except Exception:
-        log.exception("start-up recovery failed; the reconciler will keep trying")
 
 
 async def _socket_mode(bolt: AsyncApp, settings: Settings) -> None:

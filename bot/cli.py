@@ -16,7 +16,12 @@ def parser() -> argparse.ArgumentParser:
     """The command line: each subcommand and its options."""
     top = argparse.ArgumentParser(prog="tavus-slack", description=__doc__)
     sub = top.add_subparsers(dest="command")
-    sub.add_parser("serve", help="serve the Slack app on HOST:PORT (the default)")
+    serve = sub.add_parser("serve", help="the web process on HOST:PORT and worker processes (the default)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes beside the web one (default 1)"
+    )
+    sub.add_parser("web", help="the web process alone: acks, validates, queues (Procfile's web:)")
+    sub.add_parser("worker", help="one worker process: the outbox, the reconciler (Procfile's worker:)")
     sub.add_parser("doctor", help="check the settings: Slack token, Tavus key, database, PUBLIC_URL")
     sub.add_parser("migrate", help="create the database (DATABASE_URL), or apply this release's migrations")
     audit = sub.add_parser("audit", help="audit records (issue 24)").add_subparsers(
@@ -57,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return stats_export(args)
     if args.command == "playground":
         return playground(args.host, args.port)
-    return serve()
+    if args.command in ("web", "worker"):
+        return serve_one(args.command)
+    return serve(getattr(args, "workers", 1))
 
 
 def playground(host: str, port: int) -> int:
@@ -176,17 +183,35 @@ def audit_export(since: str, fmt: str) -> int:
     return 0
 
 
-def serve() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
+def serve(workers: int) -> int:
+    """One web process and `workers` worker processes, stopped together (bot/supervise.py)."""
+    if workers < 0:
+        print(f"--workers must be 0 or more, not {workers}", file=sys.stderr)
         return 2
-    setup_logging(settings_secrets(settings), level=getattr(logging, settings.LOG_LEVEL))
+    if workers == 0:
+        return serve_one("web")
+    if serving_settings() is None:  # checked once here, not in each child
+        return 2
+    from bot.supervise import serve as supervise
+
+    return supervise(workers)
+
+
+def serve_one(which: str) -> int:
+    """`web` or `worker`: one process, as a child of `serve` or on its own (a Procfile's line)."""
+    from bot.supervise import die_with_parent
+
+    die_with_parent()
+    if (settings := serving_settings()) is None:
+        return 2
+    if which == "worker":
+        from bot.worker import main as run_worker
+
+        return run_worker(settings)
     from bot.app import create_app
 
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, worker=False),
         host=settings.HOST,
         port=settings.PORT,
         log_config=None,  # keep setup_logging's: uvicorn's lines go through the same redacting filter
@@ -195,6 +220,17 @@ def serve() -> int:
         server_header=False,
     )
     return 0
+
+
+def serving_settings():
+    """The settings, logging set up; None (the reason on stderr) when they are unusable."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return None
+    setup_logging(settings_secrets(settings), level=getattr(logging, settings.LOG_LEVEL))
+    return settings
 
 
 def serve_simulator(which: str, host: str, port: int) -> int:

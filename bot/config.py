@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     OUTBOX_GIVE_UP_SECONDS: float = Field(6 * 3600.0, gt=0)
     # a job a dead process was running is taken over after this; a run is cut at 80 % of it
     OUTBOX_LEASE_SECONDS: float = Field(45.0, ge=2)
+    # an idle worker looks for due jobs this often; a new job wakes it at once (bot/store/wake.py)
+    OUTBOX_POLL_SECONDS: float = Field(1.0, gt=0)
     # Slack's rate limits times this in the app's rate budget: 1 against Slack; > 1 only against a
     # stand-in whose tiers are scaled the same (tests)
     SLACK_RATE_SCALE: float = Field(1.0, gt=0)

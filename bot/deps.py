@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.lanes import AfterAck
 from bot.services.access.channels import use_budget as use_channel_budget
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
@@ -20,14 +19,17 @@ from bot.services.outbox.job_kinds import Runner
 from bot.services.outbox.worker import Backoff, OutboxWorker
 from bot.services.personas.documents import DocumentService
 from bot.services.personas.personas import PersonaService
+from bot.services.personas.test_job import PersonaTestRunner
 from bot.services.results.report_jobs import ReportRunners
 from bot.services.results.results import ResultsService
 from bot.services.results.runner import SlackRunner
 from bot.services.rights.retention import Retention
+from bot.services.starting.claims import Claims
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invite_flow import InviteFlow
 from bot.services.starting.invite_links import InviteLinks
 from bot.services.starting.invites import InviteService
+from bot.services.starting.start_job import StartRunner
 from bot.services.starting.usage import Usage
 from bot.services.steps.steps import StepRunner
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
@@ -35,7 +37,6 @@ from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.tavus.client import TavusClient
 
-AFTER_ACK = 16
 BACKGROUND_THREADS = 4  # with STORE_THREADS and ACK_THREADS, within PostgresBackend.MAX_CONNECTIONS
 ACK_THREADS = 2
 
@@ -56,9 +57,12 @@ def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
     return copy
 
 
-def runner_table(*runners: SlackRunner) -> dict[str, Runner]:
-    """Each job kind to the one runner that runs it; a kind claimed twice is a wiring mistake."""
-    table: dict[str, Runner] = {}
+def runner_table(
+    *runners: SlackRunner | StartRunner | PersonaTestRunner, into: dict[str, Runner] | None = None
+) -> dict[str, Runner]:
+    """Each job kind to the one runner that runs it (added to `into`, if given); a kind claimed
+    twice is a wiring mistake."""
+    table: dict[str, Runner] = {} if into is None else into
     for runner in runners:
         for kind in runner.KINDS:
             if kind in table:
@@ -89,9 +93,7 @@ class Deps:
     runners: dict[str, Runner]  # the outbox's table: a job's kind -> the runner that runs it
     budget: SlackBudget  # the Slack rate budget the outbox's runners share
     outbox_slack: AsyncWebClient  # the client they call Slack with (no 429 retries inside slack-sdk)
-    # work a listener does after its ack (a quick start: Tavus, Slack, the store) runs this many at
-    # a time, in the loop's background lane (bot/lanes.py), so a burst of it cannot delay the next acks
-    after_ack: AfterAck = field(default_factory=lambda: AfterAck(AFTER_ACK))
+    claims: Claims  # the store trip before a start's ack: its intent claimed, its job queued
 
     @classmethod
     def build(
@@ -122,22 +124,38 @@ class Deps:
             ReportRunners(settings, quiet, ws, outbox_slack, budget, results),
             StepRunner(settings, quiet, ws, outbox_slack, budget, links),
         )
-        outbox = OutboxWorker(quiet, runners, backoff=backoff, lease=settings.OUTBOX_LEASE_SECONDS)
+        outbox = OutboxWorker(
+            quiet,
+            runners,
+            backoff=backoff,
+            lease=settings.OUTBOX_LEASE_SECONDS,
+            poll=settings.OUTBOX_POLL_SECONDS,
+        )
         invites = InviteService(settings, db, ws, slack, outbox, links)
         usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
         interviews = InterviewService(settings, db, ws, people, outbox, slack, invites, usage)
         documents = DocumentService(settings, quiet, ws)  # background store threads
+        personas = PersonaService(db, ws, people, documents)
+        # the work listeners queue instead of doing it after their ack (issue 26) runs through the
+        # interview and persona services, which queue through this outbox: so these two runners
+        # join its table here, once those exist and before anything runs
+        runner_table(
+            StartRunner(settings, quiet, ws, interviews, outbox_slack),
+            PersonaTestRunner(quiet, personas, documents, outbox_slack, settings.PUBLIC_URL),
+            into=runners,
+        )
+        acks = AsyncStore(store, threads=ACK_THREADS)
         return cls(
             settings=settings,
             store=store,
             db=db,
-            acks=AsyncStore(store, threads=ACK_THREADS),
+            acks=acks,
             outbox=outbox,
             tavus=tavus,
             slack=slack,
             ws=ws,
             people=people,
-            personas=PersonaService(db, ws, people, documents),
+            personas=personas,
             interviews=interviews,
             callbacks=CallbackService(db, outbox),
             invites=invites,
@@ -148,6 +166,7 @@ class Deps:
             runners=runners,
             budget=budget,
             outbox_slack=outbox_slack,
+            claims=Claims(store, acks),
         )
 
     def retention(self) -> Retention:

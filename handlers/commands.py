@@ -7,9 +7,11 @@ import hashlib
 import logging
 
 from bot.deps import Deps
-from bot.services.access.channels import NOT_A_CHANNEL, channel_problem
+from bot.services.access.channels import NOT_A_CHANNEL
 from bot.services.results.sharing import sharing_text
+from bot.services.starting.claims import Claim
 from bot.services.starting.interviews import InterviewRequest
+from bot.services.starting.start_job import new_token, start_job
 from bot.slack.blocks import as_plain, build_notice, esc
 from bot.slack.commands import QuickInterview, parse_quick_interview, split_command
 from bot.slack.help import build_help
@@ -18,9 +20,7 @@ from bot.slack.lists import (
     build_interview_choices,
     build_interviews_list,
     build_persona_choices,
-    build_start_outcome,
 )
-from bot.store import WouldWait
 from handlers.forget import forget_command
 from handlers.guard import team_of, user_of
 from handlers.home import personas_list
@@ -32,7 +32,6 @@ from handlers.persona_test import test_command
 from handlers.stats import stats_command
 
 log = logging.getLogger(__name__)
-DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
 ADMIN_CHECK_SECONDS = 1.0
 
 
@@ -97,66 +96,36 @@ def register(app, deps: Deps) -> None:
 
 
 async def quick_interview(deps: Deps, ack, respond, client, body: dict, rest: str) -> None:
-    team, user, channel = team_of(body), user_of(body), body.get("channel_id") or ""
+    """Parse, claim and queue the start before the ack; a worker creates it and answers through
+    the command's response_url (bot/services/starting/start_job.py)."""
+    channel = body.get("channel_id") or ""
     if not channel:  # Slack sends one with every command; a request without it starts nothing
         await ack(response_type="ephemeral", text=NOT_A_CHANNEL)
         return
-
-    parsed, claimed = await claim_before_ack(deps, team, user, channel, rest)
+    parsed, claim = await deps.claims.before_ack(claim_quick, deps, body, rest)
     if parsed.error or parsed.persona is None:
         await ack(
             response_type="ephemeral", text=f"{parsed.error} Try `{deps.settings.SLACK_COMMAND} personas`."
         )
         return
-    if claimed is None:
+    if claim is None:
         await ack(
             response_type="ephemeral",
             text="You started this interview moments ago; it is on its way. "
             f"See `{deps.settings.SLACK_COMMAND} interviews`.",
         )
         return
-    intent = claimed
+    if not await deps.claims.queued(claim):
+        await ack(
+            response_type="ephemeral",
+            text=":warning: Something failed: nothing was started. Please try again.",
+        )
+        return
     await ack(
         response_type="ephemeral",
         text=f":hourglass_flowing_sand: Creating an interview with *{esc(parsed.persona.name)}*…",
     )
-    try:
-        async with deps.after_ack():
-            await start_quick(deps, respond, client, body, parsed, intent)
-    except Exception:  # a reset or a database error: say so rather than leave "Creating…" forever
-        await respond(
-            text=":warning: Something failed while starting the interview. If it started, its card "
-            "and a message from me will follow; otherwise please try again.",
-            replace_original=True,
-        )
-        await deps.db.release_intent(intent)
-        log.exception("a quick interview start failed after its ack")  # said above; no second sentence
-
-
-async def start_quick(deps: Deps, respond, client, body: dict, parsed, intent: str) -> None:
-    channel = body.get("channel_id") or ""
-    if problem := await channel_problem(client, channel):  # before Tavus bills for a card nobody sees
-        await respond(text=f":warning: {problem}", replace_original=True)
-        await deps.db.release_intent(intent)
-        return
-    outcome = await deps.interviews.start(
-        InterviewRequest(
-            team_id=team_of(body),
-            enterprise_id=body.get("enterprise_id"),
-            user_id=user_of(body),
-            persona=parsed.persona,
-            channel_id=channel,
-            name=parsed.title,
-            candidate_id=parsed.candidate_id,
-            candidate_email=parsed.candidate_email,
-            candidate_name=parsed.candidate_email,  # issue 14: the email stands for the name
-            opening_id=parsed.opening_id,
-        )
-    )
-    if outcome.error:  # nothing started: the same command may be sent again at once
-        await deps.db.release_intent(intent)
-    text, blocks = build_start_outcome(outcome)
-    await respond(text=text, blocks=blocks, replace_original=True)
+    deps.outbox.kick()  # a worker in this process (tests, the playground); others see the commit
 
 
 async def quick_is_admin(deps: Deps, team: str, user: str) -> bool:
@@ -167,25 +136,10 @@ async def quick_is_admin(deps: Deps, team: str, user: str) -> bool:
         return False
 
 
-async def claim_before_ack(
-    deps: Deps, team: str, user: str, channel: str, rest: str
-) -> tuple[QuickInterview, str | None]:
-    """The one store trip before the ack. On the loop's own thread when the store answers at
-    once (SQLite, a read and a claim well under a millisecond): under a burst, a hop to a store
-    thread and back waited on the GIL for more than the whole ack (bench/README.md). Else
-    (PostgreSQL, or a lock held) on threads of its own (deps.acks), behind no background work."""
-    try:
-        return deps.store.now(claim_quick, deps, team, user, channel, rest)
-    except WouldWait:
-        return await deps.acks.run(claim_quick, deps, team, user, channel, rest)
-
-
-def claim_quick(
-    deps: Deps, team: str, user: str, channel: str, rest: str
-) -> tuple[QuickInterview, str | None]:
-    """In a store thread: the command parsed against the visible personas and, when it names one,
-    its intent claimed (one atomic claim); the claim's key, or None for a duplicate."""
-    store = deps.store
+def claim_quick(deps: Deps, body: dict, rest: str) -> tuple[QuickInterview, Claim | None]:
+    """In the store trip before the ack: the command parsed against the visible personas and, when
+    it names one, its intent claimed and its start queued (bot/services/starting/claims.py)."""
+    store, team, user, channel = deps.store, team_of(body), user_of(body), body.get("channel_id") or ""
     visible = store.visible_personas(team, user)
     find = opening_finder(store, team, visible, lambda ref: deps.personas.find(visible, user, ref))
     parsed = parse_quick_interview(rest, find)
@@ -194,7 +148,21 @@ def claim_quick(
         return parsed, None
     candidate = parsed.candidate_id or (parsed.candidate_email or "").lower()  # a Slack user or an email
     intent = intent_key(team, user, parsed.persona.persona_id, channel, candidate, parsed.title)
-    return parsed, intent if store.claim_intent(intent, DUPLICATE_WINDOW) else None
+    req = InterviewRequest(
+        team_id=team,
+        enterprise_id=body.get("enterprise_id"),
+        user_id=user,
+        persona=parsed.persona,
+        channel_id=channel,
+        name=parsed.title,
+        candidate_id=parsed.candidate_id,
+        candidate_email=parsed.candidate_email,
+        candidate_name=parsed.candidate_email,  # issue 14: the email stands for the name
+        opening_id=parsed.opening_id,
+        token=new_token(),
+    )
+    answer = {"response_url": body.get("response_url"), "intent": intent, "check_channel": True}
+    return parsed, deps.claims.claim(intent, start_job(req, answer))
 
 
 def intent_key(*parts: str | None) -> str:

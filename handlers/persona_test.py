@@ -1,10 +1,12 @@
-"""Test this persona: `/tavus test <persona>` and the Test button on a persona in the lists."""
+"""Test this persona: `/tavus test <persona>` and the Test button on a persona in the lists. The
+test call at Tavus is an outbox job (bot/services/personas/test_job.py) answered through the
+response_url; only the Home tab's button, which has no response_url, tests here and publishes."""
 
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.records import PersonaRecord
 from bot.services.personas.persona_check import check_persona
+from bot.services.personas.test_job import GONE, persona_test_job
 from bot.slack import ids
 from bot.slack.blocks import esc
 from bot.slack.persona_check import build_persona_check
@@ -12,11 +14,9 @@ from handlers.actions import _tell, _where
 from handlers.guard import action_value, team_of, user_of
 
 
-async def run_test(deps: Deps, persona: PersonaRecord) -> tuple[str, list[dict]]:
-    """(text, blocks): plain sentences, the ids behind a detail line."""
-    async with deps.after_ack():
-        check = await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
-    return build_persona_check(check)
+async def queue_test(deps: Deps, team: str, user: str, persona_id: str, url: str, *, replace: bool) -> None:
+    await deps.db.add_jobs([persona_test_job(team, user, persona_id, url, replace=replace)])
+    deps.outbox.kick()
 
 
 async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
@@ -30,8 +30,7 @@ async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
         )
         return
     await respond(text=f":hourglass_flowing_sand: Testing *{esc(persona.name)}* at Tavus (test mode, free)…")
-    text, blocks = await run_test(deps, persona)
-    await respond(text=text, blocks=blocks, replace_original=True)
+    await queue_test(deps, team, user, persona.persona_id, body["response_url"], replace=True)
 
 
 def register(app, deps: Deps) -> None:
@@ -40,9 +39,12 @@ def register(app, deps: Deps) -> None:
         team, user, _ = _where(body)
         persona = await deps.db.persona(team, action_value(body))
         if persona is None or not (persona.owner_id == user or persona.shared):
-            answer, blocks = "I found no such persona that you can use: it may have been deleted.", None
-        else:
-            answer, blocks = await run_test(deps, persona)
-        await _tell(deps, body, respond, client, answer, blocks=blocks)
+            await _tell(deps, body, respond, client, GONE)
+        elif body.get("response_url"):
+            await queue_test(deps, team, user, persona.persona_id, body["response_url"], replace=False)
+        else:  # the Home tab: no response_url to answer later, so the answer is published from here
+            check = await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
+            answer, blocks = build_persona_check(check)
+            await _tell(deps, body, respond, client, answer, blocks=blocks)
 
     app.action(ids.TEST_PERSONA)(on_test_persona)

@@ -11,12 +11,11 @@ from bot.deps import Deps
 from bot.services.access.channels import channel_problem
 from bot.services.personas.forms import PersonaRefused, create_persona
 from bot.services.starting.interviews import InterviewRequest
+from bot.services.starting.start_job import new_token, start_job
 from bot.slack import ids
 from bot.slack.blocks import as_plain, button, esc, section
 from bot.slack.errors import slack_failed
 from bot.slack.forms import PersonaForm, read_interview_form, read_persona_form
-from bot.slack.interview_modal import build_interview_modal
-from bot.slack.lists import build_start_outcome
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
 from handlers.guard import team_of, user_of, values_of
@@ -92,40 +91,36 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         assert form.persona is not None
+        req = InterviewRequest(
+            team_id=team,
+            enterprise_id=(body.get("enterprise") or {}).get("id"),
+            user_id=user,
+            persona=form.persona,
+            channel_id=form.channel,
+            name=form.name,
+            candidate_id=form.candidate,
+            greeting=form.greeting,
+            extra_context=form.extra_context,
+            minutes=form.minutes,
+            recording=form.recording,
+            captions=form.captions,
+            language=form.language,
+            request_key=submission_key(view),
+            opening_id=opening_id,
+            token=new_token(),
+            **form.extra,
+        )
+        # queued before the ack; a worker starts it and shows the outcome in this modal
+        # (bot/services/starting/start_job.py); a double click queues it once (one key)
+        answer = {"view_id": view.get("id"), "channel": metadata_channel(view), "values": form.values}
+        await deps.db.add_jobs([start_job(req, answer, key="start:" + submission_key(view))])
         await ack(
             response_action="update",
             view=build_progress_view(
                 "Start interview", f"Creating the interview with *{esc(form.persona.name)}*…"
             ),
         )
-        outcome = await deps.interviews.start(
-            InterviewRequest(
-                team_id=team,
-                enterprise_id=(body.get("enterprise") or {}).get("id"),
-                user_id=user,
-                persona=form.persona,
-                channel_id=form.channel,
-                name=form.name,
-                candidate_id=form.candidate,
-                greeting=form.greeting,
-                extra_context=form.extra_context,
-                minutes=form.minutes,
-                recording=form.recording,
-                captions=form.captions,
-                language=form.language,
-                request_key=submission_key(view),
-                opening_id=opening_id,
-                **form.extra,
-            )
-        )
-        if outcome.error and not outcome.running:
-            retry = build_interview_modal(
-                personas, metadata_channel(view), values=form.values, errors={"_form": outcome.error}
-            )
-            await update_view(client, view["id"], retry)
-            return
-        _, blocks = build_start_outcome(outcome)
-        await update_view(client, view["id"], build_result_view("Interview", blocks))
+        deps.outbox.kick()
 
     async def on_more_options(ack, body, client) -> None:
         """More options: the same modal again with the rest of the fields below (views.update, as

@@ -1,5 +1,6 @@
-"""The app as a real process (`python -m bot serve`), for SIGKILL and full-log tests, and the
-local stand-ins as the README runs them (`tavus-slack sim-slack`, `tavus-slack sim-tavus`)."""
+"""The app as real processes (`python -m bot serve`, or `web` and `worker`), for SIGKILL and
+full-log tests, and the local stand-ins as the README runs them (`tavus-slack sim-slack`,
+`tavus-slack sim-tavus`)."""
 
 from __future__ import annotations
 
@@ -34,23 +35,46 @@ class AppProcess:
 
 
 def start_app(
-    tmp_path: Path, tavus_url: str, slack_url: str, *, port: int | None = None, name: str = "app", **env: str
+    tmp_path: Path,
+    tavus_url: str,
+    slack_url: str,
+    *,
+    port: int | None = None,
+    name: str = "app",
+    command: tuple[str, ...] = ("serve",),
+    **env: str,
 ) -> AppProcess:
+    """`python -m bot serve` (the web process and a worker), or `command` (("web",), …)."""
     if port is None:  # another test process may take a free port before the app binds it: try anew
         for attempt in range(3):
             try:
-                return _start_app(tmp_path, tavus_url, slack_url, port=free_port(), name=name, **env)
+                return _start_app(tmp_path, tavus_url, slack_url, command, port=free_port(), name=name, **env)
             except RuntimeError as exc:
                 if attempt == 2 or "address already in use" not in str(exc):
                     raise
-    return _start_app(tmp_path, tavus_url, slack_url, port=port, name=name, **env)
+    return _start_app(tmp_path, tavus_url, slack_url, command, port=port, name=name, **env)
 
 
-def _start_app(
-    tmp_path: Path, tavus_url: str, slack_url: str, *, port: int, name: str, **env: str
-) -> AppProcess:
-    log = tmp_path / f"{name}-{time.time():.3f}.log"
-    environment = {
+def start_worker(tmp_path: Path, tavus_url: str, slack_url: str, *, port: int, **env: str) -> AppProcess:
+    """`python -m bot worker` with the app's settings; returns once it says it started."""
+    log = tmp_path / f"worker-{time.time():.3f}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        env=app_env(tmp_path, tavus_url, slack_url, port, **env),
+        cwd=tmp_path,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while "worker started" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+    return AppProcess(proc, "", log)
+
+
+def app_env(tmp_path: Path, tavus_url: str, slack_url: str, port: int, **env: str) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -65,8 +89,22 @@ def _start_app(
         "LOG_LEVEL": "INFO",
         **env,
     }
+
+
+def _start_app(
+    tmp_path: Path,
+    tavus_url: str,
+    slack_url: str,
+    command: tuple[str, ...],
+    *,
+    port: int,
+    name: str,
+    **env: str,
+) -> AppProcess:
+    log = tmp_path / f"{name}-{time.time():.3f}.log"
+    environment = app_env(tmp_path, tavus_url, slack_url, port, **env)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"],
+        [sys.executable, "-m", "bot", *command],
         env=environment,
         cwd=tmp_path,
         stdout=log.open("w"),

@@ -103,8 +103,6 @@ def test_the_app_reports_its_event_loop_lag(served):
 
     summary = wait_until(sampled, what="loop lag samples")
     assert 0 <= summary["p50_ms"] <= summary["p99_ms"] <= summary["max_ms"]
-    # the app's loop runs with the two lanes (bot/lanes.py), and says what waits in each
-    assert set(summary["waiting"]) == {"ack_lane", "background_lane"}
     before = httpx.get(f"{served.url}/healthz/loop?reset=1").json()["samples"]
     assert httpx.get(f"{served.url}/healthz/loop").json()["samples"] < before  # reset cleared them
 

@@ -267,7 +267,10 @@ def test_where_the_notice_comes_first_no_interview_starts_without_its_page(
     asked = driver.command("interview Plain Open round", channel="C0HIRING1")
     said = wait_until(lambda: said_with(slack, asked, "named candidate"), what="the refusal")
     assert "add the candidate" in said and not tavus.state.conversations
-    bare = serve(PUBLIC_URL=None)  # the same workspace and database, without a public address
+    # the same workspace and database, without a public address: the first app (its worker too, which
+    # would run the second's queued start with its own settings) is stopped first (issue 26)
+    served.server.stop()
+    bare = serve(PUBLIC_URL=None)
     other = SlackDriver(bare.url, SIGNING_SECRET, slack.sim.state, slack.url)
     try:
         asked = other.command(f"interview {persona.persona_id} jo@example.com Round", channel="C0HIRING1")
@@ -275,7 +278,7 @@ def test_where_the_notice_comes_first_no_interview_starts_without_its_page(
     finally:
         other.close()
     assert "invite page" in said and not tavus.state.conversations
-    assert not served.deps.store.active_in_team("T0ACME01")
+    assert not bare.deps.store.active_in_team("T0ACME01")
 
 
 def said_with(slack, response, words: str) -> str | None:

@@ -24,8 +24,6 @@ NEVER = {
     "bot/slack": ("bot.services", "bot.store"),
     "handlers": ("bot.tavus", "bot.store"),
 }
-# Issue 26: the quick start's claim (helper P's part) still catches the store's WouldWait; it goes with it.
-NOT_YET = {("handlers/commands.py", "bot.store"), ("handlers/commands.py", "bot.store.WouldWait")}
 ONLY_IN = {"handlers": {"bot/app.py"}, "sim": {"bot/cli.py"}}  # bot/ may import these only there
 # bot/services/'s rooms, bottom first: a room imports only its own and those before it (issue 26).
 # The outbox's vocabulary and worker sit under access (channels pace their checks with it); results
@@ -129,8 +127,6 @@ def test_builders_take_records_and_listeners_go_through_services():
         for path in python_files(room):
             rel = str(path.relative_to(ROOT))
             for name in runtime_imports(path, typed=True):
-                if (rel, name) in NOT_YET:
-                    continue
                 if any(name == f or name.startswith(f + ".") for f in never):
                     broken.append(f"{rel} imports {name}")
     assert not broken, "\n".join(broken)

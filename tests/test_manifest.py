@@ -143,5 +143,10 @@ def test_manifest_matches_the_app():
         assert len(text) <= limit
 
 
-def test_procfile_serves_on_port():
-    assert (ROOT / "Procfile").read_text().strip() == "web: tavus-slack serve"
+def test_procfile_declares_the_web_and_the_worker_process():
+    lines = (ROOT / "Procfile").read_text().strip().splitlines()
+    assert lines == ["web: tavus-slack web", "worker: tavus-slack worker"]
+    from bot.cli import parser
+
+    for line in lines:  # each is a command the CLI knows
+        assert parser().parse_args([line.split()[-1]]).command == line.split()[-1]

@@ -8,7 +8,9 @@ import pytest
 
 from bot.deps import runner_table
 from bot.services.calls.jobs import CallRunners
+from bot.services.personas.test_job import PersonaTestRunner
 from bot.services.results.runner import SlackRunner
+from bot.services.starting.start_job import StartRunner
 
 
 def runner_classes(cls: type = SlackRunner) -> list[type]:
@@ -19,8 +21,11 @@ def test_the_outboxs_table_has_every_runner_and_nothing_else(served):
     table = served.deps.runners
     assert table is served.deps.outbox.runners
     defined = {n.removeprefix("run_") for c in runner_classes() for n in dir(c) if n.startswith("run_")}
+    defined |= {*StartRunner.KINDS, *PersonaTestRunner.KINDS}  # the work listeners queue (issue 26)
     assert set(table) == defined
-    assert all(callable(getattr(runner, f"run_{kind}")) for kind, runner in table.items())
+    slack_kinds = {kind: runner for kind, runner in table.items() if isinstance(runner, SlackRunner)}
+    assert all(callable(getattr(runner, f"run_{kind}")) for kind, runner in slack_kinds.items())
+    assert isinstance(table["start"], StartRunner) and isinstance(table["persona_test"], PersonaTestRunner)
 
 
 def test_two_runners_for_one_kind_is_refused():

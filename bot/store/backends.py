@@ -32,6 +32,9 @@ class _SqliteTx:
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 
+    def notify(self) -> None:
+        """Nothing to send: workers see the commit itself (bot/store/wake.py)."""
+
 
 def wal(conn: sqlite3.Connection, waits: bool) -> None:
     """Turn on WAL. Switching a new file's journal mode needs it alone, and SQLite answers "locked"
@@ -108,7 +111,7 @@ class SqliteBackend:
         """`fn(*args)` on this thread, its reads and writes (here and in the claims file) never
         waiting for a lock: WouldWait instead, and a transaction that could not begin wrote
         nothing. For the event loop's thread, where a trip to a store thread costs more than a
-        small query (bot/lanes.py). Checkpoints (disk syncs) are left to other threads' commits,
+        small query. Checkpoints (disk syncs) are left to other threads' commits,
         such as the reconciler's purge of expired claims."""
         if getattr(_no_wait, "on", False):  # nested: the outer call restores the connections
             return fn(*args)

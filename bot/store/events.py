@@ -8,7 +8,7 @@ from typing import Any
 from bot.clock import utcnow
 from bot.store.backends import Tx
 from bot.store.base import StoreBase
-from bot.store.outbox import Job, enqueue, later
+from bot.store.outbox import Job, claim, enqueue
 
 
 class EventRecords(StoreBase):
@@ -45,14 +45,7 @@ class EventRecords(StoreBase):
     def claim_intent(self, key: str, seconds: float) -> bool:
         """One atomic claim on an intent for `seconds`: True for the first caller, on any instance."""
         with self.db.claims().write() as tx:
-            tx.execute("delete from intent_claims where key = ? and expires_at <= ?", (key, utcnow()))
-            return (
-                tx.execute(
-                    "insert into intent_claims (key, expires_at) values (?, ?) on conflict do nothing",
-                    (key, later(seconds)),
-                )
-                > 0
-            )
+            return claim(tx, key, seconds)
 
     def release_intent(self, key: str) -> None:
         """The intent failed: the same command may be sent again at once."""

@@ -9,6 +9,7 @@ into one and a redraw that raced a newer change runs again.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,8 +17,10 @@ from typing import Any
 from bot.clock import utcnow
 from bot.records import _Record
 from bot.store.base import StoreBase
+from bot.store.sql import WouldWait
 
 PENDING, DONE, PARKED = "pending", "done", "parked"
+HELD = "held"  # `result` of a job its queuer holds until it runs it (a starter's card post)
 
 
 @dataclass(slots=True)
@@ -30,6 +33,7 @@ class Job:
     team_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     rearm: bool = False  # a redraw: queue it again even when an earlier one is done
+    held: float = 0.0  # > 0: leased this long to the process queueing it, which runs it now (`mine`)
 
 
 @dataclass(slots=True)
@@ -63,11 +67,13 @@ def enqueue(tx, jobs: list[Job]) -> None:
     """Queue jobs inside the caller's transaction."""
     now = utcnow()
     for job in jobs:
+        lease, mark = (later(job.held), HELD) if job.held else (None, None)
         params = (job.key, job.kind, job.token, job.team_id, json.dumps(job.payload), PENDING, now, now, now)
         sql = (
-            "insert into outbox (key, kind, token, team_id, payload, state, due_at, created_at, updated_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do "
+            "insert into outbox (key, kind, token, team_id, payload, state, due_at, created_at, updated_at, "
+            "lease_until, result) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do "
         )
+        params += (lease, mark)
         if job.rearm:
             sql += (
                 "update set state = 'pending', due_at = excluded.due_at, attempts = 0, "
@@ -77,6 +83,18 @@ def enqueue(tx, jobs: list[Job]) -> None:
         else:
             sql += "nothing"
         tx.execute(sql, params)
+    if jobs:
+        tx.notify()
+
+
+def claim(tx, key: str, seconds: float) -> bool:
+    """One atomic claim on an intent for `seconds`: True for the first caller, on any instance."""
+    tx.execute("delete from intent_claims where key = ? and expires_at <= ?", (key, utcnow()))
+    inserted = tx.execute(
+        "insert into intent_claims (key, expires_at) values (?, ?) on conflict do nothing",
+        (key, later(seconds)),
+    )
+    return inserted > 0
 
 
 class OutboxRecords(StoreBase):
@@ -84,15 +102,52 @@ class OutboxRecords(StoreBase):
         with self.db.write() as tx:
             enqueue(tx, jobs)
 
-    def claim_jobs(self, lease_seconds: float, limit: int = 20, key: str | None = None) -> list[OutboxRecord]:
+    def claim_with_jobs(self, key: str, seconds: float, jobs: list[Job]) -> tuple[bool, bool]:
+        """An intent's claim (see `claim_intent`) and the jobs it starts, before a command's ack:
+        (claimed, queued). Where claims live in the database itself (PostgreSQL) both are one
+        transaction. On SQLite the claims have their own file: the jobs follow in the database when
+        its write lock is free; (True, False) when it is not (under `Store.now`), and the caller
+        queues them from a thread before its ack."""
+        if self.db.claims() is self.db:
+            with self.db.write() as tx:
+                if not claim(tx, key, seconds):
+                    return False, False
+                enqueue(tx, jobs)
+                return True, True
+        if not self.claim_intent(key, seconds):  # type: ignore[attr-defined]
+            return False, False
+        return True, self.try_add_jobs(jobs)
+
+    def try_add_jobs(self, jobs: list[Job]) -> bool:
+        """add_jobs, or False with nothing written when it would wait for a lock (under `Store.now`)."""
+        try:
+            self.add_jobs(jobs)
+        except WouldWait:
+            return False
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return False
+            raise
+        return True
+
+    def claim_jobs(
+        self, lease_seconds: float, limit: int = 20, key: str | None = None, *, mine: bool = False
+    ) -> list[OutboxRecord]:
         """Lease due pending jobs (or the one with `key`). On PostgreSQL rows another instance
-        holds are skipped, so any instance may drain; a lease that runs out is taken over."""
+        holds are skipped, so any instance may drain; a lease that runs out is taken over. `mine`:
+        the job with `key` queued `held` by the caller, still unclaimed, whatever its lease."""
         now = utcnow()
         where = "state = 'pending' and due_at <= ? and (lease_until is null or lease_until < ?)"
         params: tuple = (now, now)
+        if mine:
+            where, params = f"state = 'pending' and result = '{HELD}'", ()
         if key is not None:
             where += " and key = ?"
             params += (key,)
+        if self.db.dialect == "sqlite" and not self.db.read(
+            f"select 1 from outbox where {where} limit 1", params
+        ):
+            return []  # nothing due: no write lock taken (a worker looks after every commit it sees)
         with self.db.write() as tx:
             rows = tx.query(
                 f"select * from outbox where {where} order by due_at, id limit {int(limit)}"
@@ -101,7 +156,10 @@ class OutboxRecords(StoreBase):
             )
             until = later(lease_seconds)
             for row in rows:
-                tx.execute("update outbox set lease_until = ? where id = ?", (until, row["id"]))
+                tx.execute(  # a held job's mark goes with its first claim, by its holder or another
+                    f"update outbox set lease_until = ?, result = nullif(result, '{HELD}') where id = ?",
+                    (until, row["id"]),
+                )
         return [OutboxRecord.from_row(r) for r in rows]
 
     def job_done(self, job: OutboxRecord, result: str | None = None) -> bool:

@@ -20,6 +20,10 @@ class _PostgresTx:
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return self.conn.execute(_pg(sql), params).fetchall()
 
+    def notify(self) -> None:
+        """Sent at commit (and once per transaction however often asked): a LISTENing worker wakes."""
+        self.conn.execute(f"notify {OUTBOX_CHANNEL}")
+
 
 class PostgresBackend:
     """A psycopg 3 connection pool; each write is one transaction on one pooled connection."""
@@ -106,6 +110,7 @@ class PostgresBackend:
         self.pool.close()
 
 
+OUTBOX_CHANNEL = "tavus_slack_outbox"  # NOTIFY'd when jobs are queued (bot/store/wake.py)
 LEADER_LOCK = 7_353_125  # pg_try_advisory_lock key of the instance that reconciles
 
 

@@ -18,6 +18,7 @@ class WouldWait(Exception):
 class Tx(Protocol):
     def execute(self, sql: str, params: tuple = ()) -> int: ...  # rows changed
     def query(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]: ...
+    def notify(self) -> None: ...  # jobs were queued: wake a worker when this commits
 
 
 class Backend(Protocol):

@@ -1,5 +1,5 @@
-"""/healthz, and /healthz/loop: how late the event loop runs, the figure that says whether
-background work is delaying Slack's acks, and what waits in each of its lanes (bot/lanes.py)."""
+"""/healthz, and /healthz/loop: how late the web process's event loop runs, the figure that says
+whether anything is delaying Slack's acks (background work runs in the worker processes)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from collections import deque
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-
-from bot import lanes
 
 TICK = 0.02  # seconds between two samples
 SAMPLES = 15_000  # the last five minutes or so
@@ -47,8 +45,6 @@ async def healthz(request: Request) -> Response:
 def loop_lag_endpoint(lag: LoopLag):
     async def loop_lag(request: Request) -> Response:
         summary = lag.summary()
-        if (ready := lanes.lanes_of(asyncio.get_running_loop())) is not None:
-            summary["waiting"] = ready.waiting()  # callbacks ready in each lane right now
         if request.query_params.get("reset"):
             lag.lags.clear()
         return JSONResponse(summary)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
+from bot.services.outbox.held import held_elsewhere
 from bot.services.outbox.job_kinds import NotYet, Runner, parked_jobs
 from bot.slack.budget import Throttled
 from bot.slack.errors import TOKEN_REFUSED, slack_failed
@@ -30,7 +31,9 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 45.0  # a job's lease; a run is cut at 80 % of it, so only a dead runner loses one
 POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other instances queued
 NOT_YET_SECONDS = 2.0
-BATCH = 8  # jobs run at once by one worker
+# jobs run at once by one worker: most wait on the network (a start waits seconds on Tavus), and a
+# worker process has no acks to keep prompt (issue 26), so a burst's starts run side by side
+BATCH = 256
 WAKE_AFTER = 0.005  # after a deferred job's due time, so the claim sees it due
 TRANSIENT_SLACK = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
@@ -148,12 +151,15 @@ class OutboxWorker:
             log.exception("outbox claim failed; the jobs running go on")
             return []
 
-    async def run_now(self, key: str) -> tuple[bool, str | None]:
-        """Run one job at once (the starter waits for the card): (done, error if given up)."""
-        jobs = await self.db.claim_jobs(self.lease, 1, key)
-        if not jobs:
-            return False, None
-        return await self.run(jobs[0], tell=False)
+    async def run_now(self, key: str, *, mine: bool = False) -> tuple[bool, str | None]:
+        """Run one job at once (the starter waits for the card): (done, error if given up).
+        `mine`: a job the caller queued `held`, which no worker claims before its lease ends."""
+        jobs = await self.db.claim_jobs(self.lease, 1, key, mine=mine)
+        if not jobs and (held := await held_elsewhere(self.db, key, self.lease)) is not None:
+            return held  # another runner had it (a worker its commit woke; a start cut short)
+        if not jobs:  # nobody holds it now: once more, as anyone may
+            jobs = await self.db.claim_jobs(self.lease, 1, key)
+        return await self.run(jobs[0], tell=False) if jobs else (False, None)
 
     async def run(self, job: OutboxRecord, *, tell: bool = True) -> tuple[bool, str | None]:
         """One attempt: done, deferred, retried later or parked. Never raises."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -75,7 +76,7 @@ class InterviewService:
 
     async def start_now(self, req: InterviewRequest) -> StartOutcome:
         """An open interview: the intent recorded, the conversation created at Tavus, the card."""
-        token = secrets.token_urlsafe(24)
+        token = req.token or secrets.token_urlsafe(24)
         intent = make_intent(self.settings, req, token, status="creating")
         try:
             await self.db.begin_conversation(intent)
@@ -88,28 +89,26 @@ class InterviewService:
             )
         except te.TavusError as exc:
             await self.db.conversation_failed(token, str(exc))
-            running = (
-                await self.db.active_of(req.team_id, req.user_id)
-                if isinstance(exc, te.ConcurrencyLimitError)
-                else []
-            )
+            limited = isinstance(exc, te.ConcurrencyLimitError)  # say what is running
+            running = await self.db.active_of(req.team_id, req.user_id) if limited else []
             return StartOutcome(error=tavus_failure(exc, "start the interview"), running=running)
         intent.conversation_id, intent.url = created.conversation_id, created.conversation_url
+        posts = [replace(job, held=self.outbox.lease) for job in announce_jobs(intent)]  # ours to run
         await self.db.conversation_created(
-            token, created.conversation_id, created.conversation_url, announce_jobs(intent), tavus.fingerprint
+            token, created.conversation_id, created.conversation_url, posts, tavus.fingerprint
         )
         if created.status == "ended":  # adopted after an ambiguous create, and already over
             await self.db.mark_ended(token, at=utcnow(), reason=None)
-        return await self.announce(token)
+        return await self.announce(token, mine=True)
 
-    async def announce(self, token: str) -> StartOutcome:
+    async def announce(self, token: str, *, mine: bool = False) -> StartOutcome:
         """Post the queued card now, so the starter hears how it went (the outbox retries it). An
         invite's card is already out: redraw it."""
         conv = await self.db.conversation_by_token(token)
         if conv is not None and conv.message_ts:
             await self.refresh_card(token)
             return StartOutcome(conv=conv)
-        _, error = await self.outbox.run_now(f"post:{token}")
+        _, error = await self.outbox.run_now(f"post:{token}", mine=mine)
         self.outbox.kick()
         conv = await self.db.conversation_by_token(token)
         post_error = slack_post_failure(error, conv.channel_id or "") if error and conv else None

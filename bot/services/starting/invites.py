@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -67,15 +68,15 @@ class InviteService:
 
     async def post_card(self, conv: ConversationRecord) -> str | None:
         """Post a card now through the outbox (which retries it); a sentence saying how to fix it."""
-        await self.db.add_jobs([post_job(conv)])
-        _, error = await self.outbox.run_now(f"post:{conv.token}")
+        await self.db.add_jobs([replace(post_job(conv), held=self.outbox.lease)])  # ours to run
+        _, error = await self.outbox.run_now(f"post:{conv.token}", mine=True)
         self.outbox.kick()
         return slack_post_failure(error, conv.channel_id or "") if error else None
 
     # starting
     async def create(self, req: InterviewRequest) -> StartOutcome:
         """An invite (or, without PUBLIC_URL, a private room made now) and its card."""
-        token = secrets.token_urlsafe(24)
+        token = req.token or secrets.token_urlsafe(24)
         now = datetime.now(UTC)
         invite = bool(self.settings.PUBLIC_URL)
         posted = (await self.db.interview_settings(req.team_id))["notice_in_posting"]

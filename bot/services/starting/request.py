@@ -39,6 +39,7 @@ class InterviewRequest:
     expires_hours: int | None = None
     opening_id: str | None = None  # issue 25: the opening it interviews for
     policy: str | None = None  # issue 24: None takes the workspace's (bot/policy.py)
+    token: str | None = None  # chosen when the start was queued (bot/services/starting/start_job.py)
 
 
 def callback_secret(settings: Settings, token: str) -> str:

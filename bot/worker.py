@@ -1,0 +1,128 @@
+"""The worker process: everything after an ack. It drains the outbox (card posts and redraws,
+replies, DMs, and the starts and persona tests listeners queue), runs the reconciler (with
+retention in its rounds), the documents poll, and learns workspace names for the candidate's page.
+
+`tavus-slack worker` runs one; `tavus-slack serve` starts --workers N of them beside the web process
+(bot/supervise.py). `create_app(..., worker=True)` runs the same tasks inside the app's own process,
+for the tests and the playground (one command each)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import signal
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aiohttp
+import httpx
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.logs import keep_secret, settings_secrets
+from bot.services.calls.reconciler import Reconciler
+from bot.slack.client import slack_client
+from bot.store import Store
+from bot.store.wake import wake_on_commits
+from bot.tavus.client import TavusClient, default_http_client
+
+log = logging.getLogger(__name__)
+_frozen = False
+
+
+def freeze_start_up() -> None:
+    """What the imports and the build made lives as long as the process: out of the collector's
+    sight, its full passes (100+ ms with the GIL held, every ack waiting) become short. Once per
+    process: a test process builds many apps, and each freeze keeps what was alive then."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    slack: AsyncWebClient | None = None,
+    tavus: TavusClient | None = None,
+    store: Store | None = None,
+) -> tuple[Deps, httpx.AsyncClient]:
+    """The store, the clients and the services, as the web and the worker processes both use them."""
+    keep_secret(*settings_secrets(settings))  # also when built without the CLI (tests, playground)
+    store = store or Store.from_url(settings.DATABASE_URL)
+    tavus_http = default_http_client(settings.TAVUS_TIMEOUT_SECONDS)
+    if tavus is None and settings.TAVUS_API_KEY:
+        tavus = TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL, http_client=tavus_http)
+    return Deps.build(settings, store, tavus, slack or slack_client(settings), tavus_http), tavus_http
+
+
+@contextlib.asynccontextmanager
+async def clients_open(deps: Deps, tavus_http: httpx.AsyncClient) -> AsyncIterator[None]:
+    """One pooled HTTP session for every Slack call, instead of one per call; all closed at the end."""
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=deps.settings.SLACK_TIMEOUT_SECONDS))
+    deps.slack.session = deps.outbox_slack.session = session
+    try:
+        yield
+    finally:
+        await session.close()
+        await tavus_http.aclose()
+        deps.db.close()
+        deps.acks.close()
+        deps.outbox.db.close()
+        deps.store.close()  # also lets another instance lead
+
+
+def start_background(deps: Deps, *, reconcile: bool = True) -> list[asyncio.Task]:
+    """The worker's tasks, on the running loop."""
+    settings = deps.settings
+    reconciler = Reconciler.of(
+        deps, interval=settings.RECONCILE_SECONDS, grace=timedelta(seconds=settings.RECOVERY_GRACE_SECONDS)
+    )
+    work = [
+        start_up(reconciler),
+        deps.outbox.run_forever(),
+        wake_on_commits(settings.DATABASE_URL, deps.outbox.kick),  # jobs other processes queue
+        deps.ws.learn_names(deps.slack),  # for the candidate's page
+    ]
+    if reconcile:
+        work += [reconciler.run_forever(), deps.documents.run_forever(settings.RECONCILE_SECONDS)]
+    return [asyncio.create_task(coro) for coro in work]
+
+
+async def stop(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def start_up(reconciler: Reconciler) -> None:
+    """Recover at once what a crash left, if this instance leads (it does when it is alone)."""
+    try:
+        await reconciler.recover_if_leader()
+    except Exception:
+        log.exception("start-up recovery failed; the reconciler will keep trying")
+
+
+async def run(settings: Settings) -> None:
+    """One worker process, until SIGTERM or SIGINT; a job it was running is left to its lease."""
+    deps, tavus_http = build_deps(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    async with clients_open(deps, tavus_http):
+        freeze_start_up()
+        tasks = start_background(deps)
+        log.info("worker started")
+        await stopping.wait()
+        await stop(tasks)
+    log.info("worker stopped")
+
+
+def main(settings: Settings) -> int:
+    asyncio.run(run(settings))
+    return 0
