@@ -78,11 +78,15 @@ class StartRunner:
         data = job.data
         if not data:  # forgotten before it ran, or its content cleared by retention
             return None
-        answer, request = data["answer"], dict(data["request"])
-        persona = await self.db.persona(job.team_id, request.pop("persona_id"))
-        req = InterviewRequest(persona=persona, **request) if persona is not None else None
+        answer, req = data["answer"], None
         try:
-            outcome = await self.start(req, answer) if req is not None else StartOutcome(error=PERSONA_GONE)
+            if job.token and (conv := await self.db.conversation_by_token(job.token)) is not None:
+                # a rerun (the first run's worker died, or its run was cut): what that run made
+                # stands, whatever changed since (the persona deleted, the cap reached, a policy)
+                outcome = await self.resumed(conv)
+            else:
+                req = await self.request_of(job.team_id, dict(data["request"]))
+                outcome = await self.start(req, answer) if req else StartOutcome(error=PERSONA_GONE)
         except NotYet:
             raise
         except Exception:  # retried by the outbox; after a second failure the starter hears of it
@@ -94,6 +98,11 @@ class StartRunner:
             await self.db.release_intent(answer["intent"])
         await self.answer(job.team_id or "", answer, outcome, req)
         return None
+
+    async def request_of(self, team: str | None, request: dict[str, Any]) -> InterviewRequest | None:
+        """The queued request with its persona read afresh; None once the persona is gone."""
+        persona = await self.db.persona(team, request.pop("persona_id"))
+        return InterviewRequest(persona=persona, **request) if persona is not None else None
 
     async def start(self, req: InterviewRequest, answer: dict[str, Any]) -> StartOutcome:
         if answer.get("check_channel"):  # before Tavus bills for a card nobody sees
