@@ -103,8 +103,41 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def room_of(module: str) -> str | None:
+    """bot.services.<room>[.module] -> room (a room's package counts as the room)."""
     parts = module.split(".")
-    return parts[2] if len(parts) > 3 and parts[:2] == ["bot", "services"] else None
+    return parts[2] if len(parts) >= 3 and parts[:2] == ["bot", "services"] else None
+
+
+def hidden_imports(path: Path) -> list[str]:
+    """Imports the graph above would not see: relative ones, importlib and __import__."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            found.append(f"line {node.lineno}: a relative import")
+        elif isinstance(node, ast.Import | ast.ImportFrom) and "importlib" in ast.unparse(node):
+            found.append(f"line {node.lineno}: importlib")
+        elif isinstance(node, ast.Name) and node.id == "__import__":
+            found.append(f"line {node.lineno}: __import__")
+    return found
+
+
+def test_every_import_is_one_the_graph_sees():
+    """The arrows and the cycle check read `import` statements: so bot/ and handlers/ import by
+    absolute name only, never relatively or through importlib."""
+    hidden = [
+        f"{p.relative_to(ROOT)} {what}" for p in python_files("bot", "handlers") for what in hidden_imports(p)
+    ]
+    assert not hidden, "\n".join(hidden)
+
+
+def test_the_checks_see_what_they_must(tmp_path):
+    """The helpers above, on probes: a relative import and importlib are reported, and a room's
+    package imported by name (`from bot.services import steps`) is that room."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ..store import Store\nimport importlib\nx = __import__('bot.store')\n")
+    assert len(hidden_imports(probe)) == 3
+    assert room_of("bot.services.steps") == "steps" and room_of("bot.services.steps.steps") == "steps"
+    assert room_of("bot.services") is None and room_of("bot.store.outbox") is None
 
 
 def python_files(*rooms: str) -> list[Path]:
