@@ -6,9 +6,6 @@ import argparse
 import logging
 import sys
 
-import uvicorn
-
-from bot.config import SettingsError, load_settings
 from bot.logs import settings_secrets, setup_logging
 
 
@@ -63,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "playground":
         return playground(args.host, args.port)
     if args.command in ("web", "worker"):
+        from bot.supervise import serve_one
+
         return serve_one(args.command)
     return serve(getattr(args, "workers", 1))
 
@@ -134,15 +133,16 @@ def stats_export(args: argparse.Namespace) -> int:
 
 def migrate() -> int:
     """Create the database, or bring it to this release's schema (`serve` does the same at start)."""
-    from bot.doctor.reach import connect_postgres, first_line, redact_password, safe_url
+    from bot.doctor.reach import database_unreachable, first_line, redact_password, safe_url
     from bot.store.backends import open_backend
 
     if (settings := database_settings()) is None:
         return 2
+    if problem := database_unreachable(settings.DATABASE_URL):  # first: the pool would wait 30 s
+        print(problem, file=sys.stderr)
+        return 1
     where = safe_url(settings.DATABASE_URL)
     try:
-        if not settings.DATABASE_URL.startswith("sqlite:///"):
-            connect_postgres(settings.DATABASE_URL)  # first, with a short timeout: the pool would wait 30 s
         backend = open_backend(settings.DATABASE_URL)
         try:
             applied = backend.migrate()
@@ -188,49 +188,14 @@ def serve(workers: int) -> int:
     if workers < 0:
         print(f"--workers must be 0 or more, not {workers}", file=sys.stderr)
         return 2
+    from bot.supervise import serve as supervise
+    from bot.supervise import serve_one, serving_settings
+
     if workers == 0:
         return serve_one("web")
-    if serving_settings() is None:  # checked once here, not in each child
+    if serving_settings("serve") is None:  # checked once here, not in each child
         return 2
-    from bot.supervise import serve as supervise
-
     return supervise(workers)
-
-
-def serve_one(which: str) -> int:
-    """`web` or `worker`: one process, as a child of `serve` or on its own (a Procfile's line)."""
-    from bot.supervise import die_with_parent
-
-    die_with_parent()
-    if (settings := serving_settings()) is None:
-        return 2
-    if which == "worker":
-        from bot.worker import main as run_worker
-
-        return run_worker(settings)
-    from bot.app import create_app
-
-    uvicorn.run(
-        create_app(settings, worker=False),
-        host=settings.HOST,
-        port=settings.PORT,
-        log_config=None,  # keep setup_logging's: uvicorn's lines go through the same redacting filter
-        log_level=settings.LOG_LEVEL.lower(),
-        proxy_headers=True,
-        server_header=False,
-    )
-    return 0
-
-
-def serving_settings():
-    """The settings, logging set up; None (the reason on stderr) when they are unusable."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return None
-    setup_logging(settings_secrets(settings), level=getattr(logging, settings.LOG_LEVEL))
-    return settings
 
 
 def serve_simulator(which: str, host: str, port: int) -> int:

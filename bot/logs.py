@@ -72,11 +72,12 @@ def settings_secrets(settings) -> list[str]:
     return [f.get_secret_value() for f in fields if f is not None]
 
 
-def setup_logging(secrets: list[str], level: int = logging.INFO) -> RedactSecrets:
+def setup_logging(secrets: list[str], level: int = logging.INFO, role: str | None = None) -> RedactSecrets:
     """Root logging to stderr at `level`, every handler behind the redacting filter. uvicorn's
     loggers get no handlers of their own: they propagate to root, through the same filter, at the
     same level (serve() passes log_config=None so uvicorn keeps it that way)."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    who = f"[{role} %(process)d] " if role else ""  # `serve`'s processes share one stderr
+    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s {who}%(name)s: %(message)s")
     FILTER.add(*secrets)
     root = logging.getLogger()
     root.setLevel(level)

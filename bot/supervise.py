@@ -18,16 +18,20 @@ import subprocess
 import sys
 import time
 
+from bot.config import SettingsError, load_settings
+from bot.logs import settings_secrets, setup_logging
+
 log = logging.getLogger(__name__)
 
 PARENT = "TAVUS_SLACK_PARENT"  # set in a child's environment: the pid it must not outlive
+ROLE = "TAVUS_SLACK_ROLE"  # and its name in log lines: web, worker 1, worker 2, …
 STOP_SECONDS = 15.0
 PR_SET_PDEATHSIG = 1
 
 
 def serve(workers: int) -> int:
-    children = {spawn("web"): "web"}
-    children.update({spawn("worker"): f"worker {n + 1}" for n in range(workers)})
+    children = {spawn("web", "web"): "web"}
+    children.update({spawn("worker", f"worker {n + 1}"): f"worker {n + 1}" for n in range(workers)})
     stopping: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda got, _frame: stopping.append(got))
@@ -45,8 +49,8 @@ def serve(workers: int) -> int:
     return status
 
 
-def spawn(command: str) -> subprocess.Popen:
-    env = {**os.environ, PARENT: str(os.getpid())}
+def spawn(command: str, role: str) -> subprocess.Popen:
+    env = {**os.environ, PARENT: str(os.getpid()), ROLE: role}
     return subprocess.Popen([sys.executable, "-m", "bot", command], env=env)
 
 
@@ -73,3 +77,45 @@ def die_with_parent() -> None:
     with_errno.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != int(parent):  # it died before the line above
         os._exit(1)
+
+
+def serve_one(which: str) -> int:
+    """`web` or `worker`: one process, as a child of `serve` or on its own (a Procfile's line)."""
+    die_with_parent()
+    if (settings := serving_settings(os.environ.get(ROLE, which))) is None:
+        return 2
+    if which == "worker":
+        from bot.worker import main as run_worker
+
+        return run_worker(settings)
+    import uvicorn
+
+    from bot.app import create_app
+
+    uvicorn.run(
+        create_app(settings, worker=False),
+        host=settings.HOST,
+        port=settings.PORT,
+        log_config=None,  # keep setup_logging's: uvicorn's lines go through the same redacting filter
+        log_level=settings.LOG_LEVEL.lower(),
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def serving_settings(role: str):
+    """The settings, logging set up (each line names the process's role: web, worker 2, …); None,
+    the reason on stderr, when they are unusable or the database does not answer."""
+    from bot.doctor.reach import database_unreachable
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return None
+    setup_logging(settings_secrets(settings), level=getattr(logging, settings.LOG_LEVEL), role=role)
+    if problem := database_unreachable(settings.DATABASE_URL):
+        print(f"{role}: {problem}", file=sys.stderr)
+        return None
+    return settings

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from bot.store import Job, Store
 from sim.driver import SlackDriver
 from tests.conftest import SIGNING_SECRET, wait_until
-from tests.procs import start_app, start_worker
+from tests.procs import app_env, start_app, start_worker
 from tests.test_crash_recovery import make_persona
 
 BOTH_BACKENDS = True
@@ -79,7 +81,10 @@ def test_a_dying_child_stops_the_others(tmp_path, tavus, slack, database_url):
     os.kill(children[-1], signal.SIGKILL)
     assert app.proc.wait(timeout=30) == 1  # reported, and non-zero for the process manager
     assert not [pid for pid in children if alive(pid)]
-    assert "exited with status -9: stopping the others" in app.log.read_text()
+    log = app.log.read_text()
+    assert "exited with status -9: stopping the others" in log
+    # the processes share one stderr: each line says which of them wrote it
+    assert f"[web {children[0]}]" in log and f"[worker 1 {children[1]}]" in log
 
 
 @pytest.mark.parametrize("stalled", ["slack_post", "tavus_create"])
@@ -151,3 +156,22 @@ def test_postgres_notify_wakes_an_idle_worker(tmp_path, tavus, slack, database_u
     finally:
         store.close()
         worker.stop()
+
+
+@pytest.mark.parametrize("command", [("worker",), ("web",), ("serve", "--workers", "2")])
+def test_a_process_that_cannot_reach_its_database_says_so_and_stops(tmp_path, command):
+    """Not a pool's 30 s wait and a traceback per process: one sentence, the password hidden."""
+    env = app_env(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9", 9)
+    env["DATABASE_URL"] = "postgresql://tavus:hunter2@127.0.0.1:9/nowhere"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "cannot reach postgresql://tavus:***@127.0.0.1:9/nowhere" in done.stderr
+    assert "check DATABASE_URL" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "hunter2" not in done.stderr + done.stdout
