@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import httpx
@@ -57,12 +58,9 @@ def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
     return copy
 
 
-def runner_table(
-    *runners: SlackRunner | StartRunner | PersonaTestRunner, into: dict[str, Runner] | None = None
-) -> dict[str, Runner]:
-    """Each job kind to the one runner that runs it (added to `into`, if given); a kind claimed
-    twice is a wiring mistake."""
-    table: dict[str, Runner] = {} if into is None else into
+def runner_table(*runners: SlackRunner | StartRunner | PersonaTestRunner) -> dict[str, Runner]:
+    """Each job kind to the one runner that runs it; a kind claimed twice is a wiring mistake."""
+    table: dict[str, Runner] = {}
     for runner in runners:
         for kind in runner.KINDS:
             if kind in table:
@@ -119,31 +117,28 @@ class Deps:
         results = ResultsService(db, ws, slack)
         links = InviteLinks(settings, db, background=quiet)
         outbox_slack = unhurried(slack)
-        runners = runner_table(
+        slack_runners = (
             CallRunners(settings, quiet, ws, outbox_slack, budget, links),
             ReportRunners(settings, quiet, ws, outbox_slack, budget, results),
             StepRunner(settings, quiet, ws, outbox_slack, budget, links),
         )
-        outbox = OutboxWorker(
-            quiet,
-            runners,
-            backoff=backoff,
-            lease=settings.OUTBOX_LEASE_SECONDS,
-            poll=settings.OUTBOX_POLL_SECONDS,
-        )
-        invites = InviteService(settings, db, ws, slack, outbox, links)
-        usage = Usage(settings, db, outbox)  # issue 25: the monthly cap
-        interviews = InterviewService(settings, db, ws, people, outbox, slack, invites, usage)
+        wake = asyncio.Event()  # one for the two outboxes below: a kick through either wakes the drain
+        options = {"backoff": backoff, "lease": settings.OUTBOX_LEASE_SECONDS, "wake": wake}
+        # services queue jobs, and run a new card's post at once, through an outbox over the Slack
+        # runners; the worker's outbox drains every kind, the starts and tests listeners queue
+        # included (issue 26), whose runners use those services: so each table is whole when built
+        queue = OutboxWorker(quiet, runner_table(*slack_runners), **options)
+        invites = InviteService(settings, db, ws, slack, queue, links)
+        usage = Usage(settings, db, queue)  # issue 25: the monthly cap
+        interviews = InterviewService(settings, db, ws, people, queue, slack, invites, usage)
         documents = DocumentService(settings, quiet, ws)  # background store threads
         personas = PersonaService(db, ws, people, documents)
-        # the work listeners queue instead of doing it after their ack (issue 26) runs through the
-        # interview and persona services, which queue through this outbox: so these two runners
-        # join its table here, once those exist and before anything runs
-        runner_table(
+        runners = runner_table(
+            *slack_runners,
             StartRunner(settings, quiet, ws, interviews, outbox_slack),
             PersonaTestRunner(quiet, personas, documents, outbox_slack, settings.PUBLIC_URL),
-            into=runners,
         )
+        outbox = OutboxWorker(quiet, runners, poll=settings.OUTBOX_POLL_SECONDS, **options)
         acks = AsyncStore(store, threads=ACK_THREADS)
         return cls(
             settings=settings,

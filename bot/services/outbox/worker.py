@@ -96,9 +96,10 @@ class OutboxWorker:
         backoff: Backoff = RETRY_SCHEDULE,
         poll: float = POLL_SECONDS,
         lease: float = LEASE_SECONDS,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.db, self.runners, self.backoff, self.poll, self.lease = db, runners, backoff, poll, lease
-        self._wake = asyncio.Event()
+        self._wake = wake or asyncio.Event()  # shared by outboxes over one drain (bot/deps.py)
 
     def kick(self) -> None:
         """New jobs were committed: drain now rather than at the next poll."""
