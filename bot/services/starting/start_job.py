@@ -25,6 +25,7 @@ from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.outbox.replies import answer_url, update_view, workspace_client
 from bot.services.starting.interviews import InterviewRequest, InterviewService, StartOutcome
+from bot.slack.blocks import section
 from bot.slack.interview_modal import build_interview_modal
 from bot.slack.lists import build_start_outcome
 from bot.slack.modals import build_result_view
@@ -90,9 +91,9 @@ class StartRunner:
         except NotYet:
             raise
         except Exception:  # retried by the outbox; after a second failure the starter hears of it
-            if job.attempts == 1 and answer.get("response_url"):
+            if job.attempts == 1:
                 with contextlib.suppress(Exception):
-                    await answer_url(self.slack, answer["response_url"], STILL_TRYING)
+                    await self.still_trying(job.team_id or "", answer)
             raise
         if outcome.error and answer.get("intent"):  # nothing started: the same command may come again
             await self.db.release_intent(answer["intent"])
@@ -123,6 +124,15 @@ class StartRunner:
         if conv.has_candidate:  # an invite: its card and DM are jobs of their own
             return StartOutcome(conv=conv)
         return await self.interviews.announce(conv.token)
+
+    async def still_trying(self, team: str, answer: dict[str, Any]) -> None:
+        """After a second failure: the starter hears it is being retried, in the command's thread
+        or in the modal that still says "Creating…"."""
+        if url := answer.get("response_url"):
+            await answer_url(self.slack, url, STILL_TRYING)
+        elif view_id := answer.get("view_id"):
+            client = workspace_client(self.slack, await self.db.run(self.ws.slack_token, team))
+            await update_view(client, view_id, build_result_view("Interview", [section(STILL_TRYING)]))
 
     async def answer(
         self, team: str, answer: dict[str, Any], outcome: StartOutcome, req: InterviewRequest | None
