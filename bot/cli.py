@@ -138,7 +138,7 @@ def migrate() -> int:
 
     if (settings := database_settings()) is None:
         return 2
-    if problem := database_unreachable(settings.DATABASE_URL):  # first: the pool would wait 30 s
+    if problem := database_unreachable(settings.DATABASE_URL, "migrate"):  # first: the pool would wait 30 s
         print(problem, file=sys.stderr)
         return 1
     where = safe_url(settings.DATABASE_URL)

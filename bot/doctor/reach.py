@@ -159,16 +159,16 @@ def connect_postgres(url: str) -> None:
     psycopg.connect(url, connect_timeout=TIMEOUT).close()
 
 
-def database_unreachable(url: str) -> str | None:
+def database_unreachable(url: str, doing: str = "reach") -> str | None:
     """A sentence when PostgreSQL does not let us in within TIMEOUT seconds (the password hidden),
-    else None: a process that starts says so at once, instead of its pool's 30 s wait and a trace."""
+    else None (`doing`: what could not be done). A process that starts says so at once, instead of its pool's 30 s wait and a trace."""
     if url.startswith("sqlite:///"):
         return None
     try:
         connect_postgres(url)
     except Exception as exc:  # psycopg's errors, DNS, a refused port: the message is what a person needs
         return (
-            f"cannot reach {safe_url(url)} ({redact_password(first_line(exc), url)}): check "
+            f"cannot {doing} {safe_url(url)} ({redact_password(first_line(exc), url)}): check "
             "DATABASE_URL, and that the database runs and lets this user in"
         )
     return None
