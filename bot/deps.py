@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -10,27 +11,33 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.services.access.channels import use_budget as use_channel_budget
+from bot.services.access.key_job import KeyRunner
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
 from bot.services.calls.callbacks import CallbackService
 from bot.services.calls.jobs import CallRunners
+from bot.services.calls.note_job import NoteRunner
+from bot.services.decisions.home_tab import publish_home
 from bot.services.decisions.openings import Openings
 from bot.services.outbox.job_kinds import Runner
 from bot.services.outbox.worker import Backoff, OutboxWorker
 from bot.services.personas.documents import DocumentService
+from bot.services.personas.persona_jobs import PersonaRunner
 from bot.services.personas.personas import PersonaService
 from bot.services.personas.test_job import PersonaTestRunner
 from bot.services.results.report_jobs import ReportRunners
 from bot.services.results.results import ResultsService
-from bot.services.results.runner import SlackRunner
+from bot.services.rights.forget_job import ForgetRunner
 from bot.services.rights.retention import Retention
 from bot.services.starting.claims import Claims
+from bot.services.starting.end_job import EndRunner
 from bot.services.starting.interviews import InterviewService
 from bot.services.starting.invite_flow import InviteFlow
 from bot.services.starting.invite_links import InviteLinks
 from bot.services.starting.invites import InviteService
 from bot.services.starting.start_job import StartRunner
 from bot.services.starting.usage import Usage
+from bot.services.steps.send_job import StepSendRunner
 from bot.services.steps.steps import StepRunner
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
@@ -57,9 +64,7 @@ def unhurried(slack: AsyncWebClient) -> AsyncWebClient:
     return copy
 
 
-def runner_table(
-    *runners: SlackRunner | StartRunner | PersonaTestRunner, into: dict[str, Runner] | None = None
-) -> dict[str, Runner]:
+def runner_table(*runners: Any, into: dict[str, Runner] | None = None) -> dict[str, Runner]:
     """Each job kind to the one runner that runs it (added to `into`, if given); a kind claimed
     twice is a wiring mistake."""
     table: dict[str, Runner] = {} if into is None else into
@@ -145,7 +150,7 @@ class Deps:
             into=runners,
         )
         acks = AsyncStore(store, threads=ACK_THREADS)
-        return cls(
+        deps = cls(
             settings=settings,
             store=store,
             db=db,
@@ -168,6 +173,19 @@ class Deps:
             outbox_slack=outbox_slack,
             claims=Claims(store, acks),
         )
+        # the listeners' work after their ack (issue 26): these runners reach several services
+        # (and the Home tab), so they take the built Deps, and join the table before anything runs
+        runner_table(
+            EndRunner(deps), PersonaRunner(deps), NoteRunner(deps), ForgetRunner(deps), KeyRunner(deps),
+            StepSendRunner(deps), into=runners,
+        )  # fmt: skip
+        return deps
+
+    async def publish_home(
+        self, client: AsyncWebClient, team: str, user: str, notice: str | None = None
+    ) -> None:
+        """The person's Home tab, drawn afresh (bot/services/decisions/home_tab.py)."""
+        await publish_home(self, client, team, user, notice)
 
     def retention(self) -> Retention:
         """Invite expiry, the month's warnings, nudges, the purge and erasures' retries: the

@@ -18,7 +18,7 @@ from bot.store.steps import follow_steps
 
 # the jobs that carry or post results; and a start (its request may name the candidate), whose
 # token is the conversation's own from the moment it is queued
-CONTENT_JOBS = ("reply", "dm", "report", "transcript", "start")
+CONTENT_JOBS = ("reply", "dm", "report", "transcript", "start", "note")
 # the candidate's DM job carries no content (it is drawn when it runs) and still owes its final edit
 NOT_CANDIDATE_DM = "key not like 'dm:candidate:%'"
 CONTENT_CLEARED = "its content was deleted after RETENTION_DAYS"
