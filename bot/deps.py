@@ -17,6 +17,7 @@ from bot.services.access.workspaces import Workspaces
 from bot.services.calls.callbacks import CallbackService
 from bot.services.calls.jobs import CallRunners
 from bot.services.calls.note_job import NoteRunner
+from bot.services.decisions.decision_jobs import DecisionRunner
 from bot.services.decisions.home_tab import publish_home
 from bot.services.decisions.openings import Openings
 from bot.services.outbox.job_kinds import Runner
@@ -177,7 +178,7 @@ class Deps:
         # (and the Home tab), so they take the built Deps, and join the table before anything runs
         runner_table(
             EndRunner(deps), PersonaRunner(deps), NoteRunner(deps), ForgetRunner(deps), KeyRunner(deps),
-            StepSendRunner(deps), into=runners,
+            StepSendRunner(deps), DecisionRunner(deps), into=runners,
         )  # fmt: skip
         return deps
 

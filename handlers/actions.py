@@ -8,7 +8,7 @@ from bot.services.personas.persona_jobs import DELETE, persona_job
 from bot.services.starting.end_job import END, end_job
 from bot.slack import ids
 from bot.slack.blocks import build_notice
-from handlers.guard import action_value, team_of, user_of
+from handlers.guard import action_value, queue, team_of, user_of
 from handlers.home import personas_list, publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.views import metadata_channel
@@ -37,13 +37,6 @@ async def _tell(
         await respond(text=text, blocks=blocks, replace_original=False)
     else:
         await respond(text=text, replace_original=False)
-
-
-async def queue(deps: Deps, job) -> None:
-    """A listener's work after its ack, queued before it (a web process dying after its ack loses
-    nothing); a worker runs it (bot/services/access/answers.py says where it answers)."""
-    await deps.db.add_jobs([job])
-    deps.outbox.kick()  # a worker in this process (tests, the playground); others see the commit
 
 
 def register(app, deps: Deps) -> None:

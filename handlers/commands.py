@@ -23,9 +23,8 @@ from bot.slack.lists import (
     build_interviews_list,
     build_persona_choices,
 )
-from handlers.actions import queue
 from handlers.forget import forget_command
-from handlers.guard import team_of, user_of
+from handlers.guard import queue, team_of, user_of
 from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.notes import note_command

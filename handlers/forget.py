@@ -6,15 +6,15 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.services.access.answers import where_clicked
 from bot.services.access.channels import channel_problem
+from bot.services.decisions.decision_jobs import home_job
 from bot.services.rights.forget_job import forget_job
 from bot.services.rights.retention import find_to_forget
 from bot.services.starting.end_job import CANCEL, end_job
 from bot.slack import ids
 from bot.slack.blocks import build_notice, button, esc, esc_cut, section
 from bot.slack.settings_modal import build_settings_modal, read_settings
-from handlers.actions import _where, queue
-from handlers.guard import action_value, team_of, user_of, values_of
-from handlers.home import publish_home
+from handlers.actions import _where
+from handlers.guard import action_value, queue, team_of, user_of, values_of
 from handlers.modals import open_view
 
 
@@ -85,7 +85,7 @@ def register(app, deps: Deps) -> None:
         if values["minutes_cap"] != before:  # a new cap: its setter hears of it, its 80 % warns afresh
             values.update(cap_set_by=user if values["minutes_cap"] else None, cap_warned_month=None)
         await deps.db.save_interview_settings(team, user, **values)
-        await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
+        await queue(deps, home_job(team, user, ":white_check_mark: Interview settings saved."))  # a worker
 
     app.action(ids.FORGET)(on_forget)
     app.action(ids.CANCEL_INVITE)(on_cancel)

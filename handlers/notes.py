@@ -15,8 +15,7 @@ from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.note_modal import build_note_modal, note_text, note_title
-from handlers.actions import queue
-from handlers.guard import action_value, team_of, user_of
+from handlers.guard import action_value, queue, team_of, user_of
 from handlers.modals import open_view
 from handlers.views import submission_key
 

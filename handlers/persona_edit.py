@@ -13,8 +13,7 @@ from bot.slack.blocks import esc, section
 from bot.slack.forms import read_persona_form
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
-from handlers.actions import queue
-from handlers.guard import action_value, team_of, user_of, values_of
+from handlers.guard import action_value, queue, team_of, user_of, values_of
 from handlers.modals import open_view
 from handlers.views import update_view
 

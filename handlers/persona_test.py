@@ -11,8 +11,8 @@ from bot.services.personas.persona_jobs import TEST_HOME, persona_job
 from bot.services.personas.test_job import GONE, persona_test_job
 from bot.slack import ids
 from bot.slack.blocks import esc
-from handlers.actions import _tell, _where, queue
-from handlers.guard import action_value, team_of, user_of
+from handlers.actions import _tell, _where
+from handlers.guard import action_value, queue, team_of, user_of
 
 
 async def queue_test(deps: Deps, team: str, user: str, persona_id: str, url: str, *, replace: bool) -> None:

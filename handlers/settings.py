@@ -7,8 +7,7 @@ from bot.services.access.key_job import key_job
 from bot.slack import ids
 from bot.slack.forms import clean, field_value
 from bot.slack.modals import build_progress_view, build_tavus_key_modal
-from handlers.actions import queue
-from handlers.guard import team_of, user_of, values_of
+from handlers.guard import queue, team_of, user_of, values_of
 from handlers.modals import open_view
 
 

@@ -10,6 +10,7 @@ from bot.deps import runner_table
 from bot.services.access.key_job import KeyRunner
 from bot.services.calls.jobs import CallRunners
 from bot.services.calls.note_job import NoteRunner
+from bot.services.decisions.decision_jobs import DecisionRunner
 from bot.services.personas.persona_jobs import PersonaRunner
 from bot.services.personas.test_job import PersonaTestRunner
 from bot.services.results.runner import SlackRunner
@@ -19,7 +20,8 @@ from bot.services.starting.start_job import StartRunner
 from bot.services.steps.send_job import StepSendRunner
 
 LISTENER_RUNNERS = (
-    StartRunner, PersonaTestRunner, EndRunner, PersonaRunner, NoteRunner, ForgetRunner, KeyRunner, StepSendRunner
+    StartRunner, PersonaTestRunner, EndRunner, PersonaRunner, NoteRunner, ForgetRunner, KeyRunner,
+    StepSendRunner, DecisionRunner,
 )  # fmt: skip
 
 

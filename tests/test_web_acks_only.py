@@ -20,12 +20,13 @@ from tests.conftest import SIGNING_SECRET, make_settings, wait_until
 from tests.helpers import create_persona, open_modal, persona_values, start_interview
 from tests.test_e2e_forget import forget_button, prompt
 
+BOTH_BACKENDS = True
 SEAL = Fernet.generate_key().decode()
 NEW_KEY = "acme-own-tavus-key-3333"
 UI_ONLY = ("chat.", "files.", "canvases.", "functions.")  # what the web process must not call
 KINDS = {  # the jobs the requests below queue
     "end", "cancel", "persona_delete", "persona_create", "persona_edit", "persona_test_home", "persona_test",
-    "forget", "note", "tavus_key", "step_send",
+    "forget", "note", "tavus_key", "step_send", "compare", "home",
 }  # fmt: skip
 
 
@@ -72,6 +73,8 @@ def test_the_web_process_only_acks_and_queues_and_a_worker_does_the_rest(
     admin_home = wait_until(lambda: slack.state.home.get("U0ADMIN1"), what="admin home")
     driver.click(ids.OPEN_TAVUS_KEY, user="U0ADMIN1", view_id=admin_home["id"])
     key_form = wait_until(lambda: driver.latest_view(ids.TAVUS_KEY, "U0ADMIN1"), what="key modal")
+    driver.click(ids.OPEN_INTERVIEW_SETTINGS, user="U0ADMIN1", view_id=admin_home["id"])
+    rules = wait_until(lambda: driver.latest_view(ids.INTERVIEW_SETTINGS, "U0ADMIN1"), what="settings")
     driver.home_opened()
     home = wait_until(lambda: slack.state.home.get("U0OWNER1"), what="home")
     wait_until(lambda: not full.deps.store.jobs(state="pending"), what="the setup's jobs done")
@@ -93,12 +96,15 @@ def test_the_web_process_only_acks_and_queues_and_a_worker_does_the_rest(
         driver.click(ids.TEST_PERSONA, persona.persona_id, view_id=home["id"])
         driver.command(f"test {persona.persona_id}")
         execution = send_step(driver)
+        compared = driver.command("compare For C").response_url
+        driver.submit(rules["id"], SETTINGS, user="U0ADMIN1")
         time.sleep(1.5)  # work done after an ack would show by now: then look
         assert [(r["method"], r["path"]) for r in tavus.state.requests[tavus_seen:]] == []
         after = [c["method"] for c in slack.state.log[slack_seen:]]
         assert [m for m in after if m.startswith(UI_ONLY)] == [], after
         store = app.state.deps.store
-        wait_until(lambda: {j.kind for j in store.jobs(state="pending")} >= KINDS, what="every job queued")
+        kinds = lambda: {j.kind for j in store.jobs(state="pending")}  # noqa: E731
+        wait_until(lambda: kinds() >= KINDS, what=f"every job queued, not only {kinds()}")
     finally:
         web.stop()
 
@@ -112,12 +118,24 @@ def test_the_web_process_only_acks_and_queues_and_a_worker_does_the_rest(
     wait_until(lambda: over.conversation_id not in live_ids(tavus), what="the interview forgotten")
     wait_until(lambda: len(conversations[noted.conversation_id].app_messages) == 2, what="both notes")
     wait_until(lambda: "Saved" in str(slack.state.views[key_form["id"]]["blocks"]), what="the key saved")
-    wait_until(lambda: persona.name in str(slack.state.home["U0OWNER1"]["blocks"]), what="Home's test")
+    tested = f"Tavus accepted a test call with *{persona.name}*"
+    wait_until(lambda: tested in str(slack.state.home["U0OWNER1"]["blocks"]), what="the Home tab's test")
     wait_until(
         lambda: [e for e in slack.state.log if e["args"].get("function_execution_id") == execution],
         what="the step's completion",
     )
+    said = lambda: [r["body"]["text"] for r in slack.state.responses if r["url"] == compared]  # noqa: E731
+    wait_until(lambda: "Candidates for For C" in str(said()), what="the comparison")
+    published = lambda: [str(c["args"]) for c in slack.state.calls_to("views.publish")]  # noqa: E731
+    wait_until(lambda: "settings saved" in str(published()), what="the settings' Home tab")
     wait_until(lambda: not worker.deps.store.jobs(state="pending"), what="every job done")
+
+
+SETTINGS = {
+    ids.S_OPEN: {ids.VALUE: {"type": "checkboxes", "selected_options": [{"value": "on"}]}},
+    ids.S_RESULTS: {ids.VALUE: {"type": "static_select", "selected_option": {"value": "owner"}}},
+    ids.S_CONSENT: {ids.VALUE: text_value("We keep the transcript for 90 days.")},
+}
 
 
 def edit_values(name: str) -> dict:

@@ -1,7 +1,8 @@
 """Where a job started by a listener answers the person who asked, as the listener would have:
 through the request's response_url (commands, buttons in messages), in the modal still open
-(views.update, the same view id), or on the Home tab, republished with a notice (it has no
-response_url). A job's data carries `where`, made by one of the three constructors below."""
+(views.update, the same view id), on the Home tab, republished with a notice (it has no
+response_url), or in the person's DM with the app. A job's data carries `where`, made by one of
+the constructors below."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def in_view(view_id: str) -> dict[str, Any]:
 
 def on_home(user: str) -> dict[str, Any]:
     return {"home": user}
+
+
+def by_dm(user: str) -> dict[str, Any]:
+    return {"dm": user}
 
 
 def where_clicked(body: dict) -> dict[str, Any]:
@@ -57,3 +62,5 @@ async def tell(
         await update_view(await client_for(deps, team), view_id, view)
     elif user := where.get("home"):
         await deps.publish_home(await client_for(deps, team), team or "", user, notice=text)
+    elif user := where.get("dm"):  # the app's DM with this person only
+        await (await client_for(deps, team)).chat_postMessage(channel=user, text=text, blocks=blocks)
