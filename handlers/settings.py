@@ -27,6 +27,9 @@ def register(app, deps: Deps) -> None:
     async def on_submit(ack, body, client) -> None:
         view, team, user = body.get("view") or {}, team_of(body), user_of(body)
         key = clean(field_value(values_of(view), ids.K_KEY))
+        if deps.ws.fernet is None:  # the modal is not offered then; a forged submission hears why
+            await ack(response_action="errors", errors={ids.K_KEY: "This app cannot store workspace keys."})
+            return
         if not await deps.people.is_admin(team, user):
             await ack(response_action="errors", errors={ids.K_KEY: "Only a workspace admin can set the key."})
             return

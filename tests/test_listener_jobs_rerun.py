@@ -64,3 +64,22 @@ def test_a_persona_create_run_again_makes_no_second_persona(driver, served, slac
     rerun(served, "persona_create")
     assert len(made()) == 1
     assert "Created *Made once*" in str(slack.state.views[view["id"]]["blocks"])
+
+
+def test_the_reconciler_leaves_a_send_step_whose_job_still_waits(tmp_path):
+    """A `send` step queued for a worker is not a step a dead instance dropped: recovery waits for
+    its job; once the job is gone (run, or never queued) a step still `received` is recovered."""
+    from bot.services.steps.send_job import step_send_job
+    from bot.store import Store
+
+    store = Store(str(tmp_path / "s.db"))
+    try:
+        assert store.receive_step("Fx1", "T0ACME01", "send", "Wx1")
+        store.add_jobs([step_send_job("Fx1", "T0ACME01", {}, {"inputs": {}})])
+        assert store.recover_steps("9999") == 0 and store.step("Fx1")["state"] == "received"
+        [job] = store.jobs(kind="step_send")
+        with store.db.write() as tx:
+            tx.execute("update outbox set state = 'done' where id = ?", (job.id,))
+        assert store.recover_steps("9999") == 1 and store.step("Fx1")["state"] != "received"
+    finally:
+        store.close()
