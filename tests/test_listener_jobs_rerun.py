@@ -5,6 +5,9 @@ new worker would run it."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from bot.slack import ids
 from sim.driver import form_values, text_value
 from tests.conftest import run_in_app_loop, wait_until
@@ -13,10 +16,14 @@ from tests.helpers import create_persona, open_modal, persona_values, start_inte
 BOTH_BACKENDS = True
 
 
-def rerun(served, kind: str) -> None:
-    """Run the (single, finished) job of `kind` again with its runner."""
+def rerun(served, kind: str, data: dict | None = None) -> None:
+    """Run the (single, finished) job of `kind` again with its runner; `data`: the payload it had
+    before its first run cleared it, as when that run was killed before the end."""
     store = served.deps.store
     [job] = wait_until(lambda: [j for j in store.jobs(kind=kind) if j.state == "done"], what=f"{kind} done")
+    if data is not None:
+        assert job.data == {}  # the first run kept no copy of the form
+        job = dataclasses.replace(job, payload=json.dumps(data))
     run_in_app_loop(served, served.deps.runners[kind].run(job))
 
 
@@ -51,7 +58,17 @@ def test_a_note_run_again_is_not_sent_twice(driver, served, slack, tavus):
     driver.submit(view["id"], form_values(**{ids.N_TEXT: text_value("Ask about caching.")}))
     messages = lambda: tavus.state.conversations[conv.conversation_id].app_messages  # noqa: E731
     wait_until(lambda: len(messages()) == 1, what="the note at Tavus")
-    rerun(served, "note")
+    where = {"view": view["id"]}
+    rerun(
+        served,
+        "note",
+        {
+            "user": "U0OWNER1",
+            "conversation_id": conv.conversation_id,
+            "text": "Ask about caching.",
+            "where": where,
+        },
+    )
     assert len(messages()) == 1
     assert "may not have reached the interviewer" in str(slack.state.views[view["id"]]["blocks"])
 
@@ -61,7 +78,8 @@ def test_a_persona_create_run_again_makes_no_second_persona(driver, served, slac
     driver.submit(view["id"], persona_values(name="Made once"))
     made = lambda: [p for p in tavus.state.personas.values() if p.get("persona_name") == "Made once"]  # noqa: E731
     wait_until(lambda: "Created *Made once*" in str(slack.state.views[view["id"]]["blocks"]), what="created")
-    rerun(served, "persona_create")
+    data = {"user": "U0OWNER1", "values": persona_values(name="Made once"), "where": {"view": view["id"]}}
+    rerun(served, "persona_create", data)
     assert len(made()) == 1
     assert "Created *Made once*" in str(slack.state.views[view["id"]]["blocks"])
 

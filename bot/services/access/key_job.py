@@ -60,11 +60,13 @@ class KeyRunner:
         if error := await key_problem(key, deps.settings.TAVUS_API_URL, deps.ws.tavus_http):
             form = build_tavus_key_modal(await deps.db.run(deps.ws.has_own_tavus_key, team), error)
             await tell(deps, team, where, error, view=form)
+            await deps.db.clear_job_content(job.key)  # the key, even sealed, stays only where it is saved
             return None
         previous = await deps.db.run(deps.ws.set_tavus_key, team, key, by=user)
         await deps.db.audit(team, user, "workspace.tavus_key", team, None)
         staying = [c for c in await deps.db.active_in_team(team) if previous and c.tavus_account == previous]
         text = saved_text(bool(previous), staying)
         await tell(deps, team, where, text, view=build_result_view("Tavus key", [section(text)]))
+        await deps.db.clear_job_content(job.key)
         await deps.publish_home(await client_for(deps, team), team, user)
         return None

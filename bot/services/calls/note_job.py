@@ -58,14 +58,16 @@ class NoteRunner:
         if conv is None:
             await tell(deps, team, where, GONE, view=build_result_view(TITLE, [section(GONE)]))
             return None
-        if not await deps.db.first_time(f"ran:{job.key}"):
+        if not await deps.db.first_time(f"ran:{job.key}"):  # its text was cleared by the first run
             await tell(deps, team, where, MAYBE, view=build_result_view(TITLE, [section(MAYBE)]))
             return None
         if not modal:
             answer = await send_note(deps.db, deps.ws, deps.people, team, data["user"], conv, data["text"])
+            await deps.db.clear_job_content(job.key)  # the interviewer has the note: no copy stays
             await tell(deps, team, where, answer)
             return None
         outcome = await deliver_note(deps.db, deps.ws, deps.people, team, data["user"], conv, data["text"])
+        await deps.db.clear_job_content(job.key)
         if outcome.retry:  # trying again can fix it: the form, the text kept, the reason under it
             form = build_note_modal(conv, text=data["text"], error=outcome.text)
             await tell(deps, team, where, outcome.text, view=form)

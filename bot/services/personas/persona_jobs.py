@@ -69,6 +69,8 @@ class PersonaRunner:
             return None
         step = {CREATE: self.create, EDIT: self.edit, DELETE: self.delete, TEST_HOME: self.test}[job.kind]
         await step(job.key, team, data)
+        if job.kind in (CREATE, EDIT):  # the form's words are the persona's now: no copy stays here
+            await self.deps.db.clear_job_content(job.key)
         return None
 
     async def create(self, key: str, team: str, data: dict) -> None:

@@ -59,6 +59,9 @@ class StepSendRunner:
             log.error("workflow step %s failed: %s", execution, exc, exc_info=exc)
             conv_token, error = None, STEP_FAILED
         await deps.db.start_step(execution, conv_token, error)
+        await deps.db.clear_job_content(
+            job.key
+        )  # the candidate's name and email stay with the interview only
         deps.outbox.kick()
         return None
 
