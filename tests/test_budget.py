@@ -82,7 +82,8 @@ def test_the_stand_in_answers_429_with_retry_after_when_tiers_are_on(slack):
         update = {"channel": channel, "ts": ts, "text": "b"}
         with httpx.Client(timeout=30) as http:
             answers = [
-                http.post(f"{slack.url}/api/chat.update", data=update, headers=token) for _ in range(51)
+                http.post(f"{slack.url}/api/chat.update", data=update, headers=token)
+                for _ in range(51)
             ]
         assert [a.status_code for a in answers[:50]] == [200] * 50
         assert answers[50].status_code == 429

@@ -40,23 +40,9 @@ def test_the_shared_reading_tests_skip_with_a_reason_in_a_clone_without_shared(t
     clone = copy_without_shared(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS")}
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-rs",
-            "-p",
-            "no:cacheprovider",
-            "-n",
-            "0",
-            *[f"tests/{m}" for m in modules],
-        ],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-n", "0",
+         *[f"tests/{m}" for m in modules]],
+        cwd=clone, env=env, capture_output=True, text=True, timeout=300,
     )
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-4000:]
