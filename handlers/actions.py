@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.services.access.answers import where_clicked
+from bot.services.personas.persona_jobs import DELETE, persona_job
+from bot.services.starting.end_job import END, end_job
 from bot.slack import ids
 from bot.slack.blocks import build_notice
-from handlers.guard import action_value, team_of, user_of
+from handlers.guard import action_value, queue, team_of, user_of
 from handlers.home import personas_list, publish_home
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.views import metadata_channel
@@ -40,18 +43,19 @@ def register(app, deps: Deps) -> None:
     async def on_join(ack) -> None:
         await ack()  # the button opens its URL in the browser; Slack still sends the click
 
-    async def on_end(ack, body, respond, client) -> None:
-        await ack()
+    async def on_end(ack, body) -> None:
         team, user, _ = _where(body)
-        answer = await deps.interviews.end(team, user, action_value(body))
-        await _tell(deps, body, respond, client, answer)
+        await queue(deps, end_job(END, team, user, action_value(body), where_clicked(body)))
+        await ack()
 
-    async def on_delete(ack, body, respond, client) -> None:
-        await ack()
+    async def on_delete(ack, body) -> None:
         team, user, _ = _where(body)
-        answer = await deps.personas.delete(team, user, action_value(body))
-        from_list = (body.get("container") or {}).get("is_ephemeral", False)
-        await _tell(deps, body, respond, client, answer, refresh_list=from_list)
+        from_list = bool((body.get("container") or {}).get("is_ephemeral", False))
+        where = where_clicked(body)
+        persona_id = action_value(body)
+        job = persona_job(DELETE, team, user, persona_id=persona_id, where=where, refresh_list=from_list)
+        await queue(deps, job)
+        await ack()
 
     async def on_start_from_persona(ack, body, respond, client) -> None:
         await ack()

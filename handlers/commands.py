@@ -7,9 +7,11 @@ import hashlib
 import logging
 
 from bot.deps import Deps
+from bot.services.access.answers import by_url
 from bot.services.access.channels import NOT_A_CHANNEL
 from bot.services.results.sharing import sharing_text
 from bot.services.starting.claims import Claim
+from bot.services.starting.end_job import CANCEL, end_job
 from bot.services.starting.interviews import InterviewRequest
 from bot.services.starting.start_job import new_token, start_job
 from bot.slack.blocks import as_plain, build_notice, esc
@@ -22,7 +24,7 @@ from bot.slack.lists import (
     build_persona_choices,
 )
 from handlers.forget import forget_command
-from handlers.guard import team_of, user_of
+from handlers.guard import queue, team_of, user_of
 from handlers.home import personas_list
 from handlers.modals import open_interview_modal, open_persona_modal
 from handlers.notes import note_command
@@ -184,10 +186,11 @@ async def end_command(deps: Deps, respond, body: dict, rest: str) -> None:
         await respond(text=text, blocks=blocks)
     else:
         await respond(text=":hourglass_flowing_sand: Ending the interview…")
-        # End a created call; Cancel an invite nobody used yet (which revokes its link)
+        # End a created call; Cancel an invite nobody used yet (which revokes its link): a worker
+        # does it and answers in place of the progress line (bot/services/starting/end_job.py)
         ref = found[0].conversation_id or found[0].ref or ""
-        answer = await deps.invite_flow.cancel(team, user, ref)
-        await respond(text=answer, replace_original=True)
+        where = by_url(body.get("response_url") or "", replace=True)
+        await queue(deps, end_job(CANCEL, team, user, ref, where))
 
 
 async def delete_command(deps: Deps, respond, body: dict, rest: str) -> None:

@@ -4,14 +4,17 @@ Cancel (revokes an invite), and the workspace's interview settings (admins, from
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.services.access.answers import where_clicked
 from bot.services.access.channels import channel_problem
-from bot.services.rights.retention import find_to_forget, forget
+from bot.services.decisions.decision_jobs import home_job
+from bot.services.rights.forget_job import forget_job
+from bot.services.rights.retention import find_to_forget
+from bot.services.starting.end_job import CANCEL, end_job
 from bot.slack import ids
 from bot.slack.blocks import build_notice, button, esc, esc_cut, section
 from bot.slack.settings_modal import build_settings_modal, read_settings
-from handlers.actions import _tell, _where
-from handlers.guard import action_value, team_of, user_of, values_of
-from handlers.home import publish_home
+from handlers.actions import _where
+from handlers.guard import action_value, queue, team_of, user_of, values_of
 from handlers.modals import open_view
 
 
@@ -48,16 +51,15 @@ def register(app, deps: Deps) -> None:
     async def on_forget(ack, body, respond) -> None:
         await ack()
         team, user, _ = _where(body)
-        # the prompt's button is used: it gives way to the progress, then to the answer
+        # the prompt's button is used: it gives way to the progress, then to the answer, which a
+        # worker sends (queued after the progress, so the answer is never overwritten by it)
         await respond(text=":hourglass_flowing_sand: Forgetting the interview…", replace_original=True)
-        answer = await forget(deps, team, user, action_value(body))
-        await respond(text=answer, replace_original=True)
+        await queue(deps, forget_job(team, user, action_value(body), body.get("response_url") or ""))
 
-    async def on_cancel(ack, body, respond, client) -> None:
-        await ack()
+    async def on_cancel(ack, body) -> None:
         team, user, _ = _where(body)
-        answer = await deps.invite_flow.cancel(team, user, action_value(body))
-        await _tell(deps, body, respond, client, answer)
+        await queue(deps, end_job(CANCEL, team, user, action_value(body), where_clicked(body)))
+        await ack()
 
     async def on_open_settings(ack, body, client) -> None:
         await ack()
@@ -83,7 +85,7 @@ def register(app, deps: Deps) -> None:
         if values["minutes_cap"] != before:  # a new cap: its setter hears of it, its 80 % warns afresh
             values.update(cap_set_by=user if values["minutes_cap"] else None, cap_warned_month=None)
         await deps.db.save_interview_settings(team, user, **values)
-        await publish_home(deps, client, team, user, notice=":white_check_mark: Interview settings saved.")
+        await queue(deps, home_job(team, user, ":white_check_mark: Interview settings saved."))  # a worker
 
     app.action(ids.FORGET)(on_forget)
     app.action(ids.CANCEL_INVITE)(on_cancel)

@@ -60,6 +60,13 @@ def action_value(body: dict) -> str:
     return str(first.get("value") or "")
 
 
+async def queue(deps, job) -> None:
+    """A listener's work after its ack, queued before it (a web process dying after its ack loses
+    nothing); a worker runs it (bot/services/access/answers.py says where it answers)."""
+    await deps.db.add_jobs([job])
+    deps.outbox.kick()  # a worker in this process (tests, the playground); others see the commit
+
+
 class Guarded:
     """The Bolt app as handlers/ sees it: every listener registered through it is guarded."""
 

@@ -4,20 +4,20 @@ again can fix it; otherwise the outcome, which also goes to the sender privately
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 
 from bot.deps import Deps
-from bot.services.calls.notes import check_note, deliver_note, send_note
-from bot.services.outbox.job_kinds import dm_job
+from bot.services.access.answers import by_url, in_view
+from bot.services.calls.note_job import note_job
+from bot.services.calls.notes import check_note
 from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.note_modal import build_note_modal, note_text, note_title
-from handlers.guard import action_value, team_of, user_of
+from handlers.guard import action_value, queue, team_of, user_of
 from handlers.modals import open_view
-from handlers.views import submission_key, update_view
+from handlers.views import submission_key
 
 TITLE = "Note to interviewer"
 log = logging.getLogger(__name__)
@@ -50,36 +50,17 @@ def register(app, deps: Deps) -> None:
         )
         if not await deps.db.first_time(submission_key(view)):
             return  # a double click: the first submission is sending it
-        try:
-            await send(body, client, text)
-        except Exception:  # a reset, the store: the modal must not spin on "Sending…" for ever
-            log.exception("a note to the interviewer failed on our side")
-            failed = (
-                "Something failed on our side while sending your note (it is logged for the app's "
-                "admin), so it may not have reached the interviewer. Send it again if it matters."
-            )
-            with contextlib.suppress(Exception):
-                await update_view(client, view["id"], build_result_view(TITLE, [section(failed)]))
-
-    async def send(body, client, text: str) -> None:
-        view, team, user = body.get("view") or {}, team_of(body), user_of(body)
+        # a worker sends it and shows how it went in this modal (bot/services/calls/note_job.py)
+        team, user = team_of(body), user_of(body)
         try:
             cid = json.loads(view.get("private_metadata") or "{}").get("conversation_id") or ""
         except ValueError:
             cid = ""
         conv = await deps.db.conversation(team, cid) if cid else None
-        if conv is None:
-            gone = "I found no such interview in this workspace any more. Nothing was sent."
-            await update_view(client, view["id"], build_result_view(TITLE, [section(gone)]))
-            return
-        outcome = await deliver_note(deps.db, deps.ws, deps.people, team, user, conv, text)
-        if outcome.retry:  # trying again can fix it: the form, the text kept, the reason under it
-            await update_view(client, view["id"], build_note_modal(conv, text=text, error=outcome.text))
-            return
-        await update_view(client, view["id"], build_result_view(TITLE, [section(outcome.text)]))
-        key = f"note:{view.get('id')}:{view.get('hash')}"
-        await deps.db.add_jobs([dm_job(conv, key, user, outcome.text, tell=True)])
-        deps.outbox.kick()
+        dm_key = f"note:{view.get('id')}:{view.get('hash')}"
+        where = in_view(view["id"])
+        job = note_job(conv, team, user, conversation_id=cid, text=text, where=where, dm_key=dm_key)
+        await queue(deps, job)
 
     app.action(ids.OPEN_NOTE)(on_open_note)
     app.view(ids.NOTE_VIEW)(on_note)
@@ -109,5 +90,15 @@ async def note_command(deps: Deps, respond, body: dict, rest: str) -> None:
     elif len(found) > 1:
         await respond(text="More than one interview has that name: use its id from the interview's card.")
     else:
-        answer = await send_note(deps.db, deps.ws, deps.people, team, user, found[0], text.strip())
-        await respond(text=answer)
+        where = by_url(body.get("response_url") or "", replace=False)
+        conv = found[0]
+        job = note_job(
+            conv,
+            team,
+            user,
+            conversation_id=conv.conversation_id,
+            ref=conv.ref,
+            text=text.strip(),
+            where=where,
+        )
+        await queue(deps, job)  # a worker sends it and answers through response_url (note_job.py)

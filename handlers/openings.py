@@ -11,14 +11,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.records import PersonaRecord
+from bot.services.access.answers import by_dm, by_url
+from bot.services.decisions.decision_jobs import compare_job
 from bot.slack import ids
-from bot.slack.blocks import as_plain, esc, section
+from bot.slack.blocks import as_plain, section
 from bot.slack.decisions import build_decision_modal, read_decision_form
 from bot.slack.errors import slack_failed
 from bot.slack.forms import field_value
 from bot.slack.modals import build_progress_view, build_result_view
-from bot.slack.openings import build_comparison, build_openings_list
-from handlers.guard import action_value, team_of, user_of
+from bot.slack.openings import build_openings_list
+from handlers.guard import action_value, queue, team_of, user_of
 from handlers.modals import open_view
 
 COMMANDS = ("opening", "openings", "compare")
@@ -53,10 +55,10 @@ async def openings_command(deps: Deps, ack, respond, body: dict, sub: str, rest:
         await create_opening(deps, respond, team, user, as_plain(rest))
     elif not rest:
         await ack(response_type="ephemeral", text=f"Which opening? `{command} compare &lt;opening name&gt;`.")
-    else:
+    else:  # a worker gathers them and answers in place of this line (decision_jobs.py)
+        where = by_url(body.get("response_url") or "", replace=True)
+        await queue(deps, compare_job(team, user, as_plain(rest), where))
         await ack(response_type="ephemeral", text=":hourglass_flowing_sand: Gathering the candidates…")
-        text, blocks = await comparison(deps, team, user, as_plain(rest))
-        await respond(text=text, blocks=blocks, replace_original=True)
 
 
 async def create_opening(deps: Deps, respond, team: str, user: str, rest: str) -> None:
@@ -81,21 +83,6 @@ async def openings_list(deps: Deps, team: str, user: str) -> tuple[str, list]:
     return build_openings_list(
         openings, await deps.db.opening_counts(team), names, deps.settings.SLACK_COMMAND
     )
-
-
-async def comparison(deps: Deps, team: str, user: str, ref: str) -> tuple[str, list]:
-    found = await deps.openings.compare(team, user, ref)
-    if found is None:
-        text = (
-            f"I found no opening `{esc(ref[:60])}` (nor a persona of that name that you can use). "
-            f"`{deps.settings.SLACK_COMMAND} openings` lists the openings."
-        )
-        return text, []
-    if found.error:
-        return found.error, []
-    from bot.services.decisions.openings import MAX_ROWS
-
-    return build_comparison(found.opening, found.rows, MAX_ROWS, found.canvas_url)
 
 
 async def choose_opening(deps: Deps, team: str, values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -126,13 +113,12 @@ def opening_finder(store, team: str, visible: list[PersonaRecord], find):
 
 
 def register(app, deps: Deps) -> None:
-    async def on_compare(ack, body, respond, client) -> None:
+    async def on_compare(ack, body) -> None:
+        # a worker answers below the click, or from the Home tab (no response_url) by DM
+        url, user = body.get("response_url"), user_of(body) or ""
+        where = by_url(url, replace=False) if url else by_dm(user)
+        await queue(deps, compare_job(team_of(body), user, action_value(body), where))
         await ack()
-        text, blocks = await comparison(deps, team_of(body), user_of(body), action_value(body))
-        if body.get("response_url"):
-            await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        else:  # from the Home tab, which has no response_url: the app's DM with this person only
-            await client.chat_postMessage(channel=user_of(body), text=text, blocks=blocks)
 
     async def on_decide(ack, body, respond, client) -> None:
         await ack()

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 
 from bot.deps import Deps
+from bot.services.access.answers import in_view
 from bot.services.personas.forms import PersonaRefused, edit_values
+from bot.services.personas.persona_jobs import EDIT, FIXED, persona_job
 from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.forms import read_persona_form
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.persona_modal import build_persona_modal
-from handlers.guard import action_value, team_of, user_of, values_of
+from handlers.guard import action_value, queue, team_of, user_of, values_of
 from handlers.modals import open_view
 from handlers.views import update_view
-
-FIXED = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED}  # not in the edit form
 
 
 def register(app, deps: Deps) -> None:
@@ -56,12 +56,14 @@ def register(app, deps: Deps) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
+        # a worker sends the patch and shows the outcome in this modal (persona_jobs.py)
+        persona_id = str(meta.get("persona_id", ""))
+        where = in_view(view["id"])
+        await queue(deps, persona_job(EDIT, team, user, persona_id=persona_id, values=values, where=where))
         await ack(
             response_action="update",
             view=build_progress_view("Edit persona", f"Saving *{esc(form.name)}* at Tavus…"),
         )
-        answer = await deps.personas.edit(team, user, str(meta.get("persona_id", "")), form)
-        await update_view(client, view["id"], build_result_view("Edit persona", [section(answer)]))
 
     app.action(ids.EDIT_PERSONA)(on_edit)
     app.view(ids.EDIT_PERSONA_VIEW)(on_save)

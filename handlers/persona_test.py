@@ -1,17 +1,18 @@
 """Test this persona: `/tavus test <persona>` and the Test button on a persona in the lists. The
 test call at Tavus is an outbox job (bot/services/personas/test_job.py) answered through the
-response_url; only the Home tab's button, which has no response_url, tests here and publishes."""
+response_url; the Home tab's button, which has no response_url, is a `persona_test_home` job
+(bot/services/personas/persona_jobs.py) that republishes the Home tab with the answer."""
 
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.services.personas.persona_check import check_persona
+from bot.services.access.answers import on_home
+from bot.services.personas.persona_jobs import TEST_HOME, persona_job
 from bot.services.personas.test_job import GONE, persona_test_job
 from bot.slack import ids
 from bot.slack.blocks import esc
-from bot.slack.persona_check import build_persona_check
 from handlers.actions import _tell, _where
-from handlers.guard import action_value, team_of, user_of
+from handlers.guard import action_value, queue, team_of, user_of
 
 
 async def queue_test(deps: Deps, team: str, user: str, persona_id: str, url: str, *, replace: bool) -> None:
@@ -42,9 +43,8 @@ def register(app, deps: Deps) -> None:
             await _tell(deps, body, respond, client, GONE)
         elif body.get("response_url"):
             await queue_test(deps, team, user, persona.persona_id, body["response_url"], replace=False)
-        else:  # the Home tab: no response_url to answer later, so the answer is published from here
-            check = await check_persona(deps.personas, deps.documents, persona, deps.settings.PUBLIC_URL)
-            answer, blocks = build_persona_check(check)
-            await _tell(deps, body, respond, client, answer, blocks=blocks)
+        else:  # the Home tab has no response_url: a worker tests it and republishes the Home tab
+            job = persona_job(TEST_HOME, team, user, persona_id=persona.persona_id, where=on_home(user))
+            await queue(deps, job)
 
     app.action(ids.TEST_PERSONA)(on_test_persona)

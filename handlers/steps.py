@@ -6,29 +6,18 @@ once, within the rate budget, across restarts."""
 from __future__ import annotations
 
 import logging
-import time
-from datetime import UTC, datetime
-
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.records import PersonaRecord
-from bot.services.access.channels import channel_problem
-from bot.services.starting.interviews import InterviewRequest
-from bot.slack.candidate_form import EMAIL
+from bot.services.steps.send_job import STEP_FAILED, Result, inputs_of, interactor, step_send_job, text_input
 
 log = logging.getLogger(__name__)
 
 SEND, WAIT = "send_ai_interview", "wait_for_ai_interview"
-MAX_HOURS = 720  # an invite's link lives 30 days at most, as in the form
-MAX_AHEAD = 30 * 86400  # an invite opens within 30 days, as the form allows
-STEP_FAILED = "Something went wrong on the Tavus Interviews app's side (it is logged); please run it again."
-Result = tuple[str | None, str | None]  # the interview's token, or the sentence why there is none
 
 
 def register(app, deps: Deps) -> None:
     async def send(ack, event: dict, body: dict) -> None:
-        await handle(deps, ack, body, event, "send", lambda team: send_step(deps, team, body, event))
+        await handle(deps, ack, body, event, "send", None)
 
     async def wait(ack, event: dict, body: dict) -> None:
         await handle(deps, ack, body, event, "wait", lambda team: wait_step(deps, team, event))
@@ -45,13 +34,19 @@ def team_of_step(body: dict) -> str:
 
 
 async def handle(deps: Deps, ack, body: dict, event: dict, kind: str, work) -> None:
+    """`work` is None for `send`: its work (a Tavus create) is a job, queued before the ack with the
+    step's record (bot/services/steps/send_job.py); `wait` only reads, so it is answered here."""
     execution = str(event.get("function_execution_id") or "")
     team = team_of_step(body)
     run = event.get("workflow_execution_id")
     fresh = bool(execution) and await deps.db.receive_step(execution, team, kind, run)
+    queued = fresh and bool(team) and work is None
+    if queued:
+        await deps.db.add_jobs([step_send_job(execution, team, body, event)])
     await ack()  # after the step is recorded: a crash from here on is the reconciler's to finish
-    if not fresh:
-        return  # no execution id, or a redelivery of a step already being handled
+    if not fresh or queued:
+        deps.outbox.kick()
+        return  # no execution id, a redelivery of a step already being handled, or a queued send
     try:
         conv_token, error = await work(team) if team else (None, "Slack named no workspace for this step.")
     except Exception as exc:
@@ -59,104 +54,6 @@ async def handle(deps: Deps, ack, body: dict, event: dict, kind: str, work) -> N
         conv_token, error = None, STEP_FAILED
     await deps.db.start_step(execution, conv_token, error)
     deps.outbox.kick()
-
-
-def inputs_of(event: dict) -> dict:
-    inputs = event.get("inputs")
-    return inputs if isinstance(inputs, dict) else {}
-
-
-def text_input(inputs: dict, name: str) -> str:
-    value = inputs.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def interactor(inputs: dict) -> str:
-    """Who runs the workflow, as Slack fills it in (`slack#/types/interactivity`): no author can
-    forge it, unlike a user id typed into an input."""
-    given = inputs.get("interactivity")
-    person = given.get("interactor") if isinstance(given, dict) else None
-    found = person.get("id") if isinstance(person, dict) else None
-    return found if isinstance(found, str) else ""
-
-
-async def send_step(deps: Deps, team: str, body: dict, event: dict) -> Result:
-    execution, inputs = str(event["function_execution_id"]), inputs_of(event)
-    req, error = await interview_request(deps, team, execution, inputs)
-    if error is not None:
-        return None, error
-    req.enterprise_id = body.get("enterprise_id") or None
-    outcome = await deps.interviews.start(req)
-    if outcome.error or not outcome.conv:
-        return None, outcome.error or "The interview did not start."
-    return outcome.conv.token, None
-
-
-async def interview_request(
-    deps: Deps, team: str, execution: str, inputs: dict
-) -> tuple[InterviewRequest | None, str | None]:
-    """The inputs as an interview to start, or the sentence a workflow's author reads."""
-    owner, channel = interactor(inputs), text_input(inputs, "channel")
-    who, name = text_input(inputs, "candidate_user"), text_input(inputs, "candidate_name")
-    email = text_input(inputs, "candidate_email")
-    if not owner:
-        return None, "Set “Who runs it” to the person who used this workflow: the interview needs an owner."
-    if not channel:
-        return None, "Choose the channel where the interview's card goes."
-    if bool(who) == bool(name):
-        return None, "Give either the candidate's name (someone outside Slack) or their Slack user, not both."
-    if email and (who or not EMAIL.match(email)):
-        return None, "The candidate's email must be an email address (name@example.com), for a name only."
-    persona, problem = await find_persona(deps, team, owner, text_input(inputs, "persona"))
-    window, problem = (None, problem) if problem else invite_window(inputs)
-    if problem or (problem := await channel_problem(await bot_client(deps, team), channel)):
-        return None, problem
-    return InterviewRequest(
-        team_id=team, user_id=owner, persona=persona, channel_id=channel,
-        name=text_input(inputs, "title")[:150], candidate_id=who or None,
-        candidate_name=name[:80] or None, candidate_email=email[:254] or None,
-        request_key=f"workflow:{execution}", **window,
-    ), None  # fmt: skip
-
-
-async def bot_client(deps: Deps, team: str) -> AsyncWebClient:
-    """The workspace's own bot token, as the card will be posted with (not the step's short-lived
-    token), so the channel check shares the workspace's cache and rate budget."""
-    token = await deps.db.run(deps.ws.slack_token, team)
-    return AsyncWebClient(token=token, base_url=deps.slack.base_url, timeout=deps.slack.timeout)
-
-
-async def find_persona(
-    deps: Deps, team: str, owner: str, ref: str
-) -> tuple[PersonaRecord | None, str | None]:
-    if not ref:
-        return None, "Name the persona (its name or id) that interviews the candidate."
-    visible = await deps.db.visible_personas(team, owner)
-    persona = deps.personas.find(visible, owner, ref)
-    if persona is None:
-        return None, f"No persona called “{ref[:80]}” is available to the person who runs the workflow."
-    return persona, None
-
-
-def invite_window(inputs: dict) -> tuple[dict, str | None]:
-    window: dict = {}
-    opens, hours = inputs.get("opens_at"), inputs.get("hours")
-    if opens not in (None, ""):
-        try:
-            at = max(float(opens), time.time())  # a time already past opens the invite now
-        except (TypeError, ValueError):
-            return {}, "The invite's opening time is not a time."
-        if at > time.time() + MAX_AHEAD:
-            return {}, "The invite must open within 30 days."
-        window["opens_at"] = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
-    if hours not in (None, ""):
-        try:
-            window["expires_hours"] = int(hours)
-        except (TypeError, ValueError):
-            return {}, "The link's validity must be a whole number of hours."
-        if not 1 <= window["expires_hours"] <= MAX_HOURS:
-            return {}, f"The link's validity must be between 1 and {MAX_HOURS} hours (30 days)."
-    return window, None
 
 
 async def wait_step(deps: Deps, team: str, event: dict) -> Result:

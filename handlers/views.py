@@ -8,15 +8,16 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.services.access.answers import in_view
 from bot.services.access.channels import channel_problem
-from bot.services.personas.forms import PersonaRefused, create_persona
+from bot.services.personas.persona_jobs import CREATE, persona_job
 from bot.services.starting.interviews import InterviewRequest
 from bot.services.starting.start_job import new_token, start_job
 from bot.slack import ids
-from bot.slack.blocks import as_plain, button, esc, section
+from bot.slack.blocks import as_plain, esc
 from bot.slack.errors import slack_failed
-from bot.slack.forms import PersonaForm, read_interview_form, read_persona_form
-from bot.slack.modals import build_progress_view, build_result_view
+from bot.slack.forms import read_interview_form, read_persona_form
+from bot.slack.modals import build_progress_view
 from bot.slack.persona_modal import build_persona_modal
 from handlers.guard import team_of, user_of, values_of
 from handlers.openings import choose_opening
@@ -46,39 +47,15 @@ def register(app, deps: Deps) -> None:
         progress = build_progress_view("New persona", f"Creating *{esc(form.name)}* at Tavus…")
         await ack(response_action="update", view=progress)
         if not await deps.db.first_time(submission_key(view)):
-            return
-        try:
-            enterprise = (body.get("enterprise") or {}).get("id")
-            persona = await create_persona(deps.personas, team, enterprise, user, form)
-        except PersonaRefused as refused:
-            retry = build_persona_modal(
-                await deps.personas.replicas(team),
-                deps.settings.TAVUS_DEFAULT_REPLICA_ID,
-                values=form.values,
-                errors=persona_errors(refused, form),
-                channel_id=metadata_channel(view),
-            )
-            await update_view(client, view["id"], retry)
-            return
-        done = build_result_view(
-            "Persona created",
-            [
-                section(f":white_check_mark: Created *{esc(persona.name)}* (`{persona.persona_id}`)."),
-                {
-                    "type": "actions",
-                    "elements": [
-                        button(
-                            "Start an interview",
-                            ids.START_FROM_PERSONA,
-                            value=persona.persona_id,
-                            style="primary",
-                        )
-                    ],
-                },
-            ],
-            metadata={"channel_id": metadata_channel(view)},
-        )
-        await update_view(client, view["id"], done)
+            return  # a double click: the first submission is being made
+        # a worker creates it at Tavus and shows the outcome in this modal (persona_jobs.py)
+        enterprise = (body.get("enterprise") or {}).get("id")
+        job = persona_job(
+            CREATE, team, user, values=values_of(view), enterprise=enterprise,
+            channel=metadata_channel(view), where=in_view(view["id"]),
+        )  # fmt: skip
+        await deps.db.add_jobs([job])
+        deps.outbox.kick()
 
     async def on_start_interview(ack, body, client) -> None:
         view, team, user = body.get("view") or {}, team_of(body), user_of(body)
@@ -150,15 +127,6 @@ def register(app, deps: Deps) -> None:
 
 async def ack_only(ack) -> None:
     await ack()
-
-
-def persona_errors(refused: PersonaRefused, form: PersonaForm) -> dict[str, str]:
-    """Tavus's refusal shown where it belongs: under the replica or the prompt when Tavus named it."""
-    if refused.field == "replica":
-        return {ids.P_CUSTOM_REPLICA if form.values.get("custom_replica") else ids.P_REPLICA: refused.text}
-    if refused.field == "system_prompt":
-        return {ids.P_PROMPT: refused.text}
-    return {"_form": refused.text}
 
 
 def metadata_channel(view: dict) -> str | None:

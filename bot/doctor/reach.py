@@ -160,8 +160,9 @@ def connect_postgres(url: str) -> None:
 
 
 def database_unreachable(url: str, doing: str = "reach") -> str | None:
-    """A sentence when PostgreSQL does not let us in within TIMEOUT seconds (the password hidden),
-    else None (`doing`: what could not be done). A process that starts says so at once, instead of its pool's 30 s wait and a trace."""
+    """A sentence when PostgreSQL does not let us in within TIMEOUT seconds (the password hidden;
+    `doing`: what could not be done), else None: a process that starts says so at once, instead
+    of its pool's 30 s wait and a trace."""
     if url.startswith("sqlite:///"):
         return None
     try:

@@ -18,7 +18,7 @@ from bot.store.steps import follow_steps
 
 # the jobs that carry or post results; and a start (its request may name the candidate), whose
 # token is the conversation's own from the moment it is queued
-CONTENT_JOBS = ("reply", "dm", "report", "transcript", "start")
+CONTENT_JOBS = ("reply", "dm", "report", "transcript", "start", "note")
 # the candidate's DM job carries no content (it is drawn when it runs) and still owes its final edit
 NOT_CANDIDATE_DM = "key not like 'dm:candidate:%'"
 CONTENT_CLEARED = "its content was deleted after RETENTION_DAYS"
@@ -85,6 +85,12 @@ class ErasureRecords(StoreBase):
             team = tx.query("select team_id from conversations where token = ?", (conv_token,))
             self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
             follow_steps(tx, conv_token)  # a workflow waiting on it is told: forgotten, nothing else
+
+    def clear_job_content(self, key: str) -> None:
+        """A listener's job that has done its work keeps no copy of the form it carried (a persona's
+        prompt, a note, a sealed key, a workflow's candidate): a rerun then finds nothing to do."""
+        with self.db.write() as tx:
+            tx.execute("update outbox set payload = '{}' where key = ?", (key,))
 
     def forget_in_flight(self, conv_token: str) -> int:
         """How many of a forgotten interview's result jobs are still running (leased) somewhere."""

@@ -64,8 +64,11 @@ class StepRecords(StoreBase):
         """Steps received before `before` whose handling never finished (an instance died): the
         interview its request made, if any, else a sentence saying nothing was made."""
         with self.db.write() as tx:
+            # a `send` whose job still waits for a worker is not stuck: the job will run it
             stuck = tx.query(
-                "select execution_id from workflow_steps where state = ? and created_at < ?",
+                "select execution_id from workflow_steps where state = ? and created_at < ? and not exists "
+                "(select 1 from outbox where outbox.key = 'step_send:' || workflow_steps.execution_id "
+                "and outbox.state = 'pending')",
                 (RECEIVED, before),
             )
             for row in stuck:

@@ -23,7 +23,7 @@ from bot.store.migrations import token_hash
 from bot.tavus import errors as te
 
 if TYPE_CHECKING:
-    from bot.deps import Deps
+    from bot.deps import Services
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Erased:
     tavus: str = "none"  # deleted, gone (already), left, none (never made)
 
 
-async def erase(deps: Deps, conv: ConversationRecord, by: str, link_hash: str | None = None) -> Erased:
+async def erase(deps: Services, conv: ConversationRecord, by: str, link_hash: str | None = None) -> Erased:
     """Delete an interview's stored content, what we posted about it, and the conversation at
     Tavus; record the request and what is left to retry."""
     db = deps.db
@@ -64,7 +64,7 @@ async def erase(deps: Deps, conv: ConversationRecord, by: str, link_hash: str | 
     return out
 
 
-async def settle(deps: Deps, token: str) -> int:
+async def settle(deps: Services, token: str) -> int:
     """Wait (at most a job's lease) for its result jobs still running; how many still are."""
     deadline = time.monotonic() + deps.settings.OUTBOX_LEASE_SECONDS
     while (busy := await deps.db.forget_in_flight(token)) and time.monotonic() < deadline:
@@ -72,7 +72,7 @@ async def settle(deps: Deps, token: str) -> int:
     return busy
 
 
-async def delete_at_tavus(deps: Deps, conv: ConversationRecord) -> tuple[str, str | None]:
+async def delete_at_tavus(deps: Services, conv: ConversationRecord) -> tuple[str, str | None]:
     """Delete the conversation at Tavus, in the account that made it (another account's 404 would
     say nothing): (deleted, gone or left; why it is left)."""
     try:
@@ -87,7 +87,7 @@ async def delete_at_tavus(deps: Deps, conv: ConversationRecord) -> tuple[str, st
     return "deleted", None
 
 
-async def candidate_erase(deps: Deps, raw: str) -> dict | str | None:
+async def candidate_erase(deps: Services, raw: str) -> dict | str | None:
     """The candidate's confirmed *Delete my interview*: the erasure request (made once: a reload or
     a second tab finds it), "running" while the call is on, None when the link opens nothing."""
     if not raw or len(raw) > 100:
@@ -108,7 +108,7 @@ async def candidate_erase(deps: Deps, raw: str) -> dict | str | None:
     return await deps.db.erasure_of(conv.token)
 
 
-async def tell_owner_erased(deps: Deps, conv_token: str) -> None:
+async def tell_owner_erased(deps: Services, conv_token: str) -> None:
     """The owner hears of a candidate's erasure once (the job's key): queued after the erasure, and
     again on the candidate's reload within a day, in case the first queueing was cut off."""
     conv, record = await deps.db.conversation_by_token(conv_token), await deps.db.erasure_of(conv_token)
@@ -131,13 +131,13 @@ async def tell_owner_erased(deps: Deps, conv_token: str) -> None:
     )
     payload = {"channel": conv.owner_id, "text": text, "tell": True}
     await deps.db.add_jobs([Job("dm", f"tell:erased:{conv.token}", None, conv.team_id, payload)])
-    deps.outbox.kick()
+    deps.queue.kick()
 
 
-async def retry_erasures(deps: Deps, now: datetime) -> int:
+async def retry_erasures(deps: Services, now: datetime) -> int:
     """The hourly retry of what erasures left; an admin is told once a day while any stays.
     Returns how many erasures are still unfinished."""
-    db = deps.outbox.db  # the background's store threads
+    db = deps.queue.db  # the background's store threads
     unfinished = 0
     for req in await db.open_erasures():
         left = json.loads(req["left_items"] or "[]")
@@ -155,28 +155,28 @@ async def retry_erasures(deps: Deps, now: datetime) -> int:
     return unfinished
 
 
-async def retry_left(deps: Deps, req: dict, left: list[dict]) -> list[dict]:
+async def retry_left(deps: Services, req: dict, left: list[dict]) -> list[dict]:
     in_slack = [i for i in left if i["kind"] != "tavus"]
     deleted, still = await deps.results.delete_items(req["team_id"], in_slack)
     done: dict = {"slack": deleted}
-    conv = await deps.outbox.db.conversation_by_token(req["conv_token"])
+    conv = await deps.queue.db.conversation_by_token(req["conv_token"])
     for item in (i for i in left if i["kind"] == "tavus"):
         if conv is None:  # its record is gone: nothing to tell which account holds it
             still.append(item)
             continue
         done["tavus"], why = await delete_at_tavus(deps, conv)
         still += [{**item, "why": why}] if why else []
-    await deps.outbox.db.erasure_attempted(req["conv_token"], done, still)
+    await deps.queue.db.erasure_attempted(req["conv_token"], done, still)
     return still
 
 
-async def alert_if_due(deps: Deps, req: dict, left: list[dict], now: datetime) -> None:
+async def alert_if_due(deps: Services, req: dict, left: list[dict], now: datetime) -> None:
     """A DM to the workspace's admins (no content: a reference, counts and Slack's reasons)."""
     last = parse_time(req["alerted_at"])
     if last is not None and now - last < ALERT_EVERY:
         return
     asked = parse_time(req["requested_at"]) or now
-    conv = await deps.outbox.db.conversation_by_token(req["conv_token"])
+    conv = await deps.queue.db.conversation_by_token(req["conv_token"])
     ref = (conv.ref if conv else None) or "without a reference"
     # Slack's and Tavus's reasons are their text: escaped, so an error body cannot mention or link
     why = esc_cut("; ".join(sorted({str(i.get("why")) for i in left})), 300)
@@ -196,19 +196,19 @@ async def alert_if_due(deps: Deps, req: dict, left: list[dict], now: datetime) -
         )
         for admin in await admins_of(deps, req)
     ]
-    await deps.outbox.db.add_jobs(jobs)
-    await deps.outbox.db.erasure_alerted(req["conv_token"], utcnow())
-    deps.outbox.kick()
+    await deps.queue.db.add_jobs(jobs)
+    await deps.queue.db.erasure_alerted(req["conv_token"], utcnow())
+    deps.queue.kick()
 
 
-async def admins_of(deps: Deps, req: dict) -> list[str]:
+async def admins_of(deps: Services, req: dict) -> list[str]:
     """TAVUS_SLACK_ADMINS for the workspace; else whoever installed the app; else the owner."""
     team = req["team_id"] or ""
     named = [a.split(":")[-1] for a in deps.settings.admins if listed(frozenset([a]), team, a.split(":")[-1])]
     if named:
         return sorted(named)
-    installer = await deps.outbox.db.run(lambda: deps.store.installer_of(team))
+    installer = await deps.queue.db.run(lambda: deps.store.installer_of(team))
     if installer:
         return [installer]
-    conv = await deps.outbox.db.conversation_by_token(req["conv_token"])
+    conv = await deps.queue.db.conversation_by_token(req["conv_token"])
     return [conv.owner_id] if conv else []

@@ -15,7 +15,7 @@ from bot.services.starting.usage import Usage
 from bot.slack.blocks import esc
 
 if TYPE_CHECKING:
-    from bot.deps import Deps
+    from bot.deps import Deps, Services
     from bot.records import ConversationRecord
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
 
 
-async def find_to_forget(deps: Deps, team_id: str, user_id: str, text: str) -> list[ConversationRecord]:
+async def find_to_forget(deps: Services, team_id: str, user_id: str, text: str) -> list[ConversationRecord]:
     """By id or ref, else by its whole name among the person's interviews (the workspace's, for an
     admin), as `end` finds them; forgotten ones are not found by name."""
     wanted = text.strip()
@@ -35,7 +35,7 @@ async def find_to_forget(deps: Deps, team_id: str, user_id: str, text: str) -> l
     return await deps.db.conversations_named(team_id, wanted[:200], None if admin else user_id)
 
 
-async def forget(deps: Deps, team_id: str, user_id: str, ref: str) -> str:
+async def forget(deps: Services, team_id: str, user_id: str, ref: str) -> str:
     """Delete an interview's stored content, the messages we posted about it, and the conversation
     at Tavus; the answer is a sentence for the user, claiming only what was done."""
     db = deps.db

@@ -1,0 +1,78 @@
+"""A live note after its listener's ack, as an outbox job (kind `note`): a worker sends it to the
+interviewer (bot/services/calls/notes.py) and answers in the modal still open (the form again, the
+text kept, when trying again can fix it; else the outcome, also sent privately as a DM), or through
+the command's response_url.
+
+The job carries the note's text, so it is interview content: `forget` stops it (its kind is among
+bot/store/erasure.py's CONTENT_JOBS). A note that may have arrived is never sent again on our own:
+the job marks its first run, and a rerun (a worker died mid-send) says the note may not have
+reached the interviewer rather than sending it twice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.records import ConversationRecord
+from bot.services.access.answers import listener_job, tell
+from bot.services.calls.notes import deliver_note, send_note
+from bot.services.outbox.job_kinds import dm_job
+from bot.slack.blocks import section
+from bot.slack.modals import build_result_view
+from bot.slack.note_modal import build_note_modal
+from bot.store import Job, OutboxRecord
+
+if TYPE_CHECKING:
+    from bot.deps import Services
+
+NOTE = "note"
+TITLE = "Note to interviewer"
+GONE = "I found no such interview in this workspace any more. Nothing was sent."
+MAYBE = (
+    "Something failed on our side while sending your note (it is logged for the app's "
+    "admin), so it may not have reached the interviewer. Send it again if it matters."
+)
+
+
+def note_job(conv: ConversationRecord | None, team: str | None, user: str | None, **data: Any) -> Job:
+    """`data`: the conversation id, the text, `where` to answer, and the view's key for a modal's DM."""
+    return listener_job(NOTE, team, {"user": user, **data}, token=conv.token if conv else None)
+
+
+class NoteRunner:
+    """Runs `note` jobs in a worker."""
+
+    KINDS = (NOTE,)
+
+    def __init__(self, deps: Services) -> None:
+        self.deps = deps
+
+    async def run(self, job: OutboxRecord) -> str | None:
+        deps, data, team = self.deps, job.data, job.team_id or ""
+        if not data:  # forgotten before it ran, or its content cleared by retention
+            return None
+        where, modal = data["where"], "view" in data["where"]
+        cid, ref = data.get("conversation_id"), data.get("ref")
+        conv = (await deps.db.conversation(team, cid) if cid else None) or (
+            await deps.db.conversation_by_ref(team, ref) if ref else None
+        )
+        if conv is None:
+            await tell(deps, team, where, GONE, view=build_result_view(TITLE, [section(GONE)]))
+            return None
+        if not await deps.db.first_time(f"ran:{job.key}"):  # its text was cleared by the first run
+            await tell(deps, team, where, MAYBE, view=build_result_view(TITLE, [section(MAYBE)]))
+            return None
+        if not modal:
+            answer = await send_note(deps.db, deps.ws, deps.people, team, data["user"], conv, data["text"])
+            await deps.db.clear_job_content(job.key)  # the interviewer has the note: no copy stays
+            await tell(deps, team, where, answer)
+            return None
+        outcome = await deliver_note(deps.db, deps.ws, deps.people, team, data["user"], conv, data["text"])
+        await deps.db.clear_job_content(job.key)
+        if outcome.retry:  # trying again can fix it: the form, the text kept, the reason under it
+            form = build_note_modal(conv, text=data["text"], error=outcome.text)
+            await tell(deps, team, where, outcome.text, view=form)
+            return None
+        await tell(deps, team, where, outcome.text, view=build_result_view(TITLE, [section(outcome.text)]))
+        await deps.db.add_jobs([dm_job(conv, data["dm_key"], data["user"], outcome.text, tell=True)])
+        deps.queue.kick()
+        return None
