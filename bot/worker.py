@@ -110,6 +110,7 @@ async def start_up(reconciler: Reconciler) -> None:
 async def run(settings: Settings) -> None:
     """One worker process, until SIGTERM or SIGINT; a job it was running is left to its lease."""
     deps, tavus_http = build_deps(settings)
+    deps.store.db.in_background()  # the web process's acks wait on their writes; its jobs do not
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -68,6 +68,9 @@ class PostgresBackend:
         """Never on the caller's thread: every query is a network trip that may hang."""
         raise WouldWait("PostgreSQL is a network trip away")
 
+    def in_background(self) -> None:
+        """Writers lock rows, not the database: nobody has to give way."""
+
     def claims(self) -> PostgresBackend:
         """Claims lock their own rows here: the same database."""
         return self
