@@ -28,7 +28,7 @@ class _PostgresTx:
 class PostgresBackend:
     """A psycopg 3 connection pool; each write is one transaction on one pooled connection."""
 
-    MIN_CONNECTIONS, MAX_CONNECTIONS = 1, 16
+    MIN_CONNECTIONS, MAX_CONNECTIONS = 4, 16
     dialect = "postgres"
     SKIP_LOCKED = " for update skip locked"
 
