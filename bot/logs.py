@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 
@@ -9,6 +10,10 @@ TOKEN_SHAPES = re.compile(r"xox[abpors]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 # a callback URL's and an invite link's last segment is a credential: masked wherever a path is written
 CALLBACK_PATH = re.compile(r"(/tavus/callback/|/tavus/document/|/i/)[^\s\"'?#/]+")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
+
+def _shorter(secret: str) -> int:
+    return -len(secret)
 
 
 class RedactSecrets(logging.Filter):
@@ -23,9 +28,12 @@ class RedactSecrets(logging.Filter):
     def add(self, *secrets: str | None) -> None:
         """Learn more secrets as they become known (a workspace's key, a callback token)."""
         fresh = {s for s in secrets if s and len(s) >= 6} - self._known
-        if fresh:
+        if fresh:  # each start adds one (a meeting token): inserted in place, not all sorted again
             self._known |= fresh
-            self.secrets = sorted(self._known, key=len, reverse=True)
+            longest_first = list(self.secrets)  # a new list: a thread may be redacting with the old one
+            for secret in fresh:
+                bisect.insort(longest_first, secret, key=_shorter)
+            self.secrets = longest_first
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:

@@ -49,9 +49,49 @@ def wal(conn: sqlite3.Connection, waits: bool) -> None:
             time.sleep(0.1)
 
 
+class WriteTurns:
+    """Whose turn it is to write a SQLite file, across processes: an flock on `<file>.writer` in
+    front of BEGIN IMMEDIATE wakes a waiter the moment the writer commits (SQLite's busy handler
+    polls with sleeps of up to 100 ms, so a process writing often keeps the lock from one writing
+    seldom). A background process (a worker) also gives way first to any foreground one (the web
+    process, whose acks wait on their write) that holds `<file>.web`, shared, while it wants a turn."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.background = path, False
+        self._files: dict[str, Any] = {}
+
+    def _fd(self, suffix: str) -> int:
+        if suffix not in self._files:
+            self._files[suffix] = open(self.path + suffix, "a")  # noqa: SIM115 (kept until close)
+        return self._files[suffix].fileno()
+
+    def take(self, waits: bool) -> None:
+        """Under the process's own write lock (one thread at a time here)."""
+        if self.background:
+            fcntl.flock(self._fd(".web"), fcntl.LOCK_EX)  # waits while a foreground process wants a turn
+            fcntl.flock(self._fd(".web"), fcntl.LOCK_UN)
+        else:
+            fcntl.flock(self._fd(".web"), fcntl.LOCK_SH)
+        try:
+            fcntl.flock(self._fd(".writer"), fcntl.LOCK_EX | (0 if waits else fcntl.LOCK_NB))
+        except BlockingIOError:
+            self.give()
+            raise WouldWait("another process is writing") from None
+
+    def give(self) -> None:
+        fcntl.flock(self._fd(".writer"), fcntl.LOCK_UN)
+        if not self.background:
+            fcntl.flock(self._fd(".web"), fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
+
+
 class SqliteBackend:
-    """WAL, a connection per thread, writes in BEGIN IMMEDIATE after an in-process lock (it wakes
-    a waiter at once; SQLite's busy handler polls with sleeps of up to 100 ms)."""
+    """WAL, a connection per thread, writes in BEGIN IMMEDIATE after an in-process lock and a turn
+    among processes (WriteTurns)."""
 
     dialect = "sqlite"
     SKIP_LOCKED = ""  # BEGIN IMMEDIATE already serialises writers
@@ -61,6 +101,8 @@ class SqliteBackend:
         self._local = threading.local()
         self._leader = None
         self._writer = threading.RLock()  # a nested write still fails in BEGIN, as before
+        self._depth = 0  # writes open on the thread holding _writer (a nested one fails in BEGIN)
+        self._turns = WriteTurns(path) if path != ":memory:" else None
         apart = schema is None and path != ":memory:"  # an in-memory store keeps its claims in itself
         self._claims = SqliteBackend(path + "-claims", CLAIMS_SCHEMA) if apart else None
 
@@ -83,6 +125,12 @@ class SqliteBackend:
             db = self._local.db = Database(conn)
         return db
 
+    def in_background(self) -> None:
+        """This process writes behind foreground ones (the web process's acks): a worker's."""
+        for backend in (self, self._claims):
+            if backend is not None and backend._turns is not None:
+                backend._turns.background = True
+
     def claims(self) -> SqliteBackend:
         """The intent claims' own file beside the database: the claim before a command's ack takes
         a write lock only claims share, never the one the outbox's and the starts' writes hold."""
@@ -94,16 +142,26 @@ class SqliteBackend:
     @contextlib.contextmanager
     def write(self) -> Iterator[_SqliteTx]:
         db = self.db()
-        if not self._writer.acquire(blocking=not getattr(_no_wait, "on", False)):
+        waits = not getattr(_no_wait, "on", False)
+        if not self._writer.acquire(blocking=waits):
             raise WouldWait("another thread of this process is writing")
+        turn = self._turns is not None and self._depth == 0
         try:
-            db.execute("BEGIN IMMEDIATE")
+            if turn:
+                self._turns.take(waits)  # type: ignore[union-attr]
+            self._depth += 1
             try:
-                yield _SqliteTx(db)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTx(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                self._depth -= 1
+                if turn:
+                    self._turns.give()  # type: ignore[union-attr]
         finally:
             self._writer.release()
 
@@ -163,6 +221,8 @@ class SqliteBackend:
             self._local.db = None
         if self._claims is not None:
             self._claims.close()
+        if self._turns is not None:
+            self._turns.close()
         if self._leader is not None:
             self._leader.close()
             self._leader = None

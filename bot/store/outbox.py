@@ -97,6 +97,17 @@ def claim(tx, key: str, seconds: float) -> bool:
     return inserted > 0
 
 
+def job_done(tx, job: OutboxRecord, result: str | None) -> bool:
+    done = tx.execute(
+        "update outbox set state = 'done', result = ?, lease_until = null, last_error = null, "
+        "updated_at = ? where id = ? and version = ?",
+        (result, utcnow(), job.id, job.version),
+    )
+    if not done:
+        tx.execute("update outbox set lease_until = null where id = ?", (job.id,))
+    return done > 0
+
+
 class OutboxRecords(StoreBase):
     def add_jobs(self, jobs: list[Job]) -> None:
         with self.db.write() as tx:
@@ -164,15 +175,12 @@ class OutboxRecords(StoreBase):
 
     def job_done(self, job: OutboxRecord, result: str | None = None) -> bool:
         """Done, unless re-armed while it ran (then it stays pending and runs again)."""
+        return self.jobs_done([(job, result)])[0]
+
+    def jobs_done(self, finished: list[tuple[OutboxRecord, str | None]]) -> list[bool]:
+        """job_done for each (job, result), in one transaction."""
         with self.db.write() as tx:
-            done = tx.execute(
-                "update outbox set state = 'done', result = ?, lease_until = null, last_error = null, "
-                "updated_at = ? where id = ? and version = ?",
-                (result, utcnow(), job.id, job.version),
-            )
-            if not done:
-                tx.execute("update outbox set lease_until = null where id = ?", (job.id,))
-            return done > 0
+            return [job_done(tx, job, result) for job, result in finished]
 
     def job_progress(self, job: OutboxRecord, result: str) -> None:
         """What a job has done so far (the ts of replies posted), so a retry skips it."""

@@ -28,7 +28,7 @@ class _PostgresTx:
 class PostgresBackend:
     """A psycopg 3 connection pool; each write is one transaction on one pooled connection."""
 
-    MIN_CONNECTIONS, MAX_CONNECTIONS = 1, 16
+    MIN_CONNECTIONS, MAX_CONNECTIONS = 4, 16
     dialect = "postgres"
     SKIP_LOCKED = " for update skip locked"
 
@@ -67,6 +67,9 @@ class PostgresBackend:
     def now(self, fn: Callable[..., T], *args: Any) -> T:
         """Never on the caller's thread: every query is a network trip that may hang."""
         raise WouldWait("PostgreSQL is a network trip away")
+
+    def in_background(self) -> None:
+        """Writers lock rows, not the database: nobody has to give way."""
 
     def claims(self) -> PostgresBackend:
         """Claims lock their own rows here: the same database."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import parse_time, utcnow
+from bot.services.outbox.done import DoneBatch
 from bot.services.outbox.held import held_elsewhere
 from bot.services.outbox.job_kinds import NotYet, Runner, parked_jobs
 from bot.slack.budget import Throttled
@@ -100,6 +101,7 @@ class OutboxWorker:
     ) -> None:
         self.db, self.runners, self.backoff, self.poll, self.lease = db, runners, backoff, poll, lease
         self._wake = wake or asyncio.Event()  # shared by outboxes over one drain (bot/deps.py)
+        self._done = DoneBatch(db)
 
     def kick(self) -> None:
         """New jobs were committed: drain now rather than at the next poll."""
@@ -127,18 +129,23 @@ class OutboxWorker:
         turn that came, the poll) are claimed into free slots at once: one slow Slack call never
         holds up the rest, another workspace's cards, DMs and alerts above all (issue 23 #4)."""
         running: set[asyncio.Task] = set()
-        ran = 0
+        ran, look = 0, True
         while True:
-            self._wake.clear()  # before the claim: a kick that comes during it is kept
-            jobs = await self._claim(BATCH - len(running), bool(running))
+            jobs = []
+            if look:  # not after every job that ends: only a commit, a turn or the poll brings new ones
+                self._wake.clear()  # before the claim: a kick that comes during it is kept
+                jobs = await self._claim(BATCH - len(running), bool(running))
             ran += len(jobs)
             running |= {asyncio.create_task(self.run(job)) for job in jobs}
             if not running:
                 return ran
+            full, before = len(running) >= BATCH, len(running)
             woken = asyncio.create_task(self._wake.wait())
             await asyncio.wait({*running, woken}, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
-            woken.cancel()
             running = {task for task in running if not task.done()}
+            polled = len(running) == before  # nothing ended: a kick, or the poll's time came
+            look = polled or full or not running or self._wake.is_set()
+            woken.cancel()
 
     async def _claim(self, free: int, busy: bool) -> list[OutboxRecord]:
         """Lease up to `free` due jobs. While jobs run, a database error only skips this claim."""
@@ -177,7 +184,7 @@ class OutboxWorker:
             return False, None
         except Exception as exc:
             return await self._failed(job, exc, tell)
-        await self._quietly(self.db.job_done(job, result))
+        await self._quietly(self._done.done(job, result))
         return True, None
 
     def _runner(self, job: OutboxRecord) -> Runner:

@@ -16,7 +16,7 @@ from bot.store.aio import AsyncStore
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DUPLICATE_WINDOW = 15.0  # seconds: the same command sent twice this fast is one intent
-RETRIES, RETRY_SECONDS = 200, 0.001  # queueing a start on the loop's thread while the lock is taken
+RETRIES, RETRY_SECONDS = 3, 0.001  # queueing a start on the loop's thread while the lock is taken
 
 
 @dataclass
@@ -46,9 +46,9 @@ class Claims:
 
     async def queued(self, claim: Claim) -> bool:
         """The claim's job in the outbox; False, the claim released, when the database fails: the
-        starter is told to try again. While a worker holds SQLite's write lock, tried again every
-        millisecond for a while (SQLite's own wait backs off to 100 ms between looks), then from a
-        store thread, which waits as long as it takes."""
+        starter is told to try again. While a worker holds SQLite's write lock, tried again a few
+        times, then from a store thread, which waits as long as it takes: for the worker's write
+        under way, no longer (workers give way to the web process, bot/store/backends.py)."""
         for _ in range(RETRIES):
             if claim.queued:
                 return True
