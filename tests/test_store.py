@@ -333,3 +333,38 @@ def test_now_on_a_new_thread_does_not_wait_to_open_its_connections(tmp_path):
     assert outcome[0] == "would wait" and outcome[1] < 1.0
     assert store.claim_intent("quick:new", 15)  # nothing half-made: the claim is still free
     store.close()
+
+
+def test_a_claim_queues_its_start_once_and_wakes_a_worker(store):
+    """The claim before a start's ack (one statement on PostgreSQL): the first claim queues the
+    job and wakes a listening worker; a duplicate within the window queues and wakes nothing; an
+    expired claim is taken over with its own job."""
+    from bot.store import Job
+
+    listener = None
+    if store.db.dialect == "postgres":
+        import psycopg
+
+        from bot.store.postgres import OUTBOX_CHANNEL
+
+        listener = psycopg.connect(store.db.url, autocommit=True)
+        listener.execute(f"listen {OUTBOX_CHANNEL}")
+
+    def woken() -> int:
+        return 0 if listener is None else len(list(listener.notifies(timeout=0.5, stop_after=5)))
+
+    job = Job("start", "start:a", "a", "T1", {"request": {"x": 1}}, held=30)
+    assert store.claim_with_jobs("quick:a", 15, [job]) == (True, True)
+    assert store.claim_with_jobs("quick:a", 15, [Job("start", "start:b", "b", "T1")]) == (False, False)
+    queued = store.jobs(kind="start")
+    assert [(j.key, j.data, j.result, j.state) for j in queued] == [
+        ("start:a", {"request": {"x": 1}}, "held", "pending")
+    ]
+    assert queued[0].lease_until is not None
+    assert listener is None or woken() == 1  # the duplicate woke nobody
+    assert store.claim_with_jobs("quick:c", -1, [Job("start", "start:c", "c", "T1")]) == (True, True)
+    assert store.claim_with_jobs("quick:c", 15, [Job("start", "start:d", "d", "T1")]) == (True, True)
+    assert sorted(j.key for j in store.jobs(kind="start")) == ["start:a", "start:c", "start:d"]
+    if listener is not None:
+        assert woken() == 2
+        listener.close()

@@ -63,17 +63,23 @@ def later(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
+def job_row(job: Job, now: str) -> tuple:
+    """A new job's outbox columns: key, kind, token, team_id, payload, state, due_at, created_at,
+    updated_at, lease_until, result."""
+    lease, mark = (later(job.held), HELD) if job.held else (None, None)
+    payload = json.dumps(job.payload)
+    return (job.key, job.kind, job.token, job.team_id, payload, PENDING, now, now, now, lease, mark)
+
+
 def enqueue(tx, jobs: list[Job]) -> None:
     """Queue jobs inside the caller's transaction."""
     now = utcnow()
     for job in jobs:
-        lease, mark = (later(job.held), HELD) if job.held else (None, None)
-        params = (job.key, job.kind, job.token, job.team_id, json.dumps(job.payload), PENDING, now, now, now)
+        params = job_row(job, now)
         sql = (
             "insert into outbox (key, kind, token, team_id, payload, state, due_at, created_at, updated_at, "
             "lease_until, result) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do "
         )
-        params += (lease, mark)
         if job.rearm:
             sql += (
                 "update set state = 'pending', due_at = excluded.due_at, attempts = 0, "
@@ -119,6 +125,13 @@ class OutboxRecords(StoreBase):
         transaction. On SQLite the claims have their own file: the jobs follow in the database when
         its write lock is free; (True, False) when it is not (under `Store.now`), and the caller
         queues them from a thread before its ack."""
+        if self.db.dialect == "postgres" and not any(job.rearm for job in jobs):
+            from bot.store.pg_claims import claim_and_queue  # one round trip (PostgreSQL only)
+
+            now = utcnow()
+            rows = [job_row(job, now) for job in jobs]
+            claimed = claim_and_queue(self.db, key, later(seconds), now, rows)  # type: ignore[arg-type]
+            return claimed, claimed
         if self.db.claims() is self.db:
             with self.db.write() as tx:
                 if not claim(tx, key, seconds):

@@ -50,6 +50,10 @@ class PostgresBackend:
         with self.pool.connection() as conn:
             return conn.execute(_pg(sql), params).fetchall()
 
+    def at_once(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        """One statement, its own transaction (the pool's connections autocommit): one round trip."""
+        return self.read(sql, params)
+
     @contextlib.contextmanager
     def write(self) -> Iterator[_PostgresTx]:
         with self.pool.connection() as conn, conn.transaction():
