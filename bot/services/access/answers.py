@@ -41,6 +41,16 @@ def where_clicked(body: dict) -> dict[str, Any]:
     return on_home(str((body.get("user") or {}).get("id") or ""))
 
 
+class ListenerRunner:
+    """A runner of listeners' jobs: they reach several services and the Home tab, so it takes the
+    services bot/deps.py builds before the worker's outbox (each subclass names its KINDS)."""
+
+    KINDS: tuple[str, ...] = ()
+
+    def __init__(self, deps: Services) -> None:
+        self.deps = deps
+
+
 def listener_job(kind: str, team: str | None, data: dict[str, Any], token: str | None = None) -> Job:
     """A listener's work after its ack; each job has a key of its own (a double click is two)."""
     return Job(kind, f"{kind}:{secrets.token_urlsafe(16)}", token, team, data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.records import ConversationRecord
-from bot.services.access.answers import client_for, in_view, listener_job, tell
+from bot.services.access.answers import ListenerRunner, client_for, in_view, listener_job, tell
 from bot.services.access.tavus_key import key_problem
 from bot.slack.blocks import esc, section
 from bot.slack.modals import build_result_view, build_tavus_key_modal
@@ -43,13 +43,10 @@ def saved_text(replaced: bool, staying: list[ConversationRecord]) -> str:
     return text
 
 
-class KeyRunner:
+class KeyRunner(ListenerRunner):
     """Runs `tavus_key` jobs in a worker."""
 
     KINDS = (TAVUS_KEY,)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         deps, data, team = self.deps, job.data, job.team_id or ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.records import ConversationRecord
-from bot.services.access.answers import listener_job, tell
+from bot.services.access.answers import ListenerRunner, listener_job, tell
 from bot.services.calls.notes import deliver_note, send_note
 from bot.services.outbox.job_kinds import dm_job
 from bot.slack.blocks import section
@@ -22,7 +22,7 @@ from bot.slack.note_modal import build_note_modal
 from bot.store import Job, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.deps import Services
+    pass
 
 NOTE = "note"
 TITLE = "Note to interviewer"
@@ -38,13 +38,10 @@ def note_job(conv: ConversationRecord | None, team: str | None, user: str | None
     return listener_job(NOTE, team, {"user": user, **data}, token=conv.token if conv else None)
 
 
-class NoteRunner:
+class NoteRunner(ListenerRunner):
     """Runs `note` jobs in a worker."""
 
     KINDS = (NOTE,)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         deps, data, team = self.deps, job.data, job.team_id or ""

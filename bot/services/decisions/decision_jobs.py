@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.services.access.answers import client_for, listener_job, tell
+from bot.services.access.answers import ListenerRunner, client_for, listener_job, tell
 from bot.services.decisions.openings import MAX_ROWS
 from bot.slack.blocks import esc
 from bot.slack.openings import build_comparison
@@ -41,13 +41,10 @@ async def comparison(deps: Services, team: str, user: str, ref: str) -> tuple[st
     return build_comparison(found.opening, found.rows, MAX_ROWS, found.canvas_url)
 
 
-class DecisionRunner:
+class DecisionRunner(ListenerRunner):
     """Runs `compare` and `home` jobs in a worker."""
 
     KINDS = (COMPARE, HOME)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         deps, data, team = self.deps, job.data, job.team_id or ""

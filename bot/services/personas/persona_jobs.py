@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.services.access.answers import listener_job, tell
+from bot.services.access.answers import ListenerRunner, listener_job, tell
 from bot.services.personas.forms import PersonaRefused, create_persona
 from bot.services.personas.persona_check import check_persona
 from bot.slack import ids
@@ -24,7 +24,7 @@ from bot.slack.persona_modal import build_persona_modal
 from bot.store import Job, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.deps import Services
+    pass
 
 CREATE, EDIT, DELETE, TEST_HOME = "persona_create", "persona_edit", "persona_delete", "persona_test_home"
 FIXED = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED}  # not in the edit form
@@ -55,13 +55,10 @@ def created_view(persona, channel: str | None) -> dict:
     )
 
 
-class PersonaRunner:
+class PersonaRunner(ListenerRunner):
     """Runs the persona jobs above in a worker."""
 
     KINDS = (CREATE, EDIT, DELETE, TEST_HOME)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         data, team = job.data, job.team_id or ""

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.services.access.answers import by_url, listener_job, tell
+from bot.services.access.answers import ListenerRunner, by_url, listener_job, tell
 from bot.services.rights.retention import forget
 from bot.store import Job, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.deps import Services
+    pass
 
 FORGET = "forget"
 
@@ -21,13 +21,10 @@ def forget_job(team: str | None, user: str | None, ref: str, response_url: str) 
     return listener_job(FORGET, team, {"user": user, "ref": ref, "where": by_url(response_url, replace=True)})
 
 
-class ForgetRunner:
+class ForgetRunner(ListenerRunner):
     """Runs `forget` jobs in a worker."""
 
     KINDS = (FORGET,)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         data, team = job.data, job.team_id or ""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.services.access.answers import listener_job, tell
+from bot.services.access.answers import ListenerRunner, listener_job, tell
 from bot.store import Job, OutboxRecord
 
 if TYPE_CHECKING:
-    from bot.deps import Services
+    pass
 
 END, CANCEL = "end", "cancel"
 
@@ -21,13 +21,10 @@ def end_job(kind: str, team: str | None, user: str | None, ref: str, where: dict
     return listener_job(kind, team, {"user": user, "ref": ref, "where": where})
 
 
-class EndRunner:
+class EndRunner(ListenerRunner):
     """Runs `end` and `cancel` jobs in a worker."""
 
     KINDS = (END, CANCEL)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         data, team = job.data, job.team_id or ""

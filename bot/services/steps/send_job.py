@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.records import PersonaRecord
+from bot.services.access.answers import ListenerRunner
 from bot.services.access.channels import channel_problem
 from bot.services.starting.interviews import InterviewRequest
 from bot.slack.candidate_form import EMAIL
@@ -37,13 +38,10 @@ def step_send_job(execution: str, team: str, body: dict, event: dict) -> Job:
     return Job(STEP_SEND, f"step_send:{execution}", None, team, {"execution": execution, **data})
 
 
-class StepSendRunner:
+class StepSendRunner(ListenerRunner):
     """Runs `step_send` jobs in a worker."""
 
     KINDS = (STEP_SEND,)
-
-    def __init__(self, deps: Services) -> None:
-        self.deps = deps
 
     async def run(self, job: OutboxRecord) -> str | None:
         deps, data, team = self.deps, job.data, job.team_id or ""
