@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from bot.store.migrations import migrate, pending
 from bot.store.sql import Backend, T, Tx, WouldWait, insert_sql  # noqa: F401 (re-exported)
+from bot.store.write_turns import WriteTurns
 
 BUSY_MS = 30_000  # how long a SQLite connection waits for another's lock, unless it may not wait
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
@@ -47,46 +48,6 @@ def wal(conn: sqlite3.Connection, waits: bool) -> None:
             if "locked" not in str(exc) or attempt == (49 if waits else 0):
                 raise
             time.sleep(0.1)
-
-
-class WriteTurns:
-    """Whose turn it is to write a SQLite file, across processes: an flock on `<file>.writer` in
-    front of BEGIN IMMEDIATE wakes a waiter the moment the writer commits (SQLite's busy handler
-    polls with sleeps of up to 100 ms, so a process writing often keeps the lock from one writing
-    seldom). A background process (a worker) also gives way first to any foreground one (the web
-    process, whose acks wait on their write) that holds `<file>.web`, shared, while it wants a turn."""
-
-    def __init__(self, path: str) -> None:
-        self.path, self.background = path, False
-        self._files: dict[str, Any] = {}
-
-    def _fd(self, suffix: str) -> int:
-        if suffix not in self._files:
-            self._files[suffix] = open(self.path + suffix, "a")  # noqa: SIM115 (kept until close)
-        return self._files[suffix].fileno()
-
-    def take(self, waits: bool) -> None:
-        """Under the process's own write lock (one thread at a time here)."""
-        if self.background:
-            fcntl.flock(self._fd(".web"), fcntl.LOCK_EX)  # waits while a foreground process wants a turn
-            fcntl.flock(self._fd(".web"), fcntl.LOCK_UN)
-        else:
-            fcntl.flock(self._fd(".web"), fcntl.LOCK_SH)
-        try:
-            fcntl.flock(self._fd(".writer"), fcntl.LOCK_EX | (0 if waits else fcntl.LOCK_NB))
-        except BlockingIOError:
-            self.give()
-            raise WouldWait("another process is writing") from None
-
-    def give(self) -> None:
-        fcntl.flock(self._fd(".writer"), fcntl.LOCK_UN)
-        if not self.background:
-            fcntl.flock(self._fd(".web"), fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
-        self._files.clear()
 
 
 class SqliteBackend:

@@ -125,7 +125,7 @@ class OutboxRecords(StoreBase):
         transaction. On SQLite the claims have their own file: the jobs follow in the database when
         its write lock is free; (True, False) when it is not (under `Store.now`), and the caller
         queues them from a thread before its ack."""
-        if self.db.dialect == "postgres" and not any(job.rearm for job in jobs):
+        if self.db.dialect == "postgres" and jobs and not any(job.rearm for job in jobs):
             from bot.store.pg_claims import claim_and_queue  # one round trip (PostgreSQL only)
 
             now = utcnow()
