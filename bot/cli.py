@@ -185,14 +185,16 @@ def audit_export(since: str, fmt: str) -> int:
 
 def serve(workers: int) -> int:
     """One web process and `workers` worker processes, stopped together (bot/supervise.py)."""
-    if workers < 0:
-        print(f"--workers must be 0 or more, not {workers}", file=sys.stderr)
+    if workers < 1:  # a web process alone would queue jobs nothing here runs
+        print(
+            f"--workers must be 1 or more, not {workers} (`tavus-slack web` runs the web process alone, "
+            "for workers that run elsewhere: `tavus-slack worker`)",
+            file=sys.stderr,
+        )
         return 2
     from bot.supervise import serve as supervise
-    from bot.supervise import serve_one, serving_settings
+    from bot.supervise import serving_settings
 
-    if workers == 0:
-        return serve_one("web")
     if serving_settings("serve") is None:  # checked once here, not in each child
         return 2
     return supervise(workers)
