@@ -48,13 +48,11 @@ async def forget_command(deps: Deps, respond, body: dict, rest: str) -> None:
 
 
 def register(app, deps: Deps) -> None:
-    async def on_forget(ack, body, respond) -> None:
-        await ack()
+    async def on_forget(ack, body) -> None:
         team, user, _ = _where(body)
-        # the prompt's button is used: it gives way to the progress, then to the answer, which a
-        # worker sends (queued after the progress, so the answer is never overwritten by it)
-        await respond(text=":hourglass_flowing_sand: Forgetting the interview…", replace_original=True)
+        # queued before the ack; a worker replaces the prompt with a progress line, then the answer
         await queue(deps, forget_job(team, user, action_value(body), body.get("response_url") or ""))
+        await ack()
 
     async def on_cancel(ack, body) -> None:
         team, user, _ = _where(body)

@@ -60,6 +60,11 @@ def action_value(body: dict) -> str:
     return str(first.get("value") or "")
 
 
+def submission_key(view: dict) -> str:
+    """The same view at the same hash submitted twice is one double click."""
+    return f"view:{view.get('id')}:{view.get('hash')}"
+
+
 async def queue(deps, job) -> None:
     """A listener's work after its ack, queued before it (a web process dying after its ack loses
     nothing); a worker runs it (bot/services/access/answers.py says where it answers)."""

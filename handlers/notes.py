@@ -15,9 +15,8 @@ from bot.slack import ids
 from bot.slack.blocks import esc, section
 from bot.slack.modals import build_progress_view, build_result_view
 from bot.slack.note_modal import build_note_modal, note_text, note_title
-from handlers.guard import action_value, queue, team_of, user_of
+from handlers.guard import action_value, queue, submission_key, team_of, user_of
 from handlers.modals import open_view
-from handlers.views import submission_key
 
 TITLE = "Note to interviewer"
 log = logging.getLogger(__name__)
@@ -44,13 +43,8 @@ def register(app, deps: Deps) -> None:
         if problem := check_note(text):
             await ack(response_action="errors", errors={ids.N_TEXT: problem})
             return
-        await ack(
-            response_action="update",
-            view=build_progress_view(TITLE, "Sending your note to the interviewer…"),
-        )
-        if not await deps.db.first_time(submission_key(view)):
-            return  # a double click: the first submission is sending it
-        # a worker sends it and shows how it went in this modal (bot/services/calls/note_job.py)
+        # queued before the ack (a double click is the same key: queued once); a worker sends it
+        # and shows how it went in this modal (bot/services/calls/note_job.py)
         team, user = team_of(body), user_of(body)
         try:
             cid = json.loads(view.get("private_metadata") or "{}").get("conversation_id") or ""
@@ -59,8 +53,16 @@ def register(app, deps: Deps) -> None:
         conv = await deps.db.conversation(team, cid) if cid else None
         dm_key = f"note:{view.get('id')}:{view.get('hash')}"
         where = in_view(view["id"])
-        job = note_job(conv, team, user, conversation_id=cid, text=text, where=where, dm_key=dm_key)
-        await queue(deps, job)
+        job = note_job(
+            conv, team, user, key=submission_key(view), conversation_id=cid, text=text, where=where,
+            dm_key=dm_key,
+        )  # fmt: skip
+        await deps.db.add_jobs([job])
+        await ack(
+            response_action="update",
+            view=build_progress_view(TITLE, "Sending your note to the interviewer…"),
+        )
+        deps.outbox.kick()
 
     app.action(ids.OPEN_NOTE)(on_open_note)
     app.view(ids.NOTE_VIEW)(on_note)

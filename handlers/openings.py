@@ -7,20 +7,17 @@ import copy
 import re
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.deps import Deps
 from bot.records import PersonaRecord
 from bot.services.access.answers import by_dm, by_url
-from bot.services.decisions.decision_jobs import compare_job
+from bot.services.decisions.decision_jobs import compare_job, decide_job
 from bot.slack import ids
-from bot.slack.blocks import as_plain, section
+from bot.slack.blocks import as_plain
 from bot.slack.decisions import build_decision_modal, read_decision_form
-from bot.slack.errors import slack_failed
 from bot.slack.forms import field_value
-from bot.slack.modals import build_progress_view, build_result_view
+from bot.slack.modals import build_progress_view
 from bot.slack.openings import build_openings_list
-from handlers.guard import action_value, queue, team_of, user_of
+from handlers.guard import action_value, queue, submission_key, team_of, user_of
 from handlers.modals import open_view
 
 COMMANDS = ("opening", "openings", "compare")
@@ -142,15 +139,10 @@ def register(app, deps: Deps) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
+        # queued before the ack; a worker records it and shows the outcome in this modal
+        await deps.db.add_jobs([decide_job(team, user, form, view["id"], key=submission_key(view))])
         await ack(response_action="update", view=build_progress_view("Decision", "Recording the decision…"))
-        done, said = await deps.openings.decide(team, user, form)
-        icon = "" if done else ":warning: "
-        try:
-            await client.views_update(
-                view_id=view.get("id"), view=build_result_view("Decision", [section(icon + said)])
-            )
-        except SlackApiError as exc:
-            slack_failed(exc, "show the decision's outcome")
+        deps.outbox.kick()
 
     app.action(ids.COMPARE_OPENING)(on_compare)
     for action in (ids.DECIDE_ADVANCE, ids.DECIDE_HOLD, ids.DECIDE_REJECT):

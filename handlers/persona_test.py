@@ -36,15 +36,17 @@ async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:
 
 def register(app, deps: Deps) -> None:
     async def on_test_persona(ack, body, respond, client) -> None:
-        await ack()
         team, user, _ = _where(body)
         persona = await deps.db.persona(team, action_value(body))
         if persona is None or not (persona.owner_id == user or persona.shared):
+            await ack()
             await _tell(deps, body, respond, client, GONE)
-        elif body.get("response_url"):
+            return
+        if body.get("response_url"):  # queued before the ack, as every listener's work
             await queue_test(deps, team, user, persona.persona_id, body["response_url"], replace=False)
         else:  # the Home tab has no response_url: a worker tests it and republishes the Home tab
             job = persona_job(TEST_HOME, team, user, persona_id=persona.persona_id, where=on_home(user))
             await queue(deps, job)
+        await ack()
 
     app.action(ids.TEST_PERSONA)(on_test_persona)

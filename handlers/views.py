@@ -19,15 +19,10 @@ from bot.slack.errors import slack_failed
 from bot.slack.forms import read_interview_form, read_persona_form
 from bot.slack.modals import build_progress_view
 from bot.slack.persona_modal import build_persona_modal
-from handlers.guard import team_of, user_of, values_of
+from handlers.guard import submission_key, team_of, user_of, values_of
 from handlers.openings import choose_opening
 
 log = logging.getLogger(__name__)
-
-
-def submission_key(view: dict) -> str:
-    """The same view at the same hash submitted twice is one double click."""
-    return f"view:{view.get('id')}:{view.get('hash')}"
 
 
 async def update_view(client, view_id: str, view: dict) -> None:
@@ -44,17 +39,16 @@ def register(app, deps: Deps) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        progress = build_progress_view("New persona", f"Creating *{esc(form.name)}* at Tavus…")
-        await ack(response_action="update", view=progress)
-        if not await deps.db.first_time(submission_key(view)):
-            return  # a double click: the first submission is being made
-        # a worker creates it at Tavus and shows the outcome in this modal (persona_jobs.py)
+        # queued before the ack (a double click is the same key: queued once); a worker creates
+        # it at Tavus and shows the outcome in this modal (persona_jobs.py)
         enterprise = (body.get("enterprise") or {}).get("id")
         job = persona_job(
-            CREATE, team, user, values=values_of(view), enterprise=enterprise,
+            CREATE, team, user, key=submission_key(view), values=values_of(view), enterprise=enterprise,
             channel=metadata_channel(view), where=in_view(view["id"]),
         )  # fmt: skip
         await deps.db.add_jobs([job])
+        progress = build_progress_view("New persona", f"Creating *{esc(form.name)}* at Tavus…")
+        await ack(response_action="update", view=progress)
         deps.outbox.kick()
 
     async def on_start_interview(ack, body, client) -> None:

@@ -18,6 +18,7 @@ from sim.server import ServerThread, free_port
 from sim.slack_workflows import Execution, function_executed, manifest_functions
 from tests.conftest import SIGNING_SECRET, make_settings, wait_until
 from tests.helpers import create_persona, open_modal, persona_values, start_interview
+from tests.test_e2e_decisions import decision, open_decision, report_of
 from tests.test_e2e_forget import forget_button, prompt
 
 BOTH_BACKENDS = True
@@ -26,7 +27,7 @@ NEW_KEY = "acme-own-tavus-key-3333"
 UI_ONLY = ("chat.", "files.", "canvases.", "functions.")  # what the web process must not call
 KINDS = {  # the jobs the requests below queue
     "end", "cancel", "persona_delete", "persona_create", "persona_edit", "persona_test_home", "persona_test",
-    "forget", "note", "tavus_key", "step_send", "compare", "home",
+    "forget", "note", "tavus_key", "step_send", "compare", "home", "decide",
 }  # fmt: skip
 
 
@@ -65,6 +66,10 @@ def test_the_web_process_only_acks_and_queues_and_a_worker_does_the_rest(
     tavus.control(f"conversations/{over.conversation_id}/leave")
     wait_until(lambda: full.deps.store.conversation_by_token(over.token).status == "ended", what="C ended")
     asked = prompt(slack, driver, over.conversation_id)
+    decided = live(driver, full, tavus, "E")
+    tavus.control(f"conversations/{decided.conversation_id}/leave")
+    wait_until(lambda: report_of(slack, decided), what="E's report")
+    decision_form = open_decision(driver, slack, decided, "hold")
     new_form = open_modal(driver, "persona", ids.NEW_PERSONA)
     driver.click(ids.EDIT_PERSONA, persona.persona_id, channel="C0GENERAL", ephemeral=True)
     edit_form = wait_until(lambda: driver.latest_view(ids.EDIT_PERSONA_VIEW), what="edit form")
@@ -99,6 +104,7 @@ def test_the_web_process_only_acks_and_queues_and_a_worker_does_the_rest(
         execution = send_step(driver)
         compared = driver.command("compare For C").response_url
         driver.submit(rules["id"], SETTINGS, user="U0ADMIN1")
+        driver.submit(decision_form["id"], decision(reason="Wait for the second round."))
         time.sleep(1.5)  # work done after an ack would show by now: then look
         assert [(r["method"], r["path"]) for r in tavus.state.requests[tavus_seen:]] == []
         after = [c["method"] for c in slack.state.log[slack_seen:]]
@@ -136,6 +142,8 @@ def test_the_web_process_only_acks_and_queues_and_a_worker_does_the_rest(
     wait_until(lambda: "For C" in str(said()), what="the comparison")
     published = lambda: [str(c["args"]) for c in slack.state.calls_to("views.publish")]  # noqa: E731
     wait_until(lambda: "settings saved" in str(published()), what="the settings' Home tab")
+    shown = lambda: str(slack.state.views[decision_form["id"]]["blocks"])  # noqa: E731
+    wait_until(lambda: "Recorded: *Hold*" in shown(), what="the decision recorded")
     wait_until(lambda: not worker.deps.store.jobs(state="pending"), what="every job done")
 
 

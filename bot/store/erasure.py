@@ -8,6 +8,7 @@ refusal is decided under the conversation row's lock, so it and the mark never p
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.clock import utcnow
@@ -86,11 +87,12 @@ class ErasureRecords(StoreBase):
             self._audit(tx, team[0]["team_id"] if team else None, by, "interview.forget", conv_token, None)
             follow_steps(tx, conv_token)  # a workflow waiting on it is told: forgotten, nothing else
 
-    def clear_job_content(self, key: str) -> None:
+    def clear_job_content(self, key: str, keep: dict[str, Any] | None = None) -> None:
         """A listener's job that has done its work keeps no copy of the form it carried (a persona's
-        prompt, a note, a sealed key, a workflow's candidate): a rerun then finds nothing to do."""
+        prompt, a note, a sealed key, a workflow's candidate): a rerun then finds nothing to do, or
+        only `keep` (the answer still owed to the person)."""
         with self.db.write() as tx:
-            tx.execute("update outbox set payload = '{}' where key = ?", (key,))
+            tx.execute("update outbox set payload = ? where key = ?", (json.dumps(keep or {}), key))
 
     def forget_in_flight(self, conv_token: str) -> int:
         """How many of a forgotten interview's result jobs are still running (leased) somewhere."""

@@ -51,9 +51,12 @@ class ListenerRunner:
         self.deps = deps
 
 
-def listener_job(kind: str, team: str | None, data: dict[str, Any], token: str | None = None) -> Job:
-    """A listener's work after its ack; each job has a key of its own (a double click is two)."""
-    return Job(kind, f"{kind}:{secrets.token_urlsafe(16)}", token, team, data)
+def listener_job(
+    kind: str, team: str | None, data: dict[str, Any], token: str | None = None, key: str | None = None
+) -> Job:
+    """A listener's work after its ack; each job has a key of its own (a double click is two),
+    or `key`: a modal's submission, queued once however often it is submitted."""
+    return Job(kind, f"{kind}:{key or secrets.token_urlsafe(16)}", token, team, data)
 
 
 async def client_for(deps: Services, team: str | None) -> AsyncWebClient:

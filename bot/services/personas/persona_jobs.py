@@ -30,8 +30,8 @@ CREATE, EDIT, DELETE, TEST_HOME = "persona_create", "persona_edit", "persona_del
 FIXED = {ids.P_MODE, ids.P_PERCEPTION, ids.P_SMART_TURN, ids.P_LLM, ids.P_SHARED}  # not in the edit form
 
 
-def persona_job(kind: str, team: str | None, user: str | None, **data: Any) -> Job:
-    return listener_job(kind, team, {"user": user, **data})
+def persona_job(kind: str, team: str | None, user: str | None, key: str | None = None, **data: Any) -> Job:
+    return listener_job(kind, team, {"user": user, **data}, key=key)
 
 
 def persona_errors(refused: PersonaRefused, form: PersonaForm) -> dict[str, str]:
@@ -65,16 +65,17 @@ class PersonaRunner(ListenerRunner):
         if not data:
             return None
         step = {CREATE: self.create, EDIT: self.edit, DELETE: self.delete, TEST_HOME: self.test}[job.kind]
-        await step(job.key, team, data)
+        await step(job, team, data)
         if job.kind in (CREATE, EDIT):  # the form's words are the persona's now: no copy stays here
             await self.deps.db.clear_job_content(job.key)
         return None
 
-    async def create(self, key: str, team: str, data: dict) -> None:
+    async def create(self, job: OutboxRecord, team: str, data: dict) -> None:
         deps, user, where = self.deps, data["user"], data["where"]
         form, _ = read_persona_form(data["values"])
-        if not await deps.db.first_time(f"ran:{key}"):  # a rerun: the first run may have made it
-            made = [p for p in await deps.db.personas_of(team, user) if p.name == form.name]
+        if not await deps.db.first_time(f"ran:{job.key}"):  # a rerun: the first run may have made it
+            mine = await deps.db.personas_of(team, user)  # since this job: an older namesake is not it
+            made = [p for p in mine if p.name == form.name and p.created_at >= job.created_at]
             if made:
                 await tell(deps, team, where, "", view=created_view(made[-1], data.get("channel")))
                 return
@@ -92,13 +93,13 @@ class PersonaRunner(ListenerRunner):
             return
         await tell(deps, team, where, "", view=created_view(persona, data.get("channel")))
 
-    async def edit(self, key: str, team: str, data: dict) -> None:
+    async def edit(self, job: OutboxRecord, team: str, data: dict) -> None:
         form, _ = read_persona_form(data["values"])
         answer = await self.deps.personas.edit(team, data["user"], data["persona_id"], form)
         view = build_result_view("Edit persona", [section(answer)])
         await tell(self.deps, team, data["where"], answer, view=view)
 
-    async def delete(self, key: str, team: str, data: dict) -> None:
+    async def delete(self, job: OutboxRecord, team: str, data: dict) -> None:
         deps, user, where = self.deps, data["user"], data["where"]
         answer = await deps.personas.delete(team, user, data["persona_id"])
         if not data.get("refresh_list") or not where.get("url"):
@@ -113,7 +114,7 @@ class PersonaRunner(ListenerRunner):
         )
         await tell(deps, team, {**where, "replace": True}, answer, build_notice(answer)[1] + blocks)
 
-    async def test(self, key: str, team: str, data: dict) -> None:
+    async def test(self, job: OutboxRecord, team: str, data: dict) -> None:
         deps = self.deps
         persona = await deps.db.persona(team, data["persona_id"])
         if persona is None:

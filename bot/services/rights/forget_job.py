@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     pass
 
 FORGET = "forget"
+PROGRESS = ":hourglass_flowing_sand: Forgetting the interview…"
 
 
 def forget_job(team: str | None, user: str | None, ref: str, response_url: str) -> Job:
@@ -30,6 +31,8 @@ class ForgetRunner(ListenerRunner):
         data, team = job.data, job.team_id or ""
         if not data:
             return None
+        # the prompt's button gives way to the progress, then to the answer (the same message)
+        await tell(self.deps, team, data["where"], PROGRESS)
         answer = await forget(self.deps, team, data["user"], data["ref"])
         await tell(self.deps, team, data["where"], answer)
         return None
