@@ -175,3 +175,18 @@ def test_a_process_that_cannot_reach_its_database_says_so_and_stops(tmp_path, co
     assert "cannot reach postgresql://tavus:***@127.0.0.1:9/nowhere" in done.stderr
     assert "check DATABASE_URL" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout and "hunter2" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("count", ["0", "-1"])
+def test_serve_refuses_a_count_of_workers_that_would_run_nothing(tmp_path, count):
+    env = app_env(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9", 9)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--workers", count],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and f"--workers must be 1 or more, not {count}" in done.stderr
+    assert "tavus-slack web" in done.stderr and "Traceback" not in done.stderr
