@@ -52,6 +52,8 @@ class KeyRunner(ListenerRunner):
         deps, data, team = self.deps, job.data, job.team_id or ""
         if not data or deps.ws.fernet is None:
             return None
+        if text := data.get("told"):  # saved: a retry after a refused answer only says it again
+            return await self.saved(job, team, data["user"], data["where"], text)
         key = deps.ws.fernet.decrypt(data["sealed"].encode()).decode()
         user, where = data["user"], data["where"]
         if error := await key_problem(key, deps.settings.TAVUS_API_URL, deps.ws.tavus_http):
@@ -63,7 +65,12 @@ class KeyRunner(ListenerRunner):
         await deps.db.audit(team, user, "workspace.tavus_key", team, None)
         staying = [c for c in await deps.db.active_in_team(team) if previous and c.tavus_account == previous]
         text = saved_text(bool(previous), staying)
+        await deps.db.clear_job_content(job.key, keep={"user": user, "where": where, "told": text})
+        return await self.saved(job, team, user, where, text)
+
+    async def saved(self, job: OutboxRecord, team: str, user: str, where: dict, text: str) -> None:
+        """The key is saved (and gone from the job): say so, and redraw the admin's Home tab."""
+        deps = self.deps
         await tell(deps, team, where, text, view=build_result_view("Tavus key", [section(text)]))
         await deps.db.clear_job_content(job.key)
         await deps.publish_home(await client_for(deps, team), team, user)
-        return None
