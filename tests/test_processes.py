@@ -77,7 +77,8 @@ def test_a_dying_child_stops_the_others(tmp_path, tavus, slack, database_url):
     app = start_app(
         tmp_path, tavus.url, slack.url, command=("serve", "--workers", "1"), DATABASE_URL=database_url
     )
-    children = children_of(app.proc.pid)
+    children = wait_until(lambda: len(children_of(app.proc.pid)) == 2 and children_of(app.proc.pid))
+    wait_until(lambda: "[worker 1 " in app.log.read_text(), what="the worker's first log line")
     os.kill(children[-1], signal.SIGKILL)
     assert app.proc.wait(timeout=30) == 1  # reported, and non-zero for the process manager
     assert not [pid for pid in children if alive(pid)]
