@@ -194,8 +194,11 @@ class InviteService:
     ) -> tuple[TavusClient, Conversation] | te.TavusError:
         """The private room created at Tavus, with its meeting token; Tavus's refusal."""
         create.callback_url = callback_url(self.settings, conv.token)
-        try:
-            client = await self.db.run(self.ws.tavus_to_create, conv)
+        try:  # a trip to a store thread only when workspaces may keep keys of their own there
+            if self.ws.keys_stored():
+                client = await self.db.run(self.ws.tavus_to_create, conv)
+            else:
+                client = self.ws.tavus_to_create(conv)
         except te.TavusError as exc:
             return exc
         try:

@@ -83,14 +83,14 @@ class StartRunner:
         try:
             request = dict(data["request"])
             persona_id = request.pop("persona_id", None)
-            conv, persona = await self.db.run(self.first_look, job.token, job.team_id, persona_id)
+            conv, persona, chosen = await self.db.run(self.first_look, job.token, job.team_id, persona_id)
             if conv is not None:
                 # a rerun (the first run's worker died, or its run was cut): what that run made
                 # stands, whatever changed since (the persona deleted, the cap reached, a policy)
                 outcome = await self.resumed(conv)
             else:  # the persona read afresh; None once it is gone
                 req = InterviewRequest(persona=persona, **request) if persona is not None else None
-                outcome = await self.start(req, answer) if req else StartOutcome(error=PERSONA_GONE)
+                outcome = await self.start(req, answer, chosen) if req else StartOutcome(error=PERSONA_GONE)
         except NotYet:
             raise
         except Exception:  # retried by the outbox; after a second failure the starter hears of it
@@ -104,25 +104,27 @@ class StartRunner:
         return None
 
     def first_look(
-        self, token: str | None, team: str | None, persona_id: str
-    ) -> tuple[ConversationRecord | None, PersonaRecord | None]:
-        """On a store thread: the record a first run made, else the persona (one trip for both)."""
+        self, token: str | None, team: str | None, persona_id: str | None
+    ) -> tuple[ConversationRecord | None, PersonaRecord | None, dict | None]:
+        """On a store thread, in one trip: the record a first run made, else the persona and the
+        workspace's interview settings."""
         store = self.db.store
         if token and (conv := store.conversation_by_token(token)) is not None:
-            return conv, None
-        return None, store.persona(team, persona_id)
+            return conv, None, None
+        persona = store.persona(team, persona_id)
+        return None, persona, store.interview_settings(team) if persona is not None and team else None
 
     async def _token(self, team: str | None) -> str | None:
         if not self.settings.oauth:  # the one token in the settings: no trip to a store thread
             return self.ws.slack_token(team)
         return await self.db.run(self.ws.slack_token, team)
 
-    async def start(self, req: InterviewRequest, answer: dict[str, Any]) -> StartOutcome:
+    async def start(self, req: InterviewRequest, answer: dict[str, Any], chosen: dict | None) -> StartOutcome:
         if answer.get("check_channel"):  # before Tavus bills for a card nobody sees
             client = workspace_client(self.slack, await self._token(req.team_id))
             if problem := await channel_problem(client, req.channel_id):
                 return StartOutcome(error=problem)
-        outcome = await self.interviews.start(req)
+        outcome = await self.interviews.start(req, chosen)
         if outcome.duplicate and outcome.conv is not None and outcome.conv.token == req.token:
             return await self.resumed(outcome.conv)  # this job ran before: never a second create
         return outcome
