@@ -67,8 +67,11 @@ class WriteTurns:
 
     def take(self, waits: bool) -> None:
         """Under the process's own write lock (one thread at a time here)."""
-        if self.background:
-            fcntl.flock(self._fd(".web"), fcntl.LOCK_EX)  # waits while a foreground process wants a turn
+        if self.background:  # waits while a foreground process wants a turn (or says it would)
+            try:
+                fcntl.flock(self._fd(".web"), fcntl.LOCK_EX | (0 if waits else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise WouldWait("another process wants a turn") from None
             fcntl.flock(self._fd(".web"), fcntl.LOCK_UN)
         else:
             fcntl.flock(self._fd(".web"), fcntl.LOCK_SH)
