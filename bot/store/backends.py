@@ -126,6 +126,11 @@ class SqliteBackend:
                 conn.close()
                 raise
             db = self._local.db = Database(conn)
+            self._local.quick = False
+        elif getattr(self._local, "quick", False) and not getattr(_no_wait, "on", False):
+            self._local.quick = False  # left by `now`: this thread waits for locks again
+            db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         return db
 
     def in_background(self) -> None:
@@ -177,14 +182,13 @@ class SqliteBackend:
         if getattr(_no_wait, "on", False):  # nested: the outer call restores the connections
             return fn(*args)
         _no_wait.on = True
-        mine: list[Database] = []
         try:
-            for backend in (self, self._claims):
-                if backend is not None:
-                    db = backend.db()
-                    mine.append(db)
+            for backend in (self, self._claims):  # left so until this thread's next call outside
+                if backend is not None and not getattr(backend._local, "quick", False):  # `now`: a
+                    db = backend.db()  # worker's loop makes most of its calls here (bot/store/aio.py)
                     db.execute("PRAGMA busy_timeout=0")
                     db.execute("PRAGMA wal_autocheckpoint=0")
+                    backend._local.quick = True
             return fn(*args)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -192,9 +196,6 @@ class SqliteBackend:
             raise
         finally:
             _no_wait.on = False
-            for db in mine:
-                db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-                db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; the names of the migrations applied now."""
