@@ -62,9 +62,9 @@ class InviteRecords(StoreBase):
         """A private room Tavus made, as update_invite(meeting_token) and conversation_created with
         `jobs` and `hold` (queued held) do, in one transaction: `hold` leased to the caller."""
         conversation_id, url, meeting_token = created
-        with self.db.write() as tx:  # the row first, then the jobs: one lock order everywhere
-            tx.execute("update invites set meeting_token = ? where conv_token = ?", (meeting_token, token))
+        with self.db.write() as tx:  # the row, its invite, then the jobs: one lock order everywhere
             self._created(tx, token, conversation_id, url, account)  # type: ignore[attr-defined]
+            tx.execute("update invites set meeting_token = ? where conv_token = ?", (meeting_token, token))
             enqueue(tx, [*jobs, hold])
             return lease_held(tx, hold.key, hold.held)
 

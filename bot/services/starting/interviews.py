@@ -55,13 +55,13 @@ class InterviewService:
         """Our callback address for the interview of this token (bot/services/starting/request.py)."""
         return callback_url(self.settings, token)
 
-    async def start(self, req: InterviewRequest, chosen: dict | None = None) -> StartOutcome:
+    async def start(self, req: InterviewRequest, team_settings: dict | None = None) -> StartOutcome:
         """Record the intent, create at Tavus, then commit the card post with the new state; the
         card is posted at once when Slack lets us, else by the outbox. With a candidate and a
         public URL, an invite instead: Tavus is called when the candidate presses Start. At the
-        workspace's monthly cap of Tavus minutes, nothing starts (issue 25). `chosen`: the
-        workspace's interview settings, when the caller has just read them."""
-        chosen = chosen or await self.db.interview_settings(req.team_id)  # read once for the whole start
+        workspace's monthly cap of Tavus minutes, nothing starts (issue 25). `team_settings`:
+        the workspace's interview settings, when the caller has just read them."""
+        chosen = team_settings or await self.db.interview_settings(req.team_id)  # read once for the start
         if refused := await self.usage.refusal(req.team_id, chosen):
             return StartOutcome(error=refused)
         if not req.policy:  # the policy in force is fixed with the interview (issue 24)

@@ -80,13 +80,13 @@ class InviteService:
         return slack_post_failure(error, conv.channel_id or "") if error else None
 
     # starting
-    async def create(self, req: InterviewRequest, chosen: dict | None = None) -> StartOutcome:
-        """An invite (or, without PUBLIC_URL, a private room made now) and its card. `chosen`: the
-        workspace's interview settings, when the caller has just read them."""
+    async def create(self, req: InterviewRequest, team_settings: dict | None = None) -> StartOutcome:
+        """An invite (or, without PUBLIC_URL, a private room made now) and its card. `team_settings`:
+        the workspace's interview settings, when the caller has just read them."""
         token = req.token or secrets.token_urlsafe(24)
         now = datetime.now(UTC)
         invite = bool(self.settings.PUBLIC_URL)
-        posted = (chosen or await self.db.interview_settings(req.team_id))["notice_in_posting"]
+        posted = (team_settings or await self.db.interview_settings(req.team_id))["notice_in_posting"]
         if earliest := earliest_open(req.policy, bool(posted), now):  # New York City (issue 24)
             chosen = parse_time(req.opens_at) if invite else now
             if chosen is not None and chosen < earliest:
