@@ -99,3 +99,22 @@ def test_a_worker_write_gives_way_to_a_waiting_web_process_without_blocking(tmp_
         web.close()
         db.close()
         store.close()
+
+
+def test_a_workers_calls_on_its_loop_thread_still_checkpoint(tmp_path):
+    """`now` leaves checkpoints (disk syncs) to other threads in the web process, whose acks wait;
+    a worker makes nearly all its writes there, so there its commits checkpoint (else the WAL
+    grew by hundreds of MB under the bench's ceiling)."""
+
+    def autocheckpoint(store: Store) -> int:
+        return store.db.db().execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    web, worker = Store(f"sqlite:///{tmp_path}/web.db"), Store(f"sqlite:///{tmp_path}/worker.db")
+    worker.db.in_background()
+    try:
+        assert web.now(autocheckpoint, web) == 0
+        assert worker.now(autocheckpoint, worker) == 1000
+        assert autocheckpoint(web) == 1000  # outside `now`, as ever
+    finally:
+        web.close()
+        worker.close()
