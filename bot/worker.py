@@ -35,6 +35,13 @@ _frozen = False
 # a worker beside the web process on one machine takes the CPU after it: an ack waits on the CPU
 # while a burst's starts run, a job is only a little later (the bench/README's "Two processes")
 NICE = 5
+# store calls a worker makes on its loop's thread when SQLite answers at once (bot/store/aio.py):
+# the start path's and the outbox's reads, and writes of one transaction each, nothing else
+AT_ONCE = (
+    *("conversation_by_token", "invite", "persona", "interview_settings", "job", "first_look"),
+    *("begin_invite", "room_created", "set_message", "dm_sent", "conversation_failed"),
+    *("add_jobs", "claim_jobs", "jobs_done", "job_failed", "job_defer"),
+)
 
 
 def freeze_start_up() -> None:
@@ -115,6 +122,8 @@ async def run(settings: Settings) -> None:
     """One worker process, until SIGTERM or SIGINT; a job it was running is left to its lease."""
     deps, tavus_http = build_deps(settings)
     deps.store.db.in_background()  # the web process's acks wait on their writes; its jobs do not
+    for db in (deps.db, deps.outbox.db):  # no acks here: a hop to a store thread costs more
+        db.run_at_once(AT_ONCE)
     os.nice(NICE)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -40,6 +40,7 @@ class ReportState:
     def rule(self, name: str) -> str:
         """A guardrail the interviewer hit, in plain words (text still to escape)."""
         return guardrail_words(name, self.rule_words)
+
     decision: dict[str, Any] | None = None  # issue 25: the latest decision a person made
     consent: dict[str, Any] | None = None  # issue 24: the consent receipt, for invites
     perception_barred: str | None = None  # issue 24: the policy (label) under which none is shown

@@ -64,6 +64,7 @@ class SqliteBackend:
         self._writer = threading.RLock()  # a nested write still fails in BEGIN, as before
         self._depth = 0  # writes open on the thread holding _writer (a nested one fails in BEGIN)
         self._turns = WriteTurns(path) if path != ":memory:" else None
+        self.background = False  # a worker's (in_background): `now` lets its commits checkpoint
         apart = schema is None and path != ":memory:"  # an in-memory store keeps its claims in itself
         self._claims = SqliteBackend(path + "-claims", CLAIMS_SCHEMA) if apart else None
 
@@ -84,13 +85,20 @@ class SqliteBackend:
                 conn.close()
                 raise
             db = self._local.db = Database(conn)
+            self._local.quick = False
+        elif getattr(self._local, "quick", False) and not getattr(_no_wait, "on", False):
+            self._local.quick = False  # left by `now`: this thread waits for locks again
+            db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         return db
 
     def in_background(self) -> None:
         """This process writes behind foreground ones (the web process's acks): a worker's."""
         for backend in (self, self._claims):
-            if backend is not None and backend._turns is not None:
-                backend._turns.background = True
+            if backend is not None:
+                backend.background = True
+                if backend._turns is not None:
+                    backend._turns.background = True
 
     def claims(self) -> SqliteBackend:
         """The intent claims' own file beside the database: the claim before a command's ack takes
@@ -130,19 +138,19 @@ class SqliteBackend:
         """`fn(*args)` on this thread, its reads and writes (here and in the claims file) never
         waiting for a lock: WouldWait instead, and a transaction that could not begin wrote
         nothing. For the event loop's thread, where a trip to a store thread costs more than a
-        small query. Checkpoints (disk syncs) are left to other threads' commits,
-        such as the reconciler's purge of expired claims."""
+        small query. Checkpoints (disk syncs) are left to other threads' commits, such as the
+        reconciler's purge of expired claims, except in a worker (`in_background`)."""
         if getattr(_no_wait, "on", False):  # nested: the outer call restores the connections
             return fn(*args)
         _no_wait.on = True
-        mine: list[Database] = []
         try:
-            for backend in (self, self._claims):
-                if backend is not None:
-                    db = backend.db()
-                    mine.append(db)
+            for backend in (self, self._claims):  # left so until this thread's next call outside
+                if backend is not None and not getattr(backend._local, "quick", False):  # `now`: a
+                    db = backend.db()  # worker's loop makes most of its calls here (bot/store/aio.py)
                     db.execute("PRAGMA busy_timeout=0")
-                    db.execute("PRAGMA wal_autocheckpoint=0")
+                    if not backend.background:  # a worker's commits checkpoint: it has no acks
+                        db.execute("PRAGMA wal_autocheckpoint=0")
+                    backend._local.quick = True
             return fn(*args)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -150,9 +158,6 @@ class SqliteBackend:
             raise
         finally:
             _no_wait.on = False
-            for db in mine:
-                db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-                db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
 
     def migrate(self) -> list[str]:
         """Bring the schema up to date; the names of the migrations applied now."""

@@ -29,15 +29,18 @@ class ConversationRecords(StoreBase):
     def begin_conversation(self, conv: ConversationRecord) -> ConversationRecord:
         """Record the intent (status `creating`) before Tavus is called. A second start with the
         same request key, from any instance, raises DuplicateRequest with the first one."""
+        with self.db.write() as tx:
+            self._begin(tx, conv)
+        return conv
+
+    def _begin(self, tx: Tx, conv: ConversationRecord) -> None:
         conv.updated_at = conv.created_at
         conv.token_hash = conv.token_hash or token_hash(conv.token)  # the callback credential's hash
-        with self.db.write() as tx:
-            if not tx.execute(*insert_sql("conversations", asdict(conv), ignore_conflict=True)):
-                rows = tx.query("select * from conversations where request_key = ?", (conv.request_key,))
-                raise DuplicateRequest(ConversationRecord.from_row(rows[0]))
-            facts = run_settings(tx, conv)
-            self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name, facts)
-        return conv
+        if not tx.execute(*insert_sql("conversations", asdict(conv), ignore_conflict=True)):
+            rows = tx.query("select * from conversations where request_key = ?", (conv.request_key,))
+            raise DuplicateRequest(ConversationRecord.from_row(rows[0]))
+        facts = run_settings(tx, conv)
+        self._audit(tx, conv.team_id, conv.owner_id, "interview.start", conv.token, conv.name, facts)
 
     def conversation_created(
         self,
@@ -50,13 +53,17 @@ class ConversationRecords(StoreBase):
         """Tavus created it (in `account`): creating (or failed, when adopted late) → waiting; with
         the jobs it owes (post the card, DM the candidate)."""
         with self.db.write() as tx:  # the row first, then the jobs: one lock order everywhere
-            tx.execute(
-                "update conversations set conversation_id = ?, url = ?, error = null, "
-                "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
-                "tavus_account = coalesce(?, tavus_account), updated_at = ? where token = ?",
-                (conversation_id, url, account, utcnow(), token),
-            )
+            self._created(tx, token, conversation_id, url, account)
             enqueue(tx, jobs or [])
+
+    @staticmethod
+    def _created(tx: Tx, token: str, conversation_id: str, url: str | None, account: str | None) -> None:
+        tx.execute(
+            "update conversations set conversation_id = ?, url = ?, error = null, "
+            "status = case when status in ('creating', 'failed') then 'waiting' else status end, "
+            "tavus_account = coalesce(?, tavus_account), updated_at = ? where token = ?",
+            (conversation_id, url, account, utcnow(), token),
+        )
 
     def conversation_failed(self, token: str, error: str, jobs: list[Job] | None = None) -> bool:
         """creating → failed, with `jobs` (tell the owner) when this call made the change."""
@@ -69,12 +76,19 @@ class ConversationRecords(StoreBase):
             enqueue(tx, jobs if changed and jobs else [])
             return changed > 0
 
-    def set_message(self, token: str, channel_id: str, message_ts: str) -> None:
+    def set_message(
+        self, token: str, channel_id: str, message_ts: str, status: str | None = None
+    ) -> ConversationRecord | None:
+        """The card's place, and the status it shows when given (card_drawn in the same write);
+        the record as it is then."""
         with self.db.write() as tx:
             tx.execute(
-                "update conversations set channel_id = ?, message_ts = ?, updated_at = ? where token = ?",
-                (channel_id, message_ts, utcnow(), token),
+                "update conversations set channel_id = ?, message_ts = ?, updated_at = ?, "
+                "card_status = coalesce(?, card_status) where token = ?",
+                (channel_id, message_ts, utcnow(), status, token),
             )
+            rows = tx.query("select * from conversations where token = ?", (token,))
+        return ConversationRecord.from_row(rows[0] if rows else None)
 
     def card_drawn(self, token: str, status: str) -> None:
         """The status the channel card shows now, so recovery can find cards that lag."""

@@ -12,7 +12,7 @@ from bot.records import ConversationRecord
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
 from bot.store.migrations import token_hash
-from bot.store.outbox import Job, enqueue
+from bot.store.outbox import Job, OutboxRecord, enqueue, lease_held
 
 SETTINGS_DEFAULTS = {
     "open_interviews": 1,
@@ -45,6 +45,28 @@ class InviteRecords(StoreBase):
         with self.db.write() as tx:
             tx.execute(*insert_sql("invites", {"conv_token": conv_token, "team_id": team_id, **values}))
             enqueue(tx, jobs or [])
+
+    def begin_invite(
+        self, conv: ConversationRecord, jobs: list[Job] | None = None, **values: Any
+    ) -> ConversationRecord:
+        """begin_conversation and save_invite in one transaction (DuplicateRequest as there)."""
+        with self.db.write() as tx:
+            self._begin(tx, conv)  # type: ignore[attr-defined]
+            tx.execute(*insert_sql("invites", {"conv_token": conv.token, "team_id": conv.team_id, **values}))
+            enqueue(tx, jobs or [])
+        return conv
+
+    def room_created(
+        self, token: str, created: tuple[str, str | None, str], account: str, jobs: list[Job], hold: Job
+    ) -> OutboxRecord | None:
+        """A private room Tavus made, as update_invite(meeting_token) and conversation_created with
+        `jobs` and `hold` (queued held) do, in one transaction: `hold` leased to the caller."""
+        conversation_id, url, meeting_token = created
+        with self.db.write() as tx:  # the row, its invite, then the jobs: one lock order everywhere
+            self._created(tx, token, conversation_id, url, account)  # type: ignore[attr-defined]
+            tx.execute("update invites set meeting_token = ? where conv_token = ?", (meeting_token, token))
+            enqueue(tx, [*jobs, hold])
+            return lease_held(tx, hold.key, hold.held)
 
     def invite(self, conv_token: str) -> dict[str, Any] | None:
         return _known(self._one("select * from invites where conv_token = ?", (conv_token,)))

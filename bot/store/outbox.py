@@ -114,6 +114,29 @@ def job_done(tx, job: OutboxRecord, result: str | None) -> bool:
     return done > 0
 
 
+def lease(
+    tx, where: str, params: tuple, limit: int, seconds: float, skip_locked: str = ""
+) -> list[OutboxRecord]:
+    """Lease the jobs `where` says, inside the caller's transaction."""
+    rows = tx.query(
+        f"select * from outbox where {where} order by due_at, id limit {int(limit)}" + skip_locked, params
+    )
+    until = later(seconds)
+    for row in rows:
+        tx.execute(  # a held job's mark goes with its first claim, by its holder or another
+            f"update outbox set lease_until = ?, result = nullif(result, '{HELD}') where id = ?",
+            (until, row["id"]),
+        )
+    return [OutboxRecord.from_row(r) for r in rows]
+
+
+def lease_held(tx, key: str, seconds: float) -> OutboxRecord | None:
+    """The job `key` its queuer holds, leased to it (claim_jobs(…, key, mine=True)) in the caller's
+    transaction; None when it is not held (another runner claimed it, or it was queued before)."""
+    jobs = lease(tx, f"state = 'pending' and result = '{HELD}' and key = ?", (key,), 1, seconds)
+    return jobs[0] if jobs else None
+
+
 class OutboxRecords(StoreBase):
     def add_jobs(self, jobs: list[Job]) -> None:
         with self.db.write() as tx:
@@ -173,18 +196,7 @@ class OutboxRecords(StoreBase):
         ):
             return []  # nothing due: no write lock taken (a worker looks after every commit it sees)
         with self.db.write() as tx:
-            rows = tx.query(
-                f"select * from outbox where {where} order by due_at, id limit {int(limit)}"
-                + self.db.SKIP_LOCKED,
-                params,
-            )
-            until = later(lease_seconds)
-            for row in rows:
-                tx.execute(  # a held job's mark goes with its first claim, by its holder or another
-                    f"update outbox set lease_until = ?, result = nullif(result, '{HELD}') where id = ?",
-                    (until, row["id"]),
-                )
-        return [OutboxRecord.from_row(r) for r in rows]
+            return lease(tx, where, params, limit, lease_seconds, self.db.SKIP_LOCKED)
 
     def job_done(self, job: OutboxRecord, result: str | None = None) -> bool:
         """Done, unless re-armed while it ran (then it stays pending and runs again)."""

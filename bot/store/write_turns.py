@@ -31,7 +31,7 @@ class WriteTurns:
         """Under the process's own write lock (one thread at a time here). `waits` False (the
         loop's own thread, `Store.now`): WouldWait at once rather than wait for any lock."""
         if self.background:
-            self._give_way()
+            self._give_way(waits)
         else:
             self._lock(".web", fcntl.LOCK_SH, waits)
         try:
@@ -47,14 +47,17 @@ class WriteTurns:
         except BlockingIOError:
             raise WouldWait("another process is writing") from None
 
-    def _give_way(self) -> None:
+    def _give_way(self, waits: bool) -> None:
         """Wait while a foreground process wants a turn, GIVE_WAY_SECONDS at most: several web
-        processes' turns may overlap for ever, and a worker must get one too."""
+        processes' turns may overlap for ever, and a worker must get one too. `waits` False (a
+        worker's loop thread): WouldWait at once instead."""
         deadline = time.monotonic() + GIVE_WAY_SECONDS
         while True:
             try:
                 fcntl.flock(self._fd(".web"), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                if not waits:
+                    raise WouldWait("another process wants a turn") from None
                 if time.monotonic() < deadline:
                     time.sleep(0.001)
                     continue

@@ -156,6 +156,10 @@ class Workspaces:
         log.warning("workspace %s: the Tavus key an object was made with is no longer set", made.team_id)
         raise problem or te.AccountKeyGoneError("the Tavus key this was made with is no longer set")
 
+    def keys_stored(self) -> bool:
+        """Whether workspaces' own Tavus keys may be in the store: else `tavus` reads nothing there."""
+        return self.fernet is not None
+
     def tavus(self, team_id: str | None) -> TavusClient:
         """The client to use for this workspace's personas and conversations. A workspace that set
         its own key uses it or nothing: never the operator's key (another account, another bill)."""

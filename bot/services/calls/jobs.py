@@ -60,9 +60,7 @@ class CallRunners(SlackRunner, ReportLinks):
         answer = await self.slack.chat_postMessage(
             token=token, channel=conv.channel_id, text=text, blocks=blocks, unfurl_links=False
         )
-        await self.db.set_message(conv.token, answer["channel"], answer["ts"])
-        await self.db.card_drawn(conv.token, conv.status)
-        latest = await self.db.conversation_by_token(conv.token)
+        latest = await self.db.set_message(conv.token, answer["channel"], answer["ts"], conv.status)
         if latest is not None and latest.status != conv.status:  # changed while we posted
             await self.db.add_jobs([card_job(latest)])
         return answer["ts"]

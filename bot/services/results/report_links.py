@@ -43,6 +43,8 @@ class ReportLinks:
     """A report's place and permalink; mixed into the runners that show or link it."""
 
     async def report_where(self: SlackRunner, conv: ConversationRecord) -> str | None:
+        if conv.status != "ended" or not conv.live_at:  # as card_report_words, without a store trip
+            return None
         return await self.db.run(card_report_words, self.db.store, conv)
 
     async def keep_permalink(

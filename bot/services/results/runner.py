@@ -45,6 +45,8 @@ class SlackRunner:
             self.settle_calls(job)
 
     async def _token(self, team_id: str | None) -> str | None:
+        if not self.settings.oauth:  # the one token in the settings: no trip to a store thread
+            return self.ws.slack_token(team_id)
         return await self.db.run(self.ws.slack_token, team_id)
 
     async def _admit(self, job: OutboxRecord, method: str, channel: str | None = None) -> None:

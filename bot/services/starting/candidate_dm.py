@@ -28,7 +28,7 @@ async def run_candidate_dm(runners: CallRunners, job: OutboxRecord, conv: Conver
     if invite is None or invite.get("dm_final") or not conv.candidate_id:
         return invite.get("dm_ts") if invite else None
     text = runners.invites.dm_text(conv, invite)
-    token = await runners.db.run(runners.ws.slack_token, conv.team_id)
+    token = await runners._token(conv.team_id)
     if not invite.get("dm_ts"):
         answer = await runners.slack.chat_postMessage(
             token=token, channel=conv.candidate_id, text=text, unfurl_links=False

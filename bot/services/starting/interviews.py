@@ -55,22 +55,24 @@ class InterviewService:
         """Our callback address for the interview of this token (bot/services/starting/request.py)."""
         return callback_url(self.settings, token)
 
-    async def start(self, req: InterviewRequest) -> StartOutcome:
+    async def start(self, req: InterviewRequest, team_settings: dict | None = None) -> StartOutcome:
         """Record the intent, create at Tavus, then commit the card post with the new state; the
         card is posted at once when Slack lets us, else by the outbox. With a candidate and a
         public URL, an invite instead: Tavus is called when the candidate presses Start. At the
-        workspace's monthly cap of Tavus minutes, nothing starts (issue 25)."""
-        if refused := await self.usage.refusal(req.team_id):
+        workspace's monthly cap of Tavus minutes, nothing starts (issue 25). `team_settings`:
+        the workspace's interview settings, when the caller has just read them."""
+        chosen = team_settings or await self.db.interview_settings(req.team_id)  # read once for the start
+        if refused := await self.usage.refusal(req.team_id, chosen):
             return StartOutcome(error=refused)
         if not req.policy:  # the policy in force is fixed with the interview (issue 24)
-            req.policy = (await self.db.interview_settings(req.team_id))["policy"]
+            req.policy = chosen["policy"]
         if refusal := await perception_refusal(self.db, self.ws, req, req.policy) or notice_refusal_of(
             req, self.settings.PUBLIC_URL
         ):
             return StartOutcome(error=refusal)
         if req.candidate_id or req.candidate_name:
-            return await self.invites.create(req)
-        if not (await self.db.interview_settings(req.team_id))["open_interviews"]:
+            return await self.invites.create(req, chosen)
+        if not chosen["open_interviews"]:
             return StartOutcome(error=OPEN_OFF)
         return await self.start_now(req)
 

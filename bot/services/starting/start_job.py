@@ -29,7 +29,7 @@ from bot.slack.blocks import section
 from bot.slack.interview_modal import build_interview_modal
 from bot.slack.lists import build_start_outcome
 from bot.slack.modals import build_result_view
-from bot.store import ConversationRecord, Job, OutboxRecord
+from bot.store import ConversationRecord, Job, OutboxRecord, PersonaRecord
 from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -81,13 +81,16 @@ class StartRunner:
             return None
         answer, req = data["answer"], None
         try:
-            if job.token and (conv := await self.db.conversation_by_token(job.token)) is not None:
+            request = dict(data["request"])
+            persona_id = request.pop("persona_id", None)
+            conv, persona, chosen = await self.db.run(self.first_look, job.token, job.team_id, persona_id)
+            if conv is not None:
                 # a rerun (the first run's worker died, or its run was cut): what that run made
                 # stands, whatever changed since (the persona deleted, the cap reached, a policy)
                 outcome = await self.resumed(conv)
-            else:
-                req = await self.request_of(job.team_id, dict(data["request"]))
-                outcome = await self.start(req, answer) if req else StartOutcome(error=PERSONA_GONE)
+            else:  # the persona read afresh; None once it is gone
+                req = InterviewRequest(persona=persona, **request) if persona is not None else None
+                outcome = await self.start(req, answer, chosen) if req else StartOutcome(error=PERSONA_GONE)
         except NotYet:
             raise
         except Exception:  # retried by the outbox; after a second failure the starter hears of it
@@ -100,17 +103,28 @@ class StartRunner:
         await self.answer(job.team_id or "", answer, outcome, req)
         return None
 
-    async def request_of(self, team: str | None, request: dict[str, Any]) -> InterviewRequest | None:
-        """The queued request with its persona read afresh; None once the persona is gone."""
-        persona = await self.db.persona(team, request.pop("persona_id"))
-        return InterviewRequest(persona=persona, **request) if persona is not None else None
+    def first_look(
+        self, token: str | None, team: str | None, persona_id: str | None
+    ) -> tuple[ConversationRecord | None, PersonaRecord | None, dict | None]:
+        """On a store thread, in one trip: the record a first run made, else the persona and the
+        workspace's interview settings."""
+        store = self.db.store
+        if token and (conv := store.conversation_by_token(token)) is not None:
+            return conv, None, None
+        persona = store.persona(team, persona_id)
+        return None, persona, store.interview_settings(team) if persona is not None and team else None
 
-    async def start(self, req: InterviewRequest, answer: dict[str, Any]) -> StartOutcome:
+    async def _token(self, team: str | None) -> str | None:
+        if not self.settings.oauth:  # the one token in the settings: no trip to a store thread
+            return self.ws.slack_token(team)
+        return await self.db.run(self.ws.slack_token, team)
+
+    async def start(self, req: InterviewRequest, answer: dict[str, Any], chosen: dict | None) -> StartOutcome:
         if answer.get("check_channel"):  # before Tavus bills for a card nobody sees
-            client = workspace_client(self.slack, await self.db.run(self.ws.slack_token, req.team_id))
+            client = workspace_client(self.slack, await self._token(req.team_id))
             if problem := await channel_problem(client, req.channel_id):
                 return StartOutcome(error=problem)
-        outcome = await self.interviews.start(req)
+        outcome = await self.interviews.start(req, chosen)
         if outcome.duplicate and outcome.conv is not None and outcome.conv.token == req.token:
             return await self.resumed(outcome.conv)  # this job ran before: never a second create
         return outcome
@@ -131,7 +145,7 @@ class StartRunner:
         if url := answer.get("response_url"):
             await answer_url(self.slack, url, STILL_TRYING)
         elif view_id := answer.get("view_id"):
-            client = workspace_client(self.slack, await self.db.run(self.ws.slack_token, team))
+            client = workspace_client(self.slack, await self._token(team))
             await update_view(client, view_id, build_result_view("Interview", [section(STILL_TRYING)]))
 
     async def answer(
@@ -141,7 +155,7 @@ class StartRunner:
             text, blocks = build_start_outcome(outcome)
             await answer_url(self.slack, url, text, blocks)
             return
-        client = workspace_client(self.slack, await self.db.run(self.ws.slack_token, team))
+        client = workspace_client(self.slack, await self._token(team))
         if outcome.error and not outcome.running:
             personas = await self.db.visible_personas(team, req.user_id) if req else []
             errors = {"_form": outcome.error}

@@ -46,9 +46,10 @@ class Usage:
     async def minutes(self, team_id: str) -> float:
         return await self.db.seconds_used(team_id, this_month()) / 60
 
-    async def refusal(self, team_id: str) -> str | None:
-        """The sentence refusing a new interview when the month's cap is reached, else None."""
-        cap = (await self.db.interview_settings(team_id)).get("minutes_cap")
+    async def refusal(self, team_id: str, chosen: dict | None = None) -> str | None:
+        """The sentence refusing a new interview when the month's cap is reached, else None.
+        `chosen`: the workspace's interview settings, when the caller has just read them."""
+        cap = (chosen or await self.db.interview_settings(team_id)).get("minutes_cap")
         if not cap:
             return None
         used = await self.minutes(team_id)
