@@ -83,12 +83,13 @@ def test_a_worker_write_gives_way_to_a_waiting_web_process_without_blocking(tmp_
     db.run_at_once(["add_jobs"])
     web = open(path + ".web", "a")  # noqa: SIM115 (the web process's wish for a turn, held below)
     fcntl.flock(web.fileno(), fcntl.LOCK_SH)
+    wish_ends = threading.Timer(0.2, lambda: fcntl.flock(web.fileno(), fcntl.LOCK_UN))
 
     async def run() -> bool:
         loop = asyncio.get_running_loop()
         ticked = asyncio.Event()
         loop.call_later(0.05, ticked.set)
-        threading.Timer(0.2, lambda: fcntl.flock(web.fileno(), fcntl.LOCK_UN)).start()
+        wish_ends.start()
         await db.add_jobs([Job("dm", "dm:after-web", None, "T1", {"channel": "U1", "text": "hi"})])
         return ticked.is_set()
 
@@ -96,6 +97,7 @@ def test_a_worker_write_gives_way_to_a_waiting_web_process_without_blocking(tmp_
         assert asyncio.run(run())
         assert [j.key for j in store.jobs()] == ["dm:after-web"]
     finally:
+        wish_ends.join()  # before its file is closed
         web.close()
         db.close()
         store.close()

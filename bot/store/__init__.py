@@ -16,6 +16,7 @@ from bot.store.conversations import ConversationRecords
 from bot.store.erasure import ErasureRecords
 from bot.store.erasures import ErasureRequestRecords
 from bot.store.events import EventRecords
+from bot.store.intents import IntentRecords
 from bot.store.invites import InviteRecords
 from bot.store.openings import OpeningRecords
 from bot.store.outbox import Job, OutboxRecord, OutboxRecords
@@ -46,6 +47,7 @@ class Store(
     PersonaRecords,
     ConversationRecords,
     EventRecords,
+    IntentRecords,
     AuditRecords,
     WorkspaceRecords,
     OutboxRecords,

@@ -8,7 +8,7 @@ from typing import Any
 from bot.clock import utcnow
 from bot.store.backends import Tx
 from bot.store.base import StoreBase
-from bot.store.outbox import Job, claim, enqueue
+from bot.store.outbox import Job, enqueue
 
 
 class EventRecords(StoreBase):
@@ -41,20 +41,6 @@ class EventRecords(StoreBase):
                 changed = self._mark_ended(tx, token, at=at, reason=reason, by=None)  # type: ignore[attr-defined]
             enqueue(tx, (jobs or []) + ((jobs_if_changed or []) if changed else []))
             return True, changed
-
-    def claim_intent(self, key: str, seconds: float) -> bool:
-        """One atomic claim on an intent for `seconds`: True for the first caller, on any instance."""
-        with self.db.claims().write() as tx:
-            return claim(tx, key, seconds)
-
-    def release_intent(self, key: str) -> None:
-        """The intent failed: the same command may be sent again at once."""
-        with self.db.claims().write() as tx:
-            tx.execute("delete from intent_claims where key = ?", (key,))
-
-    def purge_claims(self) -> int:
-        with self.db.claims().write() as tx:
-            return tx.execute("delete from intent_claims where expires_at <= ?", (utcnow(),))
 
     @staticmethod
     def _record_event(tx: Tx, token: str | None, event: dict[str, Any]) -> bool:

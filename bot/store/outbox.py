@@ -9,7 +9,6 @@ into one and a redraw that raced a newer change runs again.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +16,6 @@ from typing import Any
 from bot.clock import utcnow
 from bot.records import _Record
 from bot.store.base import StoreBase
-from bot.store.sql import WouldWait
 
 PENDING, DONE, PARKED = "pending", "done", "parked"
 HELD = "held"  # `result` of a job its queuer holds until it runs it (a starter's card post)
@@ -93,16 +91,6 @@ def enqueue(tx, jobs: list[Job]) -> None:
         tx.notify()
 
 
-def claim(tx, key: str, seconds: float) -> bool:
-    """One atomic claim on an intent for `seconds`: True for the first caller, on any instance."""
-    tx.execute("delete from intent_claims where key = ? and expires_at <= ?", (key, utcnow()))
-    inserted = tx.execute(
-        "insert into intent_claims (key, expires_at) values (?, ?) on conflict do nothing",
-        (key, later(seconds)),
-    )
-    return inserted > 0
-
-
 def job_done(tx, job: OutboxRecord, result: str | None) -> bool:
     done = tx.execute(
         "update outbox set state = 'done', result = ?, lease_until = null, last_error = null, "
@@ -141,41 +129,6 @@ class OutboxRecords(StoreBase):
     def add_jobs(self, jobs: list[Job]) -> None:
         with self.db.write() as tx:
             enqueue(tx, jobs)
-
-    def claim_with_jobs(self, key: str, seconds: float, jobs: list[Job]) -> tuple[bool, bool]:
-        """An intent's claim (see `claim_intent`) and the jobs it starts, before a command's ack:
-        (claimed, queued). Where claims live in the database itself (PostgreSQL) both are one
-        transaction. On SQLite the claims have their own file: the jobs follow in the database when
-        its write lock is free; (True, False) when it is not (under `Store.now`), and the caller
-        queues them from a thread before its ack."""
-        if self.db.dialect == "postgres" and jobs and not any(job.rearm for job in jobs):
-            from bot.store.pg_claims import claim_and_queue  # one round trip (PostgreSQL only)
-
-            now = utcnow()
-            rows = [job_row(job, now) for job in jobs]
-            claimed = claim_and_queue(self.db, key, later(seconds), now, rows)  # type: ignore[arg-type]
-            return claimed, claimed
-        if self.db.claims() is self.db:
-            with self.db.write() as tx:
-                if not claim(tx, key, seconds):
-                    return False, False
-                enqueue(tx, jobs)
-                return True, True
-        if not self.claim_intent(key, seconds):  # type: ignore[attr-defined]
-            return False, False
-        return True, self.try_add_jobs(jobs)
-
-    def try_add_jobs(self, jobs: list[Job]) -> bool:
-        """add_jobs, or False with nothing written when it would wait for a lock (under `Store.now`)."""
-        try:
-            self.add_jobs(jobs)
-        except WouldWait:
-            return False
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                return False
-            raise
-        return True
 
     def claim_jobs(
         self, lease_seconds: float, limit: int = 20, key: str | None = None, *, mine: bool = False
