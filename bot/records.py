@@ -103,6 +103,11 @@ class ConversationRecord(_Record):
         return (self.token_hash or "").startswith(FORGOTTEN)
 
 
+def name_key(name: str) -> str:
+    """An opening's name as it is looked up: any case, any spacing."""
+    return " ".join(name.split()).casefold()
+
+
 @dataclass(slots=True)
 class OpeningRecord(_Record):
     """Issue 25: a role; its interviews are grouped and compared. `owner_id` decides with admins."""

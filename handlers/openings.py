@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from bot.deps import Deps
-from bot.records import PersonaRecord
+from bot.records import PersonaRecord, name_key
 from bot.services.access.answers import by_dm, by_url
 from bot.services.decisions.decision_jobs import compare_job, decide_job
 from bot.slack import ids
@@ -99,8 +99,10 @@ def opening_finder(store, team: str, visible: list[PersonaRecord], find):
     opening's name first (it resolves to its persona, if visible to this person), then `find`;
     `.hit` holds the opening of the last successful lookup."""
 
+    openings = store.opening_names(team)  # one query, however many runs of words are tried
+
     def finder(ref: str) -> PersonaRecord | None:
-        opening = store.opening_named(team, ref)
+        opening = openings.get(name_key(ref)) or openings.get(ref)
         persona = next((p for p in visible if opening and p.persona_id == opening.persona_id), None)
         finder.hit = opening.id if persona and opening else None
         return persona or find(ref)

@@ -47,6 +47,8 @@ def test_openings_by_name_any_case_and_once_per_workspace(store):
     with pytest.raises(OpeningTaken):
         store.add_opening("T1", "BACKEND ENGINEER", "p2", "U2")
     store.add_opening("T2", "Backend engineer", "p3", "U3")  # another workspace's own
+    names = store.opening_names("T1")  # the quick command's one query: by name key and by id
+    assert names["backend engineer"].id == made.id and names[made.id].id == made.id and len(names) == 2
     conv = ended(store, opening_id=made.id)
     assert store.opening_of(conv).id == made.id
     assert store.opening_counts("T1") == {made.id: {"ended": 1}}

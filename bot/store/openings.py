@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.clock import utcnow
-from bot.records import FORGOTTEN, ConversationRecord, OpeningRecord
+from bot.records import FORGOTTEN, ConversationRecord, OpeningRecord, name_key
 from bot.store.backends import insert_sql
 from bot.store.base import StoreBase
 from bot.store.erasure import unforgotten
@@ -29,10 +29,6 @@ class Decided(Exception):
     def __init__(self, latest: dict[str, Any] | None) -> None:
         super().__init__("decided" if latest else "forgotten")
         self.latest = latest
-
-
-def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 class OpeningRecords(StoreBase):
@@ -60,6 +56,15 @@ class OpeningRecords(StoreBase):
             "select * from openings where team_id = ? order by created_at desc limit 200", (team_id,)
         )
         return [OpeningRecord.from_row(r) for r in rows]
+
+    def opening_names(self, team_id: str) -> dict[str, OpeningRecord]:
+        """Every opening of the workspace by its name's key and by its id, in one query: a command
+        that tries several runs of its words as a name looks each up here, not in the database."""
+        found: dict[str, OpeningRecord] = {}
+        for row in self.db.read("select * from openings where team_id = ?", (team_id,)):
+            opening = OpeningRecord.from_row(row)
+            found[row["name_key"]] = found[opening.id] = opening
+        return found
 
     def opening_named(self, team_id: str, name: str) -> OpeningRecord | None:
         """By name (any case, any spacing) or by id."""
