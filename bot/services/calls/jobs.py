@@ -8,46 +8,27 @@ import logging
 import time
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import duration_seconds
-from bot.config import Settings
 from bot.records import ConversationRecord, marker_for
-from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import card_job
 from bot.services.outbox.pacing import call_turn
 from bot.services.results.forgotten import keep_posted
 from bot.services.results.outcome import final_state
-from bot.services.results.report_links import ReportLinks
-from bot.services.results.runner import SlackRunner
+from bot.services.results.runner import LinkRunner
 from bot.services.starting.candidate_dm import run_candidate_dm
-from bot.services.starting.invite_links import InviteLinks
-from bot.slack.budget import SlackBudget
 from bot.slack.card import build_interview_card
 from bot.slack.errors import slack_failed
 from bot.store import OutboxRecord
-from bot.store.aio import AsyncStore
 from bot.tavus import errors as te
 
 log = logging.getLogger(__name__)
 
 
-class CallRunners(SlackRunner, ReportLinks):
+class CallRunners(LinkRunner):
     """The card's jobs (post, redraw, the Slack call's end), DMs, and ending the call at Tavus."""
 
     KINDS = ("post", "card", "dm", "calls_end", "end_tavus")
-
-    def __init__(
-        self,
-        settings: Settings,
-        db: AsyncStore,
-        ws: Workspaces,
-        slack: AsyncWebClient,
-        budget: SlackBudget,
-        invites: InviteLinks,
-    ) -> None:
-        super().__init__(settings, db, ws, slack, budget)
-        self.invites = invites  # the candidate's DM and its follow-up
 
     async def run_post(self, job: OutboxRecord, conv: ConversationRecord) -> str | None:
         if conv.message_ts:

@@ -11,6 +11,8 @@ from bot.config import Settings
 from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.pacing import answered, priority, slack_cost, turn_key
 from bot.services.results.forgotten import stopped, unless_forgotten
+from bot.services.results.report_links import ReportLinks
+from bot.services.starting.invite_links import InviteLinks
 from bot.slack.blocks import Block
 from bot.slack.budget import SlackBudget
 from bot.store import OutboxRecord
@@ -66,3 +68,20 @@ class SlackRunner:
         return await self.slack.chat_postMessage(
             token=token, text=text, blocks=blocks, unfurl_links=False, **where, **extra
         )
+
+
+class LinkRunner(SlackRunner, ReportLinks):
+    """A Slack runner that also shows where a report is and the candidate's invite link: the
+    card's jobs and DMs (bot/services/calls/jobs.py), the workflow step (bot/services/steps/)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: AsyncStore,
+        ws: Workspaces,
+        slack: AsyncWebClient,
+        budget: SlackBudget,
+        invites: InviteLinks,
+    ) -> None:
+        super().__init__(settings, db, ws, slack, budget)
+        self.invites = invites  # the candidate's link and DM

@@ -8,20 +8,13 @@ import logging
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
 from bot.records import ConversationRecord
-from bot.services.access.workspaces import Workspaces
 from bot.services.outbox.job_kinds import NotYet
 from bot.services.results.outcome import final_state, forgotten, report_metadata  # noqa: F401
 from bot.services.results.report import gather_report
-from bot.services.results.report_links import ReportLinks
-from bot.services.results.runner import SlackRunner
-from bot.services.starting.invite_links import InviteLinks
-from bot.slack.budget import SlackBudget
+from bot.services.results.runner import LinkRunner
 from bot.store import OutboxRecord
-from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +26,10 @@ class StepFailed(Exception):
     """The step cannot end well: the sentence is what the workflow's author reads."""
 
 
-class StepRunner(SlackRunner, ReportLinks):
+class StepRunner(LinkRunner):
     """The `step` job's runner: a workflow step told its end, in the rate budget, once."""
 
     KINDS = ("step",)
-
-    def __init__(
-        self,
-        settings: Settings,
-        db: AsyncStore,
-        ws: Workspaces,
-        slack: AsyncWebClient,
-        budget: SlackBudget,
-        invites: InviteLinks,
-    ) -> None:
-        super().__init__(settings, db, ws, slack, budget)
-        self.invites = invites  # the candidate's link, and their DM when the step fails
 
     async def run_step(self, job: OutboxRecord, _conv: Any) -> str | None:
         step = await self.db.step(job.key.removeprefix("step:"))  # (retention may empty a payload)
