@@ -43,7 +43,7 @@ from bot.services.steps.send_job import StepSendRunner
 from bot.services.steps.steps import StepRunner
 from bot.slack.budget import SLEEP_AT_MOST, SlackBudget
 from bot.store import Store
-from bot.store.aio import AsyncStore
+from bot.store.aio import STORE_THREADS, AsyncStore
 from bot.tavus.client import TavusClient
 
 BACKGROUND_THREADS = 4  # with STORE_THREADS and ACK_THREADS, within PostgresBackend.MAX_CONNECTIONS
@@ -125,10 +125,11 @@ class Deps(Services):
         tavus: TavusClient | None,
         slack: AsyncWebClient,
         tavus_http: httpx.AsyncClient,
+        store_threads: int | None = None,
     ) -> Deps:
         ws = Workspaces(settings, store, tavus, tavus_http)
         people = People(slack, settings.admins, ws)
-        db = AsyncStore(store)
+        db = AsyncStore(store, threads=store_threads or STORE_THREADS)
         backoff = Backoff(first=settings.OUTBOX_RETRY_SECONDS, give_up=settings.OUTBOX_GIVE_UP_SECONDS)
         budget = SlackBudget(
             scale=settings.SLACK_RATE_SCALE,
@@ -137,7 +138,7 @@ class Deps(Services):
         use_channel_budget(slack.base_url, budget)  # channel checks draw on the same budget
         # background work (the outbox, the reconciler) has store threads of its own: however much
         # of it is queued, a listener's read before its ack does not wait behind it
-        quiet = AsyncStore(store, threads=BACKGROUND_THREADS)
+        quiet = AsyncStore(store, threads=store_threads or BACKGROUND_THREADS)
         results = ResultsService(db, ws, slack)
         links = InviteLinks(settings, db, background=quiet)
         outbox_slack = unhurried(slack)

@@ -35,6 +35,10 @@ _frozen = False
 # a worker beside the web process on one machine takes the CPU after it: an ack waits on the CPU
 # while a burst's starts run, a job is only a little later (the bench/README's "Two processes")
 NICE = 5
+# a worker on PostgreSQL queries through few threads: with many, as many busy database backends take
+# the CPU the web process's acks wait on when the database shares its machine (bench/README.md:
+# ack p99 3.5x the empty app with 14 threads, 1.4x with 4, alternating runs)
+PG_STORE_THREADS = 2
 # store calls a worker makes on its loop's thread when SQLite answers at once (bot/store/aio.py):
 # the start path's and the outbox's reads, and writes of one transaction each, nothing else
 AT_ONCE = (
@@ -61,14 +65,17 @@ def build_deps(
     slack: AsyncWebClient | None = None,
     tavus: TavusClient | None = None,
     store: Store | None = None,
+    store_threads: int | None = None,
 ) -> tuple[Deps, httpx.AsyncClient]:
-    """The store, the clients and the services, as the web and the worker processes both use them."""
+    """The store, the clients and the services, as the web and the worker processes both use them;
+    `store_threads`: the size of each of the services' store pools, if not the defaults."""
     keep_secret(*settings_secrets(settings))  # also when built without the CLI (tests, playground)
     store = store or Store.from_url(settings.DATABASE_URL)
     tavus_http = default_http_client(settings.TAVUS_TIMEOUT_SECONDS)
     if tavus is None and settings.TAVUS_API_KEY:
         tavus = TavusClient(settings.TAVUS_API_KEY, base_url=settings.TAVUS_API_URL, http_client=tavus_http)
-    return Deps.build(settings, store, tavus, slack or slack_client(settings), tavus_http), tavus_http
+    slack = slack or slack_client(settings)
+    return Deps.build(settings, store, tavus, slack, tavus_http, store_threads=store_threads), tavus_http
 
 
 @contextlib.asynccontextmanager
@@ -120,7 +127,8 @@ async def start_up(reconciler: Reconciler) -> None:
 
 async def run(settings: Settings) -> None:
     """One worker process, until SIGTERM or SIGINT; a job it was running is left to its lease."""
-    deps, tavus_http = build_deps(settings)
+    on_postgres = not settings.DATABASE_URL.startswith("sqlite")
+    deps, tavus_http = build_deps(settings, store_threads=PG_STORE_THREADS if on_postgres else None)
     deps.store.db.in_background()  # the web process's acks wait on their writes; its jobs do not
     for db in (deps.db, deps.outbox.db):  # no acks here: a hop to a store thread costs more
         db.run_at_once(AT_ONCE)

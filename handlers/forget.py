@@ -78,12 +78,12 @@ def register(app, deps: Deps) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
         before = (await deps.db.interview_settings(team)).get("minutes_cap")
         if values["minutes_cap"] != before:  # a new cap: its setter hears of it, its 80 % warns afresh
             values.update(cap_set_by=user if values["minutes_cap"] else None, cap_warned_month=None)
-        await deps.db.save_interview_settings(team, user, **values)
+        await deps.db.save_interview_settings(team, user, **values)  # saved and queued before the ack
         await queue(deps, home_job(team, user, ":white_check_mark: Interview settings saved."))  # a worker
+        await ack()
 
     app.action(ids.FORGET)(on_forget)
     app.action(ids.CANCEL_INVITE)(on_cancel)

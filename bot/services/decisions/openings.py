@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.records import ConversationRecord, OpeningRecord, PersonaRecord
 from bot.services.access.people import People
 from bot.services.access.workspaces import Workspaces
+from bot.services.decisions.recorded import mine, recorded
 from bot.services.outbox.job_kinds import dm_job, report_job
 from bot.services.results.refusals import GONE
 from bot.services.results.report import gather_report
@@ -221,15 +222,13 @@ class Openings:
             if first.latest is None:
                 return False, "That interview was forgotten meanwhile: nothing was recorded."
             latest = first.latest
+            if mine(latest, user, form):  # this decision, recorded by a run cut short before it said so
+                return True, recorded(row, conv)
             return False, (
                 f"<@{latest['by_user']}> decided first: *{WORDS.get(latest['verdict'], '?')}*. "
                 "Nothing was changed; open the report again to decide on what they chose."
             )
-        told = " The candidate will be told." if row["tell"] else ""
-        return (
-            True,
-            f":white_check_mark: Recorded: *{WORDS[row['verdict']]}* for *{esc_cut(conv.name, 120)}*.{told}",
-        )
+        return True, recorded(row, conv)
 
 
 MAX_ROWS = 10  # a screenful of candidates in Block Kit

@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.services.access.channels import channel_problem
 from bot.services.access.workspaces import Workspaces
-from bot.services.outbox.job_kinds import NotYet
+from bot.services.outbox.job_kinds import NotYet, post_job
 from bot.services.outbox.replies import answer_url, update_view, workspace_client
 from bot.services.starting.interviews import InterviewRequest, InterviewService, StartOutcome
 from bot.slack.blocks import section
@@ -136,6 +136,8 @@ class StartRunner:
         if conv.status == "failed":
             return StartOutcome(error=NOT_STARTED)
         if conv.has_candidate:  # an invite: its card and DM are jobs of their own
+            if not conv.message_ts:  # a run cut between the invite's write and its card's: once, by key
+                await self.db.add_jobs([post_job(conv)])
             return StartOutcome(conv=conv)
         return await self.interviews.announce(conv.token)
 
