@@ -57,12 +57,11 @@ def register(app, deps: Deps) -> None:
             conv, team, user, key=submission_key(view), conversation_id=cid, text=text, where=where,
             dm_key=dm_key,
         )  # fmt: skip
-        await deps.db.add_jobs([job])
+        await queue(deps, job)
         await ack(
             response_action="update",
             view=build_progress_view(TITLE, "Sending your note to the interviewer…"),
         )
-        deps.outbox.kick()
 
     app.action(ids.OPEN_NOTE)(on_open_note)
     app.view(ids.NOTE_VIEW)(on_note)

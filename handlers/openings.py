@@ -142,9 +142,8 @@ def register(app, deps: Deps) -> None:
             await ack(response_action="errors", errors=errors)
             return
         # queued before the ack; a worker records it and shows the outcome in this modal
-        await deps.db.add_jobs([decide_job(team, user, form, view["id"], key=submission_key(view))])
+        await queue(deps, decide_job(team, user, form, view["id"], key=submission_key(view)))
         await ack(response_action="update", view=build_progress_view("Decision", "Recording the decision…"))
-        deps.outbox.kick()
 
     app.action(ids.COMPARE_OPENING)(on_compare)
     for action in (ids.DECIDE_ADVANCE, ids.DECIDE_HOLD, ids.DECIDE_REJECT):

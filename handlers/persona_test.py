@@ -16,8 +16,7 @@ from handlers.guard import action_value, queue, team_of, user_of
 
 
 async def queue_test(deps: Deps, team: str, user: str, persona_id: str, url: str, *, replace: bool) -> None:
-    await deps.db.add_jobs([persona_test_job(team, user, persona_id, url, replace=replace)])
-    deps.outbox.kick()
+    await queue(deps, persona_test_job(team, user, persona_id, url, replace=replace))
 
 
 async def test_command(deps: Deps, respond, body: dict, rest: str) -> None:

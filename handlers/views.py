@@ -19,7 +19,7 @@ from bot.slack.errors import slack_failed
 from bot.slack.forms import read_interview_form, read_persona_form
 from bot.slack.modals import build_progress_view
 from bot.slack.persona_modal import build_persona_modal
-from handlers.guard import submission_key, team_of, user_of, values_of
+from handlers.guard import queue, submission_key, team_of, user_of, values_of
 from handlers.openings import choose_opening
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,9 @@ def register(app, deps: Deps) -> None:
             CREATE, team, user, key=submission_key(view), values=values_of(view), enterprise=enterprise,
             channel=metadata_channel(view), where=in_view(view["id"]),
         )  # fmt: skip
-        await deps.db.add_jobs([job])
+        await queue(deps, job)
         progress = build_progress_view("New persona", f"Creating *{esc(form.name)}* at Tavus…")
         await ack(response_action="update", view=progress)
-        deps.outbox.kick()
 
     async def on_start_interview(ack, body, client) -> None:
         view, team, user = body.get("view") or {}, team_of(body), user_of(body)
@@ -84,14 +83,13 @@ def register(app, deps: Deps) -> None:
         # queued before the ack; a worker starts it and shows the outcome in this modal
         # (bot/services/starting/start_job.py); a double click queues it once (one key)
         answer = {"view_id": view.get("id"), "channel": metadata_channel(view), "values": form.values}
-        await deps.db.add_jobs([start_job(req, answer, key="start:" + submission_key(view))])
+        await queue(deps, start_job(req, answer, key="start:" + submission_key(view)))
         await ack(
             response_action="update",
             view=build_progress_view(
                 "Start interview", f"Creating the interview with *{esc(form.persona.name)}*…"
             ),
         )
-        deps.outbox.kick()
 
     async def on_more_options(ack, body, client) -> None:
         """More options: the same modal again with the rest of the fields below (views.update, as
