@@ -3,6 +3,8 @@ kill, an answer Slack refused once."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.services.personas.persona_jobs import CREATE, persona_job
 from bot.slack import ids
 from handlers.guard import FAILED
@@ -20,7 +22,7 @@ def test_a_persona_create_rerun_after_a_kill_before_tavus_makes_the_persona(driv
     job = persona_job(
         CREATE, "T0ACME01", "U0OWNER1", values=persona_values(name="Backend"), where={"view": view["id"]}
     )
-    store.add_jobs([job])
+    store.add_jobs([dataclasses.replace(job, held=120)])  # leased: the app's own worker leaves it
     store.first_time(f"ran:{job.key}")  # the killed first run got this far
     [record] = [j for j in store.jobs(kind=CREATE) if j.key == job.key]
     run_in_app_loop(served, served.deps.runners[CREATE].run(record))
